@@ -1,0 +1,80 @@
+// The `runner-dashboard` command.
+import { ConfigError, loadConfig } from '$lib/server/config';
+import { Store } from '$lib/server/store';
+import { startSandbox } from '../../sandbox/index';
+import { parseFlags, UsageError } from './args';
+import { serve } from './serve';
+import { token } from './token';
+
+const USAGE = `usage: runner-dashboard <command>
+
+  serve                              start the dashboard (PORT, HOST, RUNNER_DASHBOARD_CONFIG, ...)
+  sandbox [--port P] [--seed S] [--host H]
+                                     start the sandbox fleet (simulated GitLab and control API)
+  token create --name N --role R     create an API token (viewer|operator|admin); prints it once
+  token list | token revoke --id ID
+  migrate                            bring the store's schema up to date
+  version                            print version and git revision
+
+Configuration: docs/configuration.md`;
+
+async function sandbox(argv: string[]): Promise<void> {
+	const f = parseFlags(argv, { port: 'string', seed: 'string', host: 'string' });
+	const port = Number(f.port ?? process.env.SANDBOX_PORT ?? 3001);
+	const seed = Number(f.seed ?? 1);
+	if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
+	if (!Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
+	const host = typeof f.host === 'string' ? f.host : '127.0.0.1';
+	const sb = await startSandbox({ port, seed, host });
+	console.log(`sandbox fleet (seed ${seed}) listening on ${sb.url}`);
+	const stop = () => void sb.close().then(() => process.exit(0));
+	process.on('SIGTERM', stop);
+	process.on('SIGINT', stop);
+}
+
+export async function main(argv: string[]): Promise<void> {
+	const [command = 'serve', ...rest] = argv;
+	try {
+		switch (command) {
+			case 'serve':
+				if (rest.length) throw new UsageError('serve takes no arguments; configure it with environment variables and RUNNER_DASHBOARD_CONFIG');
+				return await serve();
+			case 'sandbox':
+				return await sandbox(rest);
+			case 'token':
+				process.exitCode = await token(rest);
+				return;
+			case 'migrate': {
+				const config = loadConfig();
+				const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: false });
+				const applied = await store.migrate();
+				await store.close();
+				console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');
+				return;
+			}
+			case 'version': {
+				const info = typeof __BUILD_INFO__ === 'undefined' ? { version: 'dev', revision: 'unknown' } : __BUILD_INFO__;
+				console.log(`runner-dashboard ${info.version} (${info.revision})`);
+				return;
+			}
+			case 'help':
+			case '--help':
+			case '-h':
+				console.log(USAGE);
+				return;
+			default:
+				throw new UsageError(`unknown command "${command}"`);
+		}
+	} catch (e) {
+		if (e instanceof ConfigError) {
+			console.error(`runner-dashboard: configuration error: ${e.message}`);
+			process.exit(2);
+		}
+		if (e instanceof UsageError) {
+			console.error(`runner-dashboard: ${e.message}\n\n${USAGE}`);
+			process.exit(2);
+		}
+		console.error(`runner-dashboard: ${e instanceof Error ? e.message : String(e)}`);
+		process.exit(1);
+	}
+}

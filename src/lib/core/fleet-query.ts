@@ -1,0 +1,71 @@
+// Server-side filtering, searching, sorting and paging of the fleet. Pure: runs over
+// the in-memory fleet so the runners API stays fast at tens of thousands of runners.
+import { z } from 'zod';
+import type { Runner } from './runner';
+
+export const SORTABLE = ['name', 'status', 'forge', 'source', 'version', 'type', 'contacted_at', 'id'] as const;
+
+const csv = z
+	.string()
+	.max(2000)
+	.transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean));
+
+export const fleetQuery = z.strictObject({
+	page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+	per_page: z.coerce.number().int().min(1).max(200).default(50),
+	q: z.string().max(200).optional(),
+	sort: z
+		.string()
+		.regex(new RegExp(`^-?(${SORTABLE.join('|')})$`), `one of ${SORTABLE.join(', ')}, optionally prefixed with - for descending`)
+		.default('name'),
+	forge: csv.optional(),
+	source: csv.optional(),
+	status: csv.optional(),
+	type: csv.optional(),
+	tag: csv.optional(),
+	version: z.string().max(100).optional(),
+	scale_set: z.string().max(200).optional(),
+	paused: z.enum(['true', 'false']).optional()
+});
+
+export type FleetQuery = z.infer<typeof fleetQuery>;
+
+export interface Page<T> {
+	items: T[];
+	total: number;
+	page: number;
+	per_page: number;
+}
+
+function matches(r: Runner, q: FleetQuery, needle: string | undefined): boolean {
+	if (q.forge && !q.forge.includes(r.forge)) return false;
+	if (q.source && !q.source.includes(r.source)) return false;
+	if (q.status && !q.status.includes(r.status) && !(q.status.includes('paused') && r.paused)) return false;
+	if (q.type && !q.type.includes(r.type)) return false;
+	if (q.tag && !q.tag.every((t) => r.tags.includes(t))) return false;
+	if (q.version && !(r.version ?? '').startsWith(q.version)) return false;
+	if (q.scale_set && r.scale_set !== q.scale_set) return false;
+	if (q.paused && r.paused !== (q.paused === 'true')) return false;
+	if (needle) {
+		const hay = `${r.name}\n${r.description}\n${r.tags.join(' ')}\n${r.ip_address ?? ''}\n${r.id}`.toLowerCase();
+		if (!hay.includes(needle)) return false;
+	}
+	return true;
+}
+
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** Filter, search, sort (stable, by id as tie-breaker) and page a list of runners. */
+export function queryFleet(runners: Iterable<Runner>, q: FleetQuery): Page<Runner> {
+	const needle = q.q?.trim().toLowerCase() || undefined;
+	const hits: Runner[] = [];
+	for (const r of runners) if (matches(r, q, needle)) hits.push(r);
+	const desc = q.sort.startsWith('-');
+	const key = (desc ? q.sort.slice(1) : q.sort) as (typeof SORTABLE)[number];
+	hits.sort((a, b) => {
+		const c = collator.compare(String(a[key] ?? ''), String(b[key] ?? '')) || collator.compare(a.id, b.id);
+		return desc ? -c : c;
+	});
+	const start = (q.page - 1) * q.per_page;
+	return { items: hits.slice(start, start + q.per_page), total: hits.length, page: q.page, per_page: q.per_page };
+}

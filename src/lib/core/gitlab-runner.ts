@@ -1,0 +1,76 @@
+// GitLab runner objects (list item + details + managers) to the dashboard's runner model.
+import { z } from 'zod';
+import { runnerId, type Runner, type RunnerStatus, type RunnerType } from './runner';
+
+export const gitlabRunnerListItem = z.looseObject({
+	id: z.number(),
+	description: z.string().nullable().optional(),
+	name: z.string().nullable().optional(),
+	ip_address: z.string().nullable().optional(),
+	paused: z.boolean().optional(),
+	active: z.boolean().optional(),
+	runner_type: z.enum(['instance_type', 'group_type', 'project_type']),
+	online: z.boolean().nullable().optional(),
+	status: z.string()
+});
+
+export const gitlabRunnerDetails = gitlabRunnerListItem.extend({
+	tag_list: z.array(z.string()).default([]),
+	version: z.string().nullable().optional(),
+	contacted_at: z.string().nullable().optional(),
+	maintenance_note: z.string().nullable().optional()
+});
+
+export const gitlabRunnerManager = z.looseObject({
+	system_id: z.string(),
+	version: z.string().nullable().optional(),
+	status: z.string().nullable().optional(),
+	contacted_at: z.string().nullable().optional(),
+	ip_address: z.string().nullable().optional()
+});
+
+export type GitlabRunnerListItem = z.infer<typeof gitlabRunnerListItem>;
+export type GitlabRunnerDetails = z.infer<typeof gitlabRunnerDetails>;
+
+const STATUSES: RunnerStatus[] = ['online', 'offline', 'stale', 'never_contacted'];
+
+/** GitLab reports paused separately; `active` is the deprecated inverse. */
+export function isPaused(r: GitlabRunnerListItem): boolean {
+	return r.paused ?? (r.active === undefined ? false : !r.active);
+}
+
+/** What, in a list item, means the cached details are out of date. Status is excluded: it changes without the details changing. */
+export function listFingerprint(r: GitlabRunnerListItem): string {
+	return JSON.stringify([r.description, r.name, r.runner_type, isPaused(r), r.ip_address]);
+}
+
+/** Merge a fresh list item (status, paused) with the last fetched details (tags, version). */
+export function normalizeGitlabRunner(
+	source: string,
+	simulated: boolean,
+	item: GitlabRunnerListItem,
+	details: GitlabRunnerDetails | undefined
+): Runner {
+	const status = (STATUSES as string[]).includes(item.status) ? (item.status as RunnerStatus) : 'offline';
+	const name = item.description || item.name || `runner ${item.id}`;
+	return {
+		id: runnerId('gitlab', source, item.id),
+		forge: 'gitlab',
+		source,
+		upstream_id: item.id,
+		name,
+		description: item.description ?? '',
+		status,
+		paused: isPaused(item),
+		busy: null,
+		type: item.runner_type as RunnerType,
+		tags: details ? [...details.tag_list].sort() : [],
+		version: details?.version ?? null,
+		ip_address: item.ip_address ?? details?.ip_address ?? null,
+		contacted_at: details?.contacted_at ?? null,
+		ephemeral: false,
+		scale_set: null,
+		managers: [],
+		simulated
+	};
+}

@@ -1,0 +1,112 @@
+// The running dashboard's single context, created once at server start-up
+// (hooks.server.ts `init`) and shared by routes.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { Auth } from './auth/service';
+import { loadConfig, type Config } from './config';
+import { EventBus } from './events/bus';
+import { FleetCache } from './fleet/cache';
+import { Store } from './store';
+import { startGitlabSource, type GitlabSource } from './sync/gitlab-source';
+import { SourceRegistry } from './sync/source-status';
+import { createLogger, type Logger } from './telemetry/logger';
+import { createMetrics, type Metrics } from './telemetry/metrics';
+import { buildInfo } from './build-info';
+
+export interface AppContext {
+	config: Config;
+	store: Store;
+	auth: Auth;
+	bus: EventBus;
+	metrics: Metrics;
+	logger: Logger;
+	fleet: FleetCache;
+	sources: SourceRegistry;
+	gitlab: Map<string, GitlabSource>;
+	startedAt: Date;
+	close(): Promise<void>;
+}
+
+let current: AppContext | undefined;
+
+export function app(): AppContext {
+	if (!current) throw new Error('the dashboard is not initialised');
+	process.once('sveltekit:shutdown' as never, () => void current?.close());
+	return current;
+}
+
+/** The unauthenticated /metrics listener for Prometheus scrapes by annotation; it serves nothing else. */
+async function serveMetrics(metrics: Metrics, host: string, port: number): Promise<Server> {
+	const server = createServer(async (req, res) => {
+		if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
+			res.setHeader('content-type', metrics.registry.contentType);
+			res.end(await metrics.registry.metrics());
+		} else {
+			res.statusCode = 404;
+			res.end('only GET /metrics is served on this port\n');
+		}
+	});
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, () => resolve());
+	});
+	return server;
+}
+
+/** Writes the first admin's password where only the server's user can read it. */
+function saveInitialPassword(dataDir: string, password: string): string {
+	mkdirSync(dataDir, { recursive: true });
+	const file = join(dataDir, 'initial-admin-password');
+	writeFileSync(file, `${password}\n`, { mode: 0o600 });
+	chmodSync(file, 0o600);
+	return file;
+}
+
+export async function initApp(env: Record<string, string | undefined> = process.env): Promise<AppContext> {
+	if (current) return current;
+	const config = loadConfig(env);
+	const logger = createLogger(config.logLevel);
+	const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+	const auth = new Auth(store, await Auth.pepper(store, config.sessionSecret), config.auth);
+	const password = await auth.ensureInitialAdmin();
+	if (password) {
+		const file = saveInitialPassword(config.dataDir, password);
+		// Printed once, on the console only: the operator's first way in.
+		console.log(`\n  Initial admin user: admin\n  Initial admin password: ${password}\n  (saved to ${file}, mode 0600)\n`);
+	}
+	const metrics = createMetrics();
+	const info = buildInfo();
+	metrics.buildInfo.set({ version: info.version, revision: info.revision }, 1);
+	const bus = new EventBus(1000);
+	const fleet = new FleetCache();
+	const sources = new SourceRegistry();
+	const gitlab = new Map<string, GitlabSource>();
+	for (const s of config.sources) {
+		if (s.kind === 'gitlab') gitlab.set(s.name, startGitlabSource(s, { fleet, bus, sources, metrics, logger }));
+	}
+	const metricsServer = config.metricsPort ? await serveMetrics(metrics, config.host, config.metricsPort) : undefined;
+	const prune = setInterval(() => void auth.pruneSessions().catch((e) => logger.warn({ err: String(e) }, 'session prune failed')), 10 * 60_000);
+	prune.unref();
+	logger.info({ store: store.conn.location, sources: config.sources.map((s) => s.name), version: info.version, revision: info.revision }, 'dashboard ready');
+	current = {
+		config,
+		store,
+		auth,
+		bus,
+		metrics,
+		logger,
+		fleet,
+		sources,
+		gitlab,
+		startedAt: new Date(),
+		async close() {
+			clearInterval(prune);
+			metricsServer?.close();
+			await Promise.all([...gitlab.values()].map((g) => g.poller.stop()));
+			await store.close();
+			current = undefined;
+		}
+	};
+	return current;
+}

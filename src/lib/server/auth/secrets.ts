@@ -1,0 +1,43 @@
+// Passwords: scrypt with a per-hash salt. Session ids and API tokens: 256-bit random
+// values stored only as an HMAC under the store's pepper, so a copy of the database
+// alone cannot be replayed.
+import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+const scrypt = (pw: string, salt: Buffer, len: number, opts: ScryptOptions) =>
+	new Promise<Buffer>((res, rej) => scryptCb(pw, salt, len, opts, (e, k) => (e ? rej(e) : res(k))));
+
+const PARAMS = { N: 16384, r: 8, p: 1 };
+
+export async function hashPassword(password: string): Promise<string> {
+	const salt = randomBytes(16);
+	const key = await scrypt(password, salt, 32, PARAMS);
+	return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+}
+
+// Verifying against this keeps the response time the same whether or not the user exists.
+const DUMMY_HASH = `scrypt$16384$8$1$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(32).toString('base64url')}`;
+
+export async function verifyPassword(password: string, stored: string | undefined): Promise<boolean> {
+	const [scheme, n, r, p, salt, key] = (stored ?? DUMMY_HASH).split('$');
+	if (scheme !== 'scrypt' || !salt || !key) return false;
+	const expected = Buffer.from(key, 'base64url');
+	const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, {
+		N: Number(n),
+		r: Number(r),
+		p: Number(p)
+	});
+	return timingSafeEqual(expected, actual) && stored !== undefined;
+}
+
+/** A new opaque secret with a recognisable prefix (e.g. `rdt_` for API tokens). */
+export function newSecret(prefix: string): string {
+	return `${prefix}${randomBytes(32).toString('base64url')}`;
+}
+
+export function hashSecret(secret: string, pepper: string): string {
+	return createHmac('sha256', pepper).update(secret).digest('base64url');
+}
+
+export function randomPassword(): string {
+	return randomBytes(18).toString('base64url');
+}

@@ -1,0 +1,61 @@
+// The YAML configuration file: sources and settings. Strict objects: an unknown key
+// is an error, so a typo never silently falls back to a default.
+import { z } from 'zod';
+
+const nonEmpty = z.string().min(1, 'a non-empty string');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
+
+/** A secret is given by reference — a file (mounted Secret) or an env var name — never inline. */
+export const secretRef = z
+	.strictObject({ file: nonEmpty.optional(), env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional() })
+	.refine((s) => (s.file ? 1 : 0) + (s.env ? 1 : 0) === 1, 'exactly one of "file" or "env"');
+
+const pollSeconds = z.number().int().min(5).max(3600);
+
+export const gitlabSource = z.strictObject({
+	name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
+	url: httpUrl,
+	token: secretRef,
+	scope: z
+		.union([
+			z.literal('all'),
+			z.strictObject({ groups: z.array(z.union([z.number().int().positive(), nonEmpty])).min(1) }),
+			z.strictObject({ projects: z.array(z.union([z.number().int().positive(), nonEmpty])).min(1) })
+		])
+		.default('all'),
+	poll_interval_seconds: pollSeconds.default(15)
+});
+
+export const configFile = z.strictObject({
+	server: z
+		.strictObject({
+			origin: httpUrl.optional()
+		})
+		.optional(),
+	auth: z
+		.strictObject({
+			session: z
+				.strictObject({
+					idle_timeout_minutes: z.number().int().min(1).max(7 * 24 * 60).default(8 * 60),
+					absolute_timeout_hours: z.number().int().min(1).max(90 * 24).default(7 * 24)
+				})
+				.prefault({}),
+			login_throttle: z
+				.strictObject({
+					max_failures_per_ip: z.number().int().min(1).default(20),
+					max_failures_per_user: z.number().int().min(1).default(5),
+					window_minutes: z.number().int().min(1).default(15)
+				})
+				.prefault({})
+		})
+		.prefault({}),
+	sandbox: z.strictObject({ url: httpUrl }).optional(),
+	sources: z
+		.strictObject({
+			gitlab: z.array(gitlabSource).default([])
+		})
+		.prefault({})
+});
+
+export type ConfigFile = z.infer<typeof configFile>;
+export type GitlabSourceConfig = z.infer<typeof gitlabSource>;

@@ -1,0 +1,182 @@
+// Start-up configuration: environment variables (ENV_VARS) over the YAML file.
+// Any invalid value, unknown key or empty string stops start-up with one message
+// that names the key and what was expected.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ENV_VARS, type EnvName } from './env';
+import { configFile, type ConfigFile, type GitlabSourceConfig } from './file';
+
+export class ConfigError extends Error {
+	override name = 'ConfigError';
+}
+
+export interface SourceConfig {
+	kind: 'gitlab';
+	name: string;
+	simulated: boolean;
+	gitlab: GitlabSourceConfig;
+	/** Resolved secret; stays on the server. */
+	token: string;
+}
+
+export interface Config {
+	port: number;
+	host: string;
+	origin: string | undefined;
+	databaseUrl: string | undefined;
+	sessionSecret: string | undefined;
+	dataDir: string;
+	logLevel: string;
+	sandboxPort: number;
+	metricsPort: number | undefined;
+	configPath: string | undefined;
+	auth: ConfigFile['auth'];
+	sources: SourceConfig[];
+}
+
+type Env = Record<string, string | undefined>;
+
+function readEnv<N extends EnvName>(env: Env, name: N): z.output<(typeof ENV_VARS)[N]['schema']> | undefined {
+	const spec = ENV_VARS[name] as { schema: z.ZodType; default?: string };
+	const raw = env[name];
+	if (raw === '') {
+		throw new ConfigError(`${name} is set but empty: unset it or give ${describe(spec.schema)}.`);
+	}
+	const value = raw ?? spec.default;
+	if (value === undefined) return undefined;
+	const parsed = spec.schema.safeParse(value);
+	if (!parsed.success) {
+		throw new ConfigError(`${name}=${JSON.stringify(raw)} is invalid: ${parsed.error.issues[0]?.message ?? 'bad value'}.`);
+	}
+	return parsed.data as never;
+}
+
+function describe(schema: z.ZodType): string {
+	const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { type?: string };
+	return json.type === 'number' || json.type === 'integer' ? 'a number' : 'a value';
+}
+
+function formatPath(path: PropertyKey[]): string {
+	return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+}
+
+/** Reject empty strings anywhere in the file: an empty value is never a meaningful setting. */
+function findEmptyString(value: unknown, path: PropertyKey[] = []): PropertyKey[] | null {
+	if (value === '') return path;
+	if (Array.isArray(value)) {
+		for (const [i, v] of value.entries()) {
+			const found = findEmptyString(v, [...path, i]);
+			if (found) return found;
+		}
+	} else if (value && typeof value === 'object') {
+		for (const [k, v] of Object.entries(value)) {
+			const found = findEmptyString(v, [...path, k]);
+			if (found) return found;
+		}
+	}
+	return null;
+}
+
+export function parseConfigFile(text: string, where: string): ConfigFile {
+	let raw: unknown;
+	try {
+		raw = parseYaml(text) ?? {};
+	} catch (e) {
+		throw new ConfigError(`${where}: not valid YAML: ${(e as Error).message}`);
+	}
+	const empty = findEmptyString(raw);
+	if (empty) throw new ConfigError(`${where}: ${formatPath(empty)} is an empty string: remove the key or give a value.`);
+	const parsed = configFile.safeParse(raw);
+	if (!parsed.success) {
+		const issue = parsed.error.issues[0]!;
+		if (issue.code === 'unrecognized_keys') {
+			const key = formatPath([...issue.path, issue.keys[0]!]);
+			throw new ConfigError(`${where}: ${key} is not a known key (see docs/configuration.md).`);
+		}
+		throw new ConfigError(`${where}: ${formatPath(issue.path) || '(top level)'}: ${issue.message}.`);
+	}
+	return parsed.data;
+}
+
+function resolveSecret(ref: { file?: string; env?: string }, key: string, env: Env, baseDir: string): string {
+	if (ref.file) {
+		try {
+			const value = readFileSync(resolve(baseDir, ref.file), 'utf8').trim();
+			if (!value) throw new ConfigError(`${key}.file ${ref.file} is empty.`);
+			return value;
+		} catch (e) {
+			if (e instanceof ConfigError) throw e;
+			throw new ConfigError(`${key}.file ${ref.file} cannot be read: ${(e as Error).message}`);
+		}
+	}
+	const value = env[ref.env!];
+	if (value === undefined || value === '') throw new ConfigError(`${key}.env names ${ref.env}, which is unset or empty.`);
+	return value;
+}
+
+/** Sandbox sources: the sandbox's upstream surfaces, configured like any other source but labelled simulated. */
+function sandboxSources(url: string): SourceConfig[] {
+	const base = url.replace(/\/$/, '');
+	return [
+		{
+			kind: 'gitlab',
+			name: 'sandbox-gitlab',
+			simulated: true,
+			token: 'sandbox-gitlab-token',
+			gitlab: {
+				name: 'sandbox-gitlab',
+				url: `${base}/gitlab`,
+				token: { env: 'UNUSED' },
+				scope: 'all',
+				poll_interval_seconds: 5
+			}
+		}
+	];
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+	const configPath = readEnv(env, 'RUNNER_DASHBOARD_CONFIG');
+	let file: ConfigFile = configFile.parse({});
+	let baseDir = cwd;
+	if (configPath) {
+		const abs = resolve(cwd, configPath);
+		let text: string;
+		try {
+			text = readFileSync(abs, 'utf8');
+		} catch (e) {
+			throw new ConfigError(`RUNNER_DASHBOARD_CONFIG=${configPath} cannot be read: ${(e as Error).message}`);
+		}
+		file = parseConfigFile(text, abs);
+		baseDir = resolve(abs, '..');
+	}
+	const sources: SourceConfig[] = file.sources.gitlab.map((g, i) => ({
+		kind: 'gitlab',
+		name: g.name,
+		simulated: false,
+		gitlab: g,
+		token: resolveSecret(g.token, `sources.gitlab[${i}].token`, env, baseDir)
+	}));
+	const sandboxUrl = readEnv(env, 'RUNNER_DASHBOARD_SANDBOX_URL') ?? file.sandbox?.url;
+	if (sandboxUrl) sources.push(...sandboxSources(sandboxUrl));
+	const names = new Set<string>();
+	for (const s of sources) {
+		if (names.has(s.name)) throw new ConfigError(`sources: the name "${s.name}" is used twice; source names must be unique.`);
+		names.add(s.name);
+	}
+	return {
+		port: readEnv(env, 'PORT')!,
+		host: readEnv(env, 'HOST')!,
+		origin: readEnv(env, 'ORIGIN') ?? file.server?.origin?.replace(/\/$/, ''),
+		databaseUrl: readEnv(env, 'DATABASE_URL'),
+		sessionSecret: readEnv(env, 'SESSION_SECRET'),
+		dataDir: resolve(cwd, readEnv(env, 'RUNNER_DASHBOARD_DATA_DIR')!),
+		logLevel: readEnv(env, 'LOG_LEVEL')!,
+		sandboxPort: readEnv(env, 'SANDBOX_PORT')!,
+		metricsPort: readEnv(env, 'METRICS_PORT'),
+		configPath: configPath ? resolve(cwd, configPath) : undefined,
+		auth: file.auth,
+		sources
+	};
+}

@@ -1,0 +1,28 @@
+// Every API error leaves as { "error": { "code", "message" } } with a matching status.
+import type { ZodError } from 'zod';
+
+export class ApiError extends Error {
+	constructor(
+		readonly status: number,
+		readonly code: string,
+		message: string
+	) {
+		super(message);
+	}
+}
+
+export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
+	return new Response(JSON.stringify({ error: { code, message } }), {
+		status,
+		headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }
+	});
+}
+
+/** The first validation problem, phrased with its field path: `ids[3]: expected string`. */
+export function zodMessage(e: ZodError): string {
+	const issue = e.issues[0];
+	if (!issue) return 'invalid input';
+	const path = issue.path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+	if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
+	return path ? `${path}: ${issue.message}` : issue.message;
+}

@@ -1,0 +1,143 @@
+// The OpenAPI description of /api/v1. A test walks src/routes/api/v1 and fails
+// when a route or method is missing here.
+import { z } from 'zod';
+import { fleetQuery } from '$lib/core/fleet-query';
+import { newToken, newUser, passwordChange, userPatch } from './services/accounts';
+import { buildInfo } from './build-info';
+
+interface Op {
+	summary: string;
+	role: 'viewer' | 'operator' | 'admin';
+	query?: z.ZodObject;
+	body?: z.ZodType;
+	ok?: number;
+	response?: string;
+}
+
+const errorSchema = {
+	type: 'object',
+	required: ['error'],
+	properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } }
+};
+
+const listOf = (item: string) => ({
+	type: 'object',
+	required: ['items', 'total', 'page', 'per_page'],
+	properties: { items: { type: 'array', items: { $ref: `#/components/schemas/${item}` } }, total: { type: 'integer' }, page: { type: 'integer' }, per_page: { type: 'integer' } }
+});
+
+const auditQuery = z.strictObject({
+	page: z.number().int().optional(),
+	per_page: z.number().int().max(200).optional(),
+	action: z.string().optional(),
+	outcome: z.enum(['success', 'failure', 'denied']).optional(),
+	principal: z.string().optional()
+});
+
+export const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' | 'delete', Op>>> = {
+	'/api/v1/openapi.json': { get: { summary: 'This document.', role: 'viewer' } },
+	'/api/v1/version': { get: { summary: 'Version, git revision and build date of the running dashboard.', role: 'viewer' } },
+	'/api/v1/me': { get: { summary: 'The calling principal: kind, name, role.', role: 'viewer' } },
+	'/api/v1/me/password': { post: { summary: "Change the signed-in user's password.", role: 'viewer', body: passwordChange, ok: 204 } },
+	'/api/v1/events': { get: { summary: 'Server-sent events: runners.delta, runners.reset, sources. Resumable with Last-Event-ID.', role: 'viewer' } },
+	'/api/v1/sources': { get: { summary: 'Each source with status (ok|degraded|down), last success, last error, data age, simulated.', role: 'viewer', response: 'SourceList' } },
+	'/api/v1/runners': { get: { summary: 'Runners across forges: paged, filtered, searched and sorted on the server.', role: 'viewer', query: fleetQuery, response: 'RunnerList' } },
+	'/api/v1/runners/{id}': { get: { summary: 'One runner by id (`<forge>:<source>:<upstream id>`).', role: 'viewer', response: 'Runner' } },
+	'/api/v1/audit': { get: { summary: 'Audit records, newest first.', role: 'admin', query: auditQuery } },
+	'/api/v1/users': {
+		get: { summary: 'Local users.', role: 'admin' },
+		post: { summary: 'Create a local user.', role: 'admin', body: newUser, ok: 201 }
+	},
+	'/api/v1/users/{id}': {
+		patch: { summary: "Change a user's role, disable or reset the password; ends the user's sessions.", role: 'admin', body: userPatch },
+		delete: { summary: 'Delete a user (never the last admin).', role: 'admin', ok: 204 }
+	},
+	'/api/v1/tokens': {
+		get: { summary: 'API tokens (never their secrets).', role: 'admin' },
+		post: { summary: 'Create an API token; the secret is returned once.', role: 'admin', body: newToken, ok: 201 }
+	},
+	'/api/v1/tokens/{id}': { delete: { summary: 'Revoke an API token.', role: 'admin' } }
+};
+
+const runnerSchema = {
+	type: 'object',
+	required: ['id', 'forge', 'source', 'name', 'status', 'tags', 'version', 'scale_set', 'simulated'],
+	properties: {
+		id: { type: 'string', example: 'gitlab:sandbox-gitlab:42' },
+		forge: { type: 'string', enum: ['gitlab', 'github'] },
+		source: { type: 'string' },
+		upstream_id: { type: 'integer' },
+		name: { type: 'string' },
+		status: { type: 'string', enum: ['online', 'offline', 'stale', 'never_contacted'] },
+		paused: { type: 'boolean' },
+		tags: { type: 'array', items: { type: 'string' } },
+		version: { type: ['string', 'null'] },
+		type: { type: 'string' },
+		scale_set: { type: ['string', 'null'] },
+		simulated: { type: 'boolean' },
+		stale: { type: 'boolean', description: "True when the runner's source failed its last sync: the data is the last good copy." },
+		data_age_s: { type: ['integer', 'null'] }
+	}
+};
+
+function toJson(schema: z.ZodType) {
+	return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+}
+
+export function openApiDocument() {
+	const paths: Record<string, Record<string, unknown>> = {};
+	for (const [path, ops] of Object.entries(OPERATIONS)) {
+		paths[path] = {};
+		for (const [method, op] of Object.entries(ops)) {
+			const params: unknown[] = [];
+			if (path.includes('{id}')) params.push({ name: 'id', in: 'path', required: true, schema: { type: 'string' } });
+			if (op.query) {
+				const shape = toJson(op.query) as { properties?: Record<string, unknown> };
+				for (const [name, schema] of Object.entries(shape.properties ?? {})) params.push({ name, in: 'query', required: false, schema });
+			}
+			paths[path]![method] = {
+				summary: op.summary,
+				'x-required-role': op.role,
+				parameters: params,
+				...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: toJson(op.body) } } } } : {}),
+				responses: {
+					[String(op.ok ?? 200)]: {
+						description: 'OK',
+						...(op.response ? { content: { 'application/json': { schema: { $ref: `#/components/schemas/${op.response}` } } } } : {})
+					},
+					'4XX': { description: 'Client error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+					'5XX': { description: 'Server or upstream error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }
+				}
+			};
+		}
+	}
+	return {
+		openapi: '3.1.0',
+		info: { title: 'runner-dashboard API', version: buildInfo().version, description: 'Send a session cookie or `Authorization: Bearer <token>`. Mutations need the role in x-required-role and a same-origin Origin when sent from a browser.' },
+		servers: [{ url: '/' }],
+		security: [{ bearer: [] }, { session: [] }],
+		paths,
+		components: {
+			securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'rd_session' } },
+			schemas: {
+				Error: errorSchema,
+				Runner: runnerSchema,
+				RunnerList: listOf('Runner'),
+				Source: {
+					type: 'object',
+					required: ['name', 'kind', 'status', 'last_success', 'last_error', 'simulated'],
+					properties: {
+						name: { type: 'string' },
+						kind: { type: 'string' },
+						status: { type: 'string', enum: ['ok', 'degraded', 'down'] },
+						last_success: { type: ['string', 'null'], format: 'date-time' },
+						last_error: { type: ['string', 'null'] },
+						data_age_s: { type: ['integer', 'null'] },
+						simulated: { type: 'boolean' }
+					}
+				},
+				SourceList: listOf('Source')
+			}
+		}
+	};
+}

@@ -1,0 +1,87 @@
+// One migration set for both dialects. Only the auto-increment id differs; every
+// other column type is portable (text, integer).
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+function migrations(dialect: Dialect): Record<string, Migration> {
+	const id = (t: any) =>
+		dialect === 'postgres'
+			? t.addColumn('id', 'serial', (c: any) => c.primaryKey())
+			: t.addColumn('id', 'integer', (c: any) => c.primaryKey().autoIncrement());
+	return {
+		'0001_auth_audit': {
+			async up(db: Kysely<any>) {
+				await id(db.schema.createTable('users'))
+					.addColumn('username', 'text', (c: any) => c.notNull().unique())
+					.addColumn('password_hash', 'text', (c: any) => c.notNull())
+					.addColumn('role', 'text', (c: any) => c.notNull())
+					.addColumn('disabled', 'integer', (c: any) => c.notNull().defaultTo(0))
+					.addColumn('created_at', 'text', (c: any) => c.notNull())
+					.addColumn('updated_at', 'text', (c: any) => c.notNull())
+					.execute();
+				await db.schema
+					.createTable('sessions')
+					.addColumn('id_hash', 'text', (c) => c.primaryKey())
+					.addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+					.addColumn('created_at', 'text', (c) => c.notNull())
+					.addColumn('last_seen_at', 'text', (c) => c.notNull())
+					.addColumn('expires_at', 'text', (c) => c.notNull())
+					.addColumn('ip', 'text')
+					.addColumn('user_agent', 'text')
+					.execute();
+				await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+				await id(db.schema.createTable('api_tokens'))
+					.addColumn('name', 'text', (c: any) => c.notNull())
+					.addColumn('role', 'text', (c: any) => c.notNull())
+					.addColumn('token_hash', 'text', (c: any) => c.notNull().unique())
+					.addColumn('prefix', 'text', (c: any) => c.notNull())
+					.addColumn('created_by', 'text', (c: any) => c.notNull())
+					.addColumn('created_at', 'text', (c: any) => c.notNull())
+					.addColumn('last_used_at', 'text')
+					.addColumn('revoked_at', 'text')
+					.execute();
+				await id(db.schema.createTable('audit'))
+					.addColumn('at', 'text', (c: any) => c.notNull())
+					.addColumn('principal', 'text', (c: any) => c.notNull())
+					.addColumn('principal_kind', 'text', (c: any) => c.notNull())
+					.addColumn('action', 'text', (c: any) => c.notNull())
+					.addColumn('target', 'text')
+					.addColumn('outcome', 'text', (c: any) => c.notNull())
+					.addColumn('detail', 'text')
+					.addColumn('ip', 'text')
+					.addColumn('request_id', 'text')
+					.execute();
+				await db.schema.createIndex('audit_at').on('audit').column('at').execute();
+				await db.schema.createIndex('audit_action_at').on('audit').columns(['action', 'at']).execute();
+				await db.schema
+					.createTable('settings')
+					.addColumn('key', 'text', (c) => c.primaryKey())
+					.addColumn('value', 'text', (c) => c.notNull())
+					.execute();
+			},
+			async down(db: Kysely<any>) {
+				for (const t of ['settings', 'audit', 'api_tokens', 'sessions', 'users']) await db.schema.dropTable(t).execute();
+			}
+		}
+	};
+}
+
+class InCodeProvider implements MigrationProvider {
+	constructor(private dialect: Dialect) {}
+	async getMigrations() {
+		return migrations(this.dialect);
+	}
+}
+
+/** Bring the schema to the latest version; concurrent replicas serialise on Kysely's migration lock. */
+export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
+	const migrator = new Migrator({ db, provider: new InCodeProvider(dialect) });
+	const { error, results } = await migrator.migrateToLatest();
+	if (error) throw error instanceof Error ? error : new Error(String(error));
+	return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export async function ping(db: Kysely<any>): Promise<void> {
+	await sql`select 1`.execute(db);
+}

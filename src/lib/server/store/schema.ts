@@ -1,0 +1,63 @@
+// Table shapes as Kysely sees them. Timestamps are ISO-8601 UTC strings and booleans
+// 0/1 integers so one schema and one set of queries serve SQLite and PostgreSQL.
+import type { Generated } from 'kysely';
+
+export type Role = 'viewer' | 'operator' | 'admin';
+
+export interface UsersTable {
+	id: Generated<number>;
+	username: string;
+	password_hash: string;
+	role: Role;
+	disabled: Generated<number>;
+	created_at: string;
+	updated_at: string;
+}
+
+export interface SessionsTable {
+	id_hash: string;
+	user_id: number;
+	created_at: string;
+	last_seen_at: string;
+	expires_at: string;
+	ip: string | null;
+	user_agent: string | null;
+}
+
+export interface ApiTokensTable {
+	id: Generated<number>;
+	name: string;
+	role: Role;
+	token_hash: string;
+	prefix: string;
+	created_by: string;
+	created_at: string;
+	last_used_at: string | null;
+	revoked_at: string | null;
+}
+
+export interface AuditTable {
+	id: Generated<number>;
+	at: string;
+	principal: string;
+	principal_kind: string;
+	action: string;
+	target: string | null;
+	outcome: 'success' | 'failure' | 'denied';
+	detail: string | null;
+	ip: string | null;
+	request_id: string | null;
+}
+
+export interface SettingsTable {
+	key: string;
+	value: string;
+}
+
+export interface Database {
+	users: UsersTable;
+	sessions: SessionsTable;
+	api_tokens: ApiTokensTable;
+	audit: AuditTable;
+	settings: SettingsTable;
+}

@@ -1,0 +1,70 @@
+// Health of each configured source as the operator sees it: ok, degraded (answering
+// but with errors, or data older than expected) or down (last sync failed).
+export type SourceHealth = 'ok' | 'degraded' | 'down';
+
+export interface SourceState {
+	name: string;
+	kind: string;
+	url: string;
+	simulated: boolean;
+	status: SourceHealth;
+	last_success: string | null;
+	last_attempt: string | null;
+	last_error: string | null;
+	/** Seconds since the data was last refreshed; null before the first success. */
+	data_age_s: number | null;
+	stale: boolean;
+	runners: number;
+}
+
+interface Entry {
+	name: string;
+	kind: string;
+	url: string;
+	simulated: boolean;
+	intervalMs: number;
+	lastSuccess: number | null;
+	lastAttempt: number | null;
+	lastError: string | null;
+	failing: boolean;
+}
+
+export class SourceRegistry {
+	private entries = new Map<string, Entry>();
+
+	register(s: { name: string; kind: string; url: string; simulated: boolean; intervalMs: number }) {
+		this.entries.set(s.name, { ...s, lastSuccess: null, lastAttempt: null, lastError: null, failing: false });
+	}
+
+	succeeded(name: string, at = Date.now()) {
+		const e = this.entries.get(name);
+		if (e) Object.assign(e, { lastSuccess: at, lastAttempt: at, lastError: null, failing: false });
+	}
+
+	failed(name: string, error: string, at = Date.now()) {
+		const e = this.entries.get(name);
+		if (e) Object.assign(e, { lastAttempt: at, lastError: error, failing: true });
+	}
+
+	list(runnerCount: (source: string) => number, now = Date.now()): SourceState[] {
+		return [...this.entries.values()].map((e) => {
+			const age = e.lastSuccess === null ? null : Math.round((now - e.lastSuccess) / 1000);
+			// Data older than three intervals means the poller is behind even without an error.
+			const late = age !== null && age * 1000 > 3 * e.intervalMs + 5_000;
+			const status: SourceHealth = e.failing || e.lastSuccess === null ? (e.lastAttempt === null ? 'degraded' : 'down') : late ? 'degraded' : 'ok';
+			return {
+				name: e.name,
+				kind: e.kind,
+				url: e.url,
+				simulated: e.simulated,
+				status,
+				last_success: e.lastSuccess === null ? null : new Date(e.lastSuccess).toISOString(),
+				last_attempt: e.lastAttempt === null ? null : new Date(e.lastAttempt).toISOString(),
+				last_error: e.lastError,
+				data_age_s: age,
+				stale: status !== 'ok',
+				runners: runnerCount(e.name)
+			};
+		});
+	}
+}

@@ -1,0 +1,77 @@
+// A gitbeaker client whose transport reports every request's outcome and turns
+// rate limits, timeouts and network failures into UpstreamErrors instead of
+// gitbeaker's built-in retry loop (which ignores Retry-After and can stall a sync
+// for minutes). The poller decides when to try again.
+import { Gitlab } from '@gitbeaker/core';
+import { createRequesterFn } from '@gitbeaker/requester-utils';
+import { UpstreamError, parseRetryAfter, type RequestObserver } from '../errors';
+
+export interface GitlabClientOptions {
+	source: string;
+	url: string;
+	token: string;
+	timeoutMs?: number;
+	observe?: RequestObserver;
+}
+
+async function parseBody(response: Response) {
+	const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+	if (response.status === 204) return null;
+	if (type === 'application/json') return (await response.json()) ?? {};
+	return response.text();
+}
+
+export function createGitlabClient(opts: GitlabClientOptions) {
+	const observe = opts.observe ?? (() => {});
+	const requestHandler = async (endpoint: string, options: Record<string, any>) => {
+		const { prefixUrl, searchParams, method, headers, body, signal } = options;
+		const url = new URL(endpoint, prefixUrl.endsWith('/') ? prefixUrl : `${prefixUrl}/`);
+		url.search = searchParams || '';
+		let response: Response;
+		try {
+			response = await fetch(url, { method, headers, body, signal });
+		} catch (e) {
+			const err = e as Error;
+			const timeout = err.name === 'TimeoutError' || err.name === 'AbortError';
+			observe(timeout ? 'timeout' : 'network');
+			throw new UpstreamError(
+				opts.source,
+				timeout ? 'timeout' : 'network',
+				timeout ? `GitLab did not answer within ${opts.timeoutMs ?? 10_000} ms` : `GitLab unreachable: ${(err.cause as Error)?.message ?? err.message}`
+			);
+		}
+		if (response.status === 429 || (response.status === 503 && response.headers.has('retry-after'))) {
+			observe('rate_limited');
+			await response.body?.cancel();
+			const retryAfterMs = parseRetryAfter(response.headers.get('retry-after')) ?? 60_000;
+			throw new UpstreamError(opts.source, 'rate_limited', `GitLab rate limit: retry after ${Math.ceil(retryAfterMs / 1000)} s`, response.status, retryAfterMs);
+		}
+		if (!response.ok) {
+			observe('http');
+			const text = await response.text().catch(() => '');
+			let message = text.slice(0, 300);
+			try {
+				const j = JSON.parse(text);
+				message = typeof j.message === 'string' ? j.message : typeof j.error === 'string' ? j.error : JSON.stringify(j.message ?? j.error ?? j);
+			} catch {
+				/* not JSON: keep the text */
+			}
+			throw new UpstreamError(opts.source, 'http', `GitLab answered ${response.status}: ${message}`, response.status);
+		}
+		let parsed;
+		try {
+			parsed = await parseBody(response);
+		} catch (e) {
+			observe('invalid_response');
+			throw new UpstreamError(opts.source, 'invalid_response', `GitLab sent an unreadable body: ${(e as Error).message}`);
+		}
+		observe('ok');
+		return { body: parsed, headers: Object.fromEntries(response.headers.entries()), status: response.status };
+	};
+	const requesterFn = createRequesterFn(async (_: unknown, reqo: unknown) => reqo as never, requestHandler as never);
+	return new Gitlab({ host: opts.url, token: opts.token, queryTimeout: opts.timeoutMs ?? 10_000, requesterFn } as never) as InstanceType<
+		typeof Gitlab<false>
+	>;
+}
+
+export type GitlabClient = ReturnType<typeof createGitlabClient>;

@@ -1,0 +1,102 @@
+// Reads a GitLab source's runners: every list page at per_page=100, then details
+// (tag_list, version, contacted_at) only for runners that are new or whose list
+// entry changed, with bounded concurrency.
+import { z } from 'zod';
+import {
+	gitlabRunnerDetails,
+	gitlabRunnerListItem,
+	listFingerprint,
+	normalizeGitlabRunner,
+	type GitlabRunnerDetails,
+	type GitlabRunnerListItem
+} from '$lib/core/gitlab-runner';
+import type { Runner } from '$lib/core/runner';
+import { UpstreamError } from '../errors';
+import type { GitlabClient } from './client';
+
+export type GitlabScope = 'all' | { groups: (number | string)[] } | { projects: (number | string)[] };
+
+const PER_PAGE = 100;
+const DETAIL_CONCURRENCY = 8;
+
+async function listPages(source: string, fetchPage: (page: number) => Promise<{ data: unknown; paginationInfo: { next: number | null } }>) {
+	const items: GitlabRunnerListItem[] = [];
+	let requests = 0;
+	for (let page: number | null = 1; page !== null; ) {
+		const res = await fetchPage(page);
+		requests++;
+		const parsed = z.array(gitlabRunnerListItem).safeParse(res.data);
+		if (!parsed.success) throw new UpstreamError(source, 'invalid_response', `unexpected runner list from GitLab: ${parsed.error.issues[0]?.message}`);
+		items.push(...parsed.data);
+		page = res.paginationInfo.next;
+	}
+	return { items, requests };
+}
+
+export async function listRunners(client: GitlabClient, source: string, scope: GitlabScope) {
+	const opts = { perPage: PER_PAGE, showExpanded: true as const, maxPages: 1 };
+	const scopes: Record<string, unknown>[] =
+		scope === 'all' ? [{}] : 'groups' in scope ? scope.groups.map((groupId) => ({ groupId })) : scope.projects.map((projectId) => ({ projectId }));
+	const byId = new Map<number, GitlabRunnerListItem>();
+	let requests = 0;
+	for (const s of scopes) {
+		const res = await listPages(source, (page) => client.Runners.all({ ...s, ...opts, page } as never) as never);
+		requests += res.requests;
+		// A runner shared by several groups or projects appears once.
+		for (const item of res.items) byId.set(item.id, item);
+	}
+	return { items: [...byId.values()], requests };
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+	const out: R[] = new Array(items.length);
+	let next = 0;
+	const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+		while (next < items.length) {
+			const i = next++;
+			out[i] = await fn(items[i]!);
+		}
+	});
+	await Promise.all(workers);
+	return out;
+}
+
+interface Known {
+	fingerprint: string;
+	details: GitlabRunnerDetails;
+}
+
+/** Keeps the details cache between cycles so a steady fleet costs only its list pages. */
+export class GitlabRunnerSync {
+	private known = new Map<number, Known>();
+
+	constructor(
+		private client: GitlabClient,
+		private source: string,
+		private scope: GitlabScope,
+		private simulated: boolean
+	) {}
+
+	async cycle(): Promise<{ runners: Runner[]; requests: number; detailsFetched: number }> {
+		const { items, requests } = await listRunners(this.client, this.source, this.scope);
+		const stale = items.filter((i) => this.known.get(i.id)?.fingerprint !== listFingerprint(i));
+		await mapLimit(stale, DETAIL_CONCURRENCY, async (item) => {
+			const raw = await this.client.Runners.show(item.id);
+			const parsed = gitlabRunnerDetails.safeParse(raw);
+			if (!parsed.success) throw new UpstreamError(this.source, 'invalid_response', `unexpected runner ${item.id} from GitLab: ${parsed.error.issues[0]?.message}`);
+			this.known.set(item.id, { fingerprint: listFingerprint(item), details: parsed.data });
+		});
+		const seen = new Set(items.map((i) => i.id));
+		for (const id of this.known.keys()) if (!seen.has(id)) this.known.delete(id);
+		return {
+			runners: items.map((i) => normalizeGitlabRunner(this.source, this.simulated, i, this.known.get(i.id)?.details)),
+			requests: requests + stale.length,
+			detailsFetched: stale.length
+		};
+	}
+
+	/** Forget one runner's details so the next cycle refetches them (after we changed it). */
+	invalidate(upstreamId: number) {
+		this.known.delete(upstreamId);
+	}
+}

@@ -1,0 +1,58 @@
+import { fail } from '@sveltejs/kit';
+import type { Actions, PageServerLoad } from './$types';
+import { z } from 'zod';
+import { app } from '$lib/server/app';
+import { ApiError, zodMessage } from '$lib/server/http/errors';
+import { createToken, createUser, deleteUser, newToken, newUser, revokeToken, updateUser, userPatch } from '$lib/server/services/accounts';
+
+export const load: PageServerLoad = async ({ locals }) => {
+	if (locals.principal?.role !== 'admin') return { admin: false as const };
+	const { store } = app();
+	const [users, tokens] = await Promise.all([store.users.list(), store.tokens.list()]);
+	return { admin: true as const, users, tokens };
+};
+
+/** Runs a service call for a form; validation and service errors become form errors, nothing half-applied. */
+async function run<T>(fn: () => Promise<T>) {
+	try {
+		return { ok: true as const, value: await fn() };
+	} catch (e) {
+		if (e instanceof ApiError) return { ok: false as const, failure: fail(e.status, { error: e.message }) };
+		if (e instanceof z.ZodError) return { ok: false as const, failure: fail(400, { error: zodMessage(e) }) };
+		throw e;
+	}
+}
+
+const id = (form: FormData) => z.coerce.number().int().positive().parse(form.get('id'));
+
+export const actions: Actions = {
+	createUser: async (event) => {
+		const f = await event.request.formData();
+		const r = await run(() => createUser(event, newUser.parse({ username: f.get('username'), password: f.get('password'), role: f.get('role') })));
+		return r.ok ? { message: `Created user ${r.value.username}.` } : r.failure;
+	},
+	updateUser: async (event) => {
+		const f = await event.request.formData();
+		const patch: Record<string, unknown> = {};
+		if (f.get('role')) patch.role = f.get('role');
+		if (f.get('disabled')) patch.disabled = f.get('disabled') === 'true';
+		if (f.get('password')) patch.password = f.get('password');
+		const r = await run(() => updateUser(event, id(f), userPatch.parse(patch)));
+		return r.ok ? { message: `Updated ${r.value.username}.` } : r.failure;
+	},
+	deleteUser: async (event) => {
+		const f = await event.request.formData();
+		const r = await run(() => deleteUser(event, id(f)));
+		return r.ok ? { message: 'User deleted.' } : r.failure;
+	},
+	createToken: async (event) => {
+		const f = await event.request.formData();
+		const r = await run(() => createToken(event, newToken.parse({ name: f.get('name'), role: f.get('role') })));
+		return r.ok ? { message: `Created token ${r.value.token.name}. Copy it now: it is not shown again.`, secret: r.value.secret } : r.failure;
+	},
+	revokeToken: async (event) => {
+		const f = await event.request.formData();
+		const r = await run(() => revokeToken(event, id(f)));
+		return r.ok ? { message: `Revoked token ${r.value.name}.` } : r.failure;
+	}
+};

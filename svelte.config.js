@@ -1,0 +1,30 @@
+import adapter from '@sveltejs/adapter-node';
+import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+
+/** @type {import('@sveltejs/kit').Config} */
+const config = {
+	preprocess: vitePreprocess(),
+	kit: {
+		// No envPrefix: the server reads PORT, HOST and ORIGIN under their plain names.
+		adapter: adapter({ out: 'build/app', precompress: false }),
+		// Every mutation (JSON API and forms alike) gets its Origin checked in
+		// hooks.server.ts against ORIGIN or the request's Host, which also works when
+		// ORIGIN is unset; SvelteKit's form-only check would refuse that case.
+		csrf: { trustedOrigins: ['*'] },
+		csp: {
+			mode: 'auto',
+			directives: {
+				'default-src': ['self'],
+				'script-src': ['self'],
+				'style-src': ['self', 'unsafe-inline'],
+				'img-src': ['self', 'data:'],
+				'connect-src': ['self'],
+				'frame-ancestors': ['none'],
+				'base-uri': ['self'],
+				'form-action': ['self']
+			}
+		}
+	}
+};
+
+export default config;
