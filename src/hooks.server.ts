@@ -59,7 +59,9 @@ const guard: Handle = async ({ event, resolve }) => {
 	event.locals.principal = principal;
 
 	if (!principal && !isPublic(routeId)) {
-		if (api || method !== 'GET') return errorResponse(401, 'unauthenticated', 'sign in or send Authorization: Bearer <token>');
+		// Browsers navigating to a page are sent to sign in; everything else (API, scrapers, forms) gets 401.
+		const navigation = method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
+		if (api || !navigation) return errorResponse(401, 'unauthenticated', 'sign in or send Authorization: Bearer <token>');
 		const next = encodeURIComponent(path + url.search);
 		return new Response(null, { status: 303, headers: { location: `/login?next=${next}` } });
 	}

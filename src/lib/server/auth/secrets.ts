@@ -21,11 +21,19 @@ export async function verifyPassword(password: string, stored: string | undefine
 	const [scheme, n, r, p, salt, key] = (stored ?? DUMMY_HASH).split('$');
 	if (scheme !== 'scrypt' || !salt || !key) return false;
 	const expected = Buffer.from(key, 'base64url');
-	const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, {
-		N: Number(n),
-		r: Number(r),
-		p: Number(p)
-	});
+	// A key that decodes to (almost) nothing would make every password compare equal.
+	if (expected.length < 16) return false;
+	let actual: Buffer;
+	try {
+		actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, {
+			N: Number(n),
+			r: Number(r),
+			p: Number(p)
+		});
+	} catch {
+		// A corrupt stored hash (bad or oversized parameters) is a failed login, not a server error.
+		return false;
+	}
 	return timingSafeEqual(expected, actual) && stored !== undefined;
 }
 

@@ -90,7 +90,8 @@ export function parseConfigFile(text: string, where: string): ConfigFile {
 	if (empty) throw new ConfigError(`${where}: ${formatPath(empty)} is an empty string: remove the key or give a value.`);
 	const parsed = configFile.safeParse(raw);
 	if (!parsed.success) {
-		const issue = parsed.error.issues[0]!;
+		// A typo'd key also makes the real key missing; name the typo, it is the actual mistake.
+		const issue = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0]!;
 		if (issue.code === 'unrecognized_keys') {
 			const key = formatPath([...issue.path, issue.keys[0]!]);
 			throw new ConfigError(`${where}: ${key} is not a known key (see docs/configuration.md).`);

@@ -37,7 +37,9 @@ export class EventBus {
 
 	/** Events after `lastId`, or null when some of them have left the buffer. */
 	since(lastId: number): BusEvent[] | null {
-		if (lastId >= this.nextId - 1) return [];
+		// An id this bus never issued comes from an earlier process (a restart): what it missed is unknown.
+		if (lastId > this.nextId - 1) return null;
+		if (lastId === this.nextId - 1) return [];
 		const oldest = this.buffer[0]?.id ?? this.nextId;
 		if (lastId < oldest - 1) return null;
 		return this.buffer.filter((e) => e.id > lastId);

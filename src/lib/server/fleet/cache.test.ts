@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { Runner } from '$lib/core/runner';
+import { FleetCache } from './cache';
+
+function runner(source: string, upstream_id: number, p: Partial<Runner> = {}): Runner {
+	return {
+		id: `gitlab:${source}:${upstream_id}`,
+		forge: 'gitlab',
+		source,
+		upstream_id,
+		name: `runner-${upstream_id}`,
+		description: '',
+		status: 'online',
+		paused: false,
+		busy: null,
+		type: 'instance_type',
+		tags: ['linux'],
+		version: '17.5.0',
+		ip_address: null,
+		contacted_at: null,
+		ephemeral: false,
+		scale_set: null,
+		managers: [],
+		simulated: false,
+		...p
+	};
+}
+
+const ids = (rs: Runner[]) => rs.map((r) => r.id);
+
+describe('FleetCache', () => {
+	it('reports every runner as upserted on the first sync', () => {
+		const cache = new FleetCache();
+		const delta = cache.replaceSource('a', [runner('a', 1), runner('a', 2)]);
+		expect(delta).toEqual({ source: 'a', upserted: [runner('a', 1), runner('a', 2)], removed: [] });
+		expect(cache.size).toBe(2);
+		expect(cache.countBySource('a')).toBe(2);
+	});
+
+	it('reports only new and changed runners, and the removed ids', () => {
+		const cache = new FleetCache();
+		cache.replaceSource('a', [runner('a', 1), runner('a', 2), runner('a', 3)]);
+		const changed = runner('a', 2, { status: 'offline' });
+		const added = runner('a', 4);
+		const delta = cache.replaceSource('a', [runner('a', 1), changed, added]);
+		expect(ids(delta.upserted)).toEqual(['gitlab:a:2', 'gitlab:a:4']);
+		expect(delta.upserted[0]).toEqual(changed);
+		expect(delta.removed).toEqual(['gitlab:a:3']);
+		expect(cache.get('gitlab:a:3')).toBeUndefined();
+		expect(cache.get('gitlab:a:2')?.status).toBe('offline');
+		expect(cache.countBySource('a')).toBe(3);
+	});
+
+	it('notices changes inside nested fields', () => {
+		const cache = new FleetCache();
+		cache.replaceSource('a', [runner('a', 1)]);
+		expect(ids(cache.replaceSource('a', [runner('a', 1, { tags: ['linux', 'docker'] })]).upserted)).toEqual(['gitlab:a:1']);
+		expect(cache.replaceSource('a', [runner('a', 1, { tags: ['linux', 'docker'] })]).upserted).toEqual([]);
+	});
+
+	it('reports nothing for an identical resync', () => {
+		const cache = new FleetCache();
+		cache.replaceSource('a', [runner('a', 1), runner('a', 2)]);
+		expect(cache.replaceSource('a', [runner('a', 1), runner('a', 2)])).toEqual({ source: 'a', upserted: [], removed: [] });
+	});
+
+	it('leaves other sources untouched', () => {
+		const cache = new FleetCache();
+		cache.replaceSource('a', [runner('a', 1), runner('a', 2)]);
+		cache.replaceSource('b', [runner('b', 1)]);
+		const delta = cache.replaceSource('a', []);
+		expect(delta).toEqual({ source: 'a', upserted: [], removed: ['gitlab:a:1', 'gitlab:a:2'] });
+		expect(ids([...cache.values()])).toEqual(['gitlab:b:1']);
+		expect(cache.countBySource('a')).toBe(0);
+		expect(cache.countBySource('b')).toBe(1);
+		expect(cache.get('gitlab:b:1')).toEqual(runner('b', 1));
+	});
+
+	it('counts zero for an unknown source', () => {
+		expect(new FleetCache().countBySource('nope')).toBe(0);
+	});
+
+	it('applies an upsert at once and the next sync reconciles it', () => {
+		const cache = new FleetCache();
+		cache.replaceSource('a', [runner('a', 1)]);
+		cache.upsert(runner('a', 1, { paused: true }));
+		expect(cache.get('gitlab:a:1')?.paused).toBe(true);
+		expect(cache.countBySource('a')).toBe(1);
+		// The sync still sees paused:false upstream: that is a change worth reporting.
+		expect(ids(cache.replaceSource('a', [runner('a', 1)]).upserted)).toEqual(['gitlab:a:1']);
+	});
+
+	it('drops on the next sync a runner that was only upserted locally', () => {
+		const cache = new FleetCache();
+		cache.replaceSource('a', [runner('a', 1)]);
+		cache.upsert(runner('a', 9));
+		expect(cache.countBySource('a')).toBe(2);
+		expect(cache.replaceSource('a', [runner('a', 1)]).removed).toEqual(['gitlab:a:9']);
+		expect(cache.size).toBe(1);
+	});
+});

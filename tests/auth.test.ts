@@ -1,0 +1,179 @@
+// Sessions, tokens, throttling, user management and audit through the running server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken, login, startApp, type RunningApp } from './helpers/app';
+
+let app: RunningApp;
+let admin: string;
+
+const api = (path: string, init: RequestInit & { token?: string; cookie?: string } = {}) =>
+	fetch(`${app.url}${path}`, {
+		...init,
+		headers: {
+			origin: app.origin,
+			'content-type': 'application/json',
+			...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+			...(init.cookie ? { cookie: init.cookie } : {}),
+			...(init.headers as Record<string, string>)
+		}
+	});
+
+async function attemptLogin(username: string, password: string, ip?: string) {
+	return fetch(`${app.url}/login`, {
+		method: 'POST',
+		redirect: 'manual',
+		headers: { origin: app.origin, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', ...(ip ? { 'x-forwarded-for': ip } : {}) },
+		body: new URLSearchParams({ username, password })
+	});
+}
+
+beforeAll(async () => {
+	app = await startApp({ sandbox: false });
+	admin = createToken(app, 'auth-admin', 'admin');
+});
+afterAll(() => app?.stop());
+
+describe('first start', () => {
+	it('saves the initial admin password with mode 0600 and prints it once', async () => {
+		const { statSync } = await import('node:fs');
+		expect(statSync(`${app.dataDir}/initial-admin-password`).mode & 0o777).toBe(0o600);
+		expect(app.output()).toContain(`Initial admin password: ${app.adminPassword}`);
+		expect(app.adminPassword.length).toBeGreaterThanOrEqual(20);
+	});
+});
+
+describe('sessions', () => {
+	it('sign in sets an HttpOnly, SameSite=Lax session cookie; sign out deletes the session', async () => {
+		const r = await attemptLogin('admin', app.adminPassword);
+		expect(r.status).toBe(303);
+		expect(r.headers.get('location')).toBe('/fleet');
+		const set = r.headers.getSetCookie().find((c) => c.startsWith('rd_session='))!;
+		expect(set).toMatch(/HttpOnly/i);
+		expect(set).toMatch(/SameSite=Lax/i);
+		expect(set).toMatch(/Path=\//);
+		expect(set).not.toMatch(/Secure/i); // plain http on loopback
+		const cookie = set.split(';')[0]!;
+		const me = await api('/api/v1/me', { cookie });
+		expect(await me.json()).toEqual({ kind: 'user', name: 'admin', role: 'admin' });
+
+		const out = await fetch(`${app.url}/logout`, { method: 'POST', redirect: 'manual', headers: { origin: app.origin, cookie } });
+		expect(out.status).toBe(303);
+		expect(out.headers.getSetCookie().join()).toMatch(/rd_session=;/);
+		// The old cookie no longer works: the session is gone server-side.
+		expect((await api('/api/v1/me', { cookie })).status).toBe(401);
+		const audit = await (await api('/api/v1/audit?action=logout', { token: admin })).json();
+		expect(audit.items[0]).toMatchObject({ principal: 'admin', action: 'logout', outcome: 'success' });
+	});
+
+	it('a forged or random session id is not a session', async () => {
+		expect((await api('/api/v1/me', { cookie: 'rd_session=eyJ1c2VyIjoiYWRtaW4iLCJyb2xlIjoiYWRtaW4ifQ' })).status).toBe(401);
+	});
+});
+
+describe('login throttling', () => {
+	it('answers 429 after repeated failures for one user, and audits failures and denials', async () => {
+		await api('/api/v1/users', { method: 'POST', token: admin, body: JSON.stringify({ username: 'victim', password: 'correct horse battery', role: 'viewer' }) });
+		const statuses: number[] = [];
+		for (let i = 0; i < 6; i++) statuses.push((await attemptLogin('victim', `wrong-${i}`)).status);
+		expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+		expect(statuses[5]).toBe(429);
+		// Even the right password is refused while throttled.
+		expect((await attemptLogin('victim', 'correct horse battery')).status).toBe(429);
+		const failures = await (await api('/api/v1/audit?action=login&outcome=failure', { token: admin })).json();
+		expect(failures.items.filter((a: { target: string }) => a.target === 'victim')).toHaveLength(5);
+		const denied = await (await api('/api/v1/audit?action=login&outcome=denied', { token: admin })).json();
+		expect(denied.items[0]).toMatchObject({ target: 'victim', detail: { reason: 'throttled' } });
+	});
+
+});
+
+describe('API tokens', () => {
+	it('a token created by the CLI while the server runs works at once, records last use, and stops working when revoked', async () => {
+		const secret = createToken(app, 'ci-reader', 'viewer');
+		expect(secret).toMatch(/^rdt_[\w-]{40,}$/);
+		expect(await (await api('/api/v1/me', { token: secret })).json()).toEqual({ kind: 'token', name: 'token:ci-reader', role: 'viewer' });
+		const list = await (await api('/api/v1/tokens', { token: admin })).json();
+		const t = list.items.find((i: { name: string }) => i.name === 'ci-reader');
+		expect(t.last_used_at).not.toBeNull();
+		expect(JSON.stringify(list)).not.toContain(secret);
+		const revoke = await api(`/api/v1/tokens/${t.id}`, { method: 'DELETE', token: admin });
+		expect(revoke.status).toBe(200);
+		expect((await api('/api/v1/me', { token: secret })).status).toBe(401);
+		expect((await api(`/api/v1/tokens/${t.id}`, { method: 'DELETE', token: admin })).status).toBe(404);
+	});
+
+	it('tokens are stored hashed: the secret is nowhere in the database file', async () => {
+		const secret = createToken(app, 'hashed-check', 'viewer');
+		const { readFileSync, readdirSync } = await import('node:fs');
+		const dbFiles = readdirSync(app.dataDir).filter((f) => f.startsWith('runner-dashboard.sqlite'));
+		expect(dbFiles.length).toBeGreaterThan(0);
+		for (const f of dbFiles) expect(readFileSync(`${app.dataDir}/${f}`).includes(secret)).toBe(false);
+	});
+
+	it('the CLI refuses a bad role with a clear message and exit code 2', () => {
+		const r = app.cli(['token', 'create', '--name', 'x', '--role', 'root']);
+		expect(r.status).toBe(2);
+		expect(r.stderr).toMatch(/--role must be one of viewer, operator, admin/);
+	});
+});
+
+describe('users', () => {
+	it('admins create users and change roles; a role change ends that user’s sessions; the last admin is protected', async () => {
+		const created = await api('/api/v1/users', { method: 'POST', token: admin, body: JSON.stringify({ username: 'olivia', password: 'operator password', role: 'operator' }) });
+		expect(created.status).toBe(201);
+		const user = await created.json();
+		expect(user).toMatchObject({ username: 'olivia', role: 'operator', disabled: false });
+		expect(JSON.stringify(user)).not.toMatch(/password/);
+		const dup = await api('/api/v1/users', { method: 'POST', token: admin, body: JSON.stringify({ username: 'olivia', password: 'operator password', role: 'operator' }) });
+		expect(dup.status).toBe(409);
+
+		const cookie = await login(app, 'olivia', 'operator password');
+		expect((await api('/api/v1/me', { cookie })).status).toBe(200);
+		const patched = await api(`/api/v1/users/${user.id}`, { method: 'PATCH', token: admin, body: JSON.stringify({ role: 'viewer' }) });
+		expect(await patched.json()).toMatchObject({ role: 'viewer' });
+		expect((await api('/api/v1/me', { cookie })).status).toBe(401);
+
+		const users = await (await api('/api/v1/users', { token: admin })).json();
+		const adminUser = users.items.find((u: { username: string }) => u.username === 'admin');
+		const demote = await api(`/api/v1/users/${adminUser.id}`, { method: 'PATCH', token: admin, body: JSON.stringify({ role: 'viewer' }) });
+		expect(demote.status).toBe(409);
+		expect((await demote.json()).error.code).toBe('last_admin');
+	});
+
+	it('a user changes their own password with the current one', async () => {
+		await api('/api/v1/users', { method: 'POST', token: admin, body: JSON.stringify({ username: 'vera', password: 'first password!', role: 'viewer' }) });
+		const cookie = await login(app, 'vera', 'first password!');
+		const wrong = await api('/api/v1/me/password', { method: 'POST', cookie, body: JSON.stringify({ current_password: 'nope', new_password: 'second password!' }) });
+		expect(wrong.status).toBe(400);
+		const ok = await api('/api/v1/me/password', { method: 'POST', cookie, body: JSON.stringify({ current_password: 'first password!', new_password: 'second password!' }) });
+		expect(ok.status).toBe(204);
+		await expect(login(app, 'vera', 'first password!')).rejects.toThrow(/login failed/);
+		expect(await login(app, 'vera', 'second password!')).toMatch(/^rd_session=/);
+	});
+});
+
+describe('audit', () => {
+	it('records every mutation with principal, action, target, outcome and time, newest first, paged', async () => {
+		const page1 = await (await api('/api/v1/audit?per_page=5', { token: admin })).json();
+		expect(page1.items).toHaveLength(5);
+		expect(page1.total).toBeGreaterThan(20);
+		expect(page1.per_page).toBe(5);
+		for (const a of page1.items) {
+			expect(a).toEqual(expect.objectContaining({ principal: expect.any(String), action: expect.any(String), outcome: expect.stringMatching(/^(success|failure|denied)$/), at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }));
+		}
+		const page2 = await (await api('/api/v1/audit?per_page=5&page=2', { token: admin })).json();
+		expect(page2.items[0].id).toBeLessThan(page1.items[4].id);
+		const actions = new Set((await (await api('/api/v1/audit?per_page=200', { token: admin })).json()).items.map((a: { action: string }) => a.action));
+		for (const a of ['login', 'logout', 'token.create', 'token.revoke', 'user.create', 'user.update', 'user.password']) expect(actions, a).toContain(a);
+		expect((await api('/api/v1/audit?per_page=500', { token: admin })).status).toBe(400);
+	});
+});
+
+// Last: it locks the test client's address out of signing in.
+describe('login throttling by address', () => {
+	it('answers 429 after repeated failures from one address across usernames', async () => {
+		const statuses: number[] = [];
+		for (let i = 0; i < 21; i++) statuses.push((await attemptLogin(`nobody-${i}`, 'x')).status);
+		expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(14);
+		expect(statuses.at(-1)).toBe(429);
+	});
+});

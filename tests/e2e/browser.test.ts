@@ -1,0 +1,113 @@
+// A person in Debian's chromium: signs in with the printed admin password, sees the
+// sandbox's runners across pages, uses the settings, signs out, and is locked out.
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../helpers/browser';
+import { startApp, type RunningApp } from '../helpers/app';
+
+let app: RunningApp;
+let browser: Browser;
+let page: Page;
+
+async function seriousViolations(p: Page) {
+	const result = await new AxeBuilder({ page: p }).analyze();
+	return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+beforeAll(async () => {
+	app = await startApp();
+	browser = await launchBrowser();
+	page = await (await browser.newContext()).newPage();
+});
+afterAll(async () => {
+	if (app && /exited|Error/.test(app.output())) console.error(app.output());
+	await browser?.close();
+	await app?.stop();
+});
+
+describe('the dashboard in a browser', () => {
+	it('sends an anonymous visitor to the login page', async () => {
+		await page.goto(`${app.url}/fleet`);
+		expect(new URL(page.url()).pathname).toBe('/login');
+		expect(await seriousViolations(page)).toEqual([]);
+	});
+
+	it('refuses a wrong password with a message', async () => {
+		await page.fill('input[name=username]', 'admin');
+		await page.fill('input[name=password]', 'not the password');
+		await page.click('button[type=submit]');
+		await expect.poll(() => page.textContent('[role=alert]')).toContain('Wrong username or password');
+	});
+
+	it('signs in with the admin password and shows the sandbox runners, labelled simulated', async () => {
+		await page.fill('input[name=username]', 'admin');
+		await page.fill('input[name=password]', app.adminPassword);
+		await page.click('button[type=submit]');
+		await page.waitForURL(`${app.url}/fleet`);
+		const truth = await (await fetch(`${app.sandboxUrl}/_sandbox/state`)).json();
+		await expect.poll(async () => { await page.reload(); return page.textContent('.summary'); }, { timeout: 20_000 }).toContain(`${truth.gitlab.runners.total} of ${truth.gitlab.runners.total} runners`);
+		expect(await page.locator('tbody tr[data-runner-id]').count()).toBe(50);
+		expect(await page.locator('header').textContent()).toContain('simulated');
+		expect(await page.locator('tbody tr').first().textContent()).toContain('simulated');
+		expect(await seriousViolations(page)).toEqual([]);
+	});
+
+	it('pages through every runner with the pager', async () => {
+		const ids = new Set<string>();
+		for (;;) {
+			for (const id of await page.locator('tbody tr[data-runner-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-runner-id')!))) ids.add(id);
+			const next = page.locator('a[rel=next]');
+			if ((await next.count()) === 0) break;
+			const target = new URL((await next.getAttribute('href'))!, app.url).href;
+			await next.click();
+			await page.waitForURL(target);
+		}
+		const truth = await (await fetch(`${app.sandboxUrl}/_sandbox/state`)).json();
+		expect(ids.size).toBe(truth.gitlab.runners.total);
+	});
+
+	it('filters by status with the filter kept in the URL', async () => {
+		await page.goto(`${app.url}/fleet?status=offline`);
+		const rows = await page.locator('tbody tr[data-runner-id]').allTextContents();
+		expect(rows.length).toBeGreaterThan(0);
+		for (const r of rows) expect(r).toContain('offline');
+	});
+
+	it('opens a runner’s detail page', async () => {
+		await page.goto(`${app.url}/fleet`);
+		await page.locator('tbody tr[data-runner-id] a').first().click();
+		await page.waitForURL(/\/fleet\/gitlab%3A|\/fleet\/gitlab:/);
+		expect(await page.textContent('dl')).toContain('Tags');
+		expect(await seriousViolations(page)).toEqual([]);
+	});
+
+	it('lets the admin create an API token in Settings, shown once', async () => {
+		await page.goto(`${app.url}/settings`);
+		expect(await seriousViolations(page)).toEqual([]);
+		await page.fill('form[action="?/createToken"] input[name=name]', 'from-the-browser');
+		await page.click('form[action="?/createToken"] button[type=submit]');
+		await expect.poll(() => page.locator('[data-testid=new-token]').textContent()).toMatch(/^rdt_/);
+		const token = (await page.locator('[data-testid=new-token]').textContent())!;
+		const me = await fetch(`${app.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+		expect(await me.json()).toMatchObject({ name: 'token:from-the-browser' });
+		await page.reload();
+		expect(await page.content()).not.toContain(token);
+	});
+
+	it('shows the audit log to the admin', async () => {
+		await page.goto(`${app.url}/audit`);
+		expect(await page.textContent('table')).toContain('token.create');
+		expect(await seriousViolations(page)).toEqual([]);
+	});
+
+	it('signs out, and Fleet is unreachable afterwards', async () => {
+		await page.goto(`${app.url}/fleet`);
+		await page.click('text=Sign out');
+		await page.waitForURL(`${app.url}/login`);
+		await page.goto(`${app.url}/fleet`);
+		expect(new URL(page.url()).pathname).toBe('/login');
+		const cookies = await page.context().cookies();
+		expect(cookies.find((c) => c.name === 'rd_session')).toBeUndefined();
+	});
+});

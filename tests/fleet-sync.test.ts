@@ -1,0 +1,74 @@
+// The walking skeleton: the sandbox's GitLab runners, read through gitbeaker with
+// every page fetched, served by the runners API with server-side paging.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken, startApp, type RunningApp } from './helpers/app';
+
+let app: RunningApp;
+let token: string;
+const get = async (path: string) => (await fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${token}` } })).json();
+
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
+	const end = Date.now() + ms;
+	let v = await fn();
+	while (!ok(v) && Date.now() < end) {
+		await new Promise((r) => setTimeout(r, 250));
+		v = await fn();
+	}
+	return v;
+}
+
+beforeAll(async () => {
+	app = await startApp();
+	token = createToken(app, 'fleet', 'viewer');
+});
+afterAll(() => app?.stop());
+
+describe('GitLab runners from the sandbox', () => {
+	it('are all synced: the count equals the sandbox’s own count (more than one GitLab page)', async () => {
+		const truth = await (await fetch(`${app.sandboxUrl}/_sandbox/state`)).json();
+		expect(truth.gitlab.runners.total).toBeGreaterThanOrEqual(150);
+		const page = await until(() => get('/api/v1/runners?per_page=1'), (p) => p.total === truth.gitlab.runners.total);
+		expect(page.total).toBe(truth.gitlab.runners.total);
+		expect(page.items[0]).toMatchObject({ forge: 'gitlab', source: 'sandbox-gitlab', simulated: true, scale_set: null });
+	});
+
+	it('carry tags and version from the details call (list items have none)', async () => {
+		const page = await get('/api/v1/runners?per_page=200');
+		const tagged = page.items.filter((r: { tags: string[] }) => r.tags.length > 0);
+		expect(tagged.length).toBe(page.items.length);
+		// A runner that never contacted GitLab has no version yet; every other one reports it.
+		const contacted = page.items.filter((r: { status: string }) => r.status !== 'never_contacted');
+		expect(contacted.length).toBeGreaterThan(100);
+		expect(contacted.filter((r: { version: string | null }) => !r.version)).toEqual([]);
+	});
+
+	it('page through the API without overlap and match the sandbox by status', async () => {
+		const truth = await (await fetch(`${app.sandboxUrl}/_sandbox/state`)).json();
+		const seen = new Set<string>();
+		const first = await get('/api/v1/runners?per_page=50&sort=id');
+		for (let p = 1; p <= Math.ceil(first.total / 50); p++) {
+			for (const r of (await get(`/api/v1/runners?per_page=50&sort=id&page=${p}`)).items) seen.add(r.id);
+		}
+		expect(seen.size).toBe(first.total);
+		const paused = await get('/api/v1/runners?paused=true&per_page=1');
+		expect(paused.total).toBe(truth.gitlab.runners.paused);
+	});
+
+	it('reject bad query parameters with 400', async () => {
+		for (const q of ['per_page=500', 'sort=password', 'page=0', 'color=red']) {
+			const r = await fetch(`${app.url}/api/v1/runners?${q}`, { headers: { authorization: `Bearer ${token}` } });
+			expect(r.status, q).toBe(400);
+			expect((await r.json()).error.code).toBe('invalid_query');
+		}
+	});
+
+	it('report the sandbox source as simulated and ok in /api/v1/sources and /readyz', async () => {
+		const sources = await get('/api/v1/sources');
+		expect(sources.items).toEqual([expect.objectContaining({ name: 'sandbox-gitlab', kind: 'gitlab', status: 'ok', simulated: true, last_error: null })]);
+		const ready = await (await fetch(`${app.url}/readyz`)).json();
+		expect(ready).toMatchObject({ status: 'ready', store: { ok: true, dialect: 'sqlite' } });
+		expect(ready.sources[0]).toMatchObject({ name: 'sandbox-gitlab', simulated: true });
+		// Secrets never leave the server.
+		expect(JSON.stringify(sources)).not.toContain('sandbox-gitlab-token');
+	});
+});

@@ -1,0 +1,171 @@
+// Deny by default, walked over the real route tree against the built server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken, login, startApp, type RunningApp } from './helpers/app';
+import { routeTree } from './helpers/routes';
+
+const PUBLIC = new Set(['/healthz', '/readyz', '/login']);
+// Mutations a viewer may make: their own session and password.
+const VIEWER_MUTATIONS = new Set(['/logout', '/account', '/api/v1/me/password']);
+
+let app: RunningApp;
+let viewer: string;
+let admin: string;
+const routes = routeTree();
+const mutations = routes.filter((r) => r.method !== 'GET');
+
+async function snapshot() {
+	const h = { authorization: `Bearer ${admin}` };
+	const [users, tokens] = await Promise.all([
+		fetch(`${app.url}/api/v1/users`, { headers: h }).then((r) => r.json()),
+		fetch(`${app.url}/api/v1/tokens`, { headers: h }).then((r) => r.json())
+	]);
+	return JSON.stringify({ users: users.items, tokens: tokens.items.map((t: { id: number; revoked_at: string | null }) => [t.id, t.revoked_at]) });
+}
+
+beforeAll(async () => {
+	app = await startApp();
+	viewer = createToken(app, 'walk-viewer', 'viewer');
+	admin = createToken(app, 'walk-admin', 'admin');
+});
+afterAll(() => app?.stop());
+
+describe('the route tree', () => {
+	it('is found and includes the API, pages and form actions', () => {
+		expect(routes.length).toBeGreaterThan(20);
+		expect(routes.some((r) => r.id === '/api/v1/runners' && r.method === 'GET')).toBe(true);
+		expect(routes.some((r) => r.kind === 'page' && r.id === '/fleet')).toBe(true);
+		expect(routes.some((r) => r.kind === 'action' && r.id === '/settings')).toBe(true);
+	});
+});
+
+describe('unauthenticated requests', () => {
+	it('get 401 on every /api/v1 route and method', async () => {
+		const api = routes.filter((r) => r.id.startsWith('/api/'));
+		expect(api.length).toBeGreaterThan(15);
+		for (const r of api) {
+			const res = await fetch(`${app.url}${r.path}`, { method: r.method, headers: { origin: app.origin, 'content-type': 'application/json' }, body: r.method === 'GET' ? undefined : '{}' });
+			expect(res.status, `${r.method} ${r.path}`).toBe(401);
+			expect((await res.json()).error.code, `${r.method} ${r.path}`).toMatch(/unauthenticated/);
+		}
+	});
+
+	it('are sent to the login page from every non-public page, and refused on every non-public action', async () => {
+		const others = routes.filter((r) => !r.id.startsWith('/api/') && !PUBLIC.has(r.id));
+		expect(others.length).toBeGreaterThan(8);
+		for (const r of others) {
+			const res = await fetch(`${app.url}${r.path}`, { method: r.method, redirect: 'manual', headers: { origin: app.origin, accept: 'text/html' } });
+			if (r.method === 'GET') {
+				expect(res.status, `${r.method} ${r.path}`).toBe(303);
+				expect(res.headers.get('location'), r.path).toMatch(/^\/login\?next=/);
+			} else {
+				expect(res.status, `${r.method} ${r.path}`).toBe(401);
+			}
+		}
+	});
+
+	it('reach only the probes and the login page', async () => {
+		for (const p of ['/healthz', '/readyz', '/login']) expect((await fetch(`${app.url}${p}`, { redirect: 'manual' })).status, p).toBe(200);
+		// Non-browser clients get 401 rather than a redirect to a login page.
+		expect((await fetch(`${app.url}/metrics`, { redirect: 'manual' })).status).toBe(401);
+		expect((await fetch(`${app.url}/fleet`, { redirect: 'manual' })).status).toBe(401);
+		expect((await fetch(`${app.url}/api/v1/no-such-route`)).status).toBe(401);
+	});
+
+	it('get 401 with an unknown or malformed bearer token', async () => {
+		for (const h of ['Bearer rdt_nope', 'Bearer', 'Basic YWRtaW46eA==']) {
+			const res = await fetch(`${app.url}/api/v1/runners`, { headers: { authorization: h } });
+			expect(res.status, h).toBe(401);
+		}
+	});
+});
+
+describe('roles', () => {
+	it('a viewer token gets 403 on every mutation except its own session and password, and nothing changes', async () => {
+		const before = await snapshot();
+		const checked: string[] = [];
+		for (const r of mutations.filter((m) => !VIEWER_MUTATIONS.has(m.id) && !PUBLIC.has(m.id))) {
+			const res = await fetch(`${app.url}${r.path}`, {
+				method: r.method,
+				headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' },
+				body: JSON.stringify({ username: 'mallory', password: 'x'.repeat(20), role: 'admin', name: 'x', action: 'pause', ids: [] })
+			});
+			expect(res.status, `${r.method} ${r.path}`).toBe(403);
+			expect((await res.json()).error.code).toBe('forbidden');
+			checked.push(`${r.method} ${r.path}`);
+		}
+		expect(checked.length).toBeGreaterThan(8);
+		expect(await snapshot()).toBe(before);
+	});
+
+	it('a viewer can read but not administer', async () => {
+		const h = { authorization: `Bearer ${viewer}` };
+		expect((await fetch(`${app.url}/api/v1/runners`, { headers: h })).status).toBe(200);
+		expect((await fetch(`${app.url}/api/v1/sources`, { headers: h })).status).toBe(200);
+		for (const p of ['/api/v1/audit', '/api/v1/users', '/api/v1/tokens']) expect((await fetch(`${app.url}${p}`, { headers: h })).status, p).toBe(403);
+	});
+
+	it('denied mutations are audited as denied', async () => {
+		const res = await fetch(`${app.url}/api/v1/audit?outcome=denied&per_page=200`, { headers: { authorization: `Bearer ${admin}` } });
+		const body = await res.json();
+		expect(body.total).toBeGreaterThan(8);
+		expect(body.items[0].principal).toBe('token:walk-viewer');
+	});
+});
+
+describe('cross-origin mutations', () => {
+	it('get 403 on every mutation route, with a token or a session, and change nothing', async () => {
+		const session = await login(app, 'admin', app.adminPassword);
+		const before = await snapshot();
+		for (const r of mutations) {
+			for (const auth of [{ authorization: `Bearer ${admin}` }, { cookie: session }]) {
+				const res = await fetch(`${app.url}${r.path}`, {
+					method: r.method,
+					headers: { ...auth, origin: 'https://evil.example', 'content-type': 'application/json' },
+					body: JSON.stringify({ username: 'mallory', password: 'x'.repeat(20), role: 'admin', name: 'evil' })
+				});
+				expect(res.status, `${r.method} ${r.path} ${Object.keys(auth)[0]}`).toBe(403);
+			}
+		}
+		// A session-authenticated mutation without any Origin is refused too (browsers always send one).
+		const noOrigin = await fetch(`${app.url}/api/v1/tokens`, { method: 'POST', headers: { cookie: session, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', role: 'viewer' }) });
+		expect(noOrigin.status).toBe(403);
+		expect(await snapshot()).toBe(before);
+	});
+});
+
+describe('request bodies', () => {
+	it('over 1 MiB get 413, malformed JSON 400, wrong shape 400 — all in the error shape, nothing stored', async () => {
+		const before = await snapshot();
+		const h = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
+		const big = JSON.stringify({ username: 'big', password: 'p'.repeat(2 * 1024 * 1024), role: 'viewer' });
+		const r413 = await fetch(`${app.url}/api/v1/users`, { method: 'POST', headers: h, body: big });
+		expect(r413.status).toBe(413);
+		expect(await r413.json()).toEqual({ error: { code: 'payload_too_large', message: expect.stringContaining('1048576') } });
+
+		const r400 = await fetch(`${app.url}/api/v1/users`, { method: 'POST', headers: h, body: '{"username": "x",' });
+		expect(r400.status).toBe(400);
+		expect((await r400.json()).error).toEqual({ code: 'malformed_json', message: expect.stringContaining('not valid JSON') });
+
+		const bad = await fetch(`${app.url}/api/v1/users`, { method: 'POST', headers: h, body: JSON.stringify({ username: 'ok', password: 'short', role: 'root' }) });
+		expect(bad.status).toBe(400);
+		expect((await bad.json()).error.code).toBe('invalid_request');
+
+		const unknown = await fetch(`${app.url}/api/v1/users`, { method: 'POST', headers: h, body: JSON.stringify({ username: 'ok', password: 'long-enough-pass', role: 'viewer', admin: true }) });
+		expect(unknown.status).toBe(400);
+		expect((await unknown.json()).error.message).toMatch(/unknown field.*admin/);
+
+		const notJson = await fetch(`${app.url}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/plain' }, body: 'hello' });
+		expect(notJson.status).toBe(415);
+		expect(await snapshot()).toBe(before);
+	});
+
+	it('unknown API paths and methods answer in the error shape', async () => {
+		const h = { authorization: `Bearer ${admin}` };
+		const nf = await fetch(`${app.url}/api/v1/nope`, { headers: h });
+		expect(nf.status).toBe(404);
+		expect((await nf.json()).error.code).toBe('not_found');
+		const na = await fetch(`${app.url}/api/v1/runners`, { method: 'DELETE', headers: { ...h, origin: app.origin } });
+		expect(na.status).toBe(405);
+		expect((await na.json()).error.code).toBe('method_not_allowed');
+	});
+});

@@ -1,0 +1,67 @@
+// The live stream over real HTTP: delivery, resume, and complete cleanup when clients drop.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken, startApp, type RunningApp } from './helpers/app';
+
+let app: RunningApp;
+let token: string;
+
+async function gauge(name: string): Promise<number> {
+	const text = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+	const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+	return Number(line?.split(' ').at(-1));
+}
+
+async function openStream(lastEventId?: string) {
+	const ac = new AbortController();
+	const res = await fetch(`${app.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: ac.signal });
+	const reader = res.body!.getReader();
+	const first = new TextDecoder().decode((await reader.read()).value);
+	return { res, reader, first, ac };
+}
+
+beforeAll(async () => {
+	app = await startApp();
+	token = createToken(app, 'sse', 'viewer');
+});
+afterAll(() => app?.stop());
+
+describe('GET /api/v1/events', () => {
+	it('streams text/event-stream with a retry hint, then runner deltas from the sync', async () => {
+		const s = await openStream();
+		expect(s.res.headers.get('content-type')).toBe('text/event-stream');
+		expect(s.first).toMatch(/^retry: 3000/);
+		let text = s.first;
+		const until = Date.now() + 20_000;
+		while (!/event: sources/.test(text) && Date.now() < until) text += new TextDecoder().decode((await s.reader.read()).value);
+		expect(text).toMatch(/id: \d+\nevent: sources\ndata: \{"name":"sandbox-gitlab"/);
+		s.ac.abort();
+	});
+
+	it('resumes from Last-Event-ID with the events missed', async () => {
+		const s = await openStream('1');
+		let text = s.first;
+		const until = Date.now() + 5000;
+		while (!/id: 2\n/.test(text) && Date.now() < until) text += new TextDecoder().decode((await s.reader.read()).value);
+		expect(text).toMatch(/id: 2\nevent: /);
+		expect(text).not.toMatch(/id: 1\n/);
+		s.ac.abort();
+	});
+
+	it('opening and dropping 1,000 connections returns the client gauge to its baseline', async () => {
+		const baseline = await gauge('runner_dashboard_sse_clients');
+		for (let batch = 0; batch < 10; batch++) {
+			const streams = await Promise.all(Array.from({ length: 100 }, () => openStream()));
+			expect(await gauge('runner_dashboard_sse_clients')).toBe(baseline + 100);
+			for (const [i, s] of streams.entries()) (i % 2 ? s.ac.abort() : void s.reader.cancel());
+		}
+		const until = Date.now() + 5000;
+		let now = await gauge('runner_dashboard_sse_clients');
+		while (now !== baseline && Date.now() < until) {
+			await new Promise((r) => setTimeout(r, 100));
+			now = await gauge('runner_dashboard_sse_clients');
+		}
+		expect(now).toBe(baseline);
+		// The process is healthy afterwards.
+		expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+	});
+});
