@@ -117,7 +117,7 @@ describe('cross-origin mutations', () => {
 		const session = await login(app, 'admin', app.adminPassword);
 		const before = await snapshot();
 		for (const r of mutations) {
-			for (const auth of [{ authorization: `Bearer ${admin}` }, { cookie: session }]) {
+			for (const auth of [{ authorization: `Bearer ${admin}` }, { cookie: session }] as Record<string, string>[]) {
 				const res = await fetch(`${app.url}${r.path}`, {
 					method: r.method,
 					headers: { ...auth, origin: 'https://evil.example', 'content-type': 'application/json' },

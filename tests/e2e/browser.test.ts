@@ -82,6 +82,27 @@ describe('the dashboard in a browser', () => {
 		expect(await seriousViolations(page)).toEqual([]);
 	});
 
+	it('pauses a runner from the Fleet page after confirming its name; the sandbox reports it paused', async () => {
+		await page.goto(`${app.url}/fleet?status=online&paused=false&sort=id`);
+		const row = page.locator('tbody tr[data-runner-id]').first();
+		const id = (await row.getAttribute('data-runner-id'))!;
+		const name = (await row.locator('td a').first().textContent())!.trim();
+		await row.locator('input[type=checkbox]').check();
+		await page.click('button:has-text("Pause…")');
+		const dialog = page.locator('dialog[open]');
+		expect(await dialog.locator('h2').textContent()).toBe('Pause 1 runner?');
+		expect(await dialog.textContent()).toContain(name);
+		await dialog.locator('input').fill('e2e maintenance');
+		await dialog.locator('button:has-text("Pause")').first().click();
+		await expect.poll(() => dialog.locator('[data-testid=outcomes]').textContent()).toContain(`${name}: done`);
+		const upstream = await (await fetch(`${app.sandboxUrl}/gitlab/api/v4/runners/${id.split(':')[2]}`, { headers: { 'private-token': 'sandbox-gitlab-token' } })).json();
+		expect(upstream).toMatchObject({ paused: true, maintenance_note: 'e2e maintenance' });
+		await dialog.locator('button:has-text("Close")').click();
+		await page.goto(`${app.url}/fleet?q=${encodeURIComponent(id)}`);
+		expect(await page.locator(`tr[data-runner-id="${id}"]`).textContent()).toContain('paused');
+		expect(await seriousViolations(page)).toEqual([]);
+	});
+
 	it('lets the admin create an API token in Settings, shown once', async () => {
 		await page.goto(`${app.url}/settings`);
 		expect(await seriousViolations(page)).toEqual([]);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { fleetQuery } from '$lib/core/fleet-query';
 import { newToken, newUser, passwordChange, userPatch } from './services/accounts';
 import { buildInfo } from './build-info';
+import { bulkBody, pauseBody } from './services/runner-actions';
 
 interface Op {
 	summary: string;
@@ -43,6 +44,9 @@ export const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' 
 	'/api/v1/sources': { get: { summary: 'Each source with status (ok|degraded|down), last success, last error, data age, simulated.', role: 'viewer', response: 'SourceList' } },
 	'/api/v1/runners': { get: { summary: 'Runners across forges: paged, filtered, searched and sorted on the server.', role: 'viewer', query: fleetQuery, response: 'RunnerList' } },
 	'/api/v1/runners/{id}': { get: { summary: 'One runner by id (`<forge>:<source>:<upstream id>`).', role: 'viewer', response: 'Runner' } },
+	'/api/v1/runners/{id}/pause': { post: { summary: 'Pause a GitLab runner (PUT paused=true upstream), with an optional maintenance note. GitHub runners have no pause API: 409.', role: 'operator', body: pauseBody, response: 'Runner' } },
+	'/api/v1/runners/{id}/resume': { post: { summary: 'Resume a paused GitLab runner.', role: 'operator', body: pauseBody, response: 'Runner' } },
+	'/api/v1/runners/bulk': { post: { summary: 'Pause or resume up to 500 runners; answers each runner’s outcome (done, not_found, unsupported, upstream_error).', role: 'operator', body: bulkBody } },
 	'/api/v1/audit': { get: { summary: 'Audit records, newest first.', role: 'admin', query: auditQuery } },
 	'/api/v1/users': {
 		get: { summary: 'Local users.', role: 'admin' },

@@ -1,0 +1,76 @@
+// Pausing and resuming runners. Each runner is its own upstream call with its own
+// audit record and outcome: a failed call is reported as failed, never as done, and
+// one failure does not stop the others.
+import type { RequestEvent } from '@sveltejs/kit';
+import { z } from 'zod';
+import { gitlabRunnerDetails, normalizeGitlabRunner } from '$lib/core/gitlab-runner';
+import { parseRunnerId, type Runner } from '$lib/core/runner';
+import { app } from '../app';
+import { audit } from '../http/audit';
+
+export const MAX_BULK = 500;
+const CONCURRENCY = 8;
+
+export const pauseBody = z.strictObject({ note: z.string().max(1024).optional() }).prefault({});
+export const bulkBody = z.strictObject({
+	action: z.enum(['pause', 'resume']),
+	ids: z.array(z.string().max(300)).min(1, 'give at least one runner id').max(MAX_BULK, `at most ${MAX_BULK} runners at once`),
+	note: z.string().max(1024).optional()
+});
+
+export interface ActionOutcome {
+	id: string;
+	ok: boolean;
+	/** `done`, or why not: `not_found`, `unsupported`, `upstream_error`. */
+	result: 'done' | 'not_found' | 'unsupported' | 'upstream_error' | 'invalid_id';
+	message?: string;
+	runner?: Runner;
+}
+
+async function setPaused(event: RequestEvent, id: string, paused: boolean, note: string | undefined): Promise<ActionOutcome> {
+	const action = paused ? 'runner.pause' : 'runner.resume';
+	const parsed = parseRunnerId(id);
+	if (!parsed) return { id, ok: false, result: 'invalid_id', message: 'runner ids look like gitlab:<source>:<number>' };
+	const { fleet, gitlab, bus, logger } = app();
+	const current = fleet.get(id);
+	if (!current) return { id, ok: false, result: 'not_found', message: `no runner ${id}` };
+	if (parsed.forge !== 'gitlab') {
+		const message = 'GitHub has no API to pause a self-hosted runner; drain its scale set or remove it instead';
+		await audit(event, action, id, 'failure', { reason: 'unsupported' });
+		return { id, ok: false, result: 'unsupported', message };
+	}
+	const source = gitlab.get(parsed.source);
+	if (!source) return { id, ok: false, result: 'not_found', message: `no GitLab source ${parsed.source}` };
+	try {
+		const raw = await source.client.Runners.edit(parsed.upstreamId, { paused, ...(note !== undefined ? { maintenanceNote: note } : {}) } as never);
+		const details = gitlabRunnerDetails.parse(raw);
+		// Show the new state at once; the next sync refetches the details.
+		const runner = { ...normalizeGitlabRunner(parsed.source, current.simulated, { ...details, status: current.status }, details), managers: current.managers };
+		fleet.upsert(runner);
+		source.sync.invalidate(parsed.upstreamId);
+		bus.publish('runners.delta', { source: parsed.source, upserted: [runner], removed: [] });
+		await audit(event, action, id, 'success', { name: current.name, ...(note ? { note } : {}) });
+		return { id, ok: true, result: 'done', runner };
+	} catch (e) {
+		const message = e instanceof Error ? e.message : String(e);
+		logger.warn({ runner: id, err: message }, `${action} failed`);
+		await audit(event, action, id, 'failure', { name: current.name, error: message });
+		return { id, ok: false, result: 'upstream_error', message };
+	}
+}
+
+/** Pause or resume many runners with bounded concurrency; outcomes in the order of `ids`. */
+export async function setPausedMany(event: RequestEvent, ids: string[], paused: boolean, note?: string): Promise<ActionOutcome[]> {
+	const unique = [...new Set(ids)];
+	const out: ActionOutcome[] = new Array(unique.length);
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: Math.min(CONCURRENCY, unique.length) }, async () => {
+			while (next < unique.length) {
+				const i = next++;
+				out[i] = await setPaused(event, unique[i]!, paused, note);
+			}
+		})
+	);
+	return out;
+}

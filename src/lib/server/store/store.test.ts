@@ -1,0 +1,382 @@
+// The store against both dialects: SQLite in a temp dir and a real PostgreSQL server.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startPostgres, type TestPostgres } from '../../../../tests/helpers/postgres';
+import { Store } from './index';
+
+/** A place for a fresh, empty database of one dialect. */
+interface Backend {
+	/** Options for Store.open that point at a brand-new empty database. */
+	fresh(): Promise<{ databaseUrl?: string; dataDir: string }>;
+	stop(): Promise<void>;
+}
+
+async function sqliteBackend(): Promise<Backend> {
+	const dirs: string[] = [];
+	return {
+		async fresh() {
+			const dataDir = await mkdtemp(join(tmpdir(), 'rd-store-'));
+			dirs.push(dataDir);
+			return { dataDir };
+		},
+		async stop() {
+			for (const d of dirs) await rm(d, { recursive: true, force: true });
+		}
+	};
+}
+
+async function postgresBackend(): Promise<Backend> {
+	const server: TestPostgres = await startPostgres();
+	let n = 0;
+	return {
+		async fresh() {
+			const name = `rd_store_${++n}`;
+			const admin = new pg.Client({ connectionString: server.url });
+			await admin.connect();
+			try {
+				await admin.query(`create database ${name}`);
+			} finally {
+				await admin.end();
+			}
+			const u = new URL(server.url);
+			u.pathname = `/${name}`;
+			return { databaseUrl: u.toString(), dataDir: server.dir };
+		},
+		stop: () => server.stop()
+	};
+}
+
+const T = (min: number) => new Date(Date.UTC(2025, 2, 1, 12, 0, 0) + min * 60_000).toISOString();
+
+describe.each([
+	['sqlite', sqliteBackend],
+	['postgres', postgresBackend]
+])('Store on %s', (dialect, makeBackend) => {
+	let backend: Backend;
+	let store: Store;
+	let firstMigration: string[];
+	let secondMigration: string[];
+
+	beforeAll(async () => {
+		backend = await makeBackend();
+		store = await Store.open({ ...(await backend.fresh()), migrate: false });
+		firstMigration = await store.migrate();
+		secondMigration = await store.migrate();
+	});
+
+	afterAll(async () => {
+		await store?.close();
+		await backend?.stop();
+	});
+
+	beforeEach(async () => {
+		const db = store.conn.db;
+		for (const t of ['sessions', 'api_tokens', 'audit', 'settings', 'users'] as const) await db.deleteFrom(t).execute();
+	});
+
+	const user = async (username: string, role: 'viewer' | 'operator' | 'admin' = 'viewer') =>
+		(await store.users.create({ username, passwordHash: `hash-of-${username}`, role }, T(0)))!;
+
+	describe('migrations', () => {
+		it('opens the expected dialect', () => {
+			expect(store.dialect).toBe(dialect);
+		});
+
+		it('applies the migration set once; a second run applies nothing', async () => {
+			expect(firstMigration).toEqual(['0001_auth_audit']);
+			expect(secondMigration).toEqual([]);
+			expect(await store.migrate()).toEqual([]);
+			await expect(store.ping()).resolves.toBeUndefined();
+		});
+
+		it('opens an already-migrated database without migrating again', async () => {
+			const where = await backend.fresh();
+			const a = await Store.open(where);
+			await a.users.create({ username: 'x', passwordHash: 'h', role: 'viewer' }, T(0));
+			await a.close();
+			const b = await Store.open({ ...where, migrate: false });
+			try {
+				expect(await b.migrate()).toEqual([]);
+				expect(await b.users.count()).toBe(1);
+			} finally {
+				await b.close();
+			}
+		});
+
+		// Multi-replica installs use PostgreSQL. (Two SQLite stores in one process racing on a
+		// fresh file do collide; separate processes serialise on SQLite's busy timeout.)
+		if (dialect === 'postgres') it('lets two replicas start on a fresh database at once', async () => {
+			const where = await backend.fresh();
+			const [a, b] = await Promise.all([Store.open(where), Store.open(where)]);
+			try {
+				expect(await a.migrate()).toEqual([]);
+				await a.users.create({ username: 'x', passwordHash: 'h', role: 'viewer' }, T(0));
+				expect(await b.users.count()).toBe(1);
+			} finally {
+				await Promise.all([a.close(), b.close()]);
+			}
+		});
+	});
+
+	describe('users', () => {
+		it('creates a user and refuses a duplicate username', async () => {
+			const u = await store.users.create({ username: 'alice', passwordHash: 'h1', role: 'operator' }, T(0));
+			expect(u).toEqual({ id: expect.any(Number), username: 'alice', role: 'operator', disabled: false, created_at: T(0), updated_at: T(0) });
+			expect(await store.users.create({ username: 'alice', passwordHash: 'h2', role: 'admin' }, T(1))).toBeUndefined();
+			expect(await store.users.count()).toBe(1);
+			expect((await store.users.credentials('alice'))?.password_hash).toBe('h1');
+			expect(await store.users.credentials('nobody')).toBeUndefined();
+		});
+
+		it('reads users by id and lists them by name without password hashes', async () => {
+			const b = await user('bob');
+			await user('alice');
+			expect(await store.users.byId(b.id)).toEqual(b);
+			expect(await store.users.byId(b.id + 1000)).toBeUndefined();
+			const list = await store.users.list();
+			expect(list.map((u) => u.username)).toEqual(['alice', 'bob']);
+			expect(list.every((u) => !('password_hash' in u))).toBe(true);
+		});
+
+		it('updates role, disabled and password', async () => {
+			const u = await user('carol');
+			const updated = await store.users.update(u.id, { role: 'admin', disabled: true, passwordHash: 'new' }, T(5));
+			expect(updated).toEqual({ ...u, role: 'admin', disabled: true, updated_at: T(5) });
+			expect((await store.users.credentials('carol'))?.password_hash).toBe('new');
+			expect((await store.users.update(u.id, { disabled: false }, T(6)))?.disabled).toBe(false);
+			expect(await store.users.update(u.id + 1000, { role: 'viewer' }, T(6))).toBeUndefined();
+		});
+
+		it('deletes a user once', async () => {
+			const u = await user('dave');
+			expect(await store.users.delete(u.id)).toBe(true);
+			expect(await store.users.delete(u.id)).toBe(false);
+			expect(await store.users.count()).toBe(0);
+		});
+
+		it('counts only enabled admins', async () => {
+			const a1 = await user('a1', 'admin');
+			await user('a2', 'admin');
+			await user('op', 'operator');
+			expect(await store.users.countAdmins()).toBe(2);
+			await store.users.update(a1.id, { disabled: true }, T(1));
+			expect(await store.users.countAdmins()).toBe(1);
+		});
+	});
+
+	describe('sessions', () => {
+		const session = (idHash: string, userId: number, expiresAt = T(600), now = T(0)) =>
+			store.sessions.create({ idHash, userId, expiresAt, ip: '10.0.0.1', userAgent: 'vitest' }, now);
+
+		it('creates a session and reads it joined with its user', async () => {
+			const u = await user('erin', 'operator');
+			await session('h1', u.id);
+			expect(await store.sessions.get('h1')).toEqual({
+				id_hash: 'h1',
+				user_id: u.id,
+				username: 'erin',
+				role: 'operator',
+				disabled: 0,
+				created_at: T(0),
+				last_seen_at: T(0),
+				expires_at: T(600)
+			});
+			expect(await store.sessions.get('nope')).toBeUndefined();
+		});
+
+		it('shows the user’s current role and disabled flag', async () => {
+			const u = await user('erin', 'operator');
+			await session('h1', u.id);
+			await store.users.update(u.id, { role: 'viewer', disabled: true }, T(1));
+			expect(await store.sessions.get('h1')).toMatchObject({ role: 'viewer', disabled: 1 });
+		});
+
+		it('truncates a long user agent', async () => {
+			const u = await user('erin');
+			await store.sessions.create({ idHash: 'h1', userId: u.id, expiresAt: T(60), ip: null, userAgent: 'x'.repeat(1000) }, T(0));
+			const row = await store.conn.db.selectFrom('sessions').select(['user_agent', 'ip']).executeTakeFirstOrThrow();
+			expect(row).toEqual({ user_agent: 'x'.repeat(300), ip: null });
+		});
+
+		it('touches last_seen_at', async () => {
+			const u = await user('erin');
+			await session('h1', u.id);
+			await store.sessions.touch('h1', T(10));
+			expect((await store.sessions.get('h1'))?.last_seen_at).toBe(T(10));
+		});
+
+		it('prunes sessions past their absolute expiry or idle too long', async () => {
+			const u = await user('erin');
+			await session('expired', u.id, T(30));
+			await session('idle', u.id, T(600));
+			await session('active', u.id, T(600));
+			await session('expires-now', u.id, T(60));
+			await store.sessions.touch('active', T(50));
+			// now = T(60); idle cutoff = T(40): last seen before it goes.
+			await store.sessions.prune(T(60), T(40));
+			const left = await store.conn.db.selectFrom('sessions').select('id_hash').orderBy('id_hash').execute();
+			expect(left.map((r) => r.id_hash)).toEqual(['active']);
+		});
+
+		it('deletes one session and all of a user’s sessions', async () => {
+			const a = await user('a');
+			const b = await user('b');
+			await session('a1', a.id);
+			await session('a2', a.id);
+			await session('b1', b.id);
+			await store.sessions.delete('a1');
+			expect(await store.sessions.get('a1')).toBeUndefined();
+			await store.sessions.deleteForUser(a.id);
+			expect(await store.sessions.get('a2')).toBeUndefined();
+			expect(await store.sessions.get('b1')).toBeDefined();
+		});
+
+		it('deletes sessions with their user (cascade)', async () => {
+			const a = await user('a');
+			const b = await user('b');
+			await session('a1', a.id);
+			await session('b1', b.id);
+			await store.users.delete(a.id);
+			const left = await store.conn.db.selectFrom('sessions').select('id_hash').execute();
+			expect(left.map((r) => r.id_hash)).toEqual(['b1']);
+		});
+
+		it('refuses a session for a user that does not exist', async () => {
+			await expect(session('orphan', 999_999)).rejects.toThrow();
+		});
+	});
+
+	describe('tokens', () => {
+		const token = (name: string, tokenHash: string, now = T(0)) =>
+			store.tokens.create({ name, role: 'operator', tokenHash, prefix: `rdt_${name.slice(0, 6)}`, createdBy: 'admin' }, now);
+
+		it('creates a token and never returns its hash', async () => {
+			const t = await token('ci', 'hash-ci');
+			expect(t).toEqual({
+				id: expect.any(Number),
+				name: 'ci',
+				role: 'operator',
+				prefix: 'rdt_ci',
+				created_by: 'admin',
+				created_at: T(0),
+				last_used_at: null,
+				revoked_at: null
+			});
+			expect(await store.tokens.byHash('hash-ci')).toEqual(t);
+			expect(await store.tokens.byHash('other')).toBeUndefined();
+		});
+
+		it('refuses a duplicate token hash', async () => {
+			await token('a', 'same');
+			await expect(token('b', 'same')).rejects.toThrow();
+		});
+
+		it('lists tokens newest first', async () => {
+			await token('first', 'h1');
+			await token('second', 'h2');
+			expect((await store.tokens.list()).map((t) => t.name)).toEqual(['second', 'first']);
+		});
+
+		it('records last use', async () => {
+			const t = await token('ci', 'h');
+			await store.tokens.touch(t.id, T(3));
+			expect((await store.tokens.byHash('h'))?.last_used_at).toBe(T(3));
+		});
+
+		it('revokes once; revoking again is a no-op', async () => {
+			const t = await token('ci', 'h');
+			expect(await store.tokens.revoke(t.id, T(5))).toEqual({ ...t, revoked_at: T(5) });
+			expect(await store.tokens.revoke(t.id, T(6))).toBeUndefined();
+			expect((await store.tokens.byHash('h'))?.revoked_at).toBe(T(5));
+			expect(await store.tokens.revoke(t.id + 1000, T(6))).toBeUndefined();
+		});
+	});
+
+	describe('audit', () => {
+		const login = (outcome: 'success' | 'failure' | 'denied', at: string, ip: string | null, username: string) =>
+			store.audit.record({ principal: username, principal_kind: 'anonymous', action: 'login', target: username, outcome, ip }, at);
+
+		it('records entries and lists them newest first with detail', async () => {
+			await store.audit.record(
+				{ principal: 'alice', principal_kind: 'user', action: 'runner.pause', target: 'gitlab:a:1', outcome: 'success', detail: { note: 'maint', n: 2 }, ip: '10.0.0.1', request_id: 'r1' },
+				T(1)
+			);
+			await store.audit.record({ principal: 'token:ci', principal_kind: 'token', action: 'runner.resume', outcome: 'failure' }, T(2));
+			const { items, total } = await store.audit.list({ page: 1, perPage: 10 });
+			expect(total).toBe(2);
+			expect(items).toEqual([
+				{ id: expect.any(Number), at: T(2), principal: 'token:ci', principal_kind: 'token', action: 'runner.resume', target: null, outcome: 'failure', detail: null, ip: null, request_id: null },
+				{ id: expect.any(Number), at: T(1), principal: 'alice', principal_kind: 'user', action: 'runner.pause', target: 'gitlab:a:1', outcome: 'success', detail: { note: 'maint', n: 2 }, ip: '10.0.0.1', request_id: 'r1' }
+			]);
+			expect(items[0]!.id).toBeGreaterThan(items[1]!.id);
+		});
+
+		it('pages and filters', async () => {
+			for (let i = 0; i < 7; i++) {
+				await store.audit.record({ principal: i % 2 ? 'alice' : 'bob', principal_kind: 'user', action: i < 5 ? 'runner.pause' : 'user.create', outcome: i === 3 ? 'denied' : 'success', target: `t${i}` }, T(i));
+			}
+			const page1 = await store.audit.list({ page: 1, perPage: 3 });
+			const page3 = await store.audit.list({ page: 3, perPage: 3 });
+			expect(page1.total).toBe(7);
+			expect(page1.items.map((e) => e.target)).toEqual(['t6', 't5', 't4']);
+			expect(page3.items.map((e) => e.target)).toEqual(['t0']);
+			expect((await store.audit.list({ page: 4, perPage: 3 })).items).toEqual([]);
+
+			const pauses = await store.audit.list({ page: 1, perPage: 10, action: 'runner.pause' });
+			expect(pauses.total).toBe(5);
+			expect(pauses.items.map((e) => e.target)).toEqual(['t4', 't3', 't2', 't1', 't0']);
+			const denied = await store.audit.list({ page: 1, perPage: 10, outcome: 'denied' });
+			expect(denied.items.map((e) => e.target)).toEqual(['t3']);
+			const alicePauses = await store.audit.list({ page: 1, perPage: 1, principal: 'alice', action: 'runner.pause' });
+			expect(alicePauses.total).toBe(2);
+			expect(alicePauses.items.map((e) => e.target)).toEqual(['t3']);
+		});
+
+		it('counts failed logins by IP and by username within a window', async () => {
+			await login('failure', T(0), '10.0.0.1', 'alice');
+			await login('failure', T(10), '10.0.0.1', 'alice');
+			await login('failure', T(11), '10.0.0.1', 'bob');
+			await login('failure', T(12), '10.0.0.2', 'alice');
+			await login('success', T(13), '10.0.0.1', 'alice');
+			await login('denied', T(14), '10.0.0.1', 'alice');
+			await store.audit.record({ principal: 'alice', principal_kind: 'user', action: 'password.change', target: 'alice', outcome: 'failure', ip: '10.0.0.1' }, T(14));
+
+			expect(await store.audit.failedLogins(T(0), { ip: '10.0.0.1' })).toBe(3);
+			expect(await store.audit.failedLogins(T(5), { ip: '10.0.0.1' })).toBe(2);
+			expect(await store.audit.failedLogins(T(0), { username: 'alice' })).toBe(3);
+			expect(await store.audit.failedLogins(T(11), { username: 'alice' })).toBe(1);
+			expect(await store.audit.failedLogins(T(0), { ip: '10.0.0.1', username: 'bob' })).toBe(1);
+			expect(await store.audit.failedLogins(T(0), { ip: '10.9.9.9' })).toBe(0);
+			expect(await store.audit.failedLogins(T(15), { username: 'alice' })).toBe(0);
+		});
+	});
+
+	describe('settings', () => {
+		it('keeps the first value written', async () => {
+			expect(await store.settings.get('pepper')).toBeUndefined();
+			expect(await store.settings.getOrInit('pepper', () => 'first')).toBe('first');
+			expect(await store.settings.getOrInit('pepper', () => 'second')).toBe('first');
+			expect(await store.settings.get('pepper')).toBe('first');
+		});
+
+		it('gives concurrent initialisers the same value', async () => {
+			const values = await Promise.all(Array.from({ length: 5 }, (_, i) => store.settings.getOrInit('k', () => `v${i}`)));
+			expect(new Set(values).size).toBe(1);
+		});
+	});
+
+	it('says where an unusable store is, without its password', async () => {
+		if (dialect === 'postgres') {
+			const err = await Store.open({ databaseUrl: 'postgres://u:s3cr3t-pw@127.0.0.1:1/nowhere', dataDir: '/tmp' }).catch((e: Error) => e);
+			expect(err).toBeInstanceOf(Error);
+			expect((err as Error).message).toMatch(/^store at postgresql:\/\/127\.0\.0\.1:1\/nowhere is not usable/);
+			expect((err as Error).message).not.toContain('s3cr3t-pw');
+			expect(store.conn.location).not.toContain(new URL((await backend.fresh()).databaseUrl!).password);
+		} else {
+			expect(store.conn.location).toMatch(/runner-dashboard\.sqlite$/);
+		}
+	});
+});
