@@ -9,7 +9,7 @@ import { token } from './token';
 const USAGE = `usage: runner-dashboard <command>
 
   serve                              start the dashboard (PORT, HOST, RUNNER_DASHBOARD_CONFIG, ...)
-  sandbox [--port P] [--seed S] [--host H]
+  sandbox [--port P] [--seed S] [--host H] [--gitlab-runners N] [--tick-ms MS]
                                      start the sandbox fleet (simulated GitLab and control API)
   token create --name N --role R     create an API token (viewer|operator|admin); prints it once
   token list | token revoke --id ID
@@ -19,13 +19,18 @@ const USAGE = `usage: runner-dashboard <command>
 Configuration: docs/configuration.md`;
 
 async function sandbox(argv: string[]): Promise<void> {
-	const f = parseFlags(argv, { port: 'string', seed: 'string', host: 'string' });
-	const port = Number(f.port ?? process.env.SANDBOX_PORT ?? 3001);
-	const seed = Number(f.seed ?? 1);
-	if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
-	if (!Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
+	const f = parseFlags(argv, { port: 'string', seed: 'string', host: 'string', 'gitlab-runners': 'string', 'tick-ms': 'string' });
+	const int = (name: string, value: unknown, fallback: number, min: number, max: number) => {
+		const n = Number(value ?? fallback);
+		if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+		return n;
+	};
+	const port = int('port', f.port ?? process.env.SANDBOX_PORT, 3001, 0, 65535);
+	const seed = int('seed', f.seed, 1, -(2 ** 31), 2 ** 31 - 1);
+	const gitlabRunners = int('gitlab-runners', f['gitlab-runners'], 160, 0, 200_000);
+	const tickMs = int('tick-ms', f['tick-ms'], 1000, 0, 60_000);
 	const host = typeof f.host === 'string' ? f.host : '127.0.0.1';
-	const sb = await startSandbox({ port, seed, host });
+	const sb = await startSandbox({ port, seed, host, gitlabRunners, tickMs });
 	console.log(`sandbox fleet (seed ${seed}) listening on ${sb.url}`);
 	const stop = () => void sb.close().then(() => process.exit(0));
 	process.on('SIGTERM', stop);

@@ -5,6 +5,10 @@ import { loadConfig } from '$lib/server/config';
 export async function serve(): Promise<void> {
 	// Fail fast with the configuration's own message before anything starts.
 	const config = loadConfig();
+	// A stray rejection is a bug to see in the logs, not a reason to take the fleet view down.
+	process.on('unhandledRejection', (reason) => {
+		console.error(JSON.stringify({ level: 50, msg: 'unhandled rejection', err: reason instanceof Error ? reason.stack : String(reason) }));
+	});
 	// The app enforces its own 1 MiB body limit with JSON errors; the adapter's
 	// plain-text limit would answer first, so it is lifted here.
 	process.env.BODY_SIZE_LIMIT = 'Infinity';

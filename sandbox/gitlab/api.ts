@@ -1,0 +1,96 @@
+// The GitLab REST surface, mounted at /gitlab. Every answer carries RateLimit-*
+// headers; everything under /api/v4 needs the configured token.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { BodyError } from '../http/body.js';
+import { sendJson, sendText } from '../http/respond.js';
+import { Router, type Ctx } from '../http/router.js';
+import type { FaultStyle } from '../faults.js';
+import type { World } from '../sim/world.js';
+import { ApiError, type GitLabApi } from './context.js';
+import { namespaceRoutes } from './namespaces.js';
+import { ParamErrors } from './params.js';
+import { RateWindow } from './ratelimit.js';
+import { runnerRoutes } from './runners.js';
+
+export const API_PREFIX = '/api/v4';
+
+export interface GitLabMountOptions {
+	world: World;
+	token: string;
+	/** Absolute URL of the mount, e.g. http://127.0.0.1:3001/gitlab */
+	webBase: () => string;
+	log: (msg: string) => void;
+}
+
+export interface GitLabMount {
+	/** Sets the headers every /gitlab answer carries (call before faults apply). */
+	prepare(res: ServerResponse): void;
+	handle(req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void>;
+	faultStyle: FaultStyle;
+}
+
+export function tokenFrom(req: IncomingMessage, url: URL): string | undefined {
+	const header = req.headers['private-token'];
+	if (typeof header === 'string' && header) return header;
+	const auth = req.headers.authorization;
+	if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim();
+	return url.searchParams.get('private_token') ?? url.searchParams.get('access_token') ?? undefined;
+}
+
+function sameSecret(a: string, b: string): boolean {
+	const x = Buffer.from(a);
+	const y = Buffer.from(b);
+	return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function createGitLabMount(opts: GitLabMountOptions): GitLabMount {
+	const rate = new RateWindow();
+	const router = new Router();
+	const api: GitLabApi = {
+		world: opts.world,
+		get webBase() {
+			return opts.webBase();
+		}
+	};
+	runnerRoutes(router, api);
+	namespaceRoutes(router, api);
+
+	const faultStyle: FaultStyle = {
+		error: (res) => sendJson(res, 500, { message: '500 Internal Server Error' }),
+		// GitLab's throttle (Rack::Attack) answers in plain text.
+		rateLimited: (res, retryAfterS) =>
+			sendText(res, 429, 'Retry later\n', { ...rate.exhausted(), 'Retry-After': retryAfterS })
+	};
+
+	return {
+		faultStyle,
+		prepare(res) {
+			for (const [k, v] of Object.entries(rate.hit())) res.setHeader(k, v);
+		},
+		async handle(req, res, url, path) {
+			if (path !== API_PREFIX && !path.startsWith(`${API_PREFIX}/`)) {
+				return sendJson(res, 404, { error: '404 Not Found' });
+			}
+			const given = tokenFrom(req, url);
+			if (given === undefined || !sameSecret(given, opts.token)) {
+				return sendJson(res, 401, { message: '401 Unauthorized' });
+			}
+			const rest = path.slice(API_PREFIX.length) || '/';
+			const match = router.match(req.method ?? 'GET', rest);
+			if (match.kind === 'not_found') return sendJson(res, 404, { error: '404 Not Found' });
+			if (match.kind === 'method_not_allowed') return sendJson(res, 405, { error: '405 Not Allowed' });
+			const ctx: Ctx = { req, res, url, path: rest, params: match.params };
+			try {
+				await match.handler(ctx);
+			} catch (err) {
+				if (err instanceof ApiError) return sendJson(res, err.status, err.body);
+				if (err instanceof ParamErrors) return sendJson(res, 400, { error: err.message });
+				if (err instanceof BodyError) return sendJson(res, err.status, { error: err.message });
+				opts.log(`gitlab: ${req.method} ${url.pathname} failed: ${err instanceof Error ? err.stack : String(err)}`);
+				return sendJson(res, 500, { message: '500 Internal Server Error' });
+			}
+		}
+	};
+}

@@ -1,0 +1,279 @@
+// The live GitLab side of the world: the runner fleet, the job queue and what happens
+// each simulation step (runners drop and return, jobs arrive, get picked, finish).
+
+import { projectById } from '../catalog.js';
+import { DAY, SECOND } from '../clock.js';
+import type { Rng } from '../rng.js';
+import { JobBoard } from './board.js';
+import { MEAN_UP_MS, downtime, makeRunner, revisionOf } from './fleet.js';
+import {
+	ONLINE_CONTACT_TIMEOUT_MS,
+	RUNNER_STATUSES,
+	RUNNER_TYPES,
+	runnerCapacity,
+	runnerStatus,
+	type Job,
+	type Manager,
+	type Runner,
+	type RunnerKind,
+	type RunnerStatus,
+	type RunnerType
+} from './model.js';
+import { Workload, jobDurationMs } from './workload.js';
+
+/** Finished jobs kept per runner for `GET /runners/:id/jobs`. */
+export const HISTORY_PER_RUNNER = 50;
+/** GitLab fails jobs that found no runner for a day ("stuck or timeout"). */
+export const STUCK_PENDING_MS = 1 * DAY;
+
+export interface GitLabCounts {
+	runners: {
+		total: number;
+		by_status: Record<RunnerStatus, number>;
+		paused: number;
+		by_type: Record<RunnerType, number>;
+	};
+	jobs: { pending: number; running: number; success: number; failed: number; canceled: number; dropped: number };
+}
+
+export class GitLabSim {
+	/** Ordered by id (= index), which is also the API's stable order. */
+	readonly runners: Runner[] = [];
+	private byId = new Map<number, Runner>();
+	readonly board = new JobBoard();
+	private workload: Workload;
+	private arrivalCarry = 0;
+	private totals = { success: 0, failed: 0, canceled: 0, dropped: 0 };
+	private running = 0;
+	// Earliest pending churn / job end, so quiet steps skip the per-runner scans.
+	private nextChurnAt = -Infinity;
+	private nextFinishAt = Infinity;
+
+	constructor(
+		private readonly seed: number,
+		private readonly rng: Rng,
+		size: number,
+		now: number
+	) {
+		this.workload = new Workload(rng);
+		this.resize(size, now);
+	}
+
+	runner(id: number): Runner | undefined {
+		return this.byId.get(id);
+	}
+
+	/** Grows (deterministically, by index) or shrinks (newest first) the fleet. */
+	resize(size: number, now: number): void {
+		while (this.runners.length > size) {
+			const r = this.runners.pop() as Runner;
+			this.byId.delete(r.id);
+			this.running -= r.running.length;
+		}
+		if (this.runners.length < size) {
+			const perKind = new Map<RunnerKind, number>();
+			for (const r of this.runners) perKind.set(r.kind, (perKind.get(r.kind) ?? 0) + 1);
+			for (let i = this.runners.length; i < size; i++) {
+				const r = makeRunner(this.seed, i, now, (kind) => {
+					const n = (perKind.get(kind) ?? 0) + 1;
+					perKind.set(kind, n);
+					return n;
+				});
+				this.runners.push(r);
+				this.byId.set(r.id, r);
+			}
+		}
+		this.nextChurnAt = -Infinity;
+	}
+
+	/** One simulation step over [t0, t1). Contact times of connected runners read as t0 here. */
+	step(t0: number, t1: number, jobsPerMinute: number): void {
+		if (this.nextChurnAt <= t1) {
+			let next = Infinity;
+			for (const r of this.runners) {
+				if (r.nextChurnAt <= t1) this.churn(r, t0);
+				if (r.nextChurnAt < next) next = r.nextChurnAt;
+			}
+			this.nextChurnAt = next;
+		}
+		if (this.nextFinishAt <= t1) this.finishJobs(t1);
+		this.arrive(t0, t1, jobsPerMinute);
+		for (const job of this.board.takeOlderThan(t1 - STUCK_PENDING_MS)) {
+			this.finish(job, t1, 'failed', 'stuck_or_timeout_failure');
+		}
+		this.assign(t1);
+	}
+
+	private churn(r: Runner, at: number): void {
+		if (r.connected) {
+			this.disconnect(r, at);
+			r.nextChurnAt = at + downtime(this.rng);
+		} else {
+			this.connect(r, at);
+		}
+	}
+
+	private connect(r: Runner, at: number): void {
+		r.connected = true;
+		if (!r.managers.some((m) => m.active)) r.managers.push(this.newManager(r, at));
+		r.nextChurnAt = at + this.rng.exp(MEAN_UP_MS);
+		this.nextChurnAt = Math.min(this.nextChurnAt, r.nextChurnAt);
+		r.rev++;
+	}
+
+	private disconnect(r: Runner, at: number): void {
+		for (const m of r.managers) if (m.active) m.contactedAt = at;
+		r.connected = false;
+		r.rev++;
+		// The runner's processes are gone, so GitLab eventually fails their jobs.
+		for (const job of r.running.splice(0)) {
+			this.running--;
+			this.finish(job, at, 'failed', 'runner_system_failure', r);
+		}
+	}
+
+	private newManager(r: Runner, at: number): Manager {
+		const arch = r.tags.includes('arm64') ? 'arm64' : 'amd64';
+		return {
+			id: r.id * 10 + r.managers.length,
+			systemId: `r_${this.rng.hex(12)}`,
+			version: r.version,
+			revision: revisionOf(r.version),
+			platform: 'linux',
+			architecture: arch,
+			createdAt: at,
+			ipAddress: `10.${40 + this.rng.int(4)}.${this.rng.int(256)}.${1 + this.rng.int(254)}`,
+			active: true,
+			contactedAt: at
+		};
+	}
+
+	private finishJobs(t1: number): void {
+		let next = Infinity;
+		for (const r of this.runners) {
+			if (r.running.length === 0) continue;
+			let kept = 0;
+			for (const job of r.running) {
+				if (job.endsAt <= t1) {
+					this.running--;
+					const timedOut = r.maximumTimeout !== null && job.endsAt - (job.startedAt ?? 0) >= r.maximumTimeout * SECOND;
+					if (timedOut) this.finish(job, job.endsAt, 'failed', 'job_execution_timeout', r);
+					else {
+						const outcome = this.rng.weighted<'success' | 'failed' | 'canceled'>([
+							['success', 86],
+							['failed', 11],
+							['canceled', 3]
+						]);
+						this.finish(job, job.endsAt, outcome, outcome === 'failed' ? 'script_failure' : null, r);
+					}
+				} else {
+					r.running[kept++] = job;
+					if (job.endsAt < next) next = job.endsAt;
+				}
+			}
+			if (kept !== r.running.length) r.running.length = kept;
+		}
+		this.nextFinishAt = next;
+	}
+
+	private finish(job: Job, at: number, status: 'success' | 'failed' | 'canceled', reason: string | null, r?: Runner): void {
+		job.status = status;
+		job.finishedAt = at;
+		job.failureReason = reason;
+		this.totals[status]++;
+		if (r) {
+			r.history.push(job);
+			if (r.history.length > HISTORY_PER_RUNNER) r.history.shift();
+		}
+	}
+
+	private arrive(t0: number, t1: number, jobsPerMinute: number): void {
+		this.arrivalCarry += (jobsPerMinute * (t1 - t0)) / 60_000;
+		const n = Math.floor(this.arrivalCarry);
+		this.arrivalCarry -= n;
+		for (let k = 0; k < n; k++) {
+			// Past the queue bound, arrivals are only counted (and cost nothing to simulate).
+			if (this.board.full()) {
+				this.totals.dropped += n - k;
+				break;
+			}
+			// Spread arrivals over the step so created_at values look continuous.
+			const job = this.workload.next(t0 + Math.floor(((k + this.rng.next()) / n) * (t1 - t0)));
+			this.board.enqueue(job, projectById(job.projectId)?.groupId ?? 0);
+		}
+	}
+
+	private assign(at: number): void {
+		if (this.board.pending === 0 || this.runners.length === 0) return;
+		// Start from a random runner each step: whichever runner polls first gets the job.
+		const start = this.rng.int(this.runners.length);
+		for (let i = 0; i < this.runners.length && this.board.pending > 0; i++) {
+			const r = this.runners[(start + i) % this.runners.length] as Runner;
+			if (r.paused || !r.connected) continue;
+			let free = runnerCapacity(r) - r.running.length;
+			while (free > 0) {
+				const job = this.board.takeFor(r);
+				if (!job) break;
+				const manager = r.managers.filter((m) => m.active);
+				job.status = 'running';
+				job.startedAt = at;
+				job.runnerId = r.id;
+				job.systemId = manager.length ? this.rng.pick(manager).systemId : null;
+				const run = jobDurationMs(this.rng);
+				job.endsAt = at + (r.maximumTimeout !== null ? Math.min(run, r.maximumTimeout * SECOND) : run);
+				r.running.push(job);
+				if (job.endsAt < this.nextFinishAt) this.nextFinishAt = job.endsAt;
+				this.running++;
+				free--;
+			}
+		}
+	}
+
+	// --- out-of-band changes (control API and the GitLab PUT endpoint) ---
+
+	setPaused(r: Runner, paused: boolean): void {
+		r.paused = paused;
+		r.rev++;
+	}
+
+	setTags(r: Runner, tags: string[]): void {
+		r.tags = [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
+		r.rev++;
+	}
+
+	touch(r: Runner): void {
+		r.rev++;
+	}
+
+	/**
+	 * Forces a runner online (it resumes normal random churn) or offline. Offline means
+	 * silent for just over GitLab's 2 h online window, so the status flips immediately,
+	 * and it stays offline until set online again.
+	 */
+	setOnline(r: Runner, online: boolean, stepMs: number, now: number): void {
+		if (online) {
+			if (!r.connected) this.connect(r, stepMs);
+			return;
+		}
+		if (r.connected) this.disconnect(r, stepMs);
+		const silentSince = now - ONLINE_CONTACT_TIMEOUT_MS - SECOND;
+		for (const m of r.managers) if (m.contactedAt !== null && m.contactedAt > silentSince) m.contactedAt = silentSince;
+		r.nextChurnAt = Infinity;
+	}
+
+	counts(stepMs: number, now: number): GitLabCounts {
+		const byStatus = Object.fromEntries(RUNNER_STATUSES.map((s) => [s, 0])) as Record<RunnerStatus, number>;
+		const byType = Object.fromEntries(RUNNER_TYPES.map((t) => [t, 0])) as Record<RunnerType, number>;
+		let paused = 0;
+		for (const r of this.runners) {
+			byStatus[runnerStatus(r, stepMs, now)]++;
+			byType[r.type]++;
+			if (r.paused) paused++;
+		}
+		return {
+			runners: { total: this.runners.length, by_status: byStatus, paused, by_type: byType },
+			jobs: { pending: this.board.pending, running: this.running, ...this.totals }
+		};
+	}
+}
+

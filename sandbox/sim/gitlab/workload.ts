@@ -1,0 +1,105 @@
+// What CI work looks like: which projects push, with which refs, and which tags their
+// jobs ask for. Tag mixes mirror the runner kinds so most jobs find a runner, while a
+// few (arm64 nix, protected deploys) can queue for a long time — as in real fleets.
+
+import { MINUTE } from '../clock.js';
+import { PROJECTS, type Project } from '../catalog.js';
+import type { Rng } from '../rng.js';
+import type { Job, Pipeline } from './model.js';
+
+const JOB_TAGS: readonly (readonly [string[], number])[] = [
+	[['docker'], 20],
+	[['docker', 'linux', 'amd64'], 14],
+	[['docker', 'linux'], 5],
+	[['docker', 'arm64'], 4],
+	[['dind'], 12],
+	[['dind', 'amd64'], 5],
+	[['nix'], 14],
+	[['nix', 'linux'], 6],
+	[['nix', 'arm64'], 3],
+	[['kubernetes', 'docker'], 8],
+	[[], 9]
+];
+
+const BRANCHES = ['feature/cache-warmup', 'fix/flaky-e2e', 'feature/new-billing', 'renovate/node-22.x', 'chore/bump-deps', 'feature/arm64-images'];
+const STAGE_BY_POSITION = ['build', 'test', 'test', 'deploy'] as const;
+const NAMES: Record<string, readonly string[]> = {
+	build: ['build', 'compile', 'docker-build', 'nix-build'],
+	test: ['unit-tests', 'lint', 'integration-tests', 'typecheck'],
+	deploy: ['deploy-staging', 'publish', 'deploy-review']
+};
+
+/** Duration of a job's script (before runner timeouts apply). */
+export function jobDurationMs(rng: Rng): number {
+	const s = rng.logNormal(150, 0.9);
+	return Math.round(Math.min(3600, Math.max(8, s)) * 1000);
+}
+
+export class Workload {
+	private nextJobId = 1;
+	private nextPipelineId = 1;
+	private iidByProject = new Map<number, number>();
+	private openPipeline = new Map<number, Pipeline>();
+
+	constructor(private rng: Rng) {}
+
+	/** A new pending job created at `at`, joining a recent pipeline of its project or starting one. */
+	next(at: number): Job {
+		const rng = this.rng;
+		const project = rng.pick(PROJECTS);
+		const pipeline = this.pipelineFor(project, at);
+		const stage = STAGE_BY_POSITION[Math.min(pipeline.jobs.length, STAGE_BY_POSITION.length - 1)] ?? 'test';
+		const job: Job = {
+			id: this.nextJobId++,
+			projectId: project.id,
+			pipeline,
+			stage,
+			name: rng.pick(NAMES[stage] ?? ['job']),
+			ref: pipeline.ref,
+			tag: pipeline.tag,
+			protectedRef: pipeline.tag || pipeline.ref === project.defaultBranch,
+			tags: [...rng.weighted(JOB_TAGS)],
+			status: 'pending',
+			createdAt: at,
+			startedAt: null,
+			finishedAt: null,
+			endsAt: Infinity,
+			runnerId: null,
+			systemId: null,
+			failureReason: null
+		};
+		pipeline.jobs.push(job);
+		return job;
+	}
+
+	private pipelineFor(project: Project, at: number): Pipeline {
+		const rng = this.rng;
+		const open = this.openPipeline.get(project.id);
+		if (open && open.jobs.length < 4 && at - open.createdAt < 2 * MINUTE && rng.chance(0.6)) return open;
+		const iid = (this.iidByProject.get(project.id) ?? 0) + 1;
+		this.iidByProject.set(project.id, iid);
+		const u = rng.next();
+		const tag = u < 0.05;
+		const ref = tag ? `v1.${rng.int(30)}.${rng.int(10)}` : u < 0.6 ? project.defaultBranch : rng.pick(BRANCHES);
+		const p: Pipeline = { id: this.nextPipelineId++, iid, projectId: project.id, ref, sha: rng.hex(40), tag, createdAt: at, jobs: [] };
+		this.openPipeline.set(project.id, p);
+		return p;
+	}
+}
+
+/** A pipeline's status as GitLab aggregates it from its jobs. */
+export function pipelineStatus(p: Pipeline): Job['status'] {
+	let pending = false;
+	let failed = false;
+	let canceled = false;
+	for (const j of p.jobs) {
+		if (j.status === 'running') return 'running';
+		if (j.status === 'pending') pending = true;
+		if (j.status === 'failed') failed = true;
+		if (j.status === 'canceled') canceled = true;
+	}
+	if (pending) return 'pending';
+	if (failed) return 'failed';
+	if (canceled) return 'canceled';
+	return 'success';
+}

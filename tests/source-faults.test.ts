@@ -1,0 +1,74 @@
+// Upstream failures of every kind: the dashboard keeps serving the last good data
+// marked stale, reports the source down, never crashes, and recovers by itself.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken, startApp, type RunningApp } from './helpers/app';
+
+let app: RunningApp;
+let token: string;
+let total: number;
+
+const get = async (path: string) => (await fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${token}` } })).json();
+const source = async () => (await get('/api/v1/sources')).items[0];
+const fault = (mode: string, extra: Record<string, unknown> = {}) =>
+	fetch(`${app.sandboxUrl}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ target: 'gitlab', mode, ...extra }) });
+
+async function waitFor(check: () => Promise<boolean>, ms: number, what: string) {
+	const until = Date.now() + ms;
+	while (Date.now() < until) {
+		if (await check()) return;
+		await new Promise((r) => setTimeout(r, 200));
+	}
+	throw new Error(`timed out waiting for ${what}`);
+}
+
+beforeAll(async () => {
+	app = await startApp();
+	token = createToken(app, 'faults', 'viewer');
+	await waitFor(async () => (await source()).status === 'ok', 20_000, 'first sync');
+	total = (await get('/api/v1/runners?per_page=1')).total;
+	expect(total).toBeGreaterThanOrEqual(150);
+});
+afterAll(async () => {
+	await fault('none').catch(() => {});
+	await app?.stop();
+});
+
+describe.each([
+	['error', {}, /500/],
+	['rate_limit', { retry_after_s: 3 }, /rate limit: retry after 3 s/],
+	['refuse', {}, /unreachable/],
+	['timeout', {}, /did not answer within/]
+])('GitLab fault %s', (mode, extra, message) => {
+	it('keeps the last data marked stale, reports the source down, then recovers', async () => {
+		expect((await fault(mode, extra)).ok).toBe(true);
+		await waitFor(async () => (await source()).status === 'down', 30_000, `source down (${mode})`);
+		const s = await source();
+		expect(s.last_error).toMatch(message);
+		expect(s.last_success).not.toBeNull();
+		const page = await get('/api/v1/runners?per_page=5');
+		expect(page.total).toBe(total);
+		expect(page.items.every((r: { stale: boolean }) => r.stale)).toBe(true);
+		const ready = await (await fetch(`${app.url}/readyz`)).json();
+		expect(ready.status).toBe('ready');
+		expect(ready.sources[0].status).toBe('down');
+
+		await fault('none');
+		await waitFor(async () => (await source()).status === 'ok', 70_000, `recovery after ${mode}`);
+		const after = await get('/api/v1/runners?per_page=5');
+		expect(after.items.every((r: { stale: boolean }) => !r.stale)).toBe(true);
+		expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+	});
+});
+
+describe('the process', () => {
+	it('never logged an unhandled rejection or crashed', () => {
+		expect(app.output()).not.toMatch(/unhandled rejection|uncaught/i);
+	});
+
+	it('counted the failures by outcome in /metrics', async () => {
+		const text = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+		for (const outcome of ['ok', 'http', 'rate_limited', 'network', 'timeout']) {
+			expect(text, outcome).toMatch(new RegExp(`runner_dashboard_upstream_requests_total\\{source="sandbox-gitlab",outcome="${outcome}"\\} [1-9]`));
+		}
+	});
+});
