@@ -12,6 +12,9 @@ export default defineConfig({
 		environment: 'node',
 		testTimeout: 60_000,
 		hookTimeout: 120_000,
+		// The JSON report lets .ci/run print a plain "N passed, N failed" line.
+		reporters: ['default', 'json'],
+		outputFile: { json: '.test-results/vitest.json' },
 		pool: 'forks',
 		maxWorkers: 2
 	}

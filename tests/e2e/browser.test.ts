@@ -116,6 +116,15 @@ describe('the dashboard in a browser', () => {
 		expect(await page.content()).not.toContain(token);
 	});
 
+	it('has no serious accessibility violations in the dark theme either', async () => {
+		await page.emulateMedia({ colorScheme: 'dark' });
+		for (const path of ['/fleet', '/settings', '/audit']) {
+			await page.goto(`${app.url}${path}`);
+			expect(await seriousViolations(page), path).toEqual([]);
+		}
+		await page.emulateMedia({ colorScheme: 'light' });
+	});
+
 	it('shows the audit log to the admin', async () => {
 		await page.goto(`${app.url}/audit`);
 		expect(await page.textContent('table')).toContain('token.create');
