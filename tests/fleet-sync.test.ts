@@ -1,21 +1,12 @@
 // The walking skeleton: the sandbox's GitLab runners, read through gitbeaker with
 // every page fetched, served by the runners API with server-side paging.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken, startApp, type RunningApp } from './helpers/app';
+import { createToken, eventually, startApp, type RunningApp } from './helpers/app';
 
 let app: RunningApp;
 let token: string;
 const get = async (path: string) => (await fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${token}` } })).json();
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-	const end = Date.now() + ms;
-	let v = await fn();
-	while (!ok(v) && Date.now() < end) {
-		await new Promise((r) => setTimeout(r, 250));
-		v = await fn();
-	}
-	return v;
-}
 
 beforeAll(async () => {
 	app = await startApp();
@@ -27,7 +18,7 @@ describe('GitLab runners from the sandbox', () => {
 	it('are all synced: the count equals the sandbox’s own count (more than one GitLab page)', async () => {
 		const truth = await (await fetch(`${app.sandboxUrl}/_sandbox/state`)).json();
 		expect(truth.gitlab.runners.total).toBeGreaterThanOrEqual(150);
-		const page = await until(() => get('/api/v1/runners?per_page=1'), (p) => p.total === truth.gitlab.runners.total);
+		const page = await eventually(() => get('/api/v1/runners?per_page=1'), (p) => p.total === truth.gitlab.runners.total, 20_000, 'the first full sync');
 		expect(page.total).toBe(truth.gitlab.runners.total);
 		expect(page.items[0]).toMatchObject({ forge: 'gitlab', source: 'sandbox-gitlab', simulated: true, scale_set: null });
 	});

@@ -1,7 +1,7 @@
 // Pause and resume through the API against the sandbox's GitLab: upstream state,
 // audit records and per-runner outcomes, including upstream failures.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken, startApp, type RunningApp } from './helpers/app';
+import { createToken, eventually, startApp, type RunningApp } from './helpers/app';
 
 let app: RunningApp;
 let operator: string;
@@ -25,11 +25,12 @@ beforeAll(async () => {
 	app = await startApp();
 	operator = createToken(app, 'ops', 'operator');
 	admin = createToken(app, 'audit-reader', 'admin');
-	const until = Date.now() + 20_000;
-	let page;
-	do {
-		page = await (await fetch(`${app.url}/api/v1/runners?paused=false&status=online&per_page=10&sort=id`, { headers: { authorization: `Bearer ${operator}` } })).json();
-	} while (page.total === 0 && Date.now() < until && (await new Promise((r) => setTimeout(r, 200))) === undefined);
+	const page = await eventually(
+		async () => (await fetch(`${app.url}/api/v1/runners?paused=false&status=online&per_page=10&sort=id`, { headers: { authorization: `Bearer ${operator}` } })).json(),
+		(p) => p.total > 0,
+		20_000,
+		'the first sync'
+	);
 	ids = page.items.map((r: { id: string }) => r.id);
 	expect(ids.length).toBe(10);
 });

@@ -1,7 +1,7 @@
 // Upstream failures of every kind: the dashboard keeps serving the last good data
 // marked stale, reports the source down, never crashes, and recovers by itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken, startApp, type RunningApp } from './helpers/app';
+import { createToken, eventually, startApp, type RunningApp } from './helpers/app';
 
 let app: RunningApp;
 let token: string;
@@ -12,14 +12,7 @@ const source = async () => (await get('/api/v1/sources')).items[0];
 const fault = (mode: string, extra: Record<string, unknown> = {}) =>
 	fetch(`${app.sandboxUrl}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ target: 'gitlab', mode, ...extra }) });
 
-async function waitFor(check: () => Promise<boolean>, ms: number, what: string) {
-	const until = Date.now() + ms;
-	while (Date.now() < until) {
-		if (await check()) return;
-		await new Promise((r) => setTimeout(r, 200));
-	}
-	throw new Error(`timed out waiting for ${what}`);
-}
+const waitFor = (check: () => Promise<boolean>, ms: number, what: string) => eventually(check, Boolean, ms, what);
 
 beforeAll(async () => {
 	app = await startApp();

@@ -2,33 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fleetQuery, queryFleet, type FleetQuery } from './fleet-query';
 import type { Runner } from './runner';
+import { makeRunner } from './runner.fixture';
 
-function runner(p: Partial<Runner> & { source?: string; upstream_id?: number }): Runner {
-	const forge = p.forge ?? 'gitlab';
-	const source = p.source ?? 'corp';
-	const upstream_id = p.upstream_id ?? 1;
-	return {
-		id: `${forge}:${source}:${upstream_id}`,
-		forge,
-		source,
-		upstream_id,
-		name: `runner-${upstream_id}`,
-		description: '',
-		status: 'online',
-		paused: false,
-		busy: null,
-		type: 'instance_type',
-		tags: [],
-		version: '17.5.0',
-		ip_address: null,
-		contacted_at: null,
-		ephemeral: false,
-		scale_set: null,
-		managers: [],
-		simulated: false,
-		...p
-	};
-}
+const runner = makeRunner;
 
 const q = (input: Record<string, string> = {}): FleetQuery => fleetQuery.parse(input);
 const ids = (rs: Runner[]) => rs.map((r) => r.id);

@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Runner } from '$lib/core/runner';
 import { FleetCache } from './cache';
+import { makeRunner } from '$lib/core/runner.fixture';
 
 function runner(source: string, upstream_id: number, p: Partial<Runner> = {}): Runner {
-	return {
-		id: `gitlab:${source}:${upstream_id}`,
-		forge: 'gitlab',
-		source,
-		upstream_id,
-		name: `runner-${upstream_id}`,
-		description: '',
-		status: 'online',
-		paused: false,
-		busy: null,
-		type: 'instance_type',
-		tags: ['linux'],
-		version: '17.5.0',
-		ip_address: null,
-		contacted_at: null,
-		ephemeral: false,
-		scale_set: null,
-		managers: [],
-		simulated: false,
-		...p
-	};
+	return makeRunner({ source, upstream_id, tags: ['linux'], ...p });
 }
 
 const ids = (rs: Runner[]) => rs.map((r) => r.id);
