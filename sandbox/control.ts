@@ -9,23 +9,34 @@ import { sendJson } from './http/respond.js';
 import { Router, type Ctx } from './http/router.js';
 import { FAULT_MODES, FAULT_TARGETS, type Faults } from './faults.js';
 import { DAY, iso } from './sim/clock.js';
+import { plainBusy, plainStatus } from './sim/github/model.js';
 import type { World } from './sim/world.js';
 
 export const MAX_JOBS_PER_MINUTE = 100_000;
 export const MAX_SPEED = 1000;
 export const MAX_ADVANCE_S = 30 * (DAY / 1000);
 export const MAX_GITLAB_RUNNERS = 10_000;
+export const MAX_GITHUB_RUNNERS = 10_000;
+export const MAX_SCALE_SETS = 100;
+export const MAX_EPHEMERAL_FLOOR = 5_000;
+export const MAX_POD_TARGET = 20_000;
 
 /** Type error messages that say whether the field was missing or of the wrong type. */
 const typeError = (name: string, kind: string) => (iss: { input?: unknown }) =>
 	iss.input === undefined ? `${name} is required` : `${name} must be ${kind}`;
 const finite = (name: string) => z.number({ error: typeError(name, 'a number') }).finite();
 
-const LoadBody = z.strictObject({
-	jobs_per_minute: finite('jobs_per_minute')
-		.min(0, 'jobs_per_minute must be at least 0')
-		.max(MAX_JOBS_PER_MINUTE, `jobs_per_minute must be at most ${MAX_JOBS_PER_MINUTE}`)
-});
+const rate = (name: string) =>
+	finite(name)
+		.min(0, `${name} must be at least 0`)
+		.max(MAX_JOBS_PER_MINUTE, `${name} must be at most ${MAX_JOBS_PER_MINUTE}`)
+		.optional();
+
+const LoadBody = z
+	.strictObject({ jobs_per_minute: rate('jobs_per_minute'), github_jobs_per_minute: rate('github_jobs_per_minute') })
+	.refine((b) => b.jobs_per_minute !== undefined || b.github_jobs_per_minute !== undefined, {
+		message: 'jobs_per_minute is required (and/or github_jobs_per_minute)'
+	});
 
 const FaultBody = z.strictObject({
 	target: z.enum(FAULT_TARGETS, { error: typeError('target', `one of ${FAULT_TARGETS.join(', ')}`) }),
@@ -45,13 +56,32 @@ const ClockBody = z
 	})
 	.refine((b) => b.speed !== undefined || b.advance_s !== undefined, { message: 'give speed and/or advance_s' });
 
-const FleetBody = z.strictObject({
-	gitlab_runners: z
-		.number({ error: typeError('gitlab_runners', 'a number') })
-		.int('gitlab_runners must be a whole number')
-		.min(0, 'gitlab_runners must be at least 0')
-		.max(MAX_GITLAB_RUNNERS, `gitlab_runners must be at most ${MAX_GITLAB_RUNNERS}`)
-});
+const count = (name: string, max: number) =>
+	z
+		.number({ error: typeError(name, 'a number') })
+		.int(`${name} must be a whole number`)
+		.min(0, `${name} must be at least 0`)
+		.max(max, `${name} must be at most ${max}`)
+		.optional();
+
+const FleetBody = z
+	.strictObject({
+		gitlab_runners: count('gitlab_runners', MAX_GITLAB_RUNNERS),
+		github_runners: count('github_runners', MAX_GITHUB_RUNNERS),
+		scale_sets: count('scale_sets', MAX_SCALE_SETS),
+		ephemeral_runners: count('ephemeral_runners', MAX_EPHEMERAL_FLOOR),
+		pods: count('pods', MAX_POD_TARGET)
+	})
+	.refine((b) => Object.values(b).some((v) => v !== undefined), {
+		message: 'give at least one of gitlab_runners, github_runners, scale_sets, ephemeral_runners, pods'
+	});
+
+const GitHubRunnerChange = z
+	.strictObject({
+		status: z.enum(['online', 'offline'], { error: 'status must be online or offline' }).optional(),
+		busy: z.boolean({ error: 'busy must be true or false' }).optional()
+	})
+	.refine((b) => b.status !== undefined || b.busy !== undefined, { message: 'give at least one of status, busy' });
 
 const RunnerChange = z
 	.strictObject({
@@ -90,7 +120,11 @@ export function groundTruth(world: World, faults: Faults) {
 		seed: world.seed,
 		speed: world.clock.speed,
 		jobs_per_minute: world.jobsPerMinute,
+		github_jobs_per_minute: world.githubJobsPerMinute,
 		gitlab: counts,
+		github: world.github.counts(),
+		arc: { scale_sets: world.kube.scaleSets() },
+		k8s: world.kube.counts(),
 		faults: faults.modes(),
 		held_requests: faults.heldCount()
 	};
@@ -102,14 +136,23 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 
 	router.get('/', (ctx) =>
 		sendJson(ctx.res, 200, {
-			endpoints: ['GET /_sandbox/state', 'POST /_sandbox/load', 'POST /_sandbox/faults', 'POST /_sandbox/clock', 'POST /_sandbox/fleet', 'POST /_sandbox/gitlab/runners/:id'],
+			endpoints: [
+				'GET /_sandbox/state',
+				'POST /_sandbox/load',
+				'POST /_sandbox/faults',
+				'POST /_sandbox/clock',
+				'POST /_sandbox/fleet',
+				'POST /_sandbox/gitlab/runners/:id',
+				'POST /_sandbox/github/runners/:id'
+			],
 			docs: 'docs/sandbox.md'
 		})
 	);
 	router.get('/state', state);
 	router.post('/load', async (ctx) => {
 		const b = await body(ctx, LoadBody);
-		world.jobsPerMinute = b.jobs_per_minute;
+		if (b.jobs_per_minute !== undefined) world.jobsPerMinute = b.jobs_per_minute;
+		if (b.github_jobs_per_minute !== undefined) world.githubJobsPerMinute = b.github_jobs_per_minute;
 		state(ctx);
 	});
 	router.post('/faults', async (ctx) => {
@@ -126,7 +169,12 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 	});
 	router.post('/fleet', async (ctx) => {
 		const b = await body(ctx, FleetBody);
-		world.gitlab.resize(b.gitlab_runners, world.now());
+		// Kubernetes-side changes are spec edits; the controllers act on them from the next step.
+		if (b.gitlab_runners !== undefined) world.gitlab.resize(b.gitlab_runners, world.now());
+		if (b.github_runners !== undefined) world.github.resize(b.github_runners, world.now());
+		if (b.scale_sets !== undefined) world.kube.setScaleSets(b.scale_sets, world.now());
+		if (b.ephemeral_runners !== undefined) world.kube.setEphemeralFloor(b.ephemeral_runners);
+		if (b.pods !== undefined) world.kube.setPodTarget(b.pods);
 		state(ctx);
 	});
 	router.post('/gitlab/runners/:id', async (ctx) => {
@@ -139,6 +187,19 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 		if (b.paused !== undefined) sim.setPaused(r, b.paused);
 		if (b.tag_list !== undefined) sim.setTags(r, b.tag_list);
 		sendJson(ctx.res, 200, { id: r.id, online: r.connected, paused: r.paused, tag_list: r.tags });
+	});
+	router.post('/github/runners/:id', async (ctx) => {
+		const id = Number(ctx.params.id);
+		const sim = world.github;
+		if (Number.isSafeInteger(id) && sim.ephemeralRunner(id)) {
+			throw new ControlError(409, `github runner ${id} is an ARC ephemeral runner; change its AutoscalingRunnerSet instead`);
+		}
+		const r = Number.isSafeInteger(id) ? sim.runner(id) : undefined;
+		if (!r) throw new ControlError(404, `github runner ${ctx.params.id} not found`);
+		const b = await body(ctx, GitHubRunnerChange);
+		if (b.status !== undefined) sim.setOnline(r, b.status === 'online', world.stepTime());
+		if (b.busy !== undefined) sim.setBusy(r, b.busy, world.stepTime());
+		sendJson(ctx.res, 200, { id: r.id, name: r.name, status: plainStatus(r), busy: plainBusy(r) });
 	});
 
 	return async (req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void> => {

@@ -86,6 +86,7 @@ describe('faults', () => {
 		expect((await fetch(`${sb.url}/github/api/v3/orgs/x/actions/runners`)).status).toBe(500);
 		expect((await gitlab(sb, '/version')).status).toBe(200);
 		await fault('github', 'none');
-		expect((await fetch(`${sb.url}/github/api/v3/orgs/x/actions/runners`)).status).toBe(404);
+		// Served again: the simulated GitHub wants a token.
+		expect((await fetch(`${sb.url}/github/api/v3/orgs/x/actions/runners`)).status).toBe(401);
 	});
 });

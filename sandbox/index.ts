@@ -7,8 +7,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createControl } from './control.js';
 import { Faults, type FaultTarget } from './faults.js';
+import { createGitHubMount } from './github/api.js';
 import { createGitLabMount } from './gitlab/api.js';
 import { sendJson } from './http/respond.js';
+import { createK8sMount } from './k8s/api.js';
 import { Ticker } from './sim/ticker.js';
 import { World } from './sim/world.js';
 
@@ -24,6 +26,12 @@ export interface SandboxOptions {
 	tickMs?: number;
 	/** Default 'sandbox-gitlab-token'. */
 	gitlabToken?: string;
+	/** Default 'sandbox-github-token'. */
+	githubToken?: string;
+	/** Plain self-hosted GitHub runners; default 40. */
+	githubRunners?: number;
+	/** ARC AutoscalingRunnerSets; default 3 (gh-nix, gh-docker, gh-dind), more are gh-extra-N. */
+	scaleSets?: number;
 	log?: (msg: string) => void;
 }
 
@@ -53,30 +61,46 @@ function validate(opts: SandboxOptions): Required<Omit<SandboxOptions, 'log'>> {
 		seed: opts.seed ?? 1,
 		gitlabRunners: opts.gitlabRunners ?? 160,
 		tickMs: opts.tickMs ?? 1000,
-		gitlabToken: opts.gitlabToken ?? 'sandbox-gitlab-token'
+		gitlabToken: opts.gitlabToken ?? 'sandbox-gitlab-token',
+		githubToken: opts.githubToken ?? 'sandbox-github-token',
+		githubRunners: opts.githubRunners ?? 40,
+		scaleSets: opts.scaleSets ?? 3
 	};
 	if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`sandbox: port must be 0..65535, got ${opts.port}`);
 	if (!Number.isSafeInteger(o.seed)) throw new Error(`sandbox: seed must be an integer, got ${opts.seed}`);
 	if (!Number.isInteger(o.gitlabRunners) || o.gitlabRunners < 0) throw new Error(`sandbox: gitlabRunners must be a whole number, got ${opts.gitlabRunners}`);
 	if (!(o.tickMs >= 0)) throw new Error(`sandbox: tickMs must be >= 0, got ${opts.tickMs}`);
 	if (!o.gitlabToken) throw new Error('sandbox: gitlabToken must not be empty');
+	if (!o.githubToken) throw new Error('sandbox: githubToken must not be empty');
+	if (!Number.isInteger(o.githubRunners) || o.githubRunners < 0 || o.githubRunners > 10_000) throw new Error(`sandbox: githubRunners must be a whole number 0..10000, got ${opts.githubRunners}`);
+	if (!Number.isInteger(o.scaleSets) || o.scaleSets < 0 || o.scaleSets > 100) throw new Error(`sandbox: scaleSets must be a whole number 0..100, got ${opts.scaleSets}`);
 	return o;
 }
 
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+	const { url, port, close } = await startSandboxWithWorld(opts);
+	return { url, port, close };
+}
+
+/** For the sandbox's own tests: a sandbox plus the World behind it (e.g. to put objects into `world.cluster`). */
+export async function startSandboxWithWorld(opts: SandboxOptions): Promise<Sandbox & { world: World }> {
 	const o = validate(opts);
 	const log = opts.log ?? (() => {});
-	const world = new World({ seed: o.seed, gitlabRunners: o.gitlabRunners });
+	const world = new World({ seed: o.seed, gitlabRunners: o.gitlabRunners, githubRunners: o.githubRunners, scaleSets: o.scaleSets });
 	const faults = new Faults();
 	let baseUrl = '';
 
 	const gitlab = createGitLabMount({ world, token: o.gitlabToken, webBase: () => `${baseUrl}/gitlab`, log });
 	faults.setStyle('gitlab', gitlab.faultStyle);
+	const github = createGitHubMount({ world, token: o.githubToken, webBase: () => `${baseUrl}/github`, log });
+	faults.setStyle('github', github.faultStyle);
+	const k8s = createK8sMount({ store: world.cluster, now: () => world.now(), serverAddress: () => new URL(baseUrl).host, log, faultMode: () => faults.modes().k8s });
+	faults.setStyle('k8s', k8s.faultStyle);
 	const mounts: Mount[] = [
 		{ prefix: '/_sandbox', handle: createControl(world, faults, log) },
 		{ prefix: '/gitlab', target: 'gitlab', prepare: gitlab.prepare, handle: gitlab.handle },
-		{ prefix: '/github', target: 'github', handle: notYet },
-		{ prefix: '/k8s', target: 'k8s', handle: notYet },
+		{ prefix: '/github', target: 'github', prepare: github.prepare, handle: github.handle },
+		{ prefix: '/k8s', target: 'k8s', handle: k8s.handle },
 		{ prefix: '/exporters', target: 'exporters', handle: notYet }
 	];
 
@@ -119,10 +143,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 	return {
 		url: baseUrl,
 		port,
+		world,
 		close() {
 			closing ??= new Promise<void>((resolve) => {
 				ticker.stop();
 				faults.destroyHeld();
+				k8s.close();
 				server.close(() => resolve());
 				server.closeAllConnections();
 			});

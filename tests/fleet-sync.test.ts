@@ -18,13 +18,13 @@ describe('GitLab runners from the sandbox', () => {
 	it('are all synced: the count equals the sandbox’s own count (more than one GitLab page)', async () => {
 		const truth = await (await fetch(`${app.sandboxUrl}/_sandbox/state`)).json();
 		expect(truth.gitlab.runners.total).toBeGreaterThanOrEqual(150);
-		const page = await eventually(() => get('/api/v1/runners?per_page=1'), (p) => p.total === truth.gitlab.runners.total, 20_000, 'the first full sync');
+		const page = await eventually(() => get('/api/v1/runners?forge=gitlab&per_page=1'), (p) => p.total === truth.gitlab.runners.total, 20_000, 'the first full sync');
 		expect(page.total).toBe(truth.gitlab.runners.total);
 		expect(page.items[0]).toMatchObject({ forge: 'gitlab', source: 'sandbox-gitlab', simulated: true, scale_set: null });
 	});
 
 	it('carry tags and version from the details call (list items have none)', async () => {
-		const page = await get('/api/v1/runners?per_page=200');
+		const page = await get('/api/v1/runners?forge=gitlab&per_page=200');
 		const tagged = page.items.filter((r: { tags: string[] }) => r.tags.length > 0);
 		expect(tagged.length).toBe(page.items.length);
 		// A runner that never contacted GitLab has no version yet; every other one reports it.
@@ -36,12 +36,12 @@ describe('GitLab runners from the sandbox', () => {
 	it('page through the API without overlap and match the sandbox by status', async () => {
 		const truth = await (await fetch(`${app.sandboxUrl}/_sandbox/state`)).json();
 		const seen = new Set<string>();
-		const first = await get('/api/v1/runners?per_page=50&sort=id');
+		const first = await get('/api/v1/runners?forge=gitlab&per_page=50&sort=id');
 		for (let p = 1; p <= Math.ceil(first.total / 50); p++) {
-			for (const r of (await get(`/api/v1/runners?per_page=50&sort=id&page=${p}`)).items) seen.add(r.id);
+			for (const r of (await get(`/api/v1/runners?forge=gitlab&per_page=50&sort=id&page=${p}`)).items) seen.add(r.id);
 		}
 		expect(seen.size).toBe(first.total);
-		const paused = await get('/api/v1/runners?paused=true&per_page=1');
+		const paused = await get('/api/v1/runners?forge=gitlab&paused=true&per_page=1');
 		expect(paused.total).toBe(truth.gitlab.runners.paused);
 	});
 
@@ -55,10 +55,12 @@ describe('GitLab runners from the sandbox', () => {
 
 	it('report the sandbox source as simulated and ok in /api/v1/sources and /readyz', async () => {
 		const sources = await get('/api/v1/sources');
-		expect(sources.items).toEqual([expect.objectContaining({ name: 'sandbox-gitlab', kind: 'gitlab', status: 'ok', simulated: true, last_error: null })]);
+		expect(sources.items.find((s: { name: string }) => s.name === 'sandbox-gitlab')).toEqual(
+			expect.objectContaining({ name: 'sandbox-gitlab', kind: 'gitlab', status: 'ok', simulated: true, last_error: null })
+		);
 		const ready = await (await fetch(`${app.url}/readyz`)).json();
 		expect(ready).toMatchObject({ status: 'ready', store: { ok: true, dialect: 'sqlite' } });
-		expect(ready.sources[0]).toMatchObject({ name: 'sandbox-gitlab', simulated: true });
+		expect(ready.sources.find((s: { name: string }) => s.name === 'sandbox-gitlab')).toMatchObject({ simulated: true });
 		// Secrets never leave the server.
 		expect(JSON.stringify(sources)).not.toContain('sandbox-gitlab-token');
 	});

@@ -26,7 +26,7 @@ beforeAll(async () => {
 	operator = createToken(app, 'ops', 'operator');
 	admin = createToken(app, 'audit-reader', 'admin');
 	const page = await eventually(
-		async () => (await fetch(`${app.url}/api/v1/runners?paused=false&status=online&per_page=10&sort=id`, { headers: { authorization: `Bearer ${operator}` } })).json(),
+		async () => (await fetch(`${app.url}/api/v1/runners?forge=gitlab&paused=false&status=online&per_page=10&sort=id`, { headers: { authorization: `Bearer ${operator}` } })).json(),
 		(p) => p.total > 0,
 		20_000,
 		'the first sync'

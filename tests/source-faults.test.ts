@@ -8,7 +8,7 @@ let token: string;
 let total: number;
 
 const get = async (path: string) => (await fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${token}` } })).json();
-const source = async () => (await get('/api/v1/sources')).items[0];
+const source = async () => (await get('/api/v1/sources')).items.find((s: { name: string }) => s.name === 'sandbox-gitlab');
 const fault = (mode: string, extra: Record<string, unknown> = {}) =>
 	fetch(`${app.sandboxUrl}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ target: 'gitlab', mode, ...extra }) });
 
@@ -18,7 +18,7 @@ beforeAll(async () => {
 	app = await startApp();
 	token = createToken(app, 'faults', 'viewer');
 	await waitFor(async () => (await source()).status === 'ok', 20_000, 'first sync');
-	total = (await get('/api/v1/runners?per_page=1')).total;
+	total = (await get('/api/v1/runners?forge=gitlab&per_page=1')).total;
 	expect(total).toBeGreaterThanOrEqual(150);
 });
 afterAll(async () => {
@@ -38,16 +38,16 @@ describe.each([
 		const s = await source();
 		expect(s.last_error).toMatch(message);
 		expect(s.last_success).not.toBeNull();
-		const page = await get('/api/v1/runners?per_page=5');
+		const page = await get('/api/v1/runners?forge=gitlab&per_page=5');
 		expect(page.total).toBe(total);
 		expect(page.items.every((r: { stale: boolean }) => r.stale)).toBe(true);
 		const ready = await (await fetch(`${app.url}/readyz`)).json();
 		expect(ready.status).toBe('ready');
-		expect(ready.sources[0].status).toBe('down');
+		expect(ready.sources.find((x: { name: string }) => x.name === 'sandbox-gitlab').status).toBe('down');
 
 		await fault('none');
 		await waitFor(async () => (await source()).status === 'ok', 70_000, `recovery after ${mode}`);
-		const after = await get('/api/v1/runners?per_page=5');
+		const after = await get('/api/v1/runners?forge=gitlab&per_page=5');
 		expect(after.items.every((r: { stale: boolean }) => !r.stale)).toBe(true);
 		expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
 	});

@@ -32,8 +32,9 @@ describe('GET /api/v1/events', () => {
 		expect(s.first).toMatch(/^retry: 3000/);
 		let text = s.first;
 		const until = Date.now() + 20_000;
-		while (!/event: sources/.test(text) && Date.now() < until) text += new TextDecoder().decode((await s.reader.read()).value);
-		expect(text).toMatch(/id: \d+\nevent: sources\ndata: \{"name":"sandbox-gitlab"/);
+		const gitlabStatus = /id: \d+\nevent: sources\ndata: \{"name":"sandbox-gitlab"/;
+		while (!gitlabStatus.test(text) && Date.now() < until) text += new TextDecoder().decode((await s.reader.read()).value);
+		expect(text).toMatch(gitlabStatus);
 		s.ac.abort();
 	});
 

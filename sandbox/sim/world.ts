@@ -1,32 +1,56 @@
-// The whole simulated world: one clock, one seeded random stream, and the parts
-// (GitLab today; GitHub, Kubernetes and exporters later) that advance with it.
+// The whole simulated world: one clock, seeded random streams, and the parts that
+// advance with it: GitLab, GitHub (plain runners, scale sets, jobs) and the Kubernetes
+// cluster (its object store and the controllers acting on it: HPAs, Deployments, ARC).
 
 import { SimClock } from './clock.js';
+import { KubeSim, DEFAULT_SCALE_SETS } from './cluster/sim.js';
+import { DEFAULT_GITHUB_JOBS_PER_MINUTE, GitHubSim } from './github/sim.js';
 import { GitLabSim } from './gitlab/sim.js';
 import { Rng, mix32 } from './rng.js';
+import { ObjectStore } from '../k8s/store.js';
 
 export interface WorldOptions {
 	seed: number;
 	gitlabRunners: number;
 	jobsPerMinute?: number;
+	/** Plain self-hosted GitHub runners; default 40. */
+	githubRunners?: number;
+	/** AutoscalingRunnerSets; default 3 (gh-nix, gh-docker, gh-dind), more are gh-extra-N. */
+	scaleSets?: number;
+	githubJobsPerMinute?: number;
 }
 
 export const DEFAULT_JOBS_PER_MINUTE = 30;
+export const DEFAULT_GITHUB_RUNNERS = 40;
 
 export class World {
 	readonly seed: number;
 	readonly clock = new SimClock();
-	/** The event stream; fleet generation uses per-runner streams instead (see fleet.ts). */
+	/** The GitLab event stream; fleet generation uses per-runner streams instead (see fleet.ts). */
 	readonly rng: Rng;
 	readonly gitlab: GitLabSim;
-	/** Job arrivals per simulated minute, across the fleet. */
+	/** GitHub: plain self-hosted runners, runner scale sets and Actions jobs. */
+	readonly github: GitHubSim;
+	/** The simulated Kubernetes cluster's objects, served under /k8s. */
+	readonly cluster: ObjectStore;
+	/** The controllers acting on `cluster` (HPA, Deployment/ReplicaSet, ARC). */
+	readonly kube: KubeSim;
+	/** GitLab job arrivals per simulated minute, across the fleet. */
 	jobsPerMinute: number;
+	/** GitHub Actions job arrivals per simulated minute (plain runners and scale sets). */
+	githubJobsPerMinute: number;
 
 	constructor(opts: WorldOptions) {
 		this.seed = opts.seed;
 		this.rng = new Rng(mix32(opts.seed, 0x5eed));
 		this.jobsPerMinute = opts.jobsPerMinute ?? DEFAULT_JOBS_PER_MINUTE;
-		this.gitlab = new GitLabSim(opts.seed, this.rng, opts.gitlabRunners, this.clock.now());
+		this.githubJobsPerMinute = opts.githubJobsPerMinute ?? DEFAULT_GITHUB_JOBS_PER_MINUTE;
+		const now = this.clock.now();
+		this.gitlab = new GitLabSim(opts.seed, this.rng, opts.gitlabRunners, now);
+		// Separate streams: adding GitHub or Kubernetes behaviour never changes GitLab's events.
+		this.github = new GitHubSim(opts.seed, new Rng(mix32(opts.seed, 0x617b)), opts.githubRunners ?? DEFAULT_GITHUB_RUNNERS, now);
+		this.cluster = new ObjectStore(() => this.clock.now());
+		this.kube = new KubeSim(this.cluster, new Rng(mix32(opts.seed, 0xc1a5)), this.gitlab, this.github, opts.scaleSets ?? DEFAULT_SCALE_SETS, now);
 	}
 
 	now(): number {
@@ -42,6 +66,8 @@ export class World {
 	advance(ms: number): void {
 		this.clock.advance(ms, (t0, t1) => {
 			this.gitlab.step(t0, t1, this.jobsPerMinute);
+			this.github.step(t0, t1, this.githubJobsPerMinute);
+			this.kube.step(t0, t1);
 		});
 	}
 }

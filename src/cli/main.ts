@@ -9,8 +9,8 @@ import { token } from './token';
 const USAGE = `usage: runner-dashboard <command>
 
   serve                              start the dashboard (PORT, HOST, RUNNER_DASHBOARD_CONFIG, ...)
-  sandbox [--port P] [--seed S] [--host H] [--gitlab-runners N] [--tick-ms MS]
-                                     start the sandbox fleet (simulated GitLab and control API)
+  sandbox [--port P] [--seed S] [--host H] [--gitlab-runners N] [--github-runners N] [--scale-sets N] [--tick-ms MS]
+                                     start the sandbox fleet (simulated GitLab, GitHub, Kubernetes/ARC; control API)
   token create --name N --role R     create an API token (viewer|operator|admin); prints it once
   token list | token revoke --id ID
   migrate                            bring the store's schema up to date
@@ -19,7 +19,7 @@ const USAGE = `usage: runner-dashboard <command>
 Configuration: docs/configuration.md`;
 
 async function sandbox(argv: string[]): Promise<void> {
-	const f = parseFlags(argv, { port: 'string', seed: 'string', host: 'string', 'gitlab-runners': 'string', 'tick-ms': 'string' });
+	const f = parseFlags(argv, { port: 'string', seed: 'string', host: 'string', 'gitlab-runners': 'string', 'github-runners': 'string', 'scale-sets': 'string', 'tick-ms': 'string' });
 	const int = (name: string, value: unknown, fallback: number, min: number, max: number) => {
 		const n = Number(value ?? fallback);
 		if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
@@ -28,9 +28,11 @@ async function sandbox(argv: string[]): Promise<void> {
 	const port = int('port', f.port ?? process.env.SANDBOX_PORT, 3001, 0, 65535);
 	const seed = int('seed', f.seed, 1, -(2 ** 31), 2 ** 31 - 1);
 	const gitlabRunners = int('gitlab-runners', f['gitlab-runners'], 160, 0, 200_000);
+	const githubRunners = int('github-runners', f['github-runners'], 40, 0, 10_000);
+	const scaleSets = int('scale-sets', f['scale-sets'], 3, 0, 200);
 	const tickMs = int('tick-ms', f['tick-ms'], 1000, 0, 60_000);
 	const host = typeof f.host === 'string' ? f.host : '127.0.0.1';
-	const sb = await startSandbox({ port, seed, host, gitlabRunners, tickMs });
+	const sb = await startSandbox({ port, seed, host, gitlabRunners, githubRunners, scaleSets, tickMs });
 	console.log(`sandbox fleet (seed ${seed}) listening on ${sb.url}`);
 	const stop = () => void sb.close().then(() => process.exit(0));
 	process.on('SIGTERM', stop);

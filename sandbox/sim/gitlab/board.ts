@@ -67,6 +67,11 @@ export class JobBoard {
 		return out;
 	}
 
+	/** Waiting jobs per queue with the tags they ask for: one entry per queue, cheap at any queue length. */
+	*queueSizes(): Iterable<{ tags: readonly string[]; waiting: number }> {
+		for (const q of this.nonEmpty) yield { tags: q.tags, waiting: q.jobs.length - q.head };
+	}
+
 	/** Every waiting job (for inspection; not on the hot path). */
 	*waiting(): Iterable<Job> {
 		for (const q of this.nonEmpty) for (let i = q.head; i < q.jobs.length; i++) yield q.jobs[i] as Job;

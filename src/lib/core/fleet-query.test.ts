@@ -240,3 +240,21 @@ describe('queryFleet properties', () => {
 		);
 	});
 });
+
+describe('offline_days (the ghost view)', () => {
+	const now = Date.parse('2026-11-25T12:00:00Z');
+	const fleet = [
+		makeRunner({ upstream_id: 1, status: 'online', contacted_at: '2026-11-25T11:59:00Z' }),
+		makeRunner({ upstream_id: 2, status: 'offline', contacted_at: '2026-11-24T12:00:00Z' }),
+		makeRunner({ upstream_id: 3, status: 'stale', contacted_at: '2026-11-01T12:00:00Z' }),
+		makeRunner({ upstream_id: 4, status: 'never_contacted', contacted_at: null })
+	];
+	it('keeps runners that are not online and silent for at least N days, or never seen', () => {
+		expect(ids(queryFleet(fleet, q({ offline_days: '7' }), now).items)).toEqual(['gitlab:corp:3', 'gitlab:corp:4']);
+		expect(ids(queryFleet(fleet, q({ offline_days: '0' }), now).items)).toEqual(['gitlab:corp:2', 'gitlab:corp:3', 'gitlab:corp:4']);
+	});
+	it('rejects a negative or absurd number of days', () => {
+		expect(fleetQuery.safeParse({ offline_days: '-1' }).success).toBe(false);
+		expect(fleetQuery.safeParse({ offline_days: 'x' }).success).toBe(false);
+	});
+});

@@ -25,7 +25,9 @@ export const fleetQuery = z.strictObject({
 	tag: csv.optional(),
 	version: z.string().max(100).optional(),
 	scale_set: z.string().max(200).optional(),
-	paused: z.enum(['true', 'false']).optional()
+	paused: z.enum(['true', 'false']).optional(),
+	/** Ghosts: not online, and no contact for at least this many days (or never). */
+	offline_days: z.coerce.number().int().min(0).max(3650).optional()
 });
 
 export type FleetQuery = z.infer<typeof fleetQuery>;
@@ -37,7 +39,9 @@ export interface Page<T> {
 	per_page: number;
 }
 
-function matches(r: Runner, q: FleetQuery, needle: string | undefined): boolean {
+const DAY_MS = 86_400_000;
+
+function matches(r: Runner, q: FleetQuery, needle: string | undefined, now: number): boolean {
 	if (q.forge && !q.forge.includes(r.forge)) return false;
 	if (q.source && !q.source.includes(r.source)) return false;
 	if (q.status && !q.status.includes(r.status) && !(q.status.includes('paused') && r.paused)) return false;
@@ -46,6 +50,10 @@ function matches(r: Runner, q: FleetQuery, needle: string | undefined): boolean 
 	if (q.version && !(r.version ?? '').startsWith(q.version)) return false;
 	if (q.scale_set && r.scale_set !== q.scale_set) return false;
 	if (q.paused && r.paused !== (q.paused === 'true')) return false;
+	if (q.offline_days !== undefined) {
+		if (r.status === 'online') return false;
+		if (r.contacted_at && now - Date.parse(r.contacted_at) < q.offline_days * DAY_MS) return false;
+	}
 	if (needle) {
 		const hay = `${r.name}\n${r.description}\n${r.tags.join(' ')}\n${r.ip_address ?? ''}\n${r.id}`.toLowerCase();
 		if (!hay.includes(needle)) return false;
@@ -56,10 +64,10 @@ function matches(r: Runner, q: FleetQuery, needle: string | undefined): boolean 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
 /** Filter, search, sort (stable, by id as tie-breaker) and page a list of runners. */
-export function queryFleet(runners: Iterable<Runner>, q: FleetQuery): Page<Runner> {
+export function queryFleet(runners: Iterable<Runner>, q: FleetQuery, now = Date.now()): Page<Runner> {
 	const needle = q.q?.trim().toLowerCase() || undefined;
 	const hits: Runner[] = [];
-	for (const r of runners) if (matches(r, q, needle)) hits.push(r);
+	for (const r of runners) if (matches(r, q, needle, now)) hits.push(r);
 	const desc = q.sort.startsWith('-');
 	const key = (desc ? q.sort.slice(1) : q.sort) as (typeof SORTABLE)[number];
 	hits.sort((a, b) => {

@@ -9,6 +9,8 @@ import { EventBus } from './events/bus';
 import { FleetCache } from './fleet/cache';
 import { Store } from './store';
 import { startGitlabSource, type GitlabSource } from './sync/gitlab-source';
+import { startGithubSource, type GithubSource } from './sync/github-source';
+import { startKubernetesSource, type KubernetesSource } from './sync/kubernetes-source';
 import { SourceRegistry } from './sync/source-status';
 import { createLogger, type Logger } from './telemetry/logger';
 import { createMetrics, type Metrics } from './telemetry/metrics';
@@ -24,6 +26,8 @@ export interface AppContext {
 	fleet: FleetCache;
 	sources: SourceRegistry;
 	gitlab: Map<string, GitlabSource>;
+	github: Map<string, GithubSource>;
+	kubernetes: Map<string, KubernetesSource>;
 	startedAt: Date;
 	close(): Promise<void>;
 }
@@ -81,9 +85,16 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	const bus = new EventBus(1000);
 	const fleet = new FleetCache();
 	const sources = new SourceRegistry();
+	const deps = { fleet, bus, sources, metrics, logger };
 	const gitlab = new Map<string, GitlabSource>();
+	const github = new Map<string, GithubSource>();
+	const kubernetes = new Map<string, KubernetesSource>();
+	// Clusters first: GitHub runners are marked with their ARC scale set from the watched EphemeralRunners.
+	for (const s of config.sources) if (s.kind === 'kubernetes') kubernetes.set(s.name, startKubernetesSource(s, deps));
+	const scaleSetsByRunnerId = () => new Map([...kubernetes.values()].flatMap((k) => [...k.runnerScaleSets()]));
 	for (const s of config.sources) {
-		if (s.kind === 'gitlab') gitlab.set(s.name, startGitlabSource(s, { fleet, bus, sources, metrics, logger }));
+		if (s.kind === 'gitlab') gitlab.set(s.name, startGitlabSource(s, deps));
+		if (s.kind === 'github') github.set(s.name, startGithubSource(s, { ...deps, scaleSetsByRunnerId }));
 	}
 	const metricsServer = config.metricsPort ? await serveMetrics(metrics, config.host, config.metricsPort) : undefined;
 	const prune = setInterval(() => void auth.pruneSessions().catch((e) => logger.warn({ err: String(e) }, 'session prune failed')), 10 * 60_000);
@@ -99,11 +110,14 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		fleet,
 		sources,
 		gitlab,
+		github,
+		kubernetes,
 		startedAt: new Date(),
 		async close() {
 			clearInterval(prune);
 			metricsServer?.close();
-			await Promise.all([...gitlab.values()].map((g) => g.poller.stop()));
+			await Promise.all([...gitlab.values(), ...github.values()].map((g) => g.poller.stop()));
+			await Promise.all([...kubernetes.values()].map((k) => k.stop()));
 			await store.close();
 			current = undefined;
 		}

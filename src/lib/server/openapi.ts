@@ -5,6 +5,7 @@ import { fleetQuery } from '$lib/core/fleet-query';
 import { newToken, newUser, passwordChange, userPatch } from './services/accounts';
 import { buildInfo } from './build-info';
 import { bulkBody, pauseBody } from './services/runner-actions';
+import { undrainBody } from './services/scale-sets';
 
 interface Op {
 	summary: string;
@@ -47,6 +48,11 @@ export const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' 
 	'/api/v1/runners/{id}/pause': { post: { summary: 'Pause a GitLab runner (PUT paused=true upstream), with an optional maintenance note. GitHub runners have no pause API: 409.', role: 'operator', body: pauseBody, response: 'Runner' } },
 	'/api/v1/runners/{id}/resume': { post: { summary: 'Resume a paused GitLab runner.', role: 'operator', body: pauseBody, response: 'Runner' } },
 	'/api/v1/runners/bulk': { post: { summary: 'Pause or resume up to 500 runners; answers each runner’s outcome (done, not_found, unsupported, upstream_error).', role: 'operator', body: bulkBody } },
+	'/api/v1/scale-sets': { get: { summary: 'ARC runner scale sets from the watched clusters: min/max/current/desired runners, pending/running/failed ephemeral runners, drained.', role: 'viewer' } },
+	'/api/v1/scale-sets/{id}': { get: { summary: 'One scale set (`<source>:<namespace>:<name>`) with its ephemeral runners (phase, failures, job).', role: 'viewer' } },
+	'/api/v1/scale-sets/{id}/drain': { post: { summary: 'Drain: patch spec.maxRunners to 0, remembering the previous value in an annotation. Jobs already assigned but not running wait until undrain.', role: 'operator' } },
+	'/api/v1/scale-sets/{id}/undrain': { post: { summary: 'Restore the maxRunners a drain replaced, or the given max_runners.', role: 'operator', body: undrainBody } },
+	'/api/v1/pods': { get: { summary: 'Pods of the runner stacks (GitLab runner Deployments, ARC ephemeral runners) with phase, readiness and restarts, plus a per-runner-type summary.', role: 'viewer' } },
 	'/api/v1/audit': { get: { summary: 'Audit records, newest first.', role: 'admin', query: auditQuery } },
 	'/api/v1/users': {
 		get: { summary: 'Local users.', role: 'admin' },

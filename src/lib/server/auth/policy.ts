@@ -12,7 +12,9 @@ const MUTATION_ROLES: Record<string, Role> = {
 	'/api/v1/me/password': 'viewer',
 	'/api/v1/runners/[id]/pause': 'operator',
 	'/api/v1/runners/[id]/resume': 'operator',
-	'/api/v1/runners/bulk': 'operator'
+	'/api/v1/runners/bulk': 'operator',
+	'/api/v1/scale-sets/[id]/drain': 'operator',
+	'/api/v1/scale-sets/[id]/undrain': 'operator'
 };
 
 /** Routes that only admins may read. */

@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfigFile } from './index';
+import { ConfigError, loadConfig, parseConfigFile, type SourceConfig } from './index';
+
+type GitlabSourceEntry = Extract<SourceConfig, { kind: 'gitlab' }>;
+type GithubSourceEntry = Extract<SourceConfig, { kind: 'github' }>;
+type KubernetesSourceEntry = Extract<SourceConfig, { kind: 'kubernetes' }>;
 import { ENV_VARS } from './env';
 
 /** loadConfig's error, asserting it is a ConfigError. */
@@ -85,12 +89,17 @@ describe('loadConfig from the environment', () => {
 		expect(configError(() => loadConfig({ ORIGIN: 'ftp://x' })).message).toMatch(/^ORIGIN=/);
 	});
 
-	it('adds a simulated sandbox-gitlab source for RUNNER_DASHBOARD_SANDBOX_URL', () => {
+	it('adds the sandbox GitLab, GitHub and Kubernetes sources, simulated, for RUNNER_DASHBOARD_SANDBOX_URL', () => {
 		const c = loadConfig({ RUNNER_DASHBOARD_SANDBOX_URL: 'http://127.0.0.1:3001/' }, '/srv/app');
-		expect(c.sources).toHaveLength(1);
-		const [s] = c.sources;
-		expect(s).toMatchObject({ kind: 'gitlab', name: 'sandbox-gitlab', simulated: true });
-		expect(s!.gitlab.url).toBe('http://127.0.0.1:3001/gitlab');
+		expect(c.sources.map((s) => [s.kind, s.name, s.simulated])).toEqual([
+			['gitlab', 'sandbox-gitlab', true],
+			['github', 'sandbox-github', true],
+			['kubernetes', 'sandbox-k8s', true]
+		]);
+		const [gl, gh, k8s] = c.sources as [GitlabSourceEntry, GithubSourceEntry, KubernetesSourceEntry];
+		expect(gl.gitlab.url).toBe('http://127.0.0.1:3001/gitlab');
+		expect(gh.github).toMatchObject({ api_url: 'http://127.0.0.1:3001/github/api/v3', scope: { org: 'sandbox-org' } });
+		expect(k8s.kubernetes).toMatchObject({ server: 'http://127.0.0.1:3001/k8s', gitlab_runner_namespaces: ['gitlab-runners'], arc_runner_namespaces: ['arc-runners'] });
 	});
 });
 
@@ -123,12 +132,12 @@ sources:
 		expect(c.configPath).toBe(resolve(dir, 'config.yaml'));
 		expect(c.sources).toHaveLength(1);
 		expect(c.sources[0]).toMatchObject({ kind: 'gitlab', name: 'corp', simulated: false, token: 'glpat-from-file' });
-		expect(c.sources[0]!.gitlab).toMatchObject({ url: 'https://gitlab.example.com', scope: 'all', poll_interval_seconds: 15 });
+		expect((c.sources[0] as GitlabSourceEntry).gitlab).toMatchObject({ url: 'https://gitlab.example.com', scope: 'all', poll_interval_seconds: 15 });
 	});
 
 	it('resolves a token from an environment variable', () => {
 		const c = withFile(gitlab('{ env: GL_TOKEN }'), { GL_TOKEN: 'glpat-from-env' })();
-		expect(c.sources[0]!.token).toBe('glpat-from-env');
+		expect((c.sources[0] as GitlabSourceEntry).token).toBe('glpat-from-env');
 	});
 
 	it('names the key when a token env var is unset', () => {
@@ -209,7 +218,7 @@ sources:
 	it('takes the sandbox URL and server origin from the file', () => {
 		const c = withFile('server:\n  origin: https://dash.example.com/\nsandbox:\n  url: http://127.0.0.1:4001\n')();
 		expect(c.origin).toBe('https://dash.example.com');
-		expect(c.sources.map((s) => [s.name, s.simulated, s.gitlab.url])).toEqual([['sandbox-gitlab', true, 'http://127.0.0.1:4001/gitlab']]);
+		expect((c.sources as GitlabSourceEntry[]).filter((s) => s.kind === 'gitlab').map((s) => [s.name, s.simulated, s.gitlab.url])).toEqual([['sandbox-gitlab', true, 'http://127.0.0.1:4001/gitlab']]);
 	});
 });
 

@@ -12,8 +12,10 @@ export const secretRef = z
 
 const pollSeconds = z.number().int().min(5).max(3600);
 
+const sourceName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
+
 export const gitlabSource = z.strictObject({
-	name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
+	name: sourceName,
 	url: httpUrl,
 	token: secretRef,
 	scope: z
@@ -25,6 +27,34 @@ export const gitlabSource = z.strictObject({
 		.default('all'),
 	poll_interval_seconds: pollSeconds.default(15)
 });
+
+export const githubSource = z.strictObject({
+	name: sourceName,
+	api_url: httpUrl.default('https://api.github.com'),
+	token: secretRef,
+	scope: z.union([
+		z.strictObject({ org: nonEmpty }),
+		z.strictObject({ repos: z.array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'owner/repo')).min(1) }),
+		z.strictObject({ enterprise: nonEmpty })
+	]),
+	poll_interval_seconds: pollSeconds.default(30)
+});
+
+const namespaces = z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes namespace name')).min(1);
+
+export const kubernetesSource = z
+	.strictObject({
+		name: sourceName,
+		kubeconfig: nonEmpty.optional(),
+		context: nonEmpty.optional(),
+		in_cluster: z.boolean().optional(),
+		server: httpUrl.optional(),
+		gitlab_runner_namespaces: namespaces.default(['gitlab-runners']),
+		arc_runner_namespaces: namespaces.default(['arc-runners']),
+		arc_controller_namespaces: namespaces.default(['arc-systems'])
+	})
+	.refine((k) => [k.kubeconfig, k.in_cluster, k.server].filter(Boolean).length === 1, 'exactly one of "kubeconfig", "in_cluster: true" or "server"')
+	.refine((k) => !k.context || k.kubeconfig, '"context" needs "kubeconfig"');
 
 export const configFile = z.strictObject({
 	server: z
@@ -52,10 +82,14 @@ export const configFile = z.strictObject({
 	sandbox: z.strictObject({ url: httpUrl }).optional(),
 	sources: z
 		.strictObject({
-			gitlab: z.array(gitlabSource).default([])
+			gitlab: z.array(gitlabSource).default([]),
+			github: z.array(githubSource).default([]),
+			kubernetes: z.array(kubernetesSource).default([])
 		})
 		.prefault({})
 });
 
 export type ConfigFile = z.infer<typeof configFile>;
 export type GitlabSourceConfig = z.infer<typeof gitlabSource>;
+export type GithubSourceConfig = z.infer<typeof githubSource>;
+export type KubernetesSourceConfig = z.infer<typeof kubernetesSource>;

@@ -6,20 +6,22 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ENV_VARS, type EnvName } from './env';
-import { configFile, type ConfigFile, type GitlabSourceConfig } from './file';
+import { configFile, kubernetesSource, type ConfigFile, type GithubSourceConfig, type GitlabSourceConfig, type KubernetesSourceConfig } from './file';
 
 export class ConfigError extends Error {
 	override name = 'ConfigError';
 }
 
-export interface SourceConfig {
-	kind: 'gitlab';
+interface SourceBase {
 	name: string;
 	simulated: boolean;
-	gitlab: GitlabSourceConfig;
-	/** Resolved secret; stays on the server. */
-	token: string;
 }
+
+/** A configured source with its secret resolved; the secret stays on the server. */
+export type SourceConfig =
+	| (SourceBase & { kind: 'gitlab'; gitlab: GitlabSourceConfig; token: string })
+	| (SourceBase & { kind: 'github'; github: GithubSourceConfig; token: string })
+	| (SourceBase & { kind: 'kubernetes'; kubernetes: KubernetesSourceConfig });
 
 export interface Config {
 	port: number;
@@ -120,6 +122,7 @@ function resolveSecret(ref: { file?: string; env?: string }, key: string, env: E
 /** Sandbox sources: the sandbox's upstream surfaces, configured like any other source but labelled simulated. */
 function sandboxSources(url: string): SourceConfig[] {
 	const base = url.replace(/\/$/, '');
+	const k8s = kubernetesSource.parse({ name: 'sandbox-k8s', server: `${base}/k8s` });
 	return [
 		{
 			kind: 'gitlab',
@@ -133,7 +136,15 @@ function sandboxSources(url: string): SourceConfig[] {
 				scope: 'all',
 				poll_interval_seconds: 5
 			}
-		}
+		},
+		{
+			kind: 'github',
+			name: 'sandbox-github',
+			simulated: true,
+			token: 'sandbox-github-token',
+			github: { name: 'sandbox-github', api_url: `${base}/github/api/v3`, token: { env: 'UNUSED' }, scope: { org: 'sandbox-org' }, poll_interval_seconds: 5 }
+		},
+		{ kind: 'kubernetes', name: 'sandbox-k8s', simulated: true, kubernetes: k8s }
 	];
 }
 
@@ -152,13 +163,28 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		file = parseConfigFile(text, abs);
 		baseDir = resolve(abs, '..');
 	}
-	const sources: SourceConfig[] = file.sources.gitlab.map((g, i) => ({
-		kind: 'gitlab',
-		name: g.name,
-		simulated: false,
-		gitlab: g,
-		token: resolveSecret(g.token, `sources.gitlab[${i}].token`, env, baseDir)
-	}));
+	const sources: SourceConfig[] = [
+		...file.sources.gitlab.map((g, i): SourceConfig => ({
+			kind: 'gitlab',
+			name: g.name,
+			simulated: false,
+			gitlab: g,
+			token: resolveSecret(g.token, `sources.gitlab[${i}].token`, env, baseDir)
+		})),
+		...file.sources.github.map((g, i): SourceConfig => ({
+			kind: 'github',
+			name: g.name,
+			simulated: false,
+			github: g,
+			token: resolveSecret(g.token, `sources.github[${i}].token`, env, baseDir)
+		})),
+		...file.sources.kubernetes.map((k): SourceConfig => ({
+			kind: 'kubernetes',
+			name: k.name,
+			simulated: false,
+			kubernetes: { ...k, kubeconfig: k.kubeconfig && resolve(baseDir, k.kubeconfig) }
+		}))
+	];
 	const sandboxUrl = readEnv(env, 'RUNNER_DASHBOARD_SANDBOX_URL') ?? file.sandbox?.url;
 	if (sandboxUrl) sources.push(...sandboxSources(sandboxUrl));
 	const names = new Set<string>();

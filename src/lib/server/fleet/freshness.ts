@@ -12,3 +12,10 @@ export function withFreshness(runners: Runner[]): RunnerView[] {
 		return { ...r, stale: s?.stale ?? true, data_age_s: s?.data_age_s ?? null };
 	});
 }
+
+/** Marks any item that names its source with that source's freshness. */
+export function withSourceFreshness<T extends { source: string }>(item: T): T & { stale: boolean; data_age_s: number | null } {
+	const { sources, fleet } = app();
+	const s = sources.list((n) => fleet.countBySource(n)).find((x) => x.name === item.source);
+	return { ...item, stale: s?.stale ?? true, data_age_s: s?.data_age_s ?? null };
+}

@@ -5,6 +5,7 @@
 import { Gitlab } from '@gitbeaker/core';
 import { createRequesterFn } from '@gitbeaker/requester-utils';
 import { UpstreamError, parseRetryAfter, type RequestObserver } from '../errors';
+import { observedFetch } from '../http';
 
 export interface GitlabClientOptions {
 	source: string;
@@ -22,32 +23,19 @@ async function parseBody(response: Response) {
 }
 
 export function createGitlabClient(opts: GitlabClientOptions) {
-	const observe = opts.observe ?? (() => {});
+	const timeoutMs = opts.timeoutMs ?? 10_000;
+	const fetchObserved = observedFetch({ source: opts.source, upstream: 'GitLab', timeoutMs, observe: opts.observe });
 	const requestHandler = async (endpoint: string, options: Record<string, any>) => {
 		const { prefixUrl, searchParams, method, headers, body, signal } = options;
 		const url = new URL(endpoint, prefixUrl.endsWith('/') ? prefixUrl : `${prefixUrl}/`);
 		url.search = searchParams || '';
-		let response: Response;
-		try {
-			response = await fetch(url, { method, headers, body, signal });
-		} catch (e) {
-			const err = e as Error;
-			const timeout = err.name === 'TimeoutError' || err.name === 'AbortError';
-			observe(timeout ? 'timeout' : 'network');
-			throw new UpstreamError(
-				opts.source,
-				timeout ? 'timeout' : 'network',
-				timeout ? `GitLab did not answer within ${opts.timeoutMs ?? 10_000} ms` : `GitLab unreachable: ${(err.cause as Error)?.message ?? err.message}`
-			);
-		}
+		const response = await fetchObserved(url, { method, headers, body, signal });
 		if (response.status === 429 || (response.status === 503 && response.headers.has('retry-after'))) {
-			observe('rate_limited');
 			await response.body?.cancel();
 			const retryAfterMs = parseRetryAfter(response.headers.get('retry-after')) ?? 60_000;
 			throw new UpstreamError(opts.source, 'rate_limited', `GitLab rate limit: retry after ${Math.ceil(retryAfterMs / 1000)} s`, response.status, retryAfterMs);
 		}
 		if (!response.ok) {
-			observe('http');
 			const text = await response.text().catch(() => '');
 			let message = text.slice(0, 300);
 			try {
@@ -62,14 +50,13 @@ export function createGitlabClient(opts: GitlabClientOptions) {
 		try {
 			parsed = await parseBody(response);
 		} catch (e) {
-			observe('invalid_response');
 			throw new UpstreamError(opts.source, 'invalid_response', `GitLab sent an unreadable body: ${(e as Error).message}`);
 		}
-		observe('ok');
 		return { body: parsed, headers: Object.fromEntries(response.headers.entries()), status: response.status };
 	};
 	const requesterFn = createRequesterFn(async (_: unknown, reqo: unknown) => reqo as never, requestHandler as never);
-	return new Gitlab({ host: opts.url, token: opts.token, queryTimeout: opts.timeoutMs ?? 10_000, requesterFn } as never) as InstanceType<
+	// The timeout is observedFetch's; gitbeaker's own queryTimeout stays off.
+	return new Gitlab({ host: opts.url, token: opts.token, queryTimeout: null, requesterFn } as never) as InstanceType<
 		typeof Gitlab<false>
 	>;
 }

@@ -1,0 +1,110 @@
+// The GitHub REST surface, mounted at /github with GHES's API root /api/v3 (so a
+// client's base URL is http://host:port/github/api/v3). Every answer carries the
+// x-ratelimit-* and x-github-* headers; everything under /api/v3 needs the configured
+// token as `Authorization: Bearer <token>` or `token <token>`.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { sendJson } from '../http/respond.js';
+import { Router, type Ctx } from '../http/router.js';
+import type { FaultStyle } from '../faults.js';
+import { GHES_VERSION } from '../sim/github/catalog.js';
+import type { World } from '../sim/world.js';
+import { DOCS, GitHubError, JSON_TYPE, errorBody, type GitHubApi } from './context.js';
+import { orgRoutes } from './orgs.js';
+import { GitHubRateWindow } from './ratelimit.js';
+import { runnerRoutes } from './runners.js';
+
+export const API_PREFIX = '/api/v3';
+
+export interface GitHubMountOptions {
+	world: World;
+	token: string;
+	/** Absolute URL of the mount, e.g. http://127.0.0.1:3001/github */
+	webBase: () => string;
+	log: (msg: string) => void;
+}
+
+export interface GitHubMount {
+	prepare(res: ServerResponse): void;
+	handle(req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void>;
+	faultStyle: FaultStyle;
+}
+
+export function tokenFrom(req: IncomingMessage): string | undefined {
+	const auth = req.headers.authorization?.trim();
+	if (!auth) return undefined;
+	const m = /^(bearer|token)\s+(.+)$/i.exec(auth);
+	return m ? (m[2] as string).trim() : '';
+}
+
+function sameSecret(a: string, b: string): boolean {
+	const x = Buffer.from(a);
+	const y = Buffer.from(b);
+	return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function createGitHubMount(opts: GitHubMountOptions): GitHubMount {
+	const rate = new GitHubRateWindow();
+	const router = new Router();
+	let requests = 0;
+	const api: GitHubApi = {
+		world: opts.world,
+		rate,
+		bases(ctx) {
+			// Absolute URLs follow the host the client used, as GHES renders them.
+			const host = ctx.req.headers.host;
+			const web = host ? `http://${host}/github` : opts.webBase();
+			return { web, api: `${web}${API_PREFIX}` };
+		}
+	};
+	runnerRoutes(router, api);
+	orgRoutes(router, api);
+
+	const faultStyle: FaultStyle = {
+		error: (res) => sendJson(res, 500, { message: 'Server Error' }, { 'Content-Type': JSON_TYPE }),
+		// A secondary rate limit, as GitHub answers it (403 or 429; the sandbox uses 429).
+		rateLimited: (res, retryAfterS) =>
+			sendJson(
+				res,
+				429,
+				errorBody(
+					429,
+					`You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${String(res.getHeader('x-github-request-id') ?? '')}.`,
+					`${DOCS}/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits`
+				),
+				{ 'Content-Type': JSON_TYPE, ...rate.throttled(retryAfterS), 'retry-after': String(retryAfterS) }
+			)
+	};
+
+	return {
+		faultStyle,
+		prepare(res) {
+			requests++;
+			res.setHeader('x-github-request-id', `5A4D:${requests.toString(16).toUpperCase().padStart(6, '0')}:B0C5`);
+			res.setHeader('x-github-enterprise-version', GHES_VERSION);
+			res.setHeader('x-github-media-type', 'github.v3; format=json');
+			res.setHeader('x-github-api-version-selected', '2022-11-28');
+			for (const [k, v] of Object.entries(rate.hit())) res.setHeader(k, v);
+		},
+		async handle(req, res, url, path) {
+			if (path !== API_PREFIX && !path.startsWith(`${API_PREFIX}/`)) {
+				return sendJson(res, 404, errorBody(404, 'Not Found'), { 'Content-Type': JSON_TYPE });
+			}
+			const given = tokenFrom(req);
+			if (given === undefined) return sendJson(res, 401, errorBody(401, 'Requires authentication'), { 'Content-Type': JSON_TYPE });
+			if (!sameSecret(given, opts.token)) return sendJson(res, 401, errorBody(401, 'Bad credentials'), { 'Content-Type': JSON_TYPE });
+			const rest = path.slice(API_PREFIX.length) || '/';
+			const match = router.match(req.method ?? 'GET', rest);
+			if (match.kind !== 'found') return sendJson(res, 404, errorBody(404, 'Not Found'), { 'Content-Type': JSON_TYPE });
+			const ctx: Ctx = { req, res, url, path: rest, params: match.params };
+			try {
+				await match.handler(ctx);
+			} catch (err) {
+				if (err instanceof GitHubError) return sendJson(res, err.status, errorBody(err.status, err.message, err.docs), { 'Content-Type': JSON_TYPE });
+				opts.log(`github: ${req.method} ${url.pathname} failed: ${err instanceof Error ? err.stack : String(err)}`);
+				return sendJson(res, 500, { message: 'Server Error' }, { 'Content-Type': JSON_TYPE });
+			}
+		}
+	};
+}

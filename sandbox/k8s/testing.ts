@@ -1,0 +1,100 @@
+// Helpers for the /k8s tests (not part of the sandbox program): a sandbox with the
+// fixture loaded, JSON requests, and a reader for watch streams.
+
+import { startSandboxWithWorld, type Sandbox } from '../index.js';
+import type { World } from '../sim/world.js';
+import { loadFixture, type Fixture } from './fixtures.js';
+
+export type TestSandbox = Sandbox & { world: World; fx: Fixture };
+
+export async function startWithFixture(): Promise<TestSandbox> {
+	const sb = await startSandboxWithWorld({ port: 0, tickMs: 0 });
+	return Object.assign(sb, { fx: loadFixture(sb.world.cluster) });
+}
+
+export async function k8s(sb: Sandbox, path: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: any }> {
+	const res = await fetch(`${sb.url}/k8s${path}`, init);
+	const text = await res.text();
+	let body: unknown = text;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		// plain text (health endpoints)
+	}
+	return { status: res.status, headers: res.headers, body };
+}
+
+export function patchInit(type: 'merge' | 'strategic' | 'json', body: unknown, extra: Record<string, string> = {}): RequestInit {
+	const ct = { merge: 'application/merge-patch+json', strategic: 'application/strategic-merge-patch+json', json: 'application/json-patch+json' }[type];
+	return { method: 'PATCH', headers: { 'Content-Type': ct, ...extra }, body: JSON.stringify(body) };
+}
+
+export const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+
+export interface WatchStream {
+	status: number;
+	/** Resolves with the next `n` events, or rejects after `ms`. */
+	next(n?: number, ms?: number): Promise<any[]>;
+	/** Resolves true when the server ends the stream within `ms`. */
+	ended(ms?: number): Promise<boolean>;
+	abort(): void;
+}
+
+export async function openWatch(sb: Sandbox, path: string, headers: Record<string, string> = {}): Promise<WatchStream> {
+	const ac = new AbortController();
+	const res = await fetch(`${sb.url}/k8s${path}`, { signal: ac.signal, headers });
+	const reader = res.body!.getReader();
+	const decoder = new TextDecoder();
+	const events: any[] = [];
+	let buffer = '';
+	let done = false;
+	let pending: Promise<void> | undefined;
+	const pump = () =>
+		(pending ??= reader.read().then(
+			({ value, done: d }) => {
+				pending = undefined;
+				if (d) done = true;
+				else buffer += decoder.decode(value, { stream: true });
+				let i: number;
+				while ((i = buffer.indexOf('\n')) >= 0) {
+					events.push(JSON.parse(buffer.slice(0, i)));
+					buffer = buffer.slice(i + 1);
+				}
+			},
+			() => {
+				pending = undefined;
+				done = true;
+			}
+		));
+	const within = <T>(p: Promise<T>, ms: number) =>
+		Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`watch: nothing within ${ms} ms`)), ms).unref())]);
+	return {
+		status: res.status,
+		async next(n = 1, ms = 2000) {
+			const until = Date.now() + ms;
+			while (events.length < n && !done) await within(pump(), Math.max(1, until - Date.now()));
+			if (events.length < n) throw new Error(`watch ended after ${events.length} of ${n} events`);
+			return events.splice(0, n);
+		},
+		async ended(ms = 2000) {
+			const until = Date.now() + ms;
+			try {
+				while (!done) await within(pump(), Math.max(1, until - Date.now()));
+				return true;
+			} catch {
+				return false;
+			}
+		},
+		abort: () => ac.abort()
+	};
+}
+
+/** Polls `check` until it holds or `ms` pass (handles close a loop turn or two later). */
+export async function eventually(check: () => boolean, ms = 2000): Promise<boolean> {
+	const until = Date.now() + ms;
+	while (!check()) {
+		if (Date.now() > until) return false;
+		await new Promise((r) => setTimeout(r, 10));
+	}
+	return true;
+}

@@ -1,0 +1,95 @@
+// One configured cluster: informers over the runner namespaces, the source status
+// they imply, live change events, and the scale-set drain lever.
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ephemeralRunnersOf, PREVIOUS_MAX_ANNOTATION, scaleSetByRunnerId, scaleSets, type ArsObject, type ErObject, type ErsObject, type ScaleSet } from '$lib/core/scale-sets';
+import { podView, type PodObject, type PodView } from '$lib/core/pods';
+import { ClusterWatch } from '$lib/sources/kubernetes/cluster';
+import { kubeConfigFor, serverOf } from '$lib/sources/kubernetes/client';
+import type { SourceConfig } from '../config';
+import type { SourceDeps } from './runner-source';
+
+// Watches are live; the source counts as fresh while they are, checked this often.
+const HEALTH_EVERY_MS = 5_000;
+// Bursts of object changes become one event per kind per this window.
+const COALESCE_MS = 500;
+
+export interface KubernetesSource {
+	name: string;
+	simulated: boolean;
+	scaleSets(): ScaleSet[];
+	ephemeralRunners(ss: ScaleSet): ReturnType<typeof ephemeralRunnersOf>;
+	pods(): PodView[];
+	runnerScaleSets(): Map<number, string>;
+	/** Merge-patches an AutoscalingRunnerSet's spec and annotations. */
+	patchScaleSet(namespace: string, name: string, patch: { maxRunners: number; previousMax: number | null }): Promise<void>;
+	stop(): Promise<void>;
+}
+
+export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubernetes' }>, deps: SourceDeps): KubernetesSource {
+	const { sources, bus, metrics, logger } = deps;
+	const kc = kubeConfigFor(cfg.kubernetes);
+	const log = logger.child({ source: cfg.name });
+	sources.register({ name: cfg.name, kind: 'kubernetes', url: serverOf(kc), simulated: cfg.simulated, intervalMs: HEALTH_EVERY_MS });
+	let pending = new Set<string>();
+	let flush: NodeJS.Timeout | undefined;
+	const watch = new ClusterWatch(
+		kc,
+		{ gitlab: cfg.kubernetes.gitlab_runner_namespaces, arc: cfg.kubernetes.arc_runner_namespaces },
+		(change) => {
+			metrics.upstreamRequests.inc({ source: cfg.name, outcome: 'ok' });
+			pending.add(change.kind);
+			flush ??= setTimeout(() => {
+				bus.publish('cluster.delta', { source: cfg.name, kinds: [...pending] });
+				pending = new Set();
+				flush = undefined;
+			}, COALESCE_MS);
+		},
+		() => health()
+	);
+	let wasFailing = false;
+	function health() {
+		const failing = watch.failing().filter((w) => w.lastError);
+		if (failing.length === 0) {
+			sources.succeeded(cfg.name);
+			metrics.sourceUp.set({ source: cfg.name, kind: 'kubernetes' }, 1);
+			if (wasFailing) log.info('cluster watches recovered');
+			wasFailing = false;
+		} else {
+			sources.failed(cfg.name, `${failing.length} of ${watch.watchCount} watches failing; ${failing[0]!.lastError}`);
+			metrics.sourceUp.set({ source: cfg.name, kind: 'kubernetes' }, 0);
+			if (!wasFailing) log.warn({ err: failing[0]!.lastError }, 'cluster watch failing; serving last objects');
+			wasFailing = true;
+		}
+	}
+	const timer = setInterval(health, HEALTH_EVERY_MS);
+	timer.unref();
+	watch.start();
+
+	const custom = kc.makeApiClient(CustomObjectsApi);
+	// The informers hold the API's JSON; the views read the fields they need from it.
+	const objects = <T>(kind: Parameters<typeof watch.list>[0]) => watch.list(kind) as unknown as T[];
+	return {
+		name: cfg.name,
+		simulated: cfg.simulated,
+		scaleSets: () =>
+			scaleSets(cfg.name, cfg.simulated, objects<ArsObject>('AutoscalingRunnerSet'), objects<ErsObject>('EphemeralRunnerSet'), objects<ErObject>('EphemeralRunner')),
+		ephemeralRunners: (ss) => ephemeralRunnersOf(ss, objects<ErObject>('EphemeralRunner')),
+		pods: () => objects<PodObject>('Pod').map(podView).filter((p): p is PodView => p !== null),
+		runnerScaleSets: () => scaleSetByRunnerId(objects<ErObject>('EphemeralRunner')),
+		async patchScaleSet(namespace, name, patch) {
+			const body = {
+				metadata: { annotations: { [PREVIOUS_MAX_ANNOTATION]: patch.previousMax === null ? null : String(patch.previousMax) } },
+				spec: { maxRunners: patch.maxRunners }
+			};
+			await custom.patchNamespacedCustomObject(
+				{ group: 'actions.github.com', version: 'v1alpha1', namespace, plural: 'autoscalingrunnersets', name, body },
+				setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
+			);
+		},
+		async stop() {
+			clearInterval(timer);
+			clearTimeout(flush);
+			await watch.stop();
+		}
+	};
+}

@@ -1,0 +1,75 @@
+// A source of runners on a poller: each cycle's runners replace the source's share of
+// the fleet cache, the source's status follows success and failure, and changes go
+// out as SSE deltas. The forge-specific part is only `read`.
+import type { Runner } from '$lib/core/runner';
+import type { EventBus } from '../events/bus';
+import type { FleetCache } from '../fleet/cache';
+import type { Logger } from '../telemetry/logger';
+import type { Metrics } from '../telemetry/metrics';
+import { Poller } from './poller';
+import type { SourceRegistry } from './source-status';
+
+// Above this many changes a client reloads its page of runners instead of applying each.
+const MAX_DELTA = 500;
+
+export interface SourceDeps {
+	fleet: FleetCache;
+	bus: EventBus;
+	sources: SourceRegistry;
+	metrics: Metrics;
+	logger: Logger;
+}
+
+export interface RunnerSourceSpec {
+	name: string;
+	kind: string;
+	url: string;
+	simulated: boolean;
+	intervalMs: number;
+	/** One full read of the source's runners. */
+	read: () => Promise<{ runners: Runner[]; requests: number }>;
+	/** Runs after a successful read and cache update (e.g. joins with another source). */
+	after?: () => void;
+}
+
+export function startRunnerSource(spec: RunnerSourceSpec, deps: SourceDeps): Poller {
+	const { fleet, bus, sources, metrics, logger } = deps;
+	sources.register({ name: spec.name, kind: spec.kind, url: spec.url, simulated: spec.simulated, intervalMs: spec.intervalMs });
+	metrics.sourceUp.set({ source: spec.name, kind: spec.kind }, 0);
+	const log = logger.child({ source: spec.name });
+	let failing = false;
+	const poller = new Poller({
+		name: spec.name,
+		intervalMs: spec.intervalMs,
+		cycle: async () => {
+			const end = metrics.syncDuration.startTimer({ source: spec.name });
+			try {
+				const { runners, requests } = await spec.read();
+				const delta = fleet.replaceSource(spec.name, runners);
+				spec.after?.();
+				sources.succeeded(spec.name);
+				metrics.sourceUp.set({ source: spec.name, kind: spec.kind }, 1);
+				end({ outcome: 'ok' });
+				if (failing) log.info('source recovered');
+				failing = false;
+				if (delta.upserted.length + delta.removed.length > MAX_DELTA) bus.publish('runners.reset', { source: spec.name });
+				else if (delta.upserted.length || delta.removed.length) bus.publish('runners.delta', delta);
+				bus.publish('sources', { name: spec.name, status: 'ok' });
+				log.debug({ runners: runners.length, requests }, 'sync cycle');
+			} catch (e) {
+				end({ outcome: 'error' });
+				throw e;
+			}
+		},
+		onError: (e) => {
+			const message = e instanceof Error ? e.message : String(e);
+			sources.failed(spec.name, message);
+			metrics.sourceUp.set({ source: spec.name, kind: spec.kind }, 0);
+			if (!failing) log.warn({ err: message }, 'source sync failed; serving last good data');
+			failing = true;
+			bus.publish('sources', { name: spec.name, status: 'down', error: message });
+		}
+	});
+	poller.start();
+	return poller;
+}

@@ -1,0 +1,116 @@
+// One cluster's watched objects, kept current by informers (list, then watch from
+// the list's resourceVersion; on 410 Gone the informer lists again). A watch that
+// fails is restarted with backoff; until then the last objects stay, marked by the
+// source status.
+import { makeInformer, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { RESOURCES, lister, resourcePath, type ResourceKind, type ResourceSpec } from './resources';
+
+export interface ClusterNamespaces {
+	gitlab: string[];
+	arc: string[];
+}
+
+export interface WatchState {
+	path: string;
+	connected: boolean;
+	lastError: string | null;
+	failures: number;
+}
+
+export type ClusterChange = { type: 'add' | 'update' | 'delete'; kind: ResourceKind; object: KubernetesObject };
+
+type AnyInformer = ReturnType<typeof makeInformer<KubernetesObject>>;
+
+const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+export class ClusterWatch {
+	private objects = new Map<ResourceKind, Map<string, KubernetesObject>>();
+	private informers: { informer: AnyInformer; state: WatchState; timer?: NodeJS.Timeout }[] = [];
+	private stopped = false;
+
+	constructor(
+		private kc: KubeConfig,
+		private namespaces: ClusterNamespaces,
+		private onChange: (c: ClusterChange) => void,
+		private onState: () => void,
+		private maxBackoffMs = 60_000
+	) {
+		for (const r of RESOURCES) this.objects.set(r.kind, new Map());
+	}
+
+	start(): void {
+		for (const spec of RESOURCES) {
+			const namespaces = new Set(spec.scope === 'gitlab' ? this.namespaces.gitlab : spec.scope === 'arc' ? this.namespaces.arc : [...this.namespaces.gitlab, ...this.namespaces.arc]);
+			for (const ns of namespaces) this.watch(spec, ns);
+		}
+	}
+
+	private watch(spec: ResourceSpec, namespace: string) {
+		const path = resourcePath(spec, namespace);
+		const informer = makeInformer<KubernetesObject>(this.kc, path, lister(this.kc, spec, namespace));
+		const entry = { informer, state: { path, connected: false, lastError: null as string | null, failures: 0 }, timer: undefined as NodeJS.Timeout | undefined };
+		const store = this.objects.get(spec.kind)!;
+		const set = (type: 'add' | 'update') => (o: KubernetesObject) => {
+			store.set(keyOf(o), { ...o, kind: spec.kind, apiVersion: spec.apiVersion });
+			entry.state.connected = true;
+			entry.state.failures = 0;
+			this.onChange({ type, kind: spec.kind, object: o });
+		};
+		informer.on('add', set('add'));
+		informer.on('update', set('update'));
+		informer.on('delete', (o) => {
+			store.delete(keyOf(o));
+			this.onChange({ type: 'delete', kind: spec.kind, object: o });
+		});
+		informer.on('connect', () => {
+			entry.state.connected = true;
+			entry.state.lastError = null;
+			this.onState();
+		});
+		informer.on('error', (err: unknown) => {
+			entry.state.connected = false;
+			entry.state.failures++;
+			entry.state.lastError = `${path}: ${describe(err)}`;
+			this.onState();
+			if (this.stopped) return;
+			const delay = Math.min(1000 * 2 ** Math.min(entry.state.failures - 1, 6), this.maxBackoffMs);
+			entry.timer = setTimeout(() => void informer.start().catch(() => {}), delay);
+			entry.timer.unref?.();
+		});
+		this.informers.push(entry);
+		void informer.start().catch(() => {});
+	}
+
+	list<T extends KubernetesObject = KubernetesObject>(kind: ResourceKind): T[] {
+		return [...this.objects.get(kind)!.values()] as T[];
+	}
+
+	get<T extends KubernetesObject = KubernetesObject>(kind: ResourceKind, namespace: string, name: string): T | undefined {
+		return this.objects.get(kind)!.get(`${namespace}/${name}`) as T | undefined;
+	}
+
+	/** Watches that are failing now, with their last error. */
+	failing(): WatchState[] {
+		return this.informers.map((i) => i.state).filter((s) => !s.connected || s.lastError);
+	}
+
+	get watchCount(): number {
+		return this.informers.length;
+	}
+
+	async stop(): Promise<void> {
+		this.stopped = true;
+		for (const i of this.informers) {
+			clearTimeout(i.timer);
+			await i.informer.stop().catch(() => {});
+		}
+	}
+}
+
+function describe(err: unknown): string {
+	if (!err) return 'unknown error';
+	const e = err as { code?: number | string; statusCode?: number; message?: string; body?: unknown };
+	const status = e.code ?? e.statusCode;
+	const msg = e.message ?? String(err);
+	return status && !msg.includes(String(status)) ? `${status} ${msg}` : msg;
+}

@@ -1,0 +1,47 @@
+// The kinds the dashboard watches, where they live, and how to list them with the
+// typed clients (CustomObjectsApi for ARC's CRDs).
+import { AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+
+export type ResourceKind = 'Pod' | 'Deployment' | 'HorizontalPodAutoscaler' | 'ConfigMap' | 'AutoscalingRunnerSet' | 'EphemeralRunnerSet' | 'EphemeralRunner';
+
+export interface ResourceSpec {
+	kind: ResourceKind;
+	apiVersion: string;
+	plural: string;
+	/** Which configured namespaces hold it. */
+	scope: 'gitlab' | 'arc' | 'both';
+}
+
+export const RESOURCES: ResourceSpec[] = [
+	{ kind: 'Pod', apiVersion: 'v1', plural: 'pods', scope: 'both' },
+	{ kind: 'Deployment', apiVersion: 'apps/v1', plural: 'deployments', scope: 'gitlab' },
+	{ kind: 'HorizontalPodAutoscaler', apiVersion: 'autoscaling/v2', plural: 'horizontalpodautoscalers', scope: 'gitlab' },
+	{ kind: 'ConfigMap', apiVersion: 'v1', plural: 'configmaps', scope: 'gitlab' },
+	{ kind: 'AutoscalingRunnerSet', apiVersion: 'actions.github.com/v1alpha1', plural: 'autoscalingrunnersets', scope: 'arc' },
+	{ kind: 'EphemeralRunnerSet', apiVersion: 'actions.github.com/v1alpha1', plural: 'ephemeralrunnersets', scope: 'arc' },
+	{ kind: 'EphemeralRunner', apiVersion: 'actions.github.com/v1alpha1', plural: 'ephemeralrunners', scope: 'arc' }
+];
+
+export function resourcePath(spec: ResourceSpec, namespace: string): string {
+	const base = spec.apiVersion === 'v1' ? '/api/v1' : `/apis/${spec.apiVersion}`;
+	return `${base}/namespaces/${namespace}/${spec.plural}`;
+}
+
+type Lister = () => Promise<KubernetesListObject<KubernetesObject>>;
+
+export function lister(kc: KubeConfig, spec: ResourceSpec, namespace: string): Lister {
+	switch (spec.kind) {
+		case 'Pod':
+			return () => kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace }) as never;
+		case 'ConfigMap':
+			return () => kc.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace }) as never;
+		case 'Deployment':
+			return () => kc.makeApiClient(AppsV1Api).listNamespacedDeployment({ namespace }) as never;
+		case 'HorizontalPodAutoscaler':
+			return () => kc.makeApiClient(AutoscalingV2Api).listNamespacedHorizontalPodAutoscaler({ namespace }) as never;
+		default: {
+			const [group, version] = spec.apiVersion.split('/') as [string, string];
+			return () => kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group, version, namespace, plural: spec.plural }) as never;
+		}
+	}
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { readQuery } from '$lib/server/http/body';
+import { endpoint, json } from '$lib/server/http/endpoint';
+import { withSourceFreshness } from '$lib/server/fleet/freshness';
+import { allScaleSets } from '$lib/server/services/scale-sets';
+
+const query = z.strictObject({
+	page: z.coerce.number().int().min(1).default(1),
+	per_page: z.coerce.number().int().min(1).max(200).default(50),
+	q: z.string().max(200).optional(),
+	source: z.string().max(100).optional(),
+	namespace: z.string().max(100).optional(),
+	drained: z.enum(['true', 'false']).optional()
+});
+
+export const GET = endpoint(async ({ url }) => {
+	const q = readQuery(url, query);
+	const needle = q.q?.toLowerCase();
+	const hits = allScaleSets().filter(
+		(s) =>
+			(!q.source || s.source === q.source) &&
+			(!q.namespace || s.namespace === q.namespace) &&
+			(!q.drained || s.drained === (q.drained === 'true')) &&
+			(!needle || `${s.name} ${s.scale_set_name} ${s.runner_group ?? ''}`.toLowerCase().includes(needle))
+	);
+	const start = (q.page - 1) * q.per_page;
+	return json({ items: hits.slice(start, start + q.per_page).map(withSourceFreshness), total: hits.length, page: q.page, per_page: q.per_page });
+});

@@ -1,0 +1,103 @@
+// The fleet across forges from the sandbox: GitLab, GitHub and ARC together, their
+// counts equal to the sandbox's ground truth; scale sets drained and restored through
+// the Kubernetes API; pods per runner type.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken, eventually, startApp, type RunningApp } from './helpers/app';
+
+let app: RunningApp;
+let viewer: string;
+let operator: string;
+let admin: string;
+
+const get = async (path: string, token = viewer) => (await fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${token}` } })).json();
+const truth = async () => (await fetch(`${app.sandboxUrl}/_sandbox/state`)).json();
+const arsUpstream = async (name: string) => (await fetch(`${app.sandboxUrl}/k8s/apis/actions.github.com/v1alpha1/namespaces/arc-runners/autoscalingrunnersets/${name}`)).json();
+
+beforeAll(async () => {
+	app = await startApp();
+	viewer = createToken(app, 'forges-viewer', 'viewer');
+	operator = createToken(app, 'forges-operator', 'operator');
+	admin = createToken(app, 'forges-admin', 'admin');
+	await eventually(() => get('/api/v1/sources'), (s) => s.items.length === 3 && s.items.every((i: { status: string }) => i.status === 'ok'), 30_000, 'all three sandbox sources ok');
+});
+afterAll(() => app?.stop());
+
+describe('runners from every forge', () => {
+	it('lists GitLab and GitHub runners together, each count equal to the sandbox’s own, all labelled simulated', async () => {
+		// Pause the simulation's clock so counts hold still while compared.
+		await fetch(`${app.sandboxUrl}/_sandbox/load`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobs_per_minute: 0 }) });
+		const t = await truth();
+		const gitlab = await eventually(() => get('/api/v1/runners?forge=gitlab&per_page=1'), (p) => p.total === t.gitlab.runners.total, 20_000, 'GitLab count');
+		const github = await eventually(async () => [await get('/api/v1/runners?forge=github&per_page=1'), await truth()] as const, ([p, now]) => p.total === now.github.runners.total, 20_000, 'GitHub count');
+		expect(gitlab.total).toBeGreaterThanOrEqual(150);
+		expect(github[0].total).toBeGreaterThan(0);
+		const all = await get('/api/v1/runners?per_page=200');
+		expect(all.items.every((r: { simulated: boolean }) => r.simulated)).toBe(true);
+		const sources = await get('/api/v1/sources');
+		expect(sources.items.map((s: { name: string; simulated: boolean }) => [s.name, s.simulated])).toEqual([
+			['sandbox-k8s', true],
+			['sandbox-gitlab', true],
+			['sandbox-github', true]
+		]);
+	});
+
+	it('marks ARC ephemeral runners with their scale set', async () => {
+		const eph = await eventually(() => get('/api/v1/runners?forge=github&per_page=200'), (p) => p.items.some((r: { scale_set: string | null }) => r.scale_set), 30_000, 'an ephemeral runner with a scale set');
+		const withSet = eph.items.filter((r: { scale_set: string | null }) => r.scale_set);
+		expect(withSet.every((r: { ephemeral: boolean }) => r.ephemeral)).toBe(true);
+		const filtered = await get(`/api/v1/runners?scale_set=${withSet[0].scale_set}&per_page=200`);
+		expect(filtered.total).toBeGreaterThan(0);
+		expect(filtered.items.every((r: { scale_set: string }) => r.scale_set === withSet[0].scale_set)).toBe(true);
+	});
+});
+
+describe('scale sets', () => {
+	it('match the sandbox’s scale sets (min and max runners)', async () => {
+		const t = await truth();
+		const list = await eventually(() => get('/api/v1/scale-sets'), (l) => l.total === t.arc.scale_sets.length, 20_000, 'scale sets');
+		for (const s of t.arc.scale_sets) {
+			const mine = list.items.find((i: { name: string }) => i.name === s.name);
+			expect(mine, s.name).toMatchObject({ namespace: s.namespace, min_runners: s.min_runners, max_runners: s.max_runners, simulated: true });
+		}
+	});
+
+	it('drain patches maxRunners to 0 upstream and remembers the old value; undrain restores it; both audited', async () => {
+		const list = await get('/api/v1/scale-sets');
+		const target = list.items.find((s: { max_runners: number }) => s.max_runners > 0);
+		const before = target.max_runners;
+		const post = (action: string) => fetch(`${app.url}/api/v1/scale-sets/${encodeURIComponent(target.id)}/${action}`, { method: 'POST', headers: { authorization: `Bearer ${operator}` } });
+
+		const drained = await post('drain');
+		expect(drained.status).toBe(200);
+		expect(await drained.json()).toMatchObject({ drained: true, max_runners: 0, previous_max_runners: before });
+		const upstream = await arsUpstream(target.name);
+		expect(upstream.spec.maxRunners).toBe(0);
+		expect(upstream.metadata.annotations['runner-dashboard.io/previous-max-runners']).toBe(String(before));
+		await eventually(() => get(`/api/v1/scale-sets/${encodeURIComponent(target.id)}`), (s) => s.drained === true, 10_000, 'drained state through the watch');
+		expect((await post('drain')).status).toBe(409);
+
+		const restored = await post('undrain');
+		expect(restored.status).toBe(200);
+		expect((await arsUpstream(target.name)).spec.maxRunners).toBe(before);
+		const audit = await get('/api/v1/audit?per_page=20', admin);
+		const actions = audit.items.filter((a: { target: string }) => a.target === target.id).map((a: { action: string; outcome: string }) => `${a.action}:${a.outcome}`);
+		expect(actions).toEqual(expect.arrayContaining(['scale_set.drain:success', 'scale_set.undrain:success']));
+	});
+
+	it('a viewer cannot drain', async () => {
+		const list = await get('/api/v1/scale-sets');
+		const res = await fetch(`${app.url}/api/v1/scale-sets/${encodeURIComponent(list.items[0].id)}/drain`, { method: 'POST', headers: { authorization: `Bearer ${viewer}` } });
+		expect(res.status).toBe(403);
+	});
+});
+
+describe('pods', () => {
+	it('lists the runner stacks’ pods, as many as the sandbox has, with a per-runner-type summary', async () => {
+		const t = await truth();
+		const pods = await eventually(() => get('/api/v1/pods?per_page=1'), (p) => p.total > 0, 20_000, 'pods');
+		// The dashboard watches the runner namespaces, not the ARC controller's.
+		expect(pods.total).toBe(t.k8s.pods.by_namespace['gitlab-runners'] + t.k8s.pods.by_namespace['arc-runners']);
+		const types = pods.by_runner_type.map((r: { runner_type: string }) => r.runner_type);
+		expect(types).toEqual(expect.arrayContaining(['docker-runner', 'dind-runner', 'nix-runner']));
+	});
+});
