@@ -101,3 +101,29 @@ describe('pods', () => {
 		expect(types).toEqual(expect.arrayContaining(['docker-runner', 'dind-runner', 'nix-runner']));
 	});
 });
+
+describe('a runner’s page', () => {
+	it('shows a GitLab runner’s managers, recent jobs with their queue wait, and its runner type’s pods', async () => {
+		await fetch(`${app.sandboxUrl}/_sandbox/load`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobs_per_minute: 600 }) });
+		await fetch(`${app.sandboxUrl}/_sandbox/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance_s: 600 }) });
+		const list = await get('/api/v1/runners?forge=gitlab&status=online&q=docker-runner&per_page=50');
+		const detailed = await Promise.all(list.items.slice(0, 20).map((r: { id: string }) => get(`/api/v1/runners/${r.id}`)));
+		const withJobs = detailed.find((d) => d.jobs?.length > 0);
+		expect(withJobs, 'a docker runner with jobs').toBeDefined();
+		expect(withJobs.managers.length).toBeGreaterThan(0);
+		expect(withJobs.managers[0]).toEqual(expect.objectContaining({ system_id: expect.stringMatching(/^[rs]_/) }));
+		expect(withJobs.jobs[0]).toEqual(expect.objectContaining({ id: expect.any(Number), status: expect.any(String), queued_duration_s: expect.any(Number) }));
+		expect(withJobs.pods.length).toBeGreaterThan(0);
+		expect(withJobs.pods.every((p: { runner_type: string }) => p.runner_type === 'docker-runner')).toBe(true);
+		expect(withJobs.errors).toEqual([]);
+	});
+
+	it('shows an ARC runner’s own pod', async () => {
+		const eph = await eventually(() => get('/api/v1/runners?forge=github&per_page=200'), (p) => p.items.some((r: { scale_set: string | null }) => r.scale_set), 20_000, 'an ARC runner');
+		const r = eph.items.find((x: { scale_set: string | null }) => x.scale_set);
+		const d = await get(`/api/v1/runners/${r.id}`);
+		expect(d.managers).toEqual([]);
+		expect(d.jobs).toBeNull();
+		expect(d.pods.map((p: { name: string }) => p.name)).toEqual([r.name]);
+	});
+});

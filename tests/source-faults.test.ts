@@ -65,3 +65,36 @@ describe('the process', () => {
 		}
 	});
 });
+
+describe.each([
+	['github', 'sandbox-github', 'error', /500/],
+	['github', 'sandbox-github', 'rate_limit', /rate limit/],
+	['github', 'sandbox-github', 'refuse', /unreachable|request failed/],
+	['github', 'sandbox-github', 'timeout', /did not answer within/],
+	['k8s', 'sandbox-k8s', 'error', /watches failing|not answering/],
+	['k8s', 'sandbox-k8s', 'refuse', /watches failing|not answering/],
+	['k8s', 'sandbox-k8s', 'timeout', /not answering: GET \/version: no answer/]
+])('%s fault %s', (target, name, mode, message) => {
+	it('reports the source down with its error, keeps serving, then recovers', async () => {
+		const status = async () => (await get('/api/v1/sources')).items.find((s: { name: string }) => s.name === name);
+		await eventually(status, (s) => s.status === 'ok', 30_000, `${name} ok before the fault`);
+		const before = target === 'github' ? (await get('/api/v1/runners?forge=github&per_page=1')).total : (await get('/api/v1/scale-sets')).total;
+		expect(before).toBeGreaterThan(0);
+		const res = await fetch(`${app.sandboxUrl}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ target, mode }) });
+		expect(res.ok).toBe(true);
+		const down = await eventually(status, (s) => s.status === 'down', 40_000, `${name} down (${mode})`);
+		expect(down.last_error).toMatch(message);
+		const during = target === 'github' ? await get('/api/v1/runners?forge=github&per_page=1') : await get('/api/v1/scale-sets');
+		expect(during.total).toBe(before);
+		expect(during.items.every((i: { stale: boolean }) => i.stale)).toBe(true);
+		await fetch(`${app.sandboxUrl}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ target, mode: 'none' }) });
+		await eventually(status, (s) => s.status === 'ok', 90_000, `${name} recovery after ${mode}`);
+		expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+	});
+});
+
+describe('after every fault', () => {
+	it('the process logged no unhandled rejection', () => {
+		expect(app.output()).not.toMatch(/unhandled rejection|uncaught/i);
+	});
+});

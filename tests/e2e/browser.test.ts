@@ -105,6 +105,36 @@ describe('the dashboard in a browser', () => {
 		expect(await seriousViolations(page)).toEqual([]);
 	});
 
+	it('shows a pause on the open page without a reload', async () => {
+		await page.goto(`${app.url}/fleet?forge=gitlab&paused=false&status=online&sort=-id`);
+		const row = page.locator('tbody tr[data-runner-id]').first();
+		const id = (await row.getAttribute('data-runner-id'))!;
+		await page.goto(`${app.url}/fleet?q=${encodeURIComponent(id)}`);
+		await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+		await page.locator(`tr[data-runner-id="${id}"] input[type=checkbox]`).check();
+		await page.click('button:has-text("Pause…")');
+		await page.locator('dialog[open] button:has-text("Pause")').first().click();
+		await page.locator('dialog[open] button:has-text("Close")').click();
+		await expect.poll(() => page.locator(`tr[data-runner-id="${id}"]`).textContent(), { timeout: 5000 }).toContain('paused');
+		expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+	});
+
+	it('shows a status change made in the sandbox within 5 s, without a reload', async () => {
+		await page.goto(`${app.url}/fleet?forge=gitlab&status=online&paused=false&sort=id`);
+		const id = (await page.locator('tbody tr[data-runner-id]').nth(3).getAttribute('data-runner-id'))!;
+		await page.goto(`${app.url}/fleet?q=${encodeURIComponent(id)}`);
+		expect(await page.locator(`tr[data-runner-id="${id}"]`).textContent()).toContain('online');
+		await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
+		// Give the page's event stream a moment to connect before the change.
+		await page.waitForTimeout(500);
+		const changed = Date.now();
+		const res = await fetch(`${app.sandboxUrl}/_sandbox/gitlab/runners/${id.split(':')[2]}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ online: false }) });
+		expect(res.ok).toBe(true);
+		await expect.poll(() => page.locator(`tr[data-runner-id="${id}"]`).textContent(), { timeout: 5000, interval: 100 }).toContain('offline');
+		expect(Date.now() - changed).toBeLessThan(5000);
+		expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
+	});
+
 	it('lets the admin create an API token in Settings, shown once', async () => {
 		await page.goto(`${app.url}/settings`);
 		expect(await seriousViolations(page)).toEqual([]);

@@ -134,7 +134,8 @@ function sandboxSources(url: string): SourceConfig[] {
 				url: `${base}/gitlab`,
 				token: { env: 'UNUSED' },
 				scope: 'all',
-				poll_interval_seconds: 5
+				// A local simulator: a short interval keeps the open pages within seconds of it.
+				poll_interval_seconds: 2
 			}
 		},
 		{
@@ -142,7 +143,7 @@ function sandboxSources(url: string): SourceConfig[] {
 			name: 'sandbox-github',
 			simulated: true,
 			token: 'sandbox-github-token',
-			github: { name: 'sandbox-github', api_url: `${base}/github/api/v3`, token: { env: 'UNUSED' }, scope: { org: 'sandbox-org' }, poll_interval_seconds: 5 }
+			github: { name: 'sandbox-github', api_url: `${base}/github/api/v3`, token: { env: 'UNUSED' }, scope: { org: 'sandbox-org' }, poll_interval_seconds: 2 }
 		},
 		{ kind: 'kubernetes', name: 'sandbox-k8s', simulated: true, kubernetes: k8s }
 	];

@@ -1,9 +1,10 @@
 // One configured cluster: informers over the runner namespaces, the source status
 // they imply, live change events, and the scale-set drain lever.
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, VersionApi } from '@kubernetes/client-node';
 import { ephemeralRunnersOf, PREVIOUS_MAX_ANNOTATION, scaleSetByRunnerId, scaleSets, type ArsObject, type ErObject, type ErsObject, type ScaleSet } from '$lib/core/scale-sets';
 import { podView, type PodObject, type PodView } from '$lib/core/pods';
 import { ClusterWatch } from '$lib/sources/kubernetes/cluster';
+import { withTimeout } from '$lib/sources/kubernetes/resources';
 import { kubeConfigFor, serverOf } from '$lib/sources/kubernetes/client';
 import type { SourceConfig } from '../config';
 import type { SourceDeps } from './runner-source';
@@ -44,12 +45,28 @@ export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubern
 				flush = undefined;
 			}, COALESCE_MS);
 		},
-		() => health()
+		() => void health()
 	);
 	let wasFailing = false;
-	function health() {
+	// A watch that hangs reports nothing, so the API server is also asked for its version each check.
+	const version = kc.makeApiClient(VersionApi);
+	const probe = withTimeout(() => version.getCode() as never, HEALTH_EVERY_MS - 500, 'GET /version');
+	let probing = false;
+	async function health() {
+		if (probing) return;
+		probing = true;
+		const probeError = await probe().then(
+			() => null,
+			(e: Error) => e.message
+		);
+		probing = false;
 		const failing = watch.failing().filter((w) => w.lastError);
-		if (failing.length === 0) {
+		if (probeError) {
+			sources.failed(cfg.name, `API server not answering: ${probeError}`);
+			metrics.sourceUp.set({ source: cfg.name, kind: 'kubernetes' }, 0);
+			if (!wasFailing) log.warn({ err: probeError }, 'cluster not answering; serving last objects');
+			wasFailing = true;
+		} else if (failing.length === 0) {
 			sources.succeeded(cfg.name);
 			metrics.sourceUp.set({ source: cfg.name, kind: 'kubernetes' }, 1);
 			if (wasFailing) log.info('cluster watches recovered');
@@ -61,7 +78,7 @@ export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubern
 			wasFailing = true;
 		}
 	}
-	const timer = setInterval(health, HEALTH_EVERY_MS);
+	const timer = setInterval(() => void health(), HEALTH_EVERY_MS);
 	timer.unref();
 	watch.start();
 

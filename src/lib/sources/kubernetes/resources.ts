@@ -29,7 +29,23 @@ export function resourcePath(spec: ResourceSpec, namespace: string): string {
 
 type Lister = () => Promise<KubernetesListObject<KubernetesObject>>;
 
-export function lister(kc: KubeConfig, spec: ResourceSpec, namespace: string): Lister {
+/** A list that never answers must fail, so the informer reports it and retries (client-node sets no timeout). */
+export function withTimeout(list: Lister, ms: number, what: string): Lister {
+	return () =>
+		new Promise((resolve, reject) => {
+			const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+			list().then(
+				(v) => (clearTimeout(timer), resolve(v)),
+				(e) => (clearTimeout(timer), reject(e))
+			);
+		});
+}
+
+export function lister(kc: KubeConfig, spec: ResourceSpec, namespace: string, timeoutMs = 10_000): Lister {
+	return withTimeout(typedLister(kc, spec, namespace), timeoutMs, `list ${resourcePath(spec, namespace)}`);
+}
+
+function typedLister(kc: KubeConfig, spec: ResourceSpec, namespace: string): Lister {
 	switch (spec.kind) {
 		case 'Pod':
 			return () => kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace }) as never;

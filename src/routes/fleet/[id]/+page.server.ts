@@ -1,10 +1,13 @@
 import { error } from '@sveltejs/kit';
 import type { PageServerLoad } from './$types';
-import { app } from '$lib/server/app';
-import { withFreshness } from '$lib/server/fleet/freshness';
+import { ApiError } from '$lib/server/http/errors';
+import { runnerDetail } from '$lib/server/services/runner-detail';
 
-export const load: PageServerLoad = ({ params }) => {
-	const runner = app().fleet.get(params.id);
-	if (!runner) error(404, { code: 'not_found', message: `No runner ${params.id} in the fleet.` });
-	return { runner: withFreshness([runner])[0]! };
+export const load: PageServerLoad = async ({ params }) => {
+	try {
+		return { runner: await runnerDetail(params.id) };
+	} catch (e) {
+		if (e instanceof ApiError) error(e.status, { code: e.code, message: e.message });
+		throw e;
+	}
 };

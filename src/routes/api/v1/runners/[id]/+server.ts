@@ -1,12 +1,5 @@
-import { parseRunnerId } from '$lib/core/runner';
-import { app } from '$lib/server/app';
 import { endpoint, json } from '$lib/server/http/endpoint';
-import { ApiError } from '$lib/server/http/errors';
-import { withFreshness } from '$lib/server/fleet/freshness';
+import { runnerDetail } from '$lib/server/services/runner-detail';
 
-export const GET = endpoint(async ({ params }) => {
-	if (!parseRunnerId(params.id!)) throw new ApiError(400, 'invalid_id', 'runner ids look like gitlab:<source>:<number>');
-	const runner = app().fleet.get(params.id!);
-	if (!runner) throw new ApiError(404, 'not_found', `no runner ${params.id}`);
-	return json(withFreshness([runner])[0]);
-});
+/** One runner with its managers, recent jobs (queued and run durations) and pods. */
+export const GET = endpoint(async ({ params }) => json(await runnerDetail(params.id!)));

@@ -1,0 +1,60 @@
+// GitLab jobs a runner ran or runs (GET /runners/:id/jobs), as the runner page shows them.
+import { z } from 'zod';
+
+export const gitlabJob = z.looseObject({
+	id: z.number(),
+	status: z.string(),
+	name: z.string().nullable().optional(),
+	stage: z.string().nullable().optional(),
+	ref: z.string().nullable().optional(),
+	created_at: z.string().nullable().optional(),
+	started_at: z.string().nullable().optional(),
+	finished_at: z.string().nullable().optional(),
+	duration: z.number().nullable().optional(),
+	queued_duration: z.number().nullable().optional(),
+	web_url: z.string().nullable().optional(),
+	pipeline: z.looseObject({ id: z.number() }).nullable().optional(),
+	project: z.looseObject({ path_with_namespace: z.string().optional(), name: z.string().optional() }).nullable().optional()
+});
+
+export interface RunnerJob {
+	id: number;
+	status: string;
+	name: string;
+	stage: string | null;
+	ref: string | null;
+	project: string | null;
+	pipeline_id: number | null;
+	created_at: string | null;
+	started_at: string | null;
+	finished_at: string | null;
+	duration_s: number | null;
+	/** Seconds the job waited in the queue before a runner picked it. */
+	queued_duration_s: number | null;
+	web_url: string | null;
+}
+
+export function normalizeGitlabJob(j: z.infer<typeof gitlabJob>): RunnerJob {
+	return {
+		id: j.id,
+		status: j.status,
+		name: j.name ?? `job ${j.id}`,
+		stage: j.stage ?? null,
+		ref: j.ref ?? null,
+		project: j.project?.path_with_namespace ?? j.project?.name ?? null,
+		pipeline_id: j.pipeline?.id ?? null,
+		created_at: j.created_at ?? null,
+		started_at: j.started_at ?? null,
+		finished_at: j.finished_at ?? null,
+		duration_s: j.duration ?? null,
+		queued_duration_s: j.queued_duration ?? null,
+		web_url: j.web_url ?? null
+	};
+}
+
+/** Pods that serve a runner: ARC's pod carries the runner's own name; a GitLab runner's are its runner type's Deployment pods. */
+export function podsForRunner<P extends { name: string; runner_type: string; stack: string }>(runner: { forge: string; name: string; scale_set: string | null }, pods: P[]): P[] {
+	if (runner.forge === 'github') return pods.filter((p) => p.stack === 'arc' && p.name === runner.name);
+	const type = pods.filter((p) => p.stack === 'gitlab' && runner.name.startsWith(p.runner_type)).map((p) => p.runner_type).sort((a, b) => b.length - a.length)[0];
+	return type ? pods.filter((p) => p.stack === 'gitlab' && p.runner_type === type) : [];
+}
