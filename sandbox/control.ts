@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { BodyError, readJson } from './http/body.js';
 import { sendJson } from './http/respond.js';
 import { Router, type Ctx } from './http/router.js';
+import { gitlabByRunnerType } from './exporters/gitlab.js';
 import { FAULT_MODES, FAULT_TARGETS, type Faults } from './faults.js';
 import { DAY, iso } from './sim/clock.js';
 import { plainBusy, plainStatus } from './sim/github/model.js';
@@ -121,7 +122,7 @@ export function groundTruth(world: World, faults: Faults) {
 		speed: world.clock.speed,
 		jobs_per_minute: world.jobsPerMinute,
 		github_jobs_per_minute: world.githubJobsPerMinute,
-		gitlab: counts,
+		gitlab: { ...counts, by_runner_type: gitlabByRunnerType(world) },
 		github: world.github.counts(),
 		arc: { scale_sets: world.kube.scaleSets() },
 		k8s: world.kube.counts(),

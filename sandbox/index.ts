@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createControl } from './control.js';
+import { createExportersMount } from './exporters/index.js';
 import { Faults, type FaultTarget } from './faults.js';
 import { createGitHubMount } from './github/api.js';
 import { createGitLabMount } from './gitlab/api.js';
@@ -51,9 +52,6 @@ interface Mount {
 	handle: Handle;
 }
 
-/** Upstreams not simulated yet still honour faults, then answer 404. */
-const notYet: Handle = (_req, res, url) => sendJson(res, 404, { message: `not simulated yet: ${url.pathname}` });
-
 function validate(opts: SandboxOptions): Required<Omit<SandboxOptions, 'log'>> {
 	const o = {
 		port: opts.port,
@@ -96,12 +94,14 @@ export async function startSandboxWithWorld(opts: SandboxOptions): Promise<Sandb
 	faults.setStyle('github', github.faultStyle);
 	const k8s = createK8sMount({ store: world.cluster, now: () => world.now(), serverAddress: () => new URL(baseUrl).host, log, faultMode: () => faults.modes().k8s });
 	faults.setStyle('k8s', k8s.faultStyle);
+	const exporters = createExportersMount({ world, baseUrl: () => baseUrl });
+	faults.setStyle('exporters', exporters.faultStyle);
 	const mounts: Mount[] = [
 		{ prefix: '/_sandbox', handle: createControl(world, faults, log) },
 		{ prefix: '/gitlab', target: 'gitlab', prepare: gitlab.prepare, handle: gitlab.handle },
 		{ prefix: '/github', target: 'github', prepare: github.prepare, handle: github.handle },
 		{ prefix: '/k8s', target: 'k8s', handle: k8s.handle },
-		{ prefix: '/exporters', target: 'exporters', handle: notYet }
+		{ prefix: '/exporters', target: 'exporters', handle: exporters.handle }
 	];
 
 	const server = createServer((req, res) => {

@@ -18,7 +18,7 @@ beforeAll(async () => {
 	viewer = createToken(app, 'forges-viewer', 'viewer');
 	operator = createToken(app, 'forges-operator', 'operator');
 	admin = createToken(app, 'forges-admin', 'admin');
-	await eventually(() => get('/api/v1/sources'), (s) => s.items.length === 3 && s.items.every((i: { status: string }) => i.status === 'ok'), 30_000, 'all three sandbox sources ok');
+	await eventually(() => get('/api/v1/sources'), (s) => s.items.length === 4 && s.items.every((i: { status: string }) => i.status === 'ok'), 30_000, 'all sandbox sources ok');
 });
 afterAll(() => app?.stop());
 
@@ -37,7 +37,8 @@ describe('runners from every forge', () => {
 		expect(sources.items.map((s: { name: string; simulated: boolean }) => [s.name, s.simulated])).toEqual([
 			['sandbox-k8s', true],
 			['sandbox-gitlab', true],
-			['sandbox-github', true]
+			['sandbox-github', true],
+			['builtin-scraper', true]
 		]);
 	});
 
@@ -91,6 +92,27 @@ describe('scale sets', () => {
 	});
 });
 
+describe('the drain warning', () => {
+	it('shows the jobs assigned to a drained scale set but not running, as its listener reports them', async () => {
+		const list = await get('/api/v1/scale-sets');
+		const target = list.items.find((s: { name: string }) => s.name === 'gh-docker');
+		const post = (action: string) => fetch(`${app.url}/api/v1/scale-sets/${encodeURIComponent(target.id)}/${action}`, { method: 'POST', headers: { authorization: `Bearer ${operator}` } });
+		expect((await post('drain')).status).toBe(200);
+		await fetch(`${app.sandboxUrl}/_sandbox/load`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ github_jobs_per_minute: 120 }) });
+		await fetch(`${app.sandboxUrl}/_sandbox/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance_s: 300 }) });
+		const truthOf = async () => (await truth()).arc.scale_sets.find((s: { name: string }) => s.name === 'gh-docker');
+		const seen = await eventually(
+			async () => [await get(`/api/v1/scale-sets/${encodeURIComponent(target.id)}`), await truthOf()] as const,
+			([mine, t]) => mine.waiting_jobs !== null && mine.waiting_jobs > 0 && mine.waiting_jobs === t.assigned_jobs - t.running_jobs,
+			30_000,
+			'waiting jobs equal to the sandbox’s assigned − running'
+		);
+		expect(seen[0]).toMatchObject({ drained: true, assigned_jobs: seen[1].assigned_jobs, running_jobs: seen[1].running_jobs });
+		expect((await post('undrain')).status).toBe(200);
+		await fetch(`${app.sandboxUrl}/_sandbox/load`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ github_jobs_per_minute: 0 }) });
+	});
+});
+
 describe('pods', () => {
 	it('lists the runner stacks’ pods, as many as the sandbox has, with a per-runner-type summary', async () => {
 		const t = await truth();
@@ -119,11 +141,21 @@ describe('a runner’s page', () => {
 	});
 
 	it('shows an ARC runner’s own pod', async () => {
-		const eph = await eventually(() => get('/api/v1/runners?forge=github&per_page=200'), (p) => p.items.some((r: { scale_set: string | null }) => r.scale_set), 20_000, 'an ARC runner');
-		const r = eph.items.find((x: { scale_set: string | null }) => x.scale_set);
-		const d = await get(`/api/v1/runners/${r.id}`);
+		// Ephemeral runners come and go; a runner seen in GitHub's list may already be gone from the cluster.
+		const d = await eventually(
+			async () => {
+				const eph = await get('/api/v1/runners?forge=github&per_page=200');
+				const candidates = eph.items.filter((x: { scale_set: string | null }) => x.scale_set);
+				const details = await Promise.all(candidates.map((c: { id: string }) => get(`/api/v1/runners/${c.id}`)));
+				return details.find((x) => x.pods.length > 0) ?? null;
+			},
+			(x) => x !== null,
+			20_000,
+			'an ARC runner with its pod'
+		);
 		expect(d.managers).toEqual([]);
 		expect(d.jobs).toBeNull();
-		expect(d.pods.map((p: { name: string }) => p.name)).toEqual([r.name]);
+		expect(d.pods.map((p: { name: string }) => p.name)).toEqual([d.name]);
+		expect(d.pods[0].stack).toBe('arc');
 	});
 });

@@ -488,6 +488,11 @@ export class ArcController {
 		this.sets.delete(key);
 	}
 
+	/** Read-only: per tracked AutoscalingRunnerSet, its GitHub scale set's name and its listener pod's name (in the controller namespace). */
+	listeners(): { namespace: string; name: string; scaleSetName: string; listenerName: string }[] {
+		return [...this.sets.values()].map((st) => ({ namespace: st.namespace, name: st.name, scaleSetName: st.scaleSetName, listenerName: st.listenerName }));
+	}
+
 	truth(): ScaleSetTruth[] {
 		const out: ScaleSetTruth[] = [];
 		for (const st of this.sets.values()) {

@@ -50,7 +50,7 @@ export interface K8sCounts {
 }
 
 /** Which runner type's HPA a GitLab job counts towards: by its tags when pending, by its runner when running. */
-function kindOfTags(tags: readonly string[]): RunnerKind {
+export function kindOfTags(tags: readonly string[]): RunnerKind {
 	if (tags.includes('dind')) return 'dind';
 	if (tags.includes('nix')) return 'nix';
 	return 'docker';

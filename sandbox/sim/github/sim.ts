@@ -69,7 +69,21 @@ interface PlainQueue {
 /** A runner as the list endpoints see it. */
 export type ListedRunner = { kind: 'plain'; runner: PlainRunner } | { kind: 'ephemeral'; runner: EphemeralRegistration };
 
+/**
+ * Watches jobs start and complete on a scale set's runners (the messages an ARC
+ * listener receives). Observers only read: they must not change the simulation or draw
+ * from its RNG.
+ */
+export interface ScaleSetJobObserver {
+	/** `job` started on `runner` of scale set `s` (counted in `s.started`). */
+	started(s: ScaleSet, job: GitHubJob, runner: EphemeralRegistration): void;
+	/** `job` completed on `runner` of scale set `s` (counted in `s.completed`; `conclusion`, `finishedAt` set). */
+	completed(s: ScaleSet, job: GitHubJob, runner: EphemeralRegistration): void;
+}
+
 export class GitHubSim {
+	/** Read-only watchers of scale-set job starts and completions (see ScaleSetJobObserver). */
+	readonly observers: ScaleSetJobObserver[] = [];
 	/** Ordered by id (= index + 1). */
 	readonly plain: PlainRunner[] = [];
 	private plainById = new Map<number, PlainRunner>();
@@ -389,6 +403,7 @@ export class GitHubSim {
 			this.start(job, reg, at);
 			s.running++;
 			s.started++;
+			for (const o of this.observers) o.started(s, job, reg);
 		}
 		compactWaiting(s);
 	}
@@ -442,6 +457,7 @@ export class GitHubSim {
 			if (s) {
 				s.running--;
 				s.completed++;
+				for (const o of this.observers) o.completed(s, job, reg);
 			}
 		}
 	}

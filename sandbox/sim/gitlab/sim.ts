@@ -36,7 +36,20 @@ export interface GitLabCounts {
 	jobs: { pending: number; running: number; success: number; failed: number; canceled: number; dropped: number };
 }
 
+/**
+ * Watches jobs start and end on runners (the exporters count them as a runner manager
+ * does). Observers only read: they must not change the simulation or draw from its RNG.
+ */
+export interface GitLabJobObserver {
+	/** `job` was picked by runner `r` (status running, `startedAt`, `systemId` set). */
+	started(job: Job, r: Runner): void;
+	/** `job` ended on runner `r` (status, `finishedAt`, `failureReason` set). Jobs that never ran are not reported. */
+	finished(job: Job, r: Runner): void;
+}
+
 export class GitLabSim {
+	/** Read-only watchers of job starts and ends (see GitLabJobObserver). */
+	readonly observers: GitLabJobObserver[] = [];
 	/** Ordered by id (= index), which is also the API's stable order. */
 	readonly runners: Runner[] = [];
 	private byId = new Map<number, Runner>();
@@ -184,6 +197,7 @@ export class GitLabSim {
 		if (r) {
 			r.history.push(job);
 			if (r.history.length > HISTORY_PER_RUNNER) r.history.shift();
+			for (const o of this.observers) o.finished(job, r);
 		}
 	}
 
@@ -225,6 +239,7 @@ export class GitLabSim {
 				if (job.endsAt < this.nextFinishAt) this.nextFinishAt = job.endsAt;
 				this.running++;
 				free--;
+				for (const o of this.observers) o.started(job, r);
 			}
 		}
 	}

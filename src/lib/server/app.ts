@@ -11,6 +11,7 @@ import { Store } from './store';
 import { startGitlabSource, type GitlabSource } from './sync/gitlab-source';
 import { startGithubSource, type GithubSource } from './sync/github-source';
 import { startKubernetesSource, type KubernetesSource } from './sync/kubernetes-source';
+import { startMetricsScraper, type MetricsScraper } from './sync/metrics-scraper';
 import { SourceRegistry } from './sync/source-status';
 import { createLogger, type Logger } from './telemetry/logger';
 import { createMetrics, type Metrics } from './telemetry/metrics';
@@ -28,6 +29,7 @@ export interface AppContext {
 	gitlab: Map<string, GitlabSource>;
 	github: Map<string, GithubSource>;
 	kubernetes: Map<string, KubernetesSource>;
+	scraper: MetricsScraper | null;
 	startedAt: Date;
 	close(): Promise<void>;
 }
@@ -96,6 +98,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		if (s.kind === 'gitlab') gitlab.set(s.name, startGitlabSource(s, deps));
 		if (s.kind === 'github') github.set(s.name, startGithubSource(s, { ...deps, scaleSetsByRunnerId }));
 	}
+	const scraper = startMetricsScraper(config.scrape, deps);
 	const metricsServer = config.metricsPort ? await serveMetrics(metrics, config.host, config.metricsPort) : undefined;
 	const prune = setInterval(() => void auth.pruneSessions().catch((e) => logger.warn({ err: String(e) }, 'session prune failed')), 10 * 60_000);
 	prune.unref();
@@ -112,12 +115,14 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		gitlab,
 		github,
 		kubernetes,
+		scraper,
 		startedAt: new Date(),
 		async close() {
 			clearInterval(prune);
 			metricsServer?.close();
 			await Promise.all([...gitlab.values(), ...github.values()].map((g) => g.poller.stop()));
 			await Promise.all([...kubernetes.values()].map((k) => k.stop()));
+			await scraper?.stop();
 			await store.close();
 			current = undefined;
 		}

@@ -6,10 +6,11 @@ import { ApiError, zodMessage } from '$lib/server/http/errors';
 import { createToken, createUser, deleteUser, newToken, newUser, revokeToken, updateUser, userPatch } from '$lib/server/services/accounts';
 
 export const load: PageServerLoad = async ({ locals }) => {
-	if (locals.principal?.role !== 'admin') return { admin: false as const };
-	const { store } = app();
+	const { store, sources, fleet } = app();
+	const sourceList = sources.list((s) => fleet.countBySource(s));
+	if (locals.principal?.role !== 'admin') return { admin: false as const, sourceTable: sourceList };
 	const [users, tokens] = await Promise.all([store.users.list(), store.tokens.list()]);
-	return { admin: true as const, users, tokens };
+	return { admin: true as const, users, tokens, sourceTable: sourceList };
 };
 
 /** Runs a service call for a form; validation and service errors become form errors, nothing half-applied. */

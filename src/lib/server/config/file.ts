@@ -80,6 +80,17 @@ export const configFile = z.strictObject({
 		})
 		.prefault({}),
 	sandbox: z.strictObject({ url: httpUrl }).optional(),
+	metrics: z
+		.strictObject({
+			scrape: z
+				.strictObject({
+					targets: z.array(httpUrl).default([]),
+					http_sd: z.array(httpUrl).default([]),
+					interval_seconds: z.number().int().min(5).max(300).default(15)
+				})
+				.prefault({})
+		})
+		.prefault({}),
 	sources: z
 		.strictObject({
 			gitlab: z.array(gitlabSource).default([]),

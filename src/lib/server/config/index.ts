@@ -36,6 +36,8 @@ export interface Config {
 	configPath: string | undefined;
 	auth: ConfigFile['auth'];
 	sources: SourceConfig[];
+	/** Metrics endpoints the built-in scraper reads (runner managers, ARC listeners). */
+	scrape: { targets: string[]; httpSd: string[]; intervalMs: number; simulated: boolean };
 }
 
 type Env = Record<string, string | undefined>;
@@ -187,7 +189,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		}))
 	];
 	const sandboxUrl = readEnv(env, 'RUNNER_DASHBOARD_SANDBOX_URL') ?? file.sandbox?.url;
-	if (sandboxUrl) sources.push(...sandboxSources(sandboxUrl));
+	const scrape = { targets: file.metrics.scrape.targets, httpSd: file.metrics.scrape.http_sd, intervalMs: file.metrics.scrape.interval_seconds * 1000, simulated: false };
+	if (sandboxUrl) {
+		sources.push(...sandboxSources(sandboxUrl));
+		// The sandbox lists its exporters in Prometheus's HTTP service-discovery format.
+		scrape.httpSd = [...scrape.httpSd, `${sandboxUrl.replace(/\/$/, '')}/exporters/http_sd`];
+		scrape.intervalMs = Math.min(scrape.intervalMs, 5000);
+		scrape.simulated = scrape.targets.length === 0 && file.metrics.scrape.http_sd.length === 0;
+	}
 	const names = new Set<string>();
 	for (const s of sources) {
 		if (names.has(s.name)) throw new ConfigError(`sources: the name "${s.name}" is used twice; source names must be unique.`);
@@ -205,6 +214,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		metricsPort: readEnv(env, 'METRICS_PORT'),
 		configPath: configPath ? resolve(cwd, configPath) : undefined,
 		auth: file.auth,
-		sources
+		sources,
+		scrape
 	};
 }

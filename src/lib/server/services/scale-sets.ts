@@ -11,17 +11,31 @@ import { withSourceFreshness } from '../fleet/freshness';
 
 export const undrainBody = z.strictObject({ max_runners: z.number().int().min(1).max(10_000).optional() }).prefault({});
 
-export function allScaleSets(): ScaleSet[] {
-	return [...app().kubernetes.values()].flatMap((k) => k.scaleSets());
+export type ScaleSetView = ScaleSet & { assigned_jobs: number | null; running_jobs: number | null; waiting_jobs: number | null; jobs_as_of: string | null };
+
+/** A scale set with its listener's job counts: jobs assigned but not running are what a drain strands. */
+function withJobs(s: ScaleSet): ScaleSetView {
+	const jobs = app().scraper?.arcJobs(s.namespace, s.name) ?? null;
+	return {
+		...s,
+		assigned_jobs: jobs?.assigned ?? null,
+		running_jobs: jobs?.running ?? null,
+		waiting_jobs: jobs ? Math.max(0, jobs.assigned - jobs.running) : null,
+		jobs_as_of: jobs?.as_of ?? null
+	};
+}
+
+export function allScaleSets(): ScaleSetView[] {
+	return [...app().kubernetes.values()].flatMap((k) => k.scaleSets()).map(withJobs);
 }
 
 export function findScaleSet(id: string) {
 	const parsed = parseScaleSetId(id);
 	if (!parsed) throw new ApiError(400, 'invalid_id', 'scale set ids look like <source>:<namespace>:<name>');
 	const source = app().kubernetes.get(parsed.source);
-	const scaleSet = source?.scaleSets().find((s) => s.id === id);
-	if (!source || !scaleSet) throw new ApiError(404, 'not_found', `no scale set ${id}`);
-	return { source, scaleSet };
+	const found = source?.scaleSets().find((s) => s.id === id);
+	if (!source || !found) throw new ApiError(404, 'not_found', `no scale set ${id}`);
+	return { source, scaleSet: withJobs(found) };
 }
 
 export function scaleSetDetail(id: string) {
@@ -29,13 +43,13 @@ export function scaleSetDetail(id: string) {
 	return { ...withSourceFreshness(scaleSet), ephemeral_runners_list: source.ephemeralRunners(scaleSet) };
 }
 
-export async function drain(event: RequestEvent, id: string): Promise<ScaleSet> {
+export async function drain(event: RequestEvent, id: string): Promise<ScaleSetView> {
 	const { source, scaleSet } = findScaleSet(id);
 	if (scaleSet.drained) throw new ApiError(409, 'already_drained', `${scaleSet.name} already has maxRunners 0`);
 	return patch(event, 'scale_set.drain', source, scaleSet, { maxRunners: 0, previousMax: scaleSet.max_runners });
 }
 
-export async function undrain(event: RequestEvent, id: string, maxRunners?: number): Promise<ScaleSet> {
+export async function undrain(event: RequestEvent, id: string, maxRunners?: number): Promise<ScaleSetView> {
 	const { source, scaleSet } = findScaleSet(id);
 	if (!scaleSet.drained) throw new ApiError(409, 'not_drained', `${scaleSet.name} is not drained (maxRunners ${scaleSet.max_runners})`);
 	const restore = maxRunners ?? scaleSet.previous_max_runners;
@@ -47,10 +61,10 @@ async function patch(
 	event: RequestEvent,
 	action: string,
 	source: ReturnType<typeof findScaleSet>['source'],
-	scaleSet: ScaleSet,
+	scaleSet: ScaleSetView,
 	change: { maxRunners: number; previousMax: number | null }
-): Promise<ScaleSet> {
-	const detail = { from_max_runners: scaleSet.max_runners, to_max_runners: change.maxRunners, pending: scaleSet.pending, running: scaleSet.running };
+): Promise<ScaleSetView> {
+	const detail = { from_max_runners: scaleSet.max_runners, to_max_runners: change.maxRunners, pending: scaleSet.pending, running: scaleSet.running, waiting_jobs: scaleSet.waiting_jobs };
 	try {
 		await source.patchScaleSet(scaleSet.namespace, scaleSet.name, change);
 	} catch (e) {

@@ -1,0 +1,54 @@
+// Reads Prometheus exposition endpoints: static URLs and targets found through
+// Prometheus's HTTP service discovery format ([{ targets, labels }], with
+// __metrics_path__ and __scheme__ labels).
+import { z } from 'zod';
+import { parseExposition, type Sample } from '$lib/core/exposition';
+import { UpstreamError, type RequestObserver } from '../errors';
+import { observedFetch } from '../http';
+
+const httpSd = z.array(z.looseObject({ targets: z.array(z.string()), labels: z.record(z.string(), z.string()).default({}) }));
+
+export interface ScrapeTarget {
+	url: string;
+	labels: Record<string, string>;
+}
+
+export interface ScrapeResult {
+	target: ScrapeTarget;
+	samples: Sample[];
+	error: string | null;
+	at: number;
+}
+
+export function scraper(opts: { source: string; timeoutMs: number; observe?: RequestObserver }) {
+	const get = observedFetch({ source: opts.source, upstream: 'metrics endpoint', timeoutMs: opts.timeoutMs, observe: opts.observe });
+
+	async function discover(sdUrl: string): Promise<ScrapeTarget[]> {
+		const res = await get(sdUrl, { headers: { accept: 'application/json' } });
+		if (!res.ok) throw new UpstreamError(opts.source, 'http', `service discovery ${sdUrl} answered ${res.status}`, res.status);
+		const groups = httpSd.parse(await res.json());
+		return groups.flatMap((g) =>
+			g.targets.map((t) => {
+				const scheme = g.labels.__scheme__ ?? 'http';
+				const path = g.labels.__metrics_path__ ?? '/metrics';
+				const labels = Object.fromEntries(Object.entries(g.labels).filter(([k]) => !k.startsWith('__')));
+				return { url: `${scheme}://${t}${path}`, labels };
+			})
+		);
+	}
+
+	async function scrape(target: ScrapeTarget): Promise<ScrapeResult> {
+		try {
+			const res = await get(target.url, { headers: { accept: 'text/plain;version=0.0.4' } });
+			if (!res.ok) {
+				await res.body?.cancel();
+				return { target, samples: [], error: `${target.url} answered ${res.status}`, at: Date.now() };
+			}
+			return { target, samples: parseExposition(await res.text()).samples, error: null, at: Date.now() };
+		} catch (e) {
+			return { target, samples: [], error: (e as Error).message, at: Date.now() };
+		}
+	}
+
+	return { discover, scrape };
+}
