@@ -135,6 +135,33 @@ describe('the dashboard in a browser', () => {
 		expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
 	});
 
+	it('drains and undrains a scale set from the Scale sets page, after a confirmation that names the stakes', async () => {
+		await page.goto(`${app.url}/fleet/scale-sets`);
+		expect(await seriousViolations(page)).toEqual([]);
+		const row = page.locator('tr[data-scale-set-id$=":gh-nix"]');
+		expect(await row.textContent()).toContain('active');
+		await row.locator('button:has-text("Drain…")').click();
+		const dialog = page.locator('dialog[open]');
+		expect(await dialog.locator('h2').textContent()).toBe('Drain gh-nix?');
+		expect(await dialog.locator('[data-testid=waiting-jobs]').textContent()).toMatch(/assigned but not running/);
+		await dialog.locator('button:has-text("Drain")').first().click();
+		await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('drained');
+		const upstream = await (await fetch(`${app.sandboxUrl}/k8s/apis/actions.github.com/v1alpha1/namespaces/arc-runners/autoscalingrunnersets/gh-nix`)).json();
+		expect(upstream.spec.maxRunners).toBe(0);
+		await row.locator('button:has-text("Undrain…")').click();
+		await page.locator('dialog[open] button:has-text("Undrain")').first().click();
+		await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('active');
+		const restored = await (await fetch(`${app.sandboxUrl}/k8s/apis/actions.github.com/v1alpha1/namespaces/arc-runners/autoscalingrunnersets/gh-nix`)).json();
+		expect(restored.spec.maxRunners).toBeGreaterThan(0);
+	});
+
+	it('shows pods per runner type', async () => {
+		await page.goto(`${app.url}/fleet/pods`);
+		const summary = await page.locator('table').first().textContent();
+		for (const t of ['docker-runner', 'dind-runner', 'nix-runner']) expect(summary).toContain(t);
+		expect(await seriousViolations(page)).toEqual([]);
+	});
+
 	it('lets the admin create an API token in Settings, shown once', async () => {
 		await page.goto(`${app.url}/settings`);
 		expect(await seriousViolations(page)).toEqual([]);
