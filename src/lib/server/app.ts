@@ -7,6 +7,7 @@ import { Auth } from './auth/service';
 import { loadConfig, type Config } from './config';
 import { EventBus } from './events/bus';
 import { FleetCache } from './fleet/cache';
+import { FleetViews } from './fleet/views';
 import { Store } from './store';
 import { startGitlabSource, type GitlabSource } from './sync/gitlab-source';
 import { startGithubSource, type GithubSource } from './sync/github-source';
@@ -25,6 +26,7 @@ export interface AppContext {
 	metrics: Metrics;
 	logger: Logger;
 	fleet: FleetCache;
+	views: FleetViews;
 	sources: SourceRegistry;
 	gitlab: Map<string, GitlabSource>;
 	github: Map<string, GithubSource>;
@@ -111,6 +113,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		metrics,
 		logger,
 		fleet,
+		views: new FleetViews(fleet),
 		sources,
 		gitlab,
 		github,

@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import type { PageServerLoad } from './$types';
-import { fleetQuery, queryFleet } from '$lib/core/fleet-query';
+import { fleetQuery } from '$lib/core/fleet-query';
 import { app } from '$lib/server/app';
 import { withFreshness } from '$lib/server/fleet/freshness';
 import { zodMessage } from '$lib/server/http/errors';
@@ -9,8 +9,8 @@ export const load: PageServerLoad = ({ url }) => {
 	const raw = Object.fromEntries(url.searchParams);
 	const parsed = fleetQuery.safeParse(raw);
 	if (!parsed.success) error(400, { code: 'invalid_query', message: zodMessage(parsed.error) });
-	const { fleet, sources } = app();
-	const page = queryFleet(fleet.values(), parsed.data);
+	const { fleet, sources, views } = app();
+	const page = views.query(parsed.data);
 	return {
 		query: parsed.data,
 		runners: { ...page, items: withFreshness(page.items) },

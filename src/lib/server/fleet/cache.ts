@@ -11,6 +11,8 @@ export interface FleetDelta {
 export class FleetCache {
 	private runners = new Map<string, Runner>();
 	private bySource = new Map<string, Set<string>>();
+	/** Bumped on every change, so derived views (sorted orders, query pages) know when to recompute. */
+	version = 0;
 
 	/** Replace one source's runners; returns what changed (for SSE deltas). */
 	replaceSource(source: string, runners: Runner[]): FleetDelta {
@@ -26,6 +28,7 @@ export class FleetCache {
 		const removed = [...previous].filter((id) => !next.has(id));
 		for (const id of removed) this.runners.delete(id);
 		this.bySource.set(source, next);
+		if (upserted.length || removed.length) this.version++;
 		return { source, upserted, removed };
 	}
 
@@ -33,6 +36,7 @@ export class FleetCache {
 	upsert(r: Runner): void {
 		this.runners.set(r.id, r);
 		this.bySource.get(r.source)?.add(r.id);
+		this.version++;
 	}
 
 	get(id: string): Runner | undefined {

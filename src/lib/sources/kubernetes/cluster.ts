@@ -21,10 +21,9 @@ export type ClusterChange = { type: 'add' | 'update' | 'delete'; kind: ResourceK
 
 type AnyInformer = ReturnType<typeof makeInformer<KubernetesObject>>;
 
-const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-
 export class ClusterWatch {
-	private objects = new Map<ResourceKind, Map<string, KubernetesObject>>();
+	// The informers' own caches are the only copy of the objects (thousands of pods at scale).
+	private byKind = new Map<ResourceKind, AnyInformer[]>();
 	private informers: { informer: AnyInformer; state: WatchState; timer?: NodeJS.Timeout }[] = [];
 	private stopped = false;
 
@@ -35,7 +34,7 @@ export class ClusterWatch {
 		private onState: () => void,
 		private maxBackoffMs = 60_000
 	) {
-		for (const r of RESOURCES) this.objects.set(r.kind, new Map());
+		for (const r of RESOURCES) this.byKind.set(r.kind, []);
 	}
 
 	start(): void {
@@ -49,9 +48,8 @@ export class ClusterWatch {
 		const path = resourcePath(spec, namespace);
 		const informer = makeInformer<KubernetesObject>(this.kc, path, lister(this.kc, spec, namespace));
 		const entry = { informer, state: { path, connected: false, lastError: null as string | null, failures: 0 }, timer: undefined as NodeJS.Timeout | undefined };
-		const store = this.objects.get(spec.kind)!;
+		this.byKind.get(spec.kind)!.push(informer);
 		const set = (type: 'add' | 'update') => (o: KubernetesObject) => {
-			store.set(keyOf(o), { ...o, kind: spec.kind, apiVersion: spec.apiVersion });
 			entry.state.connected = true;
 			entry.state.failures = 0;
 			this.onChange({ type, kind: spec.kind, object: o });
@@ -59,7 +57,6 @@ export class ClusterWatch {
 		informer.on('add', set('add'));
 		informer.on('update', set('update'));
 		informer.on('delete', (o) => {
-			store.delete(keyOf(o));
 			this.onChange({ type: 'delete', kind: spec.kind, object: o });
 		});
 		informer.on('connect', () => {
@@ -82,11 +79,15 @@ export class ClusterWatch {
 	}
 
 	list<T extends KubernetesObject = KubernetesObject>(kind: ResourceKind): T[] {
-		return [...this.objects.get(kind)!.values()] as T[];
+		return this.byKind.get(kind)!.flatMap((i) => i.list()) as T[];
 	}
 
 	get<T extends KubernetesObject = KubernetesObject>(kind: ResourceKind, namespace: string, name: string): T | undefined {
-		return this.objects.get(kind)!.get(`${namespace}/${name}`) as T | undefined;
+		for (const i of this.byKind.get(kind)!) {
+			const o = i.get(name, namespace);
+			if (o) return o as T;
+		}
+		return undefined;
 	}
 
 	/** Watches that are failing now, with their last error. */

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { fleetQuery, queryFleet } from '$lib/core/fleet-query';
+import { makeRunner } from '$lib/core/runner.fixture';
+import { FleetCache } from './cache';
+import { FleetViews } from './views';
+
+const q = (input: Record<string, string> = {}) => fleetQuery.parse(input);
+
+describe('FleetViews', () => {
+	const fleet = new FleetCache();
+	fleet.replaceSource('corp', Array.from({ length: 300 }, (_, i) => makeRunner({ upstream_id: i + 1, name: `runner-${(i * 7919) % 300}`, status: i % 3 ? 'online' : 'offline', tags: i % 2 ? ['docker'] : ['nix'] })));
+	const views = new FleetViews(fleet);
+
+	it('answers exactly what the plain query answers, for sorts in both directions and filters', () => {
+		for (const input of [{}, { sort: '-name' }, { sort: 'status', status: 'online' }, { tag: 'docker', sort: '-id', page: '2' }, { q: 'runner-1', sort: 'name' }] as Record<string, string>[]) {
+			expect(views.query(q(input)), JSON.stringify(input)).toEqual(queryFleet(fleet.values(), q(input)));
+		}
+	});
+
+	it('serves a repeated query from cache, and recomputes after the fleet changes', () => {
+		const first = views.query(q({ status: 'offline' }));
+		expect(views.query(q({ status: 'offline' }))).toBe(first);
+		fleet.upsert(makeRunner({ upstream_id: 2, status: 'offline' }));
+		const after = views.query(q({ status: 'offline' }));
+		expect(after).not.toBe(first);
+		expect(after.total).toBe(first.total + 1);
+	});
+});

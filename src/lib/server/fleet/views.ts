@@ -1,0 +1,45 @@
+// Fleet queries served from memory at fleet scale: sorted orders are kept per fleet
+// version and query pages are cached until the fleet changes, so a steady fleet costs
+// a map lookup per request instead of a filter and sort over every runner.
+import { queryFleet, sortRunners, type FleetQuery, type Page, type SortKey } from '$lib/core/fleet-query';
+import type { Runner } from '$lib/core/runner';
+import type { FleetCache } from './cache';
+
+const MAX_CACHED_PAGES = 500;
+// Ghost views depend on the clock, so they are cached only briefly.
+const CLOCK_BOUND_MS = 5_000;
+
+export class FleetViews {
+	private version = -1;
+	private sorted = new Map<SortKey, Runner[]>();
+	private pages = new Map<string, { at: number; page: Page<Runner> }>();
+
+	constructor(private fleet: FleetCache) {}
+
+	query(q: FleetQuery, now = Date.now()): Page<Runner> {
+		this.sync();
+		const key = JSON.stringify(q);
+		const hit = this.pages.get(key);
+		if (hit && (q.offline_days === undefined || now - hit.at < CLOCK_BOUND_MS)) return hit.page;
+		const page = queryFleet(this.fleet.values(), q, now, (k) => this.sortedBy(k));
+		if (this.pages.size >= MAX_CACHED_PAGES) this.pages.delete(this.pages.keys().next().value!);
+		this.pages.set(key, { at: now, page });
+		return page;
+	}
+
+	private sortedBy(key: SortKey): Runner[] {
+		let s = this.sorted.get(key);
+		if (!s) {
+			s = sortRunners(this.fleet.values(), key);
+			this.sorted.set(key, s);
+		}
+		return s;
+	}
+
+	private sync() {
+		if (this.version === this.fleet.version) return;
+		this.version = this.fleet.version;
+		this.sorted.clear();
+		this.pages.clear();
+	}
+}
