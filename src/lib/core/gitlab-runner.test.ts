@@ -116,9 +116,10 @@ describe('normalizeGitlabRunner', () => {
 describe('listFingerprint', () => {
 	const fp = (p: Record<string, unknown>) => listFingerprint(listItem(p));
 
-	it('ignores status and online changes', () => {
-		expect(fp({ status: 'offline', online: false })).toBe(fp({}));
-		expect(fp({ status: 'stale' })).toBe(fp({}));
+	it('changes with status (the details hold contacted_at), not with the online flag alone', () => {
+		expect(fp({ status: 'offline' })).not.toBe(fp({}));
+		expect(fp({ status: 'stale' })).not.toBe(fp({ status: 'offline' }));
+		expect(fp({ online: false })).toBe(fp({}));
 	});
 
 	it('changes when paused, description, name, type or IP change', () => {

@@ -39,9 +39,13 @@ export function isPaused(r: GitlabRunnerListItem): boolean {
 	return r.paused ?? (r.active === undefined ? false : !r.active);
 }
 
-/** What, in a list item, means the cached details are out of date. Status is excluded: it changes without the details changing. */
+/**
+ * What, in a list item, means the cached details are out of date. A status change
+ * counts: the list has no contacted_at, and a runner going offline or coming back is
+ * exactly when its last contact matters. Steady runners cost nothing per cycle.
+ */
 export function listFingerprint(r: GitlabRunnerListItem): string {
-	return JSON.stringify([r.description, r.name, r.runner_type, isPaused(r), r.ip_address]);
+	return JSON.stringify([r.description, r.name, r.runner_type, isPaused(r), r.ip_address, r.status]);
 }
 
 /** Merge a fresh list item (status, paused) with the last fetched details (tags, version). */

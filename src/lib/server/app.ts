@@ -40,7 +40,6 @@ let current: AppContext | undefined;
 
 export function app(): AppContext {
 	if (!current) throw new Error('the dashboard is not initialised');
-	process.once('sveltekit:shutdown' as never, () => void current?.close());
 	return current;
 }
 
@@ -104,6 +103,8 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	const metricsServer = config.metricsPort ? await serveMetrics(metrics, config.host, config.metricsPort) : undefined;
 	const prune = setInterval(() => void auth.pruneSessions().catch((e) => logger.warn({ err: String(e) }, 'session prune failed')), 10 * 60_000);
 	prune.unref();
+	// Registered once: the CLI's serve emits it on SIGTERM/SIGINT to stop pollers and close the store.
+	process.once('sveltekit:shutdown' as never, () => void current?.close());
 	logger.info({ store: store.conn.location, sources: config.sources.map((s) => s.name), version: info.version, revision: info.revision }, 'dashboard ready');
 	current = {
 		config,

@@ -1,0 +1,590 @@
+#!/usr/bin/env node
+// The fleet benchmark (issue 3, acceptance 5): `npm run bench:fleet`.
+//
+// Starts the sandbox at the benchmark's size (10 000 GitLab runners, 2 000 GitHub
+// runners, 40 ARC scale sets with 1 000 ephemeral runners, 3 000 pods), then the
+// dashboard wired to it through the built CLI, exactly as an operator would run them,
+// and measures:
+//   1. time to first full sync (all three sources ok, counts equal to ground truth);
+//   2. upstream requests per steady-state sync cycle vs. the list pages;
+//   3. GET /api/v1/runners latency at 50 connections (autocannon);
+//   4. resident memory of the dashboard (and of the sandbox, for context).
+// It reports, it does not gate: the exit code is 0 whatever the figures (130 on Ctrl-C).
+// docs/performance.md explains every number and records the measured runs.
+//
+// Options (after `npm run bench:fleet --`):
+//   --duration S        seconds per latency scenario (default 10)
+//   --connections N     concurrent connections (default 50)
+//   --cycles N          steady-state sync cycles averaged per source (default 4)
+//   --no-build          use build/ as it is (default: `scripts/build.mjs --if-stale` first)
+//   --json FILE         also write every figure as JSON
+//   --cpu-prof DIR      run the dashboard with --cpu-prof, profiles written to DIR on exit
+//   --heap-snapshot DIR write a heap snapshot of the dashboard to DIR after the load test
+//   --node-flags "..."  extra node flags for the dashboard (e.g. "--max-old-space-size=256")
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import {
+	cleanup,
+	fmt,
+	freePort,
+	getJson,
+	installCleanupHandlers,
+	parseProm,
+	postJson,
+	rss,
+	runNode,
+	sleep,
+	snapshotBuild,
+	startNode,
+	sumMetric,
+	table,
+	tempDir,
+	wasInterrupted
+} from './lib.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const { values: args } = parseArgs({
+	options: {
+		duration: { type: 'string', default: '10' },
+		connections: { type: 'string', default: '50' },
+		cycles: { type: 'string', default: '4' },
+		'no-build': { type: 'boolean', default: false },
+		json: { type: 'string' },
+		'cpu-prof': { type: 'string' },
+		'heap-snapshot': { type: 'string' },
+		'node-flags': { type: 'string' }
+	}
+});
+const DURATION_S = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const CYCLES = Math.max(1, Number(args.cycles));
+
+/** The benchmark fleet (issue 3), as `POST /_sandbox/fleet` takes it. */
+const FLEET = { gitlab_runners: 10_000, github_runners: 2_000, scale_sets: 40, ephemeral_runners: 1_000, pods: 3_000 };
+/** Targets of issue 3, acceptance 5. */
+const TARGET = { firstSyncS: 15, p99Ms: 25, rssMiB: 400 };
+const SOURCES = { gitlab: 'sandbox-gitlab', github: 'sandbox-github', k8s: 'sandbox-k8s' };
+const PER_PAGE = 100;
+/** GitLab runners changed on purpose (paused) to exercise the "changed details only" path. */
+const INJECTED_CHANGES = 25;
+const SCENARIOS = [
+	{ name: 'filtered+sorted', path: '/api/v1/runners?per_page=50&forge=gitlab&status=online&sort=-contacted_at' },
+	{ name: 'search q=', path: '/api/v1/runners?per_page=50&q=nix-runner-12&sort=name' },
+	{ name: 'unfiltered, page 100', path: '/api/v1/runners?per_page=50&page=100&sort=name' },
+	// Context, not a target: an authenticated endpoint that does no work, i.e. the floor the
+	// framework, the token check and this machine set at the same concurrency.
+	{ name: 'floor: /api/v1/version', path: '/api/v1/version', context: true }
+];
+
+const results = { started_at: new Date().toISOString(), machine: {}, load: {}, fleet: {}, first_sync: {}, steady: {}, latency: [], rss: {}, errors: [] };
+const t = () => performance.now();
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' / ');
+const log = (...a) => console.log(...a);
+const section = (title) => log(`\n== ${title}`);
+
+/** CPU seconds (user+sys) a process has used so far. */
+function cpuSeconds(pid) {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, CLK_TCK = 100
+	} catch {
+		return NaN;
+	}
+}
+
+function cleanEnv(extra = {}) {
+	const env = { ...process.env };
+	for (const k of ['RUNNER_DASHBOARD_CONFIG', 'DATABASE_URL', 'METRICS_PORT', 'ORIGIN', 'SESSION_SECRET', 'RUNNER_DASHBOARD_SANDBOX_URL', 'PORT', 'HOST', 'SANDBOX_PORT', 'NODE_OPTIONS']) delete env[k];
+	return { ...env, ...extra };
+}
+
+/** What the sandbox says it holds, in the terms the dashboard is checked against. */
+function groundTruth(state) {
+	const gh = state.github;
+	const byNs = state.k8s.pods.by_namespace ?? {};
+	return {
+		gitlab: state.gitlab.runners.total,
+		githubOrg: gh.runners.total,
+		githubPlain: gh.runners.total - gh.runners.ephemeral + gh.repository_runners.total,
+		githubRepo: gh.repository_runners.total,
+		ephemeral: gh.runners.ephemeral,
+		scaleSets: state.arc.scale_sets.length,
+		scaleSetRunners: state.arc.scale_sets.reduce((n, s) => n + s.current_runners, 0),
+		pods: state.k8s.pods.total,
+		podsByNs: byNs,
+		// The dashboard watches the runner namespaces only (gitlab-runners, arc-runners by default).
+		runnerPods: (byNs['gitlab-runners'] ?? 0) + (byNs['arc-runners'] ?? 0)
+	};
+}
+
+/** Every GitLab runner's list fingerprint, read straight from the sandbox (the fields whose change makes the dashboard refetch details). */
+async function gitlabListFingerprints(sandboxUrl) {
+	const out = new Map();
+	for (let page = 1; page; ) {
+		const res = await fetch(`${sandboxUrl}/gitlab/api/v4/runners/all?per_page=${PER_PAGE}&page=${page}`, { headers: { 'PRIVATE-TOKEN': 'sandbox-gitlab-token' } });
+		if (!res.ok) throw new Error(`sandbox GitLab list page ${page}: ${res.status}`);
+		for (const r of await res.json()) out.set(r.id, JSON.stringify([r.description, r.name, r.runner_type, r.paused ?? !r.active, r.ip_address]));
+		page = Number(res.headers.get('x-next-page')) || 0;
+	}
+	return out;
+}
+
+/** Count, sum and the <=5 ms / <=25 ms buckets of the product's request-duration histogram for one route. */
+function handlerStats(samples, route) {
+	const m = (name, extra = {}) => sumMetric(samples, name, { route, method: 'GET', ...extra });
+	return {
+		count: m('runner_dashboard_http_request_duration_seconds_count'),
+		sum: m('runner_dashboard_http_request_duration_seconds_sum'),
+		le5: m('runner_dashboard_http_request_duration_seconds_bucket', { le: '0.005' }),
+		le25: m('runner_dashboard_http_request_duration_seconds_bucket', { le: '0.025' })
+	};
+}
+
+function changedBetween(a, b) {
+	let n = 0;
+	for (const [id, fp] of b) if (a.get(id) !== fp) n++;
+	return n;
+}
+
+async function main() {
+	installCleanupHandlers();
+	const started = t();
+	results.machine = { nproc: cpus().length, cpu: cpus()[0]?.model, mem_gib: +(totalmem() / 2 ** 30).toFixed(1), node: process.version };
+	results.load.start = load();
+	log(`fleet benchmark — ${results.machine.nproc} cores (${results.machine.cpu}), ${results.machine.mem_gib} GiB, node ${process.version}`);
+	log(`load average (1/5/15 min): ${results.load.start}`);
+
+	// ------------------------------------------------------------ build
+	if (!args['no-build']) {
+		const b0 = t();
+		await runNode(join(ROOT, 'scripts/build.mjs'), ['--if-stale'], { cwd: ROOT });
+		log(`build checked/updated in ${fmt((t() - b0) / 1000)} s`);
+	}
+	const build = snapshotBuild(ROOT);
+	results.build = { ...build.info, inputs: build.inputs };
+	results.node_flags = args['node-flags'] ?? '';
+	if (args['node-flags']) log(`dashboard node flags: ${args['node-flags']}`);
+	log(`using a snapshot of build/ (${build.info.version ?? '?'} ${build.info.revision ?? ''}, inputs ${build.inputs})`);
+
+	// ------------------------------------------------------------ sandbox
+	section('sandbox fleet');
+	const sandbox = startNode(
+		'sandbox',
+		build.cli,
+		['sandbox', '--port', '0', '--gitlab-runners', String(FLEET.gitlab_runners), '--github-runners', String(FLEET.github_runners), '--scale-sets', String(FLEET.scale_sets), '--tick-ms', '1000'],
+		{ env: cleanEnv(), cwd: build.dir }
+	);
+	const [, sandboxUrl] = await sandbox.waitFor(/listening on (http:\/\/\S+)/);
+	const S = `${sandboxUrl}/_sandbox`;
+	// No GitHub job load, so ARC runners stay registered and the counts are exact (docs/sandbox.md).
+	// GitLab keeps its default load (30 jobs/min) and its runners' normal churn.
+	await postJson(`${S}/load`, { github_jobs_per_minute: 0 });
+	await postJson(`${S}/fleet`, FLEET);
+	await postJson(`${S}/clock`, { advance_s: 180 });
+	const truth = groundTruth(await getJson(`${S}/state`));
+	results.fleet = { sandbox_url: sandboxUrl, requested: FLEET, truth };
+	log(
+		table(
+			[
+				['GitLab runners', FLEET.gitlab_runners, truth.gitlab, truth.gitlab === FLEET.gitlab_runners ? 'ok' : 'MISMATCH'],
+				['GitHub runners (plain: org + repository)', FLEET.github_runners, `${truth.githubPlain} (${truth.githubPlain - truth.githubRepo} + ${truth.githubRepo})`, truth.githubPlain === FLEET.github_runners ? 'ok' : 'MISMATCH'],
+				['ARC scale sets', FLEET.scale_sets, truth.scaleSets, truth.scaleSets === FLEET.scale_sets ? 'ok' : 'MISMATCH'],
+				['ephemeral runners (registered / EphemeralRunners)', FLEET.ephemeral_runners, `${truth.ephemeral} / ${truth.scaleSetRunners}`, truth.ephemeral === FLEET.ephemeral_runners ? 'ok' : 'MISMATCH'],
+				['pods', FLEET.pods, `${truth.pods} ${JSON.stringify(truth.podsByNs)}`, truth.pods === FLEET.pods ? 'ok' : 'MISMATCH'],
+				['GitHub org runners listed (plain org + ephemeral)', '', truth.githubOrg, '']
+			],
+			['', 'requested', 'sandbox /_sandbox/state', '']
+		)
+	);
+
+	// ------------------------------------------------------------ dashboard
+	section('first full sync');
+	const port = await freePort();
+	const dataDir = tempDir('rd-bench-data-');
+	const nodeFlags = (args['node-flags'] ?? '').split(/\s+/).filter(Boolean);
+	if (args['cpu-prof']) {
+		mkdirSync(resolve(args['cpu-prof']), { recursive: true });
+		nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${resolve(args['cpu-prof'])}`);
+	}
+	if (args['heap-snapshot']) {
+		mkdirSync(resolve(args['heap-snapshot']), { recursive: true });
+		nodeFlags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${resolve(args['heap-snapshot'])}`);
+	}
+	const env = cleanEnv({ PORT: String(port), HOST: '127.0.0.1', RUNNER_DASHBOARD_DATA_DIR: dataDir, RUNNER_DASHBOARD_SANDBOX_URL: sandboxUrl, LOG_LEVEL: 'warn' });
+	const token = (await runNode(build.cli, ['token', 'create', '--name', 'bench', '--role', 'viewer'], { env, cwd: build.dir })).trim();
+	const auth = { authorization: `Bearer ${token}` };
+	const D = `http://127.0.0.1:${port}`;
+	const metrics = async () => parseProm(await (await fetch(`${D}/metrics`, { headers: auth, signal: AbortSignal.timeout(10_000) })).text());
+
+	results.load.before_sync = load();
+	const sbCpu0 = cpuSeconds(sandbox.pid);
+	const wall0 = Date.now();
+	const t0 = t();
+	const dash = startNode('dashboard', build.cli, ['serve'], { env, cwd: build.dir, nodeFlags });
+	let crashed = null;
+	dash.exited.then(({ code, signal }) => (crashed = `dashboard exited (${code ?? signal})\n${dash.tail.join('\n')}`));
+	const since = () => (t() - t0) / 1000;
+	const ready = {};
+	const glSeries = [];
+	let lastMetricsAt = -Infinity;
+	let lastDetailsCheck = -Infinity;
+	for (;;) {
+		if (crashed) throw new Error(crashed);
+		if (since() > 120) throw new Error(`no full sync within 120 s; last state ${JSON.stringify(ready)}\n${dash.tail.slice(-10).join('\n')}`);
+		let sources;
+		try {
+			sources = (await getJson(`${D}/api/v1/sources`, auth, 5000)).items;
+		} catch {
+			await sleep(100);
+			continue;
+		}
+		ready.http ??= since();
+		const s = Object.fromEntries(sources.map((x) => [x.name, x]));
+		const gl = s[SOURCES.gitlab];
+		const gh = s[SOURCES.github];
+		const k8s = s[SOURCES.k8s];
+		if (!ready.gitlab && gl?.status === 'ok' && gl.runners === truth.gitlab) {
+			ready.gitlab = since();
+			ready.gitlab_last_success = (Date.parse(gl.last_success) - wall0) / 1000;
+		}
+		if (!ready.github && gh?.status === 'ok' && gh.runners === truth.githubOrg) {
+			ready.github = since();
+			ready.github_last_success = (Date.parse(gh.last_success) - wall0) / 1000;
+		}
+		if (!ready.k8s && k8s?.status === 'ok') {
+			const [ss, pods] = await Promise.all([getJson(`${D}/api/v1/scale-sets?per_page=200`, auth), getJson(`${D}/api/v1/pods?per_page=1`, auth)]);
+			const ssRunners = ss.items.reduce((n, x) => n + x.current_runners, 0);
+			if (ss.total === truth.scaleSets && ssRunners === truth.scaleSetRunners && pods.total === truth.runnerPods) ready.k8s = since();
+			ready.k8s_seen = { scale_sets: ss.total, scale_set_runners: ssRunners, pods: pods.total };
+		}
+		if (since() - lastMetricsAt >= 0.5) {
+			lastMetricsAt = since();
+			try {
+				glSeries.push([since(), sumMetric(await metrics(), 'runner_dashboard_upstream_requests_total', { source: SOURCES.gitlab })]);
+			} catch {
+				/* not up yet */
+			}
+		}
+		// Details (tags, version) joined for every GitLab runner: the sandbox tags each one `linux`.
+		if (ready.gitlab && !ready.gitlab_details && since() - lastDetailsCheck >= 1) {
+			lastDetailsCheck = since();
+			const tagged = await getJson(`${D}/api/v1/runners?source=${SOURCES.gitlab}&tag=linux&per_page=1&sort=id`, auth);
+			if (tagged.total === truth.gitlab) ready.gitlab_details = since();
+		}
+		if (ready.gitlab && ready.github && ready.k8s && ready.gitlab_details) break;
+		await sleep(200);
+	}
+	const firstSyncS = Math.max(ready.gitlab, ready.github, ready.k8s);
+	const dashCpuSync = cpuSeconds(dash.pid);
+	const sbCpuSync = cpuSeconds(sandbox.pid) - sbCpu0;
+	const afterSyncSamples = await metrics();
+	const glRequestsFirst = sumMetric(afterSyncSamples, 'runner_dashboard_upstream_requests_total', { source: SOURCES.gitlab });
+	const ghRequestsFirst = sumMetric(afterSyncSamples, 'runner_dashboard_upstream_requests_total', { source: SOURCES.github });
+	const glPages = Math.ceil(truth.gitlab / PER_PAGE);
+	const listDoneAt = glSeries.find(([, n]) => n >= glPages)?.[0];
+	results.first_sync = {
+		seconds: firstSyncS,
+		http_up_s: ready.http,
+		gitlab_s: ready.gitlab,
+		gitlab_details_s: ready.gitlab_details,
+		github_s: ready.github,
+		k8s_s: ready.k8s,
+		gitlab_last_success_s: ready.gitlab_last_success,
+		github_last_success_s: ready.github_last_success,
+		gitlab_requests: glRequestsFirst,
+		github_requests: ghRequestsFirst,
+		gitlab_list_pages_done_s: listDoneAt ?? null,
+		dashboard_cpu_s: dashCpuSync,
+		sandbox_cpu_s: sbCpuSync,
+		load: load()
+	};
+	results.rss.after_sync = { dashboard: rss(dash.pid), sandbox: rss(sandbox.pid) };
+	log(
+		table(
+			[
+				['dashboard answering HTTP', fmt(ready.http, 2), ''],
+				[`${SOURCES.gitlab}: ok, ${truth.gitlab} runners`, fmt(ready.gitlab, 2), `last_success at ${fmt(ready.gitlab_last_success, 2)} s; ${glRequestsFirst} requests (${glPages} list pages${listDoneAt ? `, done by ~${fmt(listDoneAt)} s` : ''}, then details)`],
+				[`${SOURCES.gitlab}: every runner's details (tags) in`, fmt(ready.gitlab_details, 2), 'checked every 1 s once the source is ok'],
+				[`${SOURCES.github}: ok, ${truth.githubOrg} org runners`, fmt(ready.github, 2), `last_success at ${fmt(ready.github_last_success, 2)} s; ${ghRequestsFirst} requests`],
+				[`${SOURCES.k8s}: ok, ${truth.scaleSets} scale sets / ${truth.scaleSetRunners} runners / ${truth.runnerPods} runner pods`, fmt(ready.k8s, 2), ''],
+				['first full sync', fmt(firstSyncS, 2), `dashboard CPU ${fmt(dashCpuSync)} s, sandbox CPU ${fmt(sbCpuSync)} s, load ${results.first_sync.load}`]
+			],
+			['milestone (from spawning `serve`)', 'seconds', 'notes']
+		)
+	);
+	log(`RSS after first sync: dashboard ${fmt(results.rss.after_sync.dashboard.rssMiB)} MiB (peak ${fmt(results.rss.after_sync.dashboard.hwmMiB)}), sandbox ${fmt(results.rss.after_sync.sandbox.rssMiB)} MiB`);
+
+	// ------------------------------------------------------------ steady state
+	section(`steady-state sync cycles (${CYCLES} per source, after one warm-up cycle)`);
+	const cycleCount = (m, src) => sumMetric(m, 'runner_dashboard_sync_duration_seconds_count', { source: src });
+	const snap = (m, src) => ({
+		at: t(),
+		cycles: cycleCount(m, src),
+		okCycles: sumMetric(m, 'runner_dashboard_sync_duration_seconds_count', { source: src, outcome: 'ok' }),
+		requests: sumMetric(m, 'runner_dashboard_upstream_requests_total', { source: src }),
+		okRequests: sumMetric(m, 'runner_dashboard_upstream_requests_total', { source: src, outcome: 'ok' }),
+		syncSeconds: sumMetric(m, 'runner_dashboard_sync_duration_seconds_sum', { source: src })
+	});
+	/** Polls /metrics until `src` completes a cycle; returns the snapshot right after it. */
+	async function nextCycleEnd(src, after, timeoutS = 60) {
+		const deadline = t() + timeoutS * 1000;
+		for (;;) {
+			if (crashed) throw new Error(crashed);
+			const m = await metrics();
+			const s = snap(m, src);
+			if (s.cycles > after) return { s, m };
+			if (t() > deadline) throw new Error(`${src}: no sync cycle completed within ${timeoutS} s`);
+			await sleep(150);
+		}
+	}
+	const k8sEvents0 = sumMetric(await metrics(), 'runner_dashboard_upstream_requests_total', { source: SOURCES.k8s });
+	const dashCpu0 = cpuSeconds(dash.pid);
+	const steadyT0 = t();
+
+	// GitHub (runs concurrently with GitLab's window; it has no details to fetch).
+	const githubWindow = (async () => {
+		let cur = (await nextCycleEnd(SOURCES.github, snap(await metrics(), SOURCES.github).cycles)).s; // warm-up cycle ends
+		const start = cur;
+		while (cur.cycles < start.cycles + CYCLES) cur = (await nextCycleEnd(SOURCES.github, cur.cycles)).s;
+		return { start, end: cur };
+	})();
+
+	// GitLab: natural churn window, then one cycle with injected changes.
+	let gl = (await nextCycleEnd(SOURCES.gitlab, snap(await metrics(), SOURCES.gitlab).cycles)).s; // warm-up cycle ends
+	const fpA = await gitlabListFingerprints(sandboxUrl);
+	const glStart = gl;
+	while (gl.cycles < glStart.cycles + CYCLES) gl = (await nextCycleEnd(SOURCES.gitlab, gl.cycles)).s;
+	const glEnd = gl;
+	const fpB = await gitlabListFingerprints(sandboxUrl);
+	// Pause runners spread over the id range: their list entries change, so the next cycle must fetch exactly their details.
+	const ids = [...fpB.keys()].sort((a, b) => a - b);
+	const targets = Array.from({ length: INJECTED_CHANGES }, (_, i) => ids[Math.floor(((i + 0.5) * ids.length) / INJECTED_CHANGES)]);
+	for (const id of targets) await postJson(`${S}/gitlab/runners/${id}`, { paused: !JSON.parse(fpB.get(id))[3] });
+	const glInj = (await nextCycleEnd(SOURCES.gitlab, glEnd.cycles)).s;
+	const fpC = await gitlabListFingerprints(sandboxUrl);
+	const { start: ghStart, end: ghEnd } = await githubWindow;
+	const steadyS = (t() - steadyT0) / 1000;
+	const dashCpuSteady = cpuSeconds(dash.pid) - dashCpu0;
+	const k8sEvents = sumMetric(await metrics(), 'runner_dashboard_upstream_requests_total', { source: SOURCES.k8s }) - k8sEvents0;
+
+	const state2 = groundTruth(await getJson(`${S}/state`));
+	const glPagesNow = Math.ceil(state2.gitlab / PER_PAGE);
+	const ghPagesNow = Math.ceil(state2.githubOrg / PER_PAGE);
+	const glN = glEnd.cycles - glStart.cycles;
+	const glReq = glEnd.requests - glStart.requests;
+	const glChanged = changedBetween(fpA, fpB);
+	const glDetails = glReq - glN * glPagesNow; // by difference: every cycle reads every list page
+	const injReq = glInj.requests - glEnd.requests;
+	const injChanged = changedBetween(fpB, fpC);
+	const injCycles = glInj.cycles - glEnd.cycles;
+	const ghN = ghEnd.cycles - ghStart.cycles;
+	const ghReq = ghEnd.requests - ghStart.requests;
+	const steady = {
+		gitlab: {
+			cycles: glN,
+			requests: glReq,
+			non_ok_requests: glReq - (glEnd.okRequests - glStart.okRequests),
+			failed_cycles: glN - (glEnd.okCycles - glStart.okCycles),
+			per_cycle: glReq / glN,
+			list_pages: glPagesNow,
+			details_fetched: glDetails,
+			changed_runners_observed: glChanged,
+			mean_cycle_s: (glEnd.syncSeconds - glStart.syncSeconds) / glN,
+			pass: glReq <= glN * glPagesNow + glChanged
+		},
+		gitlab_injected: {
+			cycles: injCycles,
+			injected: INJECTED_CHANGES,
+			requests: injReq,
+			list_pages: glPagesNow,
+			details_fetched: injReq - injCycles * glPagesNow,
+			changed_runners_observed: injChanged,
+			cycle_s: glInj.syncSeconds - glEnd.syncSeconds,
+			pass: injReq <= injCycles * glPagesNow + injChanged
+		},
+		github: {
+			cycles: ghN,
+			requests: ghReq,
+			non_ok_requests: ghReq - (ghEnd.okRequests - ghStart.okRequests),
+			failed_cycles: ghN - (ghEnd.okCycles - ghStart.okCycles),
+			per_cycle: ghReq / ghN,
+			list_pages: ghPagesNow,
+			details_fetched: 0,
+			mean_cycle_s: (ghEnd.syncSeconds - ghStart.syncSeconds) / ghN,
+			pass: ghReq <= ghN * ghPagesNow
+		},
+		k8s_watch_events: k8sEvents,
+		window_s: steadyS,
+		dashboard_cpu_s: dashCpuSteady,
+		load: load()
+	};
+	results.steady = steady;
+	log(
+		table(
+			[
+				[
+					`${SOURCES.gitlab} (natural churn)`,
+					steady.gitlab.cycles,
+					fmt(steady.gitlab.per_cycle, 2),
+					steady.gitlab.list_pages,
+					`${steady.gitlab.details_fetched} (${fmt(steady.gitlab.details_fetched / glN, 2)}/cycle)`,
+					steady.gitlab.changed_runners_observed,
+					fmt(steady.gitlab.mean_cycle_s, 2),
+					steady.gitlab.pass ? 'PASS' : 'FAIL'
+				],
+				[
+					`${SOURCES.gitlab} (+${INJECTED_CHANGES} paused)`,
+					steady.gitlab_injected.cycles,
+					fmt(steady.gitlab_injected.requests / injCycles, 2),
+					steady.gitlab_injected.list_pages,
+					steady.gitlab_injected.details_fetched,
+					steady.gitlab_injected.changed_runners_observed,
+					fmt(steady.gitlab_injected.cycle_s / injCycles, 2),
+					steady.gitlab_injected.pass ? 'PASS' : 'FAIL'
+				],
+				[`${SOURCES.github}`, steady.github.cycles, fmt(steady.github.per_cycle, 2), steady.github.list_pages, '0 (list only)', 'n/a', fmt(steady.github.mean_cycle_s, 2), steady.github.pass ? 'PASS' : 'FAIL']
+			],
+			['source', 'cycles', 'requests/cycle', 'list pages', 'details fetched', 'changed (observed)', 'cycle s', 'target']
+		)
+	);
+	log(
+		`window ${fmt(steadyS)} s; failed cycles: gitlab ${steady.gitlab.failed_cycles}, github ${steady.github.failed_cycles}; non-ok requests: gitlab ${steady.gitlab.non_ok_requests}, github ${steady.github.non_ok_requests}; ` +
+			`${SOURCES.k8s} watch events ${k8sEvents} (the product counts each as an upstream request); dashboard CPU ${fmt(dashCpuSteady)} s (${fmt((100 * dashCpuSteady) / steadyS, 0)} % of one core); load ${steady.load}`
+	);
+	log('"changed (observed)": runners whose list entry (description, name, type, paused, IP) differs between the bench\'s own reads of the sandbox list at the window\'s start and end.');
+
+	// ------------------------------------------------------------ latency
+	section(`GET /api/v1/runners latency (${CONNECTIONS} connections, ${DURATION_S} s each)`);
+	results.load.before_latency = load();
+	const dashCpuL0 = cpuSeconds(dash.pid);
+	const latT0 = t();
+	for (const sc of SCENARIOS) {
+		const sample = await getJson(`${D}${sc.path}`, auth);
+		const matches = sc.context ? '' : sample.total;
+		await autocannon({ url: `${D}${sc.path}`, connections: 10, duration: 2, headers: auth }); // warm-up, not recorded
+		const route = sc.path.split('?')[0];
+		const h0 = handlerStats(await metrics(), route);
+		const r = await autocannon({ url: `${D}${sc.path}`, connections: CONNECTIONS, duration: DURATION_S, headers: auth });
+		const h1 = handlerStats(await metrics(), route);
+		const handled = h1.count - h0.count;
+		const row = {
+			name: sc.name,
+			path: sc.path,
+			matches,
+			context: !!sc.context,
+			p50: r.latency.p50,
+			p90: r.latency.p90,
+			p99: r.latency.p99,
+			max: r.latency.max,
+			rps: r.requests.average,
+			requests: r.requests.total,
+			non2xx: r.non2xx,
+			errors: r.errors,
+			timeouts: r.timeouts,
+			// The product's own histogram: time inside the app per request (no queueing before it).
+			handler_mean_ms: handled ? ((h1.sum - h0.sum) / handled) * 1000 : NaN,
+			handler_le_5ms_pct: handled ? (100 * (h1.le5 - h0.le5)) / handled : NaN,
+			handler_le_25ms_pct: handled ? (100 * (h1.le25 - h0.le25)) / handled : NaN,
+			load: load()
+		};
+		row.pass = row.p99 < TARGET.p99Ms && row.non2xx === 0 && row.errors === 0;
+		if (row.context) row.pass = null;
+		results.latency.push(row);
+		log(
+			`  ${sc.name}: p50 ${row.p50} ms, p90 ${row.p90} ms, p99 ${row.p99} ms, ${fmt(row.rps, 0)} req/s, non-2xx ${row.non2xx}, errors ${row.errors}; ` +
+				`in the app: mean ${fmt(row.handler_mean_ms, 2)} ms, ${fmt(row.handler_le_5ms_pct, 1)} % <= 5 ms, ${fmt(row.handler_le_25ms_pct, 1)} % <= 25 ms (load ${row.load})`
+		);
+	}
+	const latS = (t() - latT0) / 1000;
+	results.latency_dashboard_cpu_pct = (100 * (cpuSeconds(dash.pid) - dashCpuL0)) / latS;
+	log(
+		table(
+			results.latency.map((r) => [r.name, r.matches, r.p50, r.p90, r.p99, r.max, fmt(r.rps, 0), r.non2xx, r.errors, fmt(r.handler_mean_ms, 2), r.context ? '(context)' : r.pass ? 'PASS' : 'FAIL']),
+			['scenario', 'matches', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'req/s', 'non-2xx', 'errors', 'in-app mean ms', `p99<${TARGET.p99Ms}`]
+		)
+	);
+	for (const r of results.latency) log(`  ${r.name}: GET ${r.path}`);
+	log(`dashboard CPU during the load test: ${fmt(results.latency_dashboard_cpu_pct, 0)} % of one core`);
+
+	// ------------------------------------------------------------ memory
+	results.rss.after_load = { dashboard: rss(dash.pid), sandbox: rss(sandbox.pid) };
+	const m = await metrics();
+	results.rss.dashboard_heap = {
+		heap_used_mib: sumMetric(m, 'runner_dashboard_nodejs_heap_size_used_bytes') / 2 ** 20,
+		heap_total_mib: sumMetric(m, 'runner_dashboard_nodejs_heap_size_total_bytes') / 2 ** 20,
+		external_mib: sumMetric(m, 'runner_dashboard_nodejs_external_memory_bytes') / 2 ** 20
+	};
+	if (args['heap-snapshot']) {
+		process.kill(dash.pid, 'SIGUSR2');
+		await sleep(15_000);
+		log(`heap snapshot requested into ${resolve(args['heap-snapshot'])}`);
+	}
+	section('memory');
+	log(
+		table(
+			[
+				['dashboard', fmt(results.rss.after_sync.dashboard.rssMiB), fmt(results.rss.after_load.dashboard.rssMiB), fmt(results.rss.after_load.dashboard.hwmMiB)],
+				['sandbox (context)', fmt(results.rss.after_sync.sandbox.rssMiB), fmt(results.rss.after_load.sandbox.rssMiB), fmt(results.rss.after_load.sandbox.hwmMiB)]
+			],
+			['process', 'RSS after sync MiB', 'RSS after load MiB', 'peak (VmHWM) MiB']
+		)
+	);
+	const h = results.rss.dashboard_heap;
+	log(`dashboard V8 heap: used ${fmt(h.heap_used_mib)} MiB of ${fmt(h.heap_total_mib)} MiB, external ${fmt(h.external_mib)} MiB`);
+
+	// ------------------------------------------------------------ summary
+	results.load.end = load();
+	const dashPeak = Math.max(results.rss.after_sync.dashboard.rssMiB, results.rss.after_load.dashboard.rssMiB, results.rss.after_load.dashboard.hwmMiB);
+	const targetLatency = results.latency.filter((r) => !r.context);
+	const worstP99 = Math.max(...targetLatency.map((r) => r.p99));
+	const floor = results.latency.find((r) => r.context);
+	const rows = [
+		['first full sync', `< ${TARGET.firstSyncS} s`, `${fmt(firstSyncS, 2)} s (GitLab details complete at ${fmt(ready.gitlab_details, 1)} s)`, firstSyncS < TARGET.firstSyncS],
+		[
+			'upstream requests / steady cycle (GitLab)',
+			`<= ${glPagesNow} pages + changed`,
+			`${fmt(steady.gitlab.per_cycle, 2)} (${fmt(steady.gitlab.details_fetched / glN, 2)} details; ${steady.gitlab.changed_runners_observed} changed in ${glN} cycles); +${INJECTED_CHANGES} paused: ${injReq}`,
+			steady.gitlab.pass && steady.gitlab_injected.pass
+		],
+		['upstream requests / steady cycle (GitHub)', `<= ${ghPagesNow} pages`, fmt(steady.github.per_cycle, 2), steady.github.pass],
+		...targetLatency.map((r) => [`runners API p99, ${r.name}`, `< ${TARGET.p99Ms} ms, 0 non-2xx`, `${r.p99} ms (p50 ${r.p50}, ${fmt(r.rps, 0)} req/s, ${r.non2xx} non-2xx)`, r.pass]),
+		['dashboard RSS (after sync / after load / peak)', `< ${TARGET.rssMiB} MiB`, `${fmt(results.rss.after_sync.dashboard.rssMiB, 0)} / ${fmt(results.rss.after_load.dashboard.rssMiB, 0)} / ${fmt(dashPeak, 0)} MiB`, dashPeak < TARGET.rssMiB]
+	];
+	const contextRows = floor ? [['(context) p99 of GET /api/v1/version, same load', '', `${floor.p99} ms (p50 ${floor.p50}, ${fmt(floor.rps, 0)} req/s)`, null]] : [];
+	results.summary = rows.map(([name, target, measured, pass]) => ({ name, target, measured, pass }));
+	section('results (issue 3, acceptance 5)');
+	log(table([...rows, ...contextRows].map((r) => [r[0], r[1], r[2], r[3] === null ? '' : r[3] ? 'PASS' : 'FAIL']), ['measure', 'target', 'measured', 'result']));
+	log(`load average: start ${results.load.start}; before sync ${results.load.before_sync}; before latency ${results.load.before_latency}; end ${results.load.end}`);
+	const passed = rows.filter((r) => r[3]).length;
+	const failed = rows.filter((r) => !r[3]).map((r) => r[0]);
+	results.total_s = (t() - started) / 1000;
+	log(
+		`\nbench:fleet summary: ${passed}/${rows.length} targets met; first sync ${fmt(firstSyncS, 1)} s, GitLab ${fmt(steady.gitlab.per_cycle, 1)} req/cycle (${glPagesNow} pages), GitHub ${fmt(steady.github.per_cycle, 1)} req/cycle (${ghPagesNow} pages), ` +
+			`worst runners p99 ${worstP99} ms (floor ${floor?.p99 ?? 'n/a'} ms), RSS ${fmt(dashPeak, 0)} MiB${failed.length ? `; missed: ${failed.join('; ')}` : ''} (total ${fmt(results.total_s, 0)} s, load ${results.load.end})`
+	);
+}
+
+let exitCode = 0;
+try {
+	await main();
+} catch (e) {
+	if (!wasInterrupted()) {
+		results.errors.push(String(e?.stack ?? e));
+		console.error(`\nbench:fleet did not complete: ${e?.stack ?? e}`);
+		console.log('\nbench:fleet summary: INCOMPLETE (see the error above); figures measured so far are printed above');
+	}
+} finally {
+	const stopped = await cleanup();
+	results.shutdown = stopped;
+	for (const [name, o] of Object.entries(stopped ?? {}))
+		console.log(`${name}: ${o.killed ? 'did not exit within 7 s of SIGTERM; killed with SIGKILL' : `exited ${fmt(o.sigterm_exit_s, 1)} s after SIGTERM`}`);
+	if (args.json) writeFileSync(resolve(args.json), JSON.stringify(results, null, 2));
+}
+if (wasInterrupted()) exitCode = 130;
+process.exit(exitCode);

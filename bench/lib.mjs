@@ -1,0 +1,235 @@
+// Helpers for the benchmarks in bench/: child processes that are always cleaned up,
+// a snapshot of the build, small HTTP and Prometheus-text readers, and a table printer.
+// No product code is imported: the benchmark drives the built CLI like an operator would.
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- cleanup
+
+const children = new Set();
+const tempDirs = new Set();
+let cleaning;
+
+export function tempDir(prefix) {
+	const dir = mkdtempSync(join(tmpdir(), prefix));
+	tempDirs.add(dir);
+	return dir;
+}
+
+/** Stops every child this process started (SIGTERM, then SIGKILL after `graceMs`) and removes temp dirs; returns how each named child stopped. */
+export function cleanup(graceMs = 7000) {
+	cleaning ??= (async () => {
+		const outcomes = {};
+		await Promise.all(
+			[...children].map(async (c) => {
+				if (c.exitCode !== null || c.signalCode !== null) return;
+				const t0 = performance.now();
+				c.kill('SIGTERM');
+				const exited = await Promise.race([c.exited.then(() => true), sleep(graceMs).then(() => false)]);
+				if (c.label) outcomes[c.label] = exited ? { sigterm_exit_s: (performance.now() - t0) / 1000 } : { sigterm_exit_s: null, killed: true };
+				if (!exited) {
+					c.kill('SIGKILL');
+					await Promise.race([c.exited, sleep(2000)]);
+				}
+			})
+		);
+		for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+		tempDirs.clear();
+		return outcomes;
+	})();
+	return cleaning;
+}
+
+let interrupted = false;
+export const wasInterrupted = () => interrupted;
+
+/** Last-resort cleanup: on Ctrl-C/SIGTERM stop children then exit; on any exit kill what is left. */
+export function installCleanupHandlers() {
+	for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+		process.on(sig, () => {
+			if (interrupted) return;
+			interrupted = true;
+			console.error(`\n${sig}: stopping the sandbox and the dashboard…`);
+			cleanup(3000).finally(() => process.exit(130));
+		});
+	}
+	process.on('exit', () => {
+		for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+		for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+	});
+}
+
+// ---------------------------------------------------------------- processes
+
+/**
+ * Starts `node [nodeFlags] <script> ...args`, keeping the last lines of its output for
+ * error reports. `child.exited` resolves on exit; `child.waitFor(re)` on the first
+ * output line matching `re`.
+ */
+export function startNode(name, script, args, { env, cwd, nodeFlags = [] } = {}) {
+	const child = spawn(process.execPath, [...nodeFlags, script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+	children.add(child);
+	child.label = name;
+	child.tail = [];
+	const waiters = [];
+	child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+	for (const stream of [child.stdout, child.stderr]) {
+		let buf = '';
+		stream.setEncoding('utf8');
+		stream.on('data', (chunk) => {
+			buf += chunk;
+			let nl;
+			while ((nl = buf.indexOf('\n')) >= 0) {
+				const line = buf.slice(0, nl);
+				buf = buf.slice(nl + 1);
+				child.tail.push(line);
+				if (child.tail.length > 60) child.tail.shift();
+				for (const w of [...waiters]) {
+					const m = w.re.exec(line);
+					if (m) {
+						waiters.splice(waiters.indexOf(w), 1);
+						w.resolve(m);
+					}
+				}
+			}
+		});
+	}
+	child.waitFor = (re, timeoutMs = 30_000) =>
+		new Promise((resolve, reject) => {
+			const w = { re, resolve };
+			waiters.push(w);
+			const t = setTimeout(() => reject(new Error(`${name}: no line matching ${re} within ${timeoutMs} ms\n${child.tail.join('\n')}`)), timeoutMs);
+			child.exited.then(({ code, signal }) => reject(new Error(`${name} exited (${code ?? signal}) before printing ${re}\n${child.tail.join('\n')}`)));
+			const done = w.resolve;
+			w.resolve = (m) => (clearTimeout(t), done(m));
+		});
+	return child;
+}
+
+/** Runs a node script to completion and returns its stdout (throws with stderr on failure). */
+export function runNode(script, args, { env, cwd } = {}) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, [script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+		children.add(child);
+		let out = '';
+		let err = '';
+		child.stdout.on('data', (d) => (out += d));
+		child.stderr.on('data', (d) => (err += d));
+		child.on('exit', (code) => {
+			children.delete(child);
+			if (code === 0) resolve(out);
+			else reject(new Error(`${script} ${args.join(' ')} failed (${code}): ${err.trim()}`));
+		});
+	});
+}
+
+export async function freePort() {
+	const srv = createServer();
+	await new Promise((resolve, reject) => srv.once('error', reject).listen(0, '127.0.0.1', resolve));
+	const { port } = srv.address();
+	await new Promise((r) => srv.close(r));
+	return port;
+}
+
+/** Resident and peak resident set size of a process, in MiB (Linux /proc). */
+export function rss(pid) {
+	try {
+		const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+		const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+		return { rssMiB: kb('VmRSS') / 1024, hwmMiB: kb('VmHWM') / 1024 };
+	} catch {
+		return { rssMiB: NaN, hwmMiB: NaN };
+	}
+}
+
+// ---------------------------------------------------------------- build snapshot
+
+/**
+ * Copies build/ into a temp dir (with node_modules and package.json linked/copied next
+ * to it) so a rebuild by someone else during the run cannot swap the app's lazily loaded
+ * chunks from under the running dashboard. Retries while the build is being rewritten.
+ */
+export function snapshotBuild(root) {
+	const stamp = () => (existsSync(join(root, 'build/.inputs-sha256')) ? readFileSync(join(root, 'build/.inputs-sha256'), 'utf8') : '');
+	for (let attempt = 1; attempt <= 5; attempt++) {
+		const before = stamp();
+		const dir = tempDir('rd-bench-build-');
+		try {
+			cpSync(join(root, 'build'), join(dir, 'build'), { recursive: true });
+			copyFileSync(join(root, 'package.json'), join(dir, 'package.json'));
+			symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+		} catch {
+			rmSync(dir, { recursive: true, force: true });
+			tempDirs.delete(dir);
+			continue;
+		}
+		if (before && before === stamp() && existsSync(join(dir, 'build/app/handler.js')) && existsSync(join(dir, 'build/cli.js'))) {
+			let info = {};
+			try {
+				info = JSON.parse(readFileSync(join(dir, 'build/build-info.json'), 'utf8'));
+			} catch {
+				/* older builds have none */
+			}
+			return { dir, cli: join(dir, 'build/cli.js'), info, inputs: before.slice(0, 12) };
+		}
+		rmSync(dir, { recursive: true, force: true });
+		tempDirs.delete(dir);
+	}
+	throw new Error('could not take a consistent copy of build/ (it kept changing); run `npm run build` and retry');
+}
+
+// ---------------------------------------------------------------- HTTP and metrics
+
+export async function getJson(url, headers = {}, timeoutMs = 10_000) {
+	const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+	const text = await res.text();
+	if (!res.ok) throw new Error(`GET ${url} → ${res.status}: ${text.slice(0, 200)}`);
+	return JSON.parse(text);
+}
+
+export async function postJson(url, body, timeoutMs = 60_000) {
+	const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+	const text = await res.text();
+	if (!res.ok) throw new Error(`POST ${url} ${JSON.stringify(body)} → ${res.status}: ${text.slice(0, 200)}`);
+	return text ? JSON.parse(text) : null;
+}
+
+/** Parses Prometheus text exposition into [{ name, labels, value }]. */
+export function parseProm(text) {
+	const out = [];
+	for (const line of text.split('\n')) {
+		if (!line || line.startsWith('#')) continue;
+		const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+		if (!m) continue;
+		const labels = {};
+		for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
+		out.push({ name: m[1], labels, value: Number(m[3]) });
+	}
+	return out;
+}
+
+/** Sum of a metric's samples whose labels include `match`. */
+export function sumMetric(samples, name, match = {}) {
+	let s = 0;
+	for (const x of samples) if (x.name === name && Object.entries(match).every(([k, v]) => x.labels[k] === v)) s += x.value;
+	return s;
+}
+
+// ---------------------------------------------------------------- output
+
+export function table(rows, header) {
+	const all = header ? [header, ...rows] : rows;
+	const widths = all[0].map((_, i) => Math.max(...all.map((r) => String(r[i] ?? '').length)));
+	const line = (r) => r.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+	const out = [];
+	if (header) out.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '));
+	for (const r of rows) out.push(line(r));
+	return out.join('\n');
+}
+
+export const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
