@@ -123,18 +123,6 @@ function groundTruth(state) {
 	};
 }
 
-/** Every GitLab runner's list fingerprint, read straight from the sandbox (the fields whose change makes the dashboard refetch details). */
-async function gitlabListFingerprints(sandboxUrl) {
-	const out = new Map();
-	for (let page = 1; page; ) {
-		const res = await fetch(`${sandboxUrl}/gitlab/api/v4/runners/all?per_page=${PER_PAGE}&page=${page}`, { headers: { 'PRIVATE-TOKEN': 'sandbox-gitlab-token' } });
-		if (!res.ok) throw new Error(`sandbox GitLab list page ${page}: ${res.status}`);
-		for (const r of await res.json()) out.set(r.id, JSON.stringify([r.description, r.name, r.runner_type, r.paused ?? !r.active, r.ip_address]));
-		page = Number(res.headers.get('x-next-page')) || 0;
-	}
-	return out;
-}
-
 /** Count, sum and the <=5 ms / <=25 ms buckets of the product's request-duration histogram for one route. */
 function handlerStats(samples, route) {
 	const m = (name, extra = {}) => sumMetric(samples, name, { route, method: 'GET', ...extra });
@@ -144,12 +132,6 @@ function handlerStats(samples, route) {
 		le5: m('runner_dashboard_http_request_duration_seconds_bucket', { le: '0.005' }),
 		le25: m('runner_dashboard_http_request_duration_seconds_bucket', { le: '0.025' })
 	};
-}
-
-function changedBetween(a, b) {
-	let n = 0;
-	for (const [id, fp] of b) if (a.get(id) !== fp) n++;
-	return n;
 }
 
 async function main() {
@@ -355,19 +337,39 @@ async function main() {
 		return { start, end: cur };
 	})();
 
+	/**
+	 * The dashboard's GitLab runners as the last cycle left them: what the list shows of each
+	 * (status, paused, name, description, type, IP). Read in the idle gap right after a cycle,
+	 * so two such views are exactly what the dashboard saw at those two cycles; `aligned` is
+	 * false if a cycle ended while reading.
+	 */
+	async function gitlabView() {
+		const cycles0 = cycleCount(await metrics(), SOURCES.gitlab);
+		const out = new Map();
+		for (let page = 1; ; page++) {
+			const r = await getJson(`${D}/api/v1/runners?source=${SOURCES.gitlab}&per_page=200&sort=id&page=${page}`, auth);
+			for (const x of r.items) out.set(x.upstream_id, { paused: x.paused, fp: JSON.stringify([x.status, x.paused, x.name, x.description, x.type, x.ip_address]) });
+			if (page * 200 >= r.total) break;
+		}
+		out.aligned = cycleCount(await metrics(), SOURCES.gitlab) === cycles0;
+		return out;
+	}
+	const changedBetween = (a, b) => [...b].filter(([id, x]) => a.get(id)?.fp !== x.fp).length;
+
 	// GitLab: natural churn window, then one cycle with injected changes.
 	let gl = (await nextCycleEnd(SOURCES.gitlab, snap(await metrics(), SOURCES.gitlab).cycles)).s; // warm-up cycle ends
-	const fpA = await gitlabListFingerprints(sandboxUrl);
+	const viewA = await gitlabView();
 	const glStart = gl;
 	while (gl.cycles < glStart.cycles + CYCLES) gl = (await nextCycleEnd(SOURCES.gitlab, gl.cycles)).s;
 	const glEnd = gl;
-	const fpB = await gitlabListFingerprints(sandboxUrl);
-	// Pause runners spread over the id range: their list entries change, so the next cycle must fetch exactly their details.
-	const ids = [...fpB.keys()].sort((a, b) => a - b);
+	const viewB = await gitlabView();
+	// Pause (or resume) runners spread over the id range: their list entries change, so the next cycle must fetch exactly their details.
+	const ids = [...viewB.keys()].sort((a, b) => a - b);
 	const targets = Array.from({ length: INJECTED_CHANGES }, (_, i) => ids[Math.floor(((i + 0.5) * ids.length) / INJECTED_CHANGES)]);
-	for (const id of targets) await postJson(`${S}/gitlab/runners/${id}`, { paused: !JSON.parse(fpB.get(id))[3] });
+	for (const id of targets) await postJson(`${S}/gitlab/runners/${id}`, { paused: !viewB.get(id).paused });
 	const glInj = (await nextCycleEnd(SOURCES.gitlab, glEnd.cycles)).s;
-	const fpC = await gitlabListFingerprints(sandboxUrl);
+	const viewC = await gitlabView();
+	const viewsAligned = viewA.aligned && viewB.aligned && viewC.aligned;
 	const { start: ghStart, end: ghEnd } = await githubWindow;
 	const steadyS = (t() - steadyT0) / 1000;
 	const dashCpuSteady = cpuSeconds(dash.pid) - dashCpu0;
@@ -378,10 +380,10 @@ async function main() {
 	const ghPagesNow = Math.ceil(state2.githubOrg / PER_PAGE);
 	const glN = glEnd.cycles - glStart.cycles;
 	const glReq = glEnd.requests - glStart.requests;
-	const glChanged = changedBetween(fpA, fpB);
+	const glChanged = changedBetween(viewA, viewB);
 	const glDetails = glReq - glN * glPagesNow; // by difference: every cycle reads every list page
 	const injReq = glInj.requests - glEnd.requests;
-	const injChanged = changedBetween(fpB, fpC);
+	const injChanged = changedBetween(viewB, viewC);
 	const injCycles = glInj.cycles - glEnd.cycles;
 	const ghN = ghEnd.cycles - ghStart.cycles;
 	const ghReq = ghEnd.requests - ghStart.requests;
@@ -420,6 +422,7 @@ async function main() {
 			pass: ghReq <= ghN * ghPagesNow
 		},
 		k8s_watch_events: k8sEvents,
+		changed_views_aligned: viewsAligned,
 		window_s: steadyS,
 		dashboard_cpu_s: dashCpuSteady,
 		load: load()
@@ -457,7 +460,10 @@ async function main() {
 		`window ${fmt(steadyS)} s; failed cycles: gitlab ${steady.gitlab.failed_cycles}, github ${steady.github.failed_cycles}; non-ok requests: gitlab ${steady.gitlab.non_ok_requests}, github ${steady.github.non_ok_requests}; ` +
 			`${SOURCES.k8s} watch events ${k8sEvents} (the product counts each as an upstream request); dashboard CPU ${fmt(dashCpuSteady)} s (${fmt((100 * dashCpuSteady) / steadyS, 0)} % of one core); load ${steady.load}`
 	);
-	log('"changed (observed)": runners whose list entry (description, name, type, paused, IP) differs between the bench\'s own reads of the sandbox list at the window\'s start and end.');
+	log(
+		'"changed (observed)": GitLab runners whose list entry (status, paused, name, description, type, IP) differs between the dashboard\'s fleet right after the window\'s first and last cycle' +
+			(viewsAligned ? '.' : ' (WARNING: a cycle ended while the bench was reading; the count is approximate).')
+	);
 
 	// ------------------------------------------------------------ latency
 	section(`GET /api/v1/runners latency (${CONNECTIONS} connections, ${DURATION_S} s each)`);
