@@ -15,10 +15,10 @@ export async function hashPassword(password: string): Promise<string> {
 }
 
 // Verifying against this keeps the response time the same whether or not the user exists.
-const DUMMY_HASH = `scrypt$16384$8$1$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(32).toString('base64url')}`;
+const UNKNOWN_USER_HASH = `scrypt$16384$8$1$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(32).toString('base64url')}`;
 
 export async function verifyPassword(password: string, stored: string | undefined): Promise<boolean> {
-	const [scheme, n, r, p, salt, key] = (stored ?? DUMMY_HASH).split('$');
+	const [scheme, n, r, p, salt, key] = (stored ?? UNKNOWN_USER_HASH).split('$');
 	if (scheme !== 'scrypt' || !salt || !key) return false;
 	const expected = Buffer.from(key, 'base64url');
 	// A key that decodes to (almost) nothing would make every password compare equal.
