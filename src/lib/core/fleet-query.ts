@@ -86,6 +86,11 @@ export function queryFleet(runners: Iterable<Runner>, q: FleetQuery, now = Date.
 	const hits: Runner[] = [];
 	for (const r of ordered) if (matches(r, q, needle, now)) hits.push(r);
 	if (desc) hits.reverse();
-	const start = (q.page - 1) * q.per_page;
-	return { items: hits.slice(start, start + q.per_page), total: hits.length, page: q.page, per_page: q.per_page };
+	return pageOf(hits, q.page, q.per_page);
+}
+
+/** One page of a list, in the API's list shape. */
+export function pageOf<T>(items: T[], page: number, perPage: number): Page<T> {
+	const start = (page - 1) * perPage;
+	return { items: items.slice(start, start + perPage), total: items.length, page, per_page: perPage };
 }

@@ -5,10 +5,10 @@ import { z } from 'zod';
 import { gitlabRunnerManager } from '$lib/core/gitlab-runner';
 import { gitlabJob, normalizeGitlabJob, podsForRunner, type RunnerJob } from '$lib/core/gitlab-job';
 import { parseRunnerId, type Runner, type RunnerManager } from '$lib/core/runner';
-import type { PodView } from '$lib/core/pods';
 import { app } from '../app';
 import { ApiError } from '../http/errors';
 import { withFreshness } from '../fleet/freshness';
+import { allPods } from './pods';
 
 const CACHE_MS = 10_000;
 const cache = new Map<string, { at: number; value: Promise<Extras> }>();
@@ -51,7 +51,6 @@ export async function runnerDetail(id: string) {
 	if (!parseRunnerId(id)) throw new ApiError(400, 'invalid_id', 'runner ids look like gitlab:<source>:<number>');
 	const runner = app().fleet.get(id);
 	if (!runner) throw new ApiError(404, 'not_found', `no runner ${id}`);
-	const pods: (PodView & { source: string })[] = [...app().kubernetes.values()].flatMap((k) => k.pods().map((p) => ({ ...p, source: k.name })));
 	const extras = await extrasFor(runner);
-	return { ...withFreshness([runner])[0]!, ...extras, managers: extras.managers ?? runner.managers, pods: podsForRunner(runner, pods) };
+	return { ...withFreshness([runner])[0]!, ...extras, managers: extras.managers ?? runner.managers, pods: podsForRunner(runner, allPods()) };
 }

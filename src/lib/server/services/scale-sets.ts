@@ -7,7 +7,7 @@ import { parseScaleSetId, type ScaleSet } from '$lib/core/scale-sets';
 import { app } from '../app';
 import { audit } from '../http/audit';
 import { ApiError } from '../http/errors';
-import { withSourceFreshness } from '../fleet/freshness';
+import { withFreshness } from '../fleet/freshness';
 
 export const undrainBody = z.strictObject({ max_runners: z.number().int().min(1).max(10_000).optional() }).prefault({});
 
@@ -40,7 +40,7 @@ export function findScaleSet(id: string) {
 
 export function scaleSetDetail(id: string) {
 	const { source, scaleSet } = findScaleSet(id);
-	return { ...withSourceFreshness(scaleSet), ephemeral_runners_list: source.ephemeralRunners(scaleSet) };
+	return { ...withFreshness([scaleSet])[0]!, ephemeral_runners_list: source.ephemeralRunners(scaleSet) };
 }
 
 export async function drain(event: RequestEvent, id: string): Promise<ScaleSetView> {

@@ -1,9 +1,9 @@
 import type { PageServerLoad } from './$types';
 import { app } from '$lib/server/app';
-import { withSourceFreshness } from '$lib/server/fleet/freshness';
+import { withFreshness } from '$lib/server/fleet/freshness';
 import { allScaleSets } from '$lib/server/services/scale-sets';
 
 export const load: PageServerLoad = () => ({
-	scaleSets: allScaleSets().map(withSourceFreshness),
+	scaleSets: withFreshness(allScaleSets()),
 	clusters: app().kubernetes.size
 });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { readQuery } from '$lib/server/http/body';
 import { endpoint, json } from '$lib/server/http/endpoint';
-import { withSourceFreshness } from '$lib/server/fleet/freshness';
+import { pageOf } from '$lib/core/fleet-query';
+import { withFreshness } from '$lib/server/fleet/freshness';
 import { allScaleSets } from '$lib/server/services/scale-sets';
 
 const query = z.strictObject({
@@ -23,6 +24,6 @@ export const GET = endpoint(async ({ url }) => {
 			(!q.drained || s.drained === (q.drained === 'true')) &&
 			(!needle || `${s.name} ${s.scale_set_name} ${s.runner_group ?? ''}`.toLowerCase().includes(needle))
 	);
-	const start = (q.page - 1) * q.per_page;
-	return json({ items: hits.slice(start, start + q.per_page).map(withSourceFreshness), total: hits.length, page: q.page, per_page: q.per_page });
+	const page = pageOf(hits, q.page, q.per_page);
+	return json({ ...page, items: withFreshness(page.items) });
 });
