@@ -4,6 +4,7 @@
 import type { RequestEvent } from '@sveltejs/kit';
 import { z } from 'zod';
 import { gitlabRunnerDetails, normalizeGitlabRunner } from '$lib/core/gitlab-runner';
+import { mapLimit } from '$lib/core/map-limit';
 import { parseRunnerId, type Runner } from '$lib/core/runner';
 import { app } from '../app';
 import { audit } from '../http/audit';
@@ -61,16 +62,5 @@ async function setPaused(event: RequestEvent, id: string, paused: boolean, note:
 
 /** Pause or resume many runners with bounded concurrency; outcomes in the order of `ids`. */
 export async function setPausedMany(event: RequestEvent, ids: string[], paused: boolean, note?: string): Promise<ActionOutcome[]> {
-	const unique = [...new Set(ids)];
-	const out: ActionOutcome[] = new Array(unique.length);
-	let next = 0;
-	await Promise.all(
-		Array.from({ length: Math.min(CONCURRENCY, unique.length) }, async () => {
-			while (next < unique.length) {
-				const i = next++;
-				out[i] = await setPaused(event, unique[i]!, paused, note);
-			}
-		})
-	);
-	return out;
+	return mapLimit([...new Set(ids)], CONCURRENCY, (id) => setPaused(event, id, paused, note));
 }

@@ -2,7 +2,8 @@
 // endpoint, for installs without Prometheus. The drain warning reads ARC's
 // gha_assigned_jobs − gha_running_jobs from here.
 import { arcListenerJobs } from '$lib/core/exposition';
-import { scraper, type ScrapeResult, type ScrapeTarget } from '$lib/sources/metrics/scrape';
+import { mapLimit } from '$lib/core/map-limit';
+import { scraper, type ScrapeTarget } from '$lib/sources/metrics/scrape';
 import type { Config } from '../config';
 import { Poller } from './poller';
 import type { SourceDeps } from './runner-source';
@@ -13,7 +14,6 @@ const CONCURRENCY = 8;
 export interface MetricsScraper {
 	/** Jobs assigned to and running on a scale set, from its listener; null when no listener is scraped. */
 	arcJobs(namespace: string, name: string): { assigned: number; running: number; as_of: string } | null;
-	results(): ScrapeResult[];
 	stop(): Promise<void>;
 }
 
@@ -22,24 +22,20 @@ export function startMetricsScraper(cfg: Config['scrape'], deps: Pick<SourceDeps
 	const { sources, metrics } = deps;
 	const s = scraper({ source: SCRAPER_SOURCE, timeoutMs: 5000, observe: (outcome) => metrics.upstreamRequests.inc({ source: SCRAPER_SOURCE, outcome }) });
 	sources.register({ name: SCRAPER_SOURCE, kind: 'scraper', url: [...cfg.httpSd, ...cfg.targets].join(', '), simulated: cfg.simulated, intervalMs: cfg.intervalMs });
-	let latest: ScrapeResult[] = [];
+	// ARC jobs per scale set (`namespace/name`), indexed once per scrape: requests only look them up.
+	let arcJobs = new Map<string, { assigned: number; running: number; as_of: string }>();
 	const poller = new Poller({
 		name: SCRAPER_SOURCE,
 		intervalMs: cfg.intervalMs,
 		cycle: async () => {
 			const discovered = (await Promise.all(cfg.httpSd.map((u) => s.discover(u)))).flat();
 			const targets: ScrapeTarget[] = [...cfg.targets.map((url) => ({ url, labels: {} })), ...discovered];
-			const out: ScrapeResult[] = new Array(targets.length);
-			let next = 0;
-			await Promise.all(
-				Array.from({ length: Math.min(CONCURRENCY, targets.length) }, async () => {
-					while (next < targets.length) {
-						const i = next++;
-						out[i] = await s.scrape(targets[i]!);
-					}
-				})
-			);
-			latest = out;
+			const out = await mapLimit(targets, CONCURRENCY, (t) => s.scrape(t));
+			const index = new Map<string, { assigned: number; running: number; as_of: string }>();
+			for (const r of out) {
+				for (const [key, jobs] of arcListenerJobs(r.samples)) if (!index.has(key)) index.set(key, { ...jobs, as_of: new Date(r.at).toISOString() });
+			}
+			arcJobs = index;
 			const failed = out.filter((r) => r.error);
 			if (failed.length > 0 && failed.length === out.length) throw new Error(`all ${out.length} metrics endpoints failed; ${failed[0]!.error}`);
 			if (failed.length > 0) sources.failed(SCRAPER_SOURCE, `${failed.length} of ${out.length} endpoints failed; ${failed[0]!.error}`);
@@ -49,14 +45,7 @@ export function startMetricsScraper(cfg: Config['scrape'], deps: Pick<SourceDeps
 	});
 	poller.start();
 	return {
-		arcJobs(namespace, name) {
-			for (const r of latest) {
-				const hit = arcListenerJobs(r.samples).get(`${namespace}/${name}`);
-				if (hit) return { ...hit, as_of: new Date(r.at).toISOString() };
-			}
-			return null;
-		},
-		results: () => latest,
+		arcJobs: (namespace, name) => arcJobs.get(`${namespace}/${name}`) ?? null,
 		stop: () => poller.stop()
 	};
 }

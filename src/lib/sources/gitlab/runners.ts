@@ -10,6 +10,7 @@ import {
 	type GitlabRunnerDetails,
 	type GitlabRunnerListItem
 } from '$lib/core/gitlab-runner';
+import { mapLimit } from '$lib/core/map-limit';
 import type { Runner } from '$lib/core/runner';
 import { UpstreamError } from '../errors';
 import type { GitlabClient } from './client';
@@ -46,19 +47,6 @@ export async function listRunners(client: GitlabClient, source: string, scope: G
 		for (const item of res.items) byId.set(item.id, item);
 	}
 	return { items: [...byId.values()], requests };
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-	const out: R[] = new Array(items.length);
-	let next = 0;
-	const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-		while (next < items.length) {
-			const i = next++;
-			out[i] = await fn(items[i]!);
-		}
-	});
-	await Promise.all(workers);
-	return out;
 }
 
 interface Known {
