@@ -1,0 +1,76 @@
+// The capacity model behind /api/v1/capacity and /api/v1/capacity/series,
+// computed alike from Prometheus or from the built-in scraper's window.
+
+export const WINDOWS = ['1h', '6h', '24h', '7d'] as const;
+export type CapacityWindow = (typeof WINDOWS)[number];
+
+export type PanelId =
+	| 'pending'
+	| 'running'
+	| 'wait_p50_s'
+	| 'wait_p95_s'
+	| 'saturation'
+	| 'duration_p50_s'
+	| 'duration_p95_s'
+	| 'jobs_per_minute'
+	| 'failures';
+
+export interface PanelInfo {
+	id: PanelId;
+	title: string;
+	unit: 'jobs' | 'seconds' | 'ratio' | 'jobs/min';
+	/** One or two sentences: what the metric measures. */
+	description: string;
+	/** Its known caveat (what it excludes, when it resets). */
+	caveat: string;
+}
+
+export type CapacitySourceKind = 'prometheus' | 'scraper';
+
+/** One forge as a whole (`group` null) or one runner type (GitLab) / scale set (ARC). */
+export interface CapacityGroup {
+	forge: 'gitlab' | 'github';
+	kind: 'forge' | 'runner_type' | 'scale_set';
+	group: string | null;
+	pending: number | null;
+	running: number | null;
+	wait_p50_s: number | null;
+	wait_p95_s: number | null;
+	saturation: number | null;
+	duration_p50_s: number | null;
+	duration_p95_s: number | null;
+	jobs_per_minute: number | null;
+	/** Failed jobs over the window by reason (GitLab failure_reason, ARC job_result). */
+	failures: Record<string, number>;
+}
+
+export interface CapacitySnapshot {
+	window: CapacityWindow;
+	/** Which source fed the values; null when none is configured. */
+	source: CapacitySourceKind | null;
+	/** When the values were measured; with `stale` and `age_s` when the source is failing. */
+	as_of: string | null;
+	age_s: number | null;
+	stale: boolean;
+	error: string | null;
+	panels: PanelInfo[];
+	items: CapacityGroup[];
+}
+
+export interface CapacitySeries {
+	forge: 'gitlab' | 'github';
+	group: string | null;
+	/** [unix seconds, value]; null where the source has no sample. */
+	points: [number, number | null][];
+}
+
+export interface CapacitySeriesResponse {
+	panel: PanelId;
+	window: CapacityWindow;
+	step_s: number;
+	source: CapacitySourceKind | null;
+	as_of: string | null;
+	stale: boolean;
+	error: string | null;
+	series: CapacitySeries[];
+}
