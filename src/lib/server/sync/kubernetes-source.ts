@@ -1,10 +1,10 @@
 // One configured cluster: informers over the runner namespaces, the source status
 // they imply, live change events, and the scale-set drain lever.
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, VersionApi } from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, VersionApi, type KubernetesObject } from '@kubernetes/client-node';
 import { ephemeralRunnersOf, PREVIOUS_MAX_ANNOTATION, scaleSetByRunnerId, scaleSets, type ArsObject, type ErObject, type ErsObject, type ScaleSet } from '$lib/core/scale-sets';
 import { podView, type PodObject, type PodView } from '$lib/core/pods';
 import { ClusterWatch } from '$lib/sources/kubernetes/cluster';
-import { withTimeout } from '$lib/sources/kubernetes/resources';
+import { withTimeout, type ResourceKind } from '$lib/sources/kubernetes/resources';
 import { kubeConfigFor, serverOf } from '$lib/sources/kubernetes/client';
 import type { SourceConfig } from '../config';
 import type { SourceDeps } from './runner-source';
@@ -21,6 +21,8 @@ export interface KubernetesSource {
 	ephemeralRunners(ss: ScaleSet): ReturnType<typeof ephemeralRunnersOf>;
 	pods(): PodView[];
 	runnerScaleSets(): Map<number, string>;
+	/** Every watched object of a kind, as the API server last sent it (the informers' cache; do not mutate). */
+	objects<T = KubernetesObject>(kind: ResourceKind): T[];
 	/** Merge-patches an AutoscalingRunnerSet's spec and annotations. */
 	patchScaleSet(namespace: string, name: string, patch: { maxRunners: number; previousMax: number | null }): Promise<void>;
 	stop(): Promise<void>;
@@ -84,7 +86,7 @@ export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubern
 
 	const custom = kc.makeApiClient(CustomObjectsApi);
 	// The informers hold the API's JSON; the views read the fields they need from it.
-	const objects = <T>(kind: Parameters<typeof watch.list>[0]) => watch.list(kind) as unknown as T[];
+	const objects = <T = KubernetesObject>(kind: ResourceKind) => watch.list(kind) as unknown as T[];
 	return {
 		name: cfg.name,
 		simulated: cfg.simulated,
@@ -93,6 +95,7 @@ export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubern
 		ephemeralRunners: (ss) => ephemeralRunnersOf(ss, objects<ErObject>('EphemeralRunner')),
 		pods: () => objects<PodObject>('Pod').map(podView).filter((p): p is PodView => p !== null),
 		runnerScaleSets: () => scaleSetByRunnerId(objects<ErObject>('EphemeralRunner')),
+		objects,
 		async patchScaleSet(namespace, name, patch) {
 			const body = {
 				metadata: { annotations: { [PREVIOUS_MAX_ANNOTATION]: patch.previousMax === null ? null : String(patch.previousMax) } },
