@@ -304,6 +304,7 @@ describe('deploy/tofu/modules/runner-dashboard', () => {
 		);
 		expect(variables.image.default).toBeUndefined(); // required
 		expect(variables.metrics_port.default).toBe(9464);
+		expect(variables.max_heap_mb.default).toBe(256);
 		expect(variables.allow_mutable_tag.default).toBe(false);
 	});
 
@@ -320,7 +321,8 @@ describe('deploy/tofu/modules/runner-dashboard', () => {
 			HOST: '0.0.0.0',
 			RUNNER_DASHBOARD_DATA_DIR: '/data',
 			METRICS_PORT: '${tostring(var.metrics_port)}',
-			LOG_LEVEL: '${var.log_level}'
+			LOG_LEVEL: '${var.log_level}',
+			NODE_OPTIONS: '--max-old-space-size=${var.max_heap_mb}'
 		});
 		expect(dynamicNames).toEqual(expect.arrayContaining(['ORIGIN', 'RUNNER_DASHBOARD_CONFIG', '${env.key}']));
 

@@ -97,6 +97,10 @@ resource "kubernetes_deployment_v1" "this" {
             name  = "LOG_LEVEL"
             value = var.log_level
           }
+          env {
+            name  = "NODE_OPTIONS"
+            value = "--max-old-space-size=${var.max_heap_mb}"
+          }
           dynamic "env" {
             for_each = local.origin == null ? [] : [local.origin]
             content {

@@ -76,6 +76,18 @@ variable "resources" {
   nullable = false
 }
 
+variable "max_heap_mb" {
+  description = "Node's heap limit in MiB (--max-old-space-size, through NODE_OPTIONS). Without it Node grows its heap lazily up to the memory limit; with it the garbage collector works within this budget. 256 serves a fleet of ~12 000 runners (docs/performance.md); raise it with the fleet and keep it below the memory limit, leaving ~100 MiB for code and buffers."
+  type        = number
+  default     = 256
+  nullable    = false
+
+  validation {
+    condition     = var.max_heap_mb >= 128 && floor(var.max_heap_mb) == var.max_heap_mb
+    error_message = "max_heap_mb must be a whole number of MiB, at least 128."
+  }
+}
+
 variable "config_yaml" {
   description = "The dashboard's YAML configuration file (sources, auth). Rendered into a ConfigMap mounted at /etc/runner-dashboard/config.yaml and named by RUNNER_DASHBOARD_CONFIG. Reference secrets from it with `{ env: NAME }` and pass NAME through secret_env; never put a token in it. null: no configuration file."
   type        = string

@@ -250,6 +250,21 @@ describe('API tokens', () => {
 		expect(await lastUsed()).toBe(new Date(T0 + 61_000).toISOString());
 	});
 
+	it('reuses a resolution for a few seconds, forgets it on revocation here, and rereads it after that', async () => {
+		const { token, secret } = await auth.createToken('ci', 'viewer', 'admin');
+		expect(await auth.token(secret)).toMatchObject({ name: 'token:ci' });
+		await store.tokens.revoke(token.id, new Date(clock).toISOString());
+		// Revoked elsewhere (another process): still the reused resolution, for at most 5 s.
+		expect(await auth.token(secret)).toMatchObject({ name: 'token:ci' });
+		clock += 5_000;
+		expect(await auth.token(secret)).toBeNull();
+		const other = await auth.createToken('ci2', 'viewer', 'admin');
+		expect(await auth.token(other.secret)).not.toBeNull();
+		await store.tokens.revoke(other.token.id, new Date(clock).toISOString());
+		auth.forgetTokens();
+		expect(await auth.token(other.secret)).toBeNull();
+	});
+
 	it('refuses a revoked token', async () => {
 		const { token, secret } = await auth.createToken('ci', 'admin', 'admin');
 		await store.tokens.revoke(token.id, new Date(clock).toISOString());

@@ -9,6 +9,8 @@ export const SESSION_COOKIE = 'rd_session';
 export const TOKEN_PREFIX = 'rdt_';
 // Writing last-seen on every request would turn every read into a write.
 const TOUCH_EVERY_MS = 60_000;
+const TOKEN_REUSE_MS = 5_000;
+const MAX_REUSED_TOKENS = 1_000;
 
 export type LoginResult =
 	| { ok: true; sessionId: string; principal: Principal; expiresAt: Date }
@@ -80,16 +82,33 @@ export class Auth {
 		if (principal.sessionHash) await this.store.sessions.delete(principal.sessionHash);
 	}
 
+	// Resolved tokens are reused briefly: an API client sends the same token with every request,
+	// and a store round trip per request is most of an authenticated request's cost. Revoking
+	// through this process forgets them at once; a revocation elsewhere (the CLI, another
+	// replica) takes effect within TOKEN_REUSE_MS.
+	private tokens = new Map<string, { principal: Principal; until: number }>();
+
 	/** Resolves a Bearer token; revoked or unknown tokens yield null. */
 	async token(secret: string): Promise<Principal | null> {
 		if (!secret.startsWith(TOKEN_PREFIX)) return null;
-		const t = await this.store.tokens.byHash(this.hash(secret));
-		if (!t || t.revoked_at) return null;
+		const hash = this.hash(secret);
 		const now = this.now();
+		const known = this.tokens.get(hash);
+		if (known && now.getTime() < known.until) return known.principal;
+		const t = await this.store.tokens.byHash(hash);
+		if (!t || t.revoked_at) return null;
 		if (!t.last_used_at || now.getTime() - new Date(t.last_used_at).getTime() > TOUCH_EVERY_MS) {
 			await this.store.tokens.touch(t.id, now.toISOString());
 		}
-		return { kind: 'token', id: t.id, name: `token:${t.name}`, role: t.role };
+		const principal: Principal = { kind: 'token', id: t.id, name: `token:${t.name}`, role: t.role };
+		if (this.tokens.size >= MAX_REUSED_TOKENS) this.tokens.clear();
+		this.tokens.set(hash, { principal, until: now.getTime() + TOKEN_REUSE_MS });
+		return principal;
+	}
+
+	/** Drops every reused token resolution (after a revocation). */
+	forgetTokens(): void {
+		this.tokens.clear();
 	}
 
 	/** Creates an API token; the secret is returned once and only its hash is stored. */

@@ -10,6 +10,8 @@ export interface EnvVar {
 	description: string;
 	default?: string;
 	secret?: boolean;
+	/** Read by Node, not by the dashboard: documented for the deploy contract, not validated here. */
+	node?: boolean;
 }
 
 export const ENV_VARS = {
@@ -63,6 +65,12 @@ export const ENV_VARS = {
 		schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 		default: 'info',
 		description: 'pino log level.'
+	},
+	NODE_OPTIONS: {
+		schema: z.string(),
+		node: true,
+		description:
+			"Read by Node itself, not by the dashboard. The deploy module sets `--max-old-space-size=<max_heap_mb>` so the heap stays within a budget instead of growing lazily towards the memory limit (docs/performance.md)."
 	}
 } satisfies Record<string, EnvVar>;
 

@@ -1,6 +1,6 @@
 // The fleet as last read from every source: the one copy that the API, the pages
 // and the SSE deltas all read. Each source's runners are replaced whole per sync.
-import type { Runner } from '$lib/core/runner';
+import { sameRunner, type Runner } from '$lib/core/runner';
 
 export interface FleetDelta {
 	source: string;
@@ -22,7 +22,7 @@ export class FleetCache {
 		for (const r of runners) {
 			next.add(r.id);
 			const old = this.runners.get(r.id);
-			if (!old || JSON.stringify(old) !== JSON.stringify(r)) upserted.push(r);
+			if (!old || !sameRunner(old, r)) upserted.push(r);
 			this.runners.set(r.id, r);
 		}
 		const removed = [...previous].filter((id) => !next.has(id));

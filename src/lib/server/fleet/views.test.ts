@@ -25,4 +25,19 @@ describe('FleetViews', () => {
 		expect(after).not.toBe(first);
 		expect(after.total).toBe(first.total + 1);
 	});
+
+	it('reuses a serialised answer within a second while the fleet is unchanged, and never across a change', () => {
+		let marks = 0;
+		const mark = (items: unknown[]) => (marks++, items.map((i) => ({ ...(i as object), stale: false })));
+		const query = q({ status: 'online', sort: 'name' });
+		const body = views.json(query, mark, 1_000);
+		expect(JSON.parse(body)).toEqual({ ...views.query(query), items: views.query(query).items.map((i) => ({ ...i, stale: false })) });
+		expect(views.json(query, mark, 1_900)).toBe(body);
+		expect(marks).toBe(1);
+		views.json(query, mark, 2_000);
+		expect(marks).toBe(2);
+		fleet.upsert(makeRunner({ upstream_id: 3, name: 'renamed-runner', status: 'online' }));
+		expect(JSON.parse(views.json(query, mark, 2_001)).items.some((r: { name: string }) => r.name === 'renamed-runner')).toBe(true);
+		expect(marks).toBe(3);
+	});
 });

@@ -8,11 +8,14 @@ import type { FleetCache } from './cache';
 const MAX_CACHED_PAGES = 500;
 // Ghost views depend on the clock, so they are cached only briefly.
 const CLOCK_BOUND_MS = 5_000;
+// Serialised answers carry data ages in whole seconds, so one serialisation serves a second's requests.
+const BODY_REUSE_MS = 1_000;
 
 export class FleetViews {
 	private version = -1;
 	private sorted = new Map<SortKey, Runner[]>();
 	private pages = new Map<string, { at: number; page: Page<Runner> }>();
+	private bodies = new Map<string, { at: number; body: string }>();
 
 	constructor(private fleet: FleetCache) {}
 
@@ -25,6 +28,19 @@ export class FleetViews {
 		if (this.pages.size >= MAX_CACHED_PAGES) this.pages.delete(this.pages.keys().next().value!);
 		this.pages.set(key, { at: now, page });
 		return page;
+	}
+
+	/** The JSON answer for a query, items marked by `mark` (freshness); reused while the fleet is unchanged, for at most a second. */
+	json(q: FleetQuery, mark: (items: Runner[]) => unknown[], now = Date.now()): string {
+		this.sync();
+		const key = JSON.stringify(q);
+		const hit = this.bodies.get(key);
+		if (hit && now - hit.at < BODY_REUSE_MS) return hit.body;
+		const page = this.query(q, now);
+		const body = JSON.stringify({ ...page, items: mark(page.items) });
+		if (this.bodies.size >= MAX_CACHED_PAGES) this.bodies.delete(this.bodies.keys().next().value!);
+		this.bodies.set(key, { at: now, body });
+		return body;
 	}
 
 	private sortedBy(key: SortKey): Runner[] {
@@ -41,5 +57,6 @@ export class FleetViews {
 		this.version = this.fleet.version;
 		this.sorted.clear();
 		this.pages.clear();
+		this.bodies.clear();
 	}
 }

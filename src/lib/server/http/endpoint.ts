@@ -22,9 +22,21 @@ export function endpoint<E extends RequestEvent>(fn: (event: E) => Promise<Respo
 }
 
 export function json(data: unknown, init: ResponseInit = {}): Response {
-	return new Response(JSON.stringify(data), {
+	return jsonText(JSON.stringify(data), init);
+}
+
+/** A JSON answer already serialised (a cached body). */
+export function jsonText(body: string, init: ResponseInit = {}): Response {
+	const bytes = Buffer.from(body);
+	// A known length spares the chunked encoding's extra write per answer (see docs/performance.md).
+	return new Response(bytes, {
 		...init,
-		headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...(init.headers as Record<string, string>) }
+		headers: {
+			'content-type': 'application/json',
+			'content-length': String(bytes.byteLength),
+			'cache-control': 'no-store',
+			...(init.headers as Record<string, string>)
+		}
 	});
 }
 

@@ -83,6 +83,7 @@ export async function createToken(event: RequestEvent, input: z.infer<typeof new
 
 export async function revokeToken(event: RequestEvent, id: number) {
 	const token = await app().store.tokens.revoke(id, now());
+	app().auth.forgetTokens();
 	if (!token) {
 		await audit(event, 'token.revoke', `token #${id}`, 'failure', { reason: 'unknown or already revoked' });
 		throw new ApiError(404, 'not_found', `no active token ${id}`);
