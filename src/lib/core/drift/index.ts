@@ -4,3 +4,5 @@ export type { DeclaredInputs, DriftInput, DriftResult, StackInput } from './inpu
 export { isParseError } from './input';
 export { parseState, type ManagedObject, type ParsedState } from './state';
 export { effectiveDriftMap, parseDriftMap, type DriftMap, type DriftMapDocument, type IgnoreRule, type UnmanagedRule } from './map';
+export { computeDrift, EXISTS, objectLabel } from './engine';
+export { builtinDriftMap } from './profile';
