@@ -76,7 +76,7 @@ export const driftStack = z.strictObject({
 		z.strictObject({ http: z.strictObject({ url: httpUrl, username: nonEmpty.optional(), password: secretRef.optional() }) }),
 		z.strictObject({ file: z.strictObject({ path: perEnv }) })
 	]),
-	cluster: sourceName.optional()
+	cluster: sourceName
 });
 
 export const configFile = z.strictObject({

@@ -189,7 +189,7 @@ function checkDriftStacks(stacks: DriftStack[], sources: SourceConfig[]): DriftS
 		if ('gitlab' in s.declared) want(i, 'declared.gitlab.source', s.declared.gitlab.source, 'gitlab');
 		if ('github' in s.declared) want(i, 'declared.github.source', s.declared.github.source, 'github');
 		if ('gitlab' in s.state) want(i, 'state.gitlab.source', s.state.gitlab.source, 'gitlab');
-		if (s.cluster) want(i, 'cluster', s.cluster, 'kubernetes');
+		want(i, 'cluster', s.cluster, 'kubernetes');
 	});
 	return stacks;
 }
