@@ -5,10 +5,10 @@
 import type { ObjectStore } from '../k8s/store.js';
 import { DAY, HOUR, iso } from '../sim/clock.js';
 import type { Project } from '../sim/catalog.js';
-import { INSTALLED_AT, scaleSetSpec } from '../sim/cluster/stacks.js';
+import { GITLAB_RUNNER_STACK, INSTALLED_AT, RUNNER_TYPES, scaleSetSpec } from '../sim/cluster/stacks.js';
 import { Repo, RepoError, type Commit, type FileAction, type Person } from './repo.js';
 import { ENVIRONMENTS, STACKS, repositoryFiles, type StackName } from './stacks.js';
-import { arcRunnersState, gitlabRunnersState, lineageOf, stateName } from './state.js';
+import { arcRunnersState, gitlabRunnersState, lineageOf, stateName, type ManagedRunner } from './state.js';
 
 /** The GitOps project as the GitLab API lists it (group `platform`, id 10). */
 export const GITOPS_PROJECT: Project = {
@@ -71,8 +71,13 @@ export class GitOps {
 	readonly project = GITOPS_PROJECT;
 	readonly repo = new Repo(GITOPS_PROJECT.defaultBranch);
 	private readonly states = new Map<string, StoredState>();
+	/** What the last apply of gitlab-runners created, per runner type. */
+	managedRunners: ManagedRunner[] = RUNNER_TYPES.map((type) => ({ type, name: GITLAB_RUNNER_STACK[type].name, hpa: true }));
+	/** Names of the AutoscalingRunnerSets the last apply of arc-runners created. */
+	managedScaleSets: string[];
 
 	constructor(private readonly opts: GitOpsOptions) {
+		this.managedScaleSets = Array.from({ length: opts.scaleSets }, (_, i) => scaleSetSpec(i).name);
 		this.writeHistory();
 		for (const stack of STACKS) for (const env of ENVIRONMENTS) this.recordState(stack, env, INITIAL_SERIAL[stack], INSTALLED_AT);
 	}
@@ -117,15 +122,10 @@ export class GitOps {
 		const lineage = lineageOf(this.opts.seed, name);
 		const state =
 			stack === 'gitlab-runners'
-				? gitlabRunnersState(this.opts.cluster, this.opts.seed, serial, lineage)
-				: arcRunnersState(this.opts.cluster, this.managedScaleSets(), serial, lineage);
+				? gitlabRunnersState(this.opts.cluster, this.opts.seed, this.managedRunners, serial, lineage)
+				: arcRunnersState(this.opts.cluster, this.managedScaleSets, serial, lineage);
 		const prev = this.states.get(name);
 		this.states.set(name, { text: `${JSON.stringify(state, null, 2)}\n`, lock: prev?.lock ?? null, updatedAt: at });
-	}
-
-	/** Names of the AutoscalingRunnerSets the arc-runners stack manages. */
-	managedScaleSets(): string[] {
-		return Array.from({ length: this.opts.scaleSets }, (_, i) => scaleSetSpec(i).name);
 	}
 
 	// --- repository ---

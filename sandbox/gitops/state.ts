@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { K8sObject, ObjectStore } from '../k8s/store.js';
 import { APPS_V1, ARC_V1ALPHA1, AUTOSCALING_V2, V1 } from '../sim/cluster/meta.js';
-import { ARC_RUNNER_NAMESPACE, GITLAB_RUNNER_NAMESPACE, GITLAB_RUNNER_STACK, RUNNER_TYPES, type RunnerType } from '../sim/cluster/stacks.js';
+import { ARC_RUNNER_NAMESPACE, GITLAB_RUNNER_NAMESPACE, type RunnerType } from '../sim/cluster/stacks.js';
 import type { StackName } from './stacks.js';
 
 export const TOFU_VERSION = '1.8.5';
@@ -81,10 +81,10 @@ function metadataBlock(o: K8sObject): Record<string, unknown>[] {
 	const m = o.metadata;
 	return [
 		{
-			annotations: { ...(m.annotations ?? {}) },
-			generate_name: '',
+			// Unset maps are null in state, as the provider writes them.
+			annotations: m.annotations ? { ...m.annotations } : null,
 			generation: m.generation ?? 0,
-			labels: { ...(m.labels ?? {}) },
+			labels: m.labels ? { ...m.labels } : null,
 			name: m.name,
 			namespace: m.namespace ?? 'default',
 			resource_version: m.resourceVersion,
@@ -105,7 +105,7 @@ function hpaAttrs(o: K8sObject): Record<string, unknown> {
 }
 
 function configMapAttrs(o: K8sObject): Record<string, unknown> {
-	return { id: `${o.metadata.namespace}/${o.metadata.name}`, binary_data: null, data: { ...(o.data ?? {}) }, immutable: false, metadata: metadataBlock(o) };
+	return { id: `${o.metadata.namespace}/${o.metadata.name}`, binary_data: null, data: { ...(o.data ?? {}) }, metadata: metadataBlock(o) };
 }
 
 /** A stable fake uid for objects the sandbox's API does not serve (PDBs). */
@@ -120,8 +120,7 @@ function pdbAttrs(seed: number, dep: K8sObject): Record<string, unknown> {
 		id: `${dep.metadata.namespace}/${name}`,
 		metadata: [
 			{
-				annotations: {},
-				generate_name: '',
+				annotations: null,
 				generation: 1,
 				labels: { ...(dep.metadata.labels ?? {}) },
 				name,
@@ -178,28 +177,28 @@ function instance(key: string, schemaVersion: number, attributes: Record<string,
 	return { index_key: key, schema_version: schemaVersion, attributes, sensitive_attributes: [], private: PRIVATE_NULL, ...(dependencies ? { dependencies } : {}) };
 }
 
-/** The runner type a gitlab-runners Deployment was created for (its `runner-type` label). */
-function runnerTypeOf(o: K8sObject): RunnerType | undefined {
-	const t = o.metadata.labels?.['runner-type'];
-	return (RUNNER_TYPES as readonly string[]).includes(t ?? '') ? (t as RunnerType) : undefined;
+/** A runner type the gitlab-runners stack manages: its Deployment name and whether it has an HPA. */
+export interface ManagedRunner {
+	type: RunnerType;
+	name: string;
+	hpa: boolean;
 }
 
 /** State of the gitlab-runners stack, read from what is live in the cluster. */
-export function gitlabRunnersState(store: ObjectStore, seed: number, serial: number, lineage: string): StateFile {
+export function gitlabRunnersState(store: ObjectStore, seed: number, runners: readonly ManagedRunner[], serial: number, lineage: string): StateFile {
 	const deployments: StateInstance[] = [];
 	const hpas: StateInstance[] = [];
 	const configMaps: StateInstance[] = [];
 	const pdbs: StateInstance[] = [];
 	const names: string[] = [];
-	for (const t of RUNNER_TYPES) {
-		const name = GITLAB_RUNNER_STACK[t].name;
+	for (const { type: t, name, hpa: withHpa } of runners) {
 		const dep = store.get(APPS_V1, 'Deployment', GITLAB_RUNNER_NAMESPACE, name);
-		if (!dep || runnerTypeOf(dep) !== t) continue;
+		if (!dep) continue;
 		names.push(name);
 		const cm = store.get(V1, 'ConfigMap', GITLAB_RUNNER_NAMESPACE, `${name}-config`);
 		if (cm) configMaps.push(instance(t, 0, configMapAttrs(cm)));
 		deployments.push(instance(t, 1, deploymentAttrs(dep), ['kubernetes_config_map_v1.runner']));
-		const hpa = store.get(AUTOSCALING_V2, 'HorizontalPodAutoscaler', GITLAB_RUNNER_NAMESPACE, `${name}-hpa`);
+		const hpa = withHpa ? store.get(AUTOSCALING_V2, 'HorizontalPodAutoscaler', GITLAB_RUNNER_NAMESPACE, `${name}-hpa`) : undefined;
 		if (hpa) hpas.push(instance(t, 0, hpaAttrs(hpa), ['kubernetes_config_map_v1.runner', 'kubernetes_deployment_v1.runner']));
 		pdbs.push(instance(t, 0, pdbAttrs(seed, dep)));
 	}
