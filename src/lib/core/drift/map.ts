@@ -125,14 +125,34 @@ function lineOfPath(doc: ReturnType<typeof parseDocument>, path: PropertyKey[], 
 	return null;
 }
 
-/** The effective map: the user's document merged into the built-in profile, or alone when it says `replace: true`. */
+/**
+ * The effective map: the user's document merged into the built-in profile, or
+ * alone when it says `replace: true`. A user object with the same stack, kind and
+ * name template as a profile object extends it: its fields are added (a field with
+ * the same path and extractor replaces the profile's) and its `exists`, when given,
+ * replaces the profile's.
+ */
 export function effectiveDriftMap(builtin: DriftMap, user: DriftMapDocument | null): DriftMap {
 	if (!user) return builtin;
 	if (user.replace) return { stacks: user.stacks, ignore: user.ignore, unmanaged: user.unmanaged };
-	// A user object with the same stack, kind and name template replaces the profile's.
-	const overridden = new Set(user.stacks.flatMap((s) => s.objects.map((o) => `${s.stack}\0${o.kind}\0${o.name}`)));
-	const stacks = builtin.stacks
-		.map((s) => ({ ...s, objects: s.objects.filter((o) => !overridden.has(`${s.stack}\0${o.kind}\0${o.name}`)) }))
-		.concat(user.stacks);
+	const objKey = (stack: string, o: ObjectMapping) => `${stack}\0${o.kind}\0${o.name}`;
+	const fieldKey = (f: FieldMapping) => `${f.path}\0${f.toml ?? ''}\0${f.regex ?? ''}`;
+	const userObjects = new Map<string, ObjectMapping>();
+	for (const st of user.stacks) for (const o of st.objects) userObjects.set(objKey(st.stack, o), o);
+	const merged = new Set<string>();
+	const stacks = builtin.stacks.map((st) => ({
+		...st,
+		objects: st.objects.map((o) => {
+			const u = userObjects.get(objKey(st.stack, o));
+			if (!u) return o;
+			merged.add(objKey(st.stack, o));
+			const replaced = new Set(u.fields.map(fieldKey));
+			return { ...o, ...u, exists: u.exists.length ? u.exists : o.exists, fields: [...o.fields.filter((f) => !replaced.has(fieldKey(f))), ...u.fields] };
+		})
+	}));
+	for (const st of user.stacks) {
+		const objects = st.objects.filter((o) => !merged.has(objKey(st.stack, o)));
+		if (objects.length) stacks.push({ ...st, objects });
+	}
 	return { stacks, ignore: [...builtin.ignore, ...user.ignore], unmanaged: [...builtin.unmanaged, ...user.unmanaged] };
 }

@@ -5,9 +5,9 @@
 /** One step into an object: a key, a list index, or the list element whose `field` equals `value`. */
 export type Segment = { key: string } | { index: number } | { field: string; value: string };
 
-const STEP = /\.?([^.[\]]+)|\[(\d+)\]|\[([A-Za-z_][\w-]*)=([^\]]*)\]|\["((?:[^"\\]|\\.)*)"\]/y;
+const STEP = /\.?([^.[\]]+)|\[(\d+|\*)\]|\[([A-Za-z_][\w-]*)=([^\]]*)\]|\["((?:[^"\\]|\\.)*)"\]/y;
 
-/** Parses a dotted path; null when it is malformed. */
+/** Parses a dotted path (`[*]` is a wildcard step for ignore rules); null when it is malformed. */
 export function parsePath(path: string): Segment[] | null {
 	const out: Segment[] = [];
 	STEP.lastIndex = 0;
@@ -16,7 +16,7 @@ export function parsePath(path: string): Segment[] | null {
 		const m = STEP.exec(path);
 		if (!m || STEP.lastIndex === at) return null;
 		if (m[1] !== undefined) out.push({ key: m[1] });
-		else if (m[2] !== undefined) out.push({ index: Number(m[2]) });
+		else if (m[2] !== undefined) out.push(m[2] === '*' ? { key: '*' } : { index: Number(m[2]) });
 		else if (m[3] !== undefined) out.push({ field: m[3], value: m[4] ?? '' });
 		else out.push({ key: JSON.parse(`"${m[5] ?? ''}"`) as string });
 	}

@@ -29,6 +29,13 @@ const PLURALS: Record<string, string> = {
 	required_during_scheduling_ignored_during_execution: 'requiredDuringSchedulingIgnoredDuringExecution'
 };
 
+/**
+ * Block names that are repeated only under some parents: an HPA's `spec.metric`
+ * is the metrics list, but `external.metric` (and `pods.metric`, `object.metric`)
+ * is a single block naming the metric.
+ */
+const PLURAL_ONLY_UNDER: Record<string, string> = { metric: 'spec' };
+
 /** Fields whose value is a string map: their keys are data, not schema. */
 const MAPS = new Set(['labels', 'annotations', 'data', 'binary_data', 'match_labels', 'node_selector', 'limits', 'requests', 'string_data']);
 
@@ -48,33 +55,38 @@ export function liveShape(attributes: Record<string, unknown>): Record<string, u
 	const out: Record<string, unknown> = {};
 	for (const key of OBJECT_FIELDS) {
 		if (!(key in attributes)) continue;
-		const v = convert(key, attributes[key]);
+		const v = convert(key, attributes[key], '');
 		if (v !== undefined) out[camel(key)] = v;
 	}
 	return out;
 }
 
-function convert(key: string, v: unknown): unknown {
+function isPlural(key: string, parent: string): boolean {
+	const only = PLURAL_ONLY_UNDER[key];
+	return key in PLURALS && (only === undefined || only === parent);
+}
+
+function convert(key: string, v: unknown, parent: string): unknown {
 	if (v === null || v === undefined) return undefined;
 	// Older provider versions wrote some maps as blocks (`limits { cpu = "1" }`).
 	if (MAPS.has(key)) return Array.isArray(v) && v.length === 1 && typeof v[0] === 'object' ? v[0] : v;
 	if (Array.isArray(v)) {
 		const objects = v.length > 0 && v.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
-		if (key in PLURALS) return v.map((x) => (objects ? block(x as Record<string, unknown>) : x));
+		if (isPlural(key, parent)) return v.map((x) => (objects ? block(x as Record<string, unknown>, key) : x));
 		if (!objects) return v.length === 0 ? undefined : v;
 		// A single nested block: the provider's one-element list is the API's object.
-		return v.length === 1 ? block(v[0] as Record<string, unknown>) : v.map((x) => block(x as Record<string, unknown>));
+		return v.length === 1 ? block(v[0] as Record<string, unknown>, key) : v.map((x) => block(x as Record<string, unknown>, key));
 	}
-	if (typeof v === 'object') return block(v as Record<string, unknown>);
+	if (typeof v === 'object') return block(v as Record<string, unknown>, key);
 	return v;
 }
 
-function block(attrs: Record<string, unknown>): Record<string, unknown> {
+function block(attrs: Record<string, unknown>, key: string): Record<string, unknown> {
 	const out: Record<string, unknown> = {};
 	for (const [k, v] of Object.entries(attrs)) {
-		const c = convert(k, v);
+		const c = convert(k, v, key);
 		if (c === undefined) continue;
-		out[Array.isArray(v) && k in PLURALS ? (PLURALS[k] as string) : camel(k)] = c;
+		out[Array.isArray(v) && isPlural(k, key) ? (PLURALS[k] as string) : camel(k)] = c;
 	}
 	return out;
 }
