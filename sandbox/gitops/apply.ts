@@ -262,6 +262,9 @@ export async function applyStack(world: World, stack: StackName, env: string): P
 	const applier = new Applier(world.cluster, world.now());
 	if (stack === 'gitlab-runners') g.managedRunners = gitlabRunners(v, applier, g.managedRunners);
 	else g.managedScaleSets = arcRunners(v, applier, g.managedScaleSets);
+	// Controllers react at once (ARC adopts a new scale set, annotating it), and the
+	// provider reads the objects back after applying: the state records them settled.
+	if (applier.changes.length > 0) world.kube.step(world.stepTime(), world.stepTime());
 	const serial = applier.changes.length > 0 || text === undefined || text === '' ? g.rerecord(stack, env) : (g.stateSerial(name) ?? 0);
 	return { stack, env, commit: head.id, serial, changes: applier.changes };
 }
