@@ -181,7 +181,7 @@ export function liveObjects(v: StackValues): LiveObject[] {
 					scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: x.name },
 					minReplicas: x.hpaMin,
 					maxReplicas: x.hpaMax,
-					metrics: [{ type: 'External', external: { metric: { name: 'gitlab_ci_jobs', selector: { matchLabels: { runner: x.name } } }, target: { type: 'AverageValue', averageValue: String(x.concurrent) } } }]
+					metrics: [{ type: 'External', external: { metric: { name: 'gitlab_ci_jobs', selector: { matchLabels: { runner: x.name } } }, target: { type: 'AverageValue', averageValue: '1' } } }]
 				},
 				status: { currentReplicas: x.hpaMin, desiredReplicas: x.hpaMin }
 			});
