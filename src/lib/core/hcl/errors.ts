@@ -11,7 +11,11 @@ export function parseErrorOf(root: Node, text: string, file: string): ParseError
 	const line = bad.startPosition.row + 1;
 	// A missing token is placed where the next token starts, often the next line;
 	// the operator's mistake is on the line of the last thing they wrote.
-	if (bad.isMissing) return { file, line: lineBefore(text, bad.startIndex), message: `syntax error: missing ${describe(bad.type)}` };
+	// An unclosed string, list or object is reported where it was opened.
+	if (bad.isMissing) {
+		const opened = bad.parent && bad.parent.startIndex < bad.startIndex ? bad.parent.startPosition.row + 1 : lineBefore(text, bad.startIndex);
+		return { file, line: opened, message: `syntax error: missing ${describe(bad.type)}` };
+	}
 	const snippet = bad.text.split('\n')[0]?.trim().slice(0, 40) ?? '';
 	return { file, line, message: snippet ? `syntax error: unexpected ${JSON.stringify(snippet)}` : 'syntax error' };
 }
@@ -27,8 +31,17 @@ function firstBad(node: Node): Node | null {
 	return null;
 }
 
+const TOKENS: Record<string, string> = {
+	identifier: 'an expression',
+	quoted_template_end: 'the closing quote',
+	tuple_end: "']'",
+	object_end: "'}'",
+	block_end: "'}'",
+	heredoc_identifier: 'the heredoc end marker'
+};
+
 function describe(type: string): string {
-	return type === 'identifier' ? 'an expression' : JSON.stringify(type);
+	return TOKENS[type] ?? JSON.stringify(type);
 }
 
 function lineBefore(text: string, index: number): number {
