@@ -333,7 +333,8 @@ export function gitopsRoutes(router: Router, api: GitLabApi): void {
 			ctx.res.end();
 			return;
 		}
-		sendText(ctx.res, 200, text, { 'Content-Type': 'application/json' });
+		// GitLab sends the stored file as is, typed as binary.
+		sendText(ctx.res, 200, text, { 'Content-Type': 'application/octet-stream' });
 	});
 	router.post(
 		'/projects/:id/terraform/state/:name',

@@ -40,6 +40,7 @@ describe('GitLab-managed OpenTofu state', () => {
 		expect(b.resources.map((r: any) => `${r.type}.${r.name}`)).toEqual(['kubernetes_manifest.runner_set']);
 		expect(b.resources[0].instances.map((i: any) => i.index_key)).toEqual(['gh-dind', 'gh-docker', 'gh-nix']);
 		expect((await gitlab(sb, '/projects/42/terraform/state/prod')).status).toBe(404);
+		expect((await gitlab(sb, '/projects/42/terraform/state/arc-runners-dev')).headers.get('content-type')).toBe('application/octet-stream');
 	});
 
 	it('records the provider shape with the live values', async () => {
