@@ -247,8 +247,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		simulated: false,
 		statePassword: 'http' in s.state && s.state.http.password ? resolveSecret(s.state.http.password, `drift.stacks[${i}].state.http.password`, env, baseDir) : undefined
 	}));
-	// With a sandbox and no stacks of its own, drift is checked against the sandbox's GitOps project.
-	if (sandboxUrl && driftStacks.length === 0) driftStacks.push(...sandboxDriftStacks());
+	let driftIntervalMs = file.drift.interval_seconds * 1000;
+	// With a sandbox and no stacks of its own, drift is checked against the sandbox's GitOps project,
+	// as often as its other sources are polled (a local simulator: a commit shows within seconds).
+	if (sandboxUrl && driftStacks.length === 0) {
+		driftStacks.push(...sandboxDriftStacks());
+		driftIntervalMs = Math.min(driftIntervalMs, 10_000);
+	}
 	const names = new Set<string>();
 	for (const s of sources) {
 		if (names.has(s.name)) throw new ConfigError(`sources: the name "${s.name}" is used twice; source names must be unique.`);
@@ -269,7 +274,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		sources,
 		scrape,
 		drift: {
-			intervalMs: file.drift.interval_seconds * 1000,
+			intervalMs: driftIntervalMs,
 			mapFile: file.drift.map_file && resolve(baseDir, file.drift.map_file),
 			stacks: checkDriftStacks(driftStacks, sources)
 		}

@@ -90,6 +90,10 @@ export class DriftService {
 			stackReaders(s, {
 				gitlab: (name) => gitlab.get(name)!.client,
 				github: (name) => github.get(name)!.client,
+				gitlabEndpoint: (name) => {
+					const src = config.sources.find((c) => c.name === name && c.kind === 'gitlab') as Extract<Config['sources'][number], { kind: 'gitlab' }>;
+					return { url: src.gitlab.url, token: src.token, source: name, observe: (outcome) => deps.metrics.upstreamRequests.inc({ source: name, outcome }) };
+				},
 				observe: (source) => (outcome) => deps.metrics.upstreamRequests.inc({ source, outcome })
 			})
 		);

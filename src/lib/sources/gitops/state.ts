@@ -28,13 +28,22 @@ export interface StateReader {
 	read(): Promise<StateText>;
 }
 
+/** The GitLab instance behind a client, for the one raw read below. */
+export interface GitlabEndpoint {
+	url: string;
+	token: string;
+	source: string;
+	observe?: RequestObserver;
+}
+
 /** GitLab-managed state: `GET /projects/:id/terraform/state/:name` through the gitbeaker client. */
 export class GitlabState implements StateReader {
 	private file: string;
 	constructor(
 		private client: GitlabClient,
 		private project: string | number,
-		private name: string
+		private name: string,
+		private endpoint?: GitlabEndpoint
 	) {
 		this.file = `terraform/state/${name}`;
 	}
@@ -45,6 +54,8 @@ export class GitlabState implements StateReader {
 			body = await this.client.ProjectTerraformState.show(this.project, this.name);
 		} catch (e) {
 			if (e instanceof UpstreamError && e.status === 404) throw new StateReadError(this.file, `no state "${this.name}" in GitLab project ${this.project}`, e);
+			// Labelled JSON but not parseable: read the text once more so the state parser can say which line is wrong.
+			if (e instanceof UpstreamError && e.kind === 'invalid_response' && this.endpoint) return { file: this.file, text: await this.rawText() };
 			if (e instanceof UpstreamError && e.kind === 'invalid_response') throw new StateReadError(this.file, `state "${this.name}" is not valid JSON: ${e.message}`, e);
 			throw e;
 		}
@@ -53,6 +64,18 @@ export class GitlabState implements StateReader {
 		if (body === null || body === undefined) throw new StateReadError(this.file, `state "${this.name}" in GitLab project ${this.project} is empty`);
 		if (body instanceof Blob) return { file: this.file, text: await body.text() };
 		return { file: this.file, text: JSON.stringify(body, null, 2) };
+	}
+
+	private async rawText(): Promise<string> {
+		const ep = this.endpoint!;
+		const get = observedFetch({ source: ep.source, upstream: 'GitLab', timeoutMs: 10_000, observe: ep.observe });
+		const url = `${ep.url.replace(/\/$/, '')}/api/v4/projects/${encodeURIComponent(String(this.project))}/terraform/state/${encodeURIComponent(this.name)}`;
+		const res = await get(url, { headers: { 'private-token': ep.token } });
+		if (!res.ok) {
+			await res.body?.cancel();
+			throw new UpstreamError(ep.source, 'http', `GitLab answered ${res.status} for state "${this.name}"`, res.status);
+		}
+		return res.text();
 	}
 }
 
