@@ -10,7 +10,7 @@ import { tfvarsFromTree, type TfvarsFile } from './tfvars';
 import { variablesFromTree, type VariablesFile } from './variables';
 import type { ParseResult } from './values';
 
-/** A loaded HCL parser. Trees are freed after each call; the methods never throw for bad input. */
+/** A loaded HCL parser. Trees are freed after each call; the methods never throw for bad input; results are shared, do not mutate them. */
 export interface HclParser {
 	/** Parses `variables.tf` text: every `variable` block with its default, type, description and lines. */
 	parseVariables(text: string, file: string): ParseResult<VariablesFile>;
@@ -18,7 +18,12 @@ export interface HclParser {
 	parseTfvars(text: string, file: string): ParseResult<TfvarsFile>;
 	/** Runs `fn` over the syntax tree of `text` and frees the tree afterwards (for readers beyond the two above). */
 	withTree<T>(text: string, fn: (root: Node) => T): T;
+	/** Forgets remembered results (they are kept for the last CACHE_SIZE distinct file texts). */
+	clearCache(): void;
 }
+
+/** Distinct (reader, file, text) results remembered: a sync re-reads mostly unchanged files. */
+export const CACHE_SIZE = 64;
 
 let loading: Promise<HclParser> | null = null;
 
@@ -49,16 +54,30 @@ async function init(): Promise<HclParser> {
 		}
 	}
 
-	function read<T>(text: string, file: string, fromTree: (root: Node, text: string, file: string) => T): ParseResult<T> {
-		return withTree(text, (root) => {
+	// Parsing is the expensive part of a drift check (tree-sitter in wasm); results
+	// are pure functions of the text, so they are remembered. Callers must not mutate them.
+	const cache = new Map<string, ParseResult<unknown>>();
+	function read<T>(kind: string, text: string, file: string, fromTree: (root: Node, text: string, file: string) => T): ParseResult<T> {
+		const key = `${kind}\0${file}\0${text}`;
+		const hit = cache.get(key);
+		if (hit) {
+			cache.delete(key);
+			cache.set(key, hit);
+			return hit as ParseResult<T>;
+		}
+		const result: ParseResult<T> = withTree(text, (root) => {
 			const error = parseErrorOf(root, text, file);
 			return error ? { ok: false, error } : { ok: true, value: fromTree(root, text, file) };
 		});
+		cache.set(key, result);
+		if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+		return result;
 	}
 
 	return {
-		parseVariables: (text, file) => read(text, file, variablesFromTree),
-		parseTfvars: (text, file) => read(text, file, tfvarsFromTree),
-		withTree
+		parseVariables: (text, file) => read('variables', text, file, variablesFromTree),
+		parseTfvars: (text, file) => read('tfvars', text, file, tfvarsFromTree),
+		withTree,
+		clearCache: () => cache.clear()
 	};
 }
