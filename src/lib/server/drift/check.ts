@@ -107,12 +107,13 @@ export async function readStack(r: StackReaders): Promise<StackRead> {
 			}
 		}
 		let state: StackInput['state'];
+		const reader = r.state(env);
 		try {
-			const { file, text } = await r.state(env).read();
+			const { file, text } = await reader.read();
 			const parsed = parseState(text, file);
 			state = parsed.ok ? parsed.value : parsed.error;
 		} catch (e) {
-			state = failure(e instanceof StateReadError ? e.file : `state of ${r.stack.name}/${env}`, e);
+			state = failure(e instanceof StateReadError ? e.file : reader.file, e);
 		}
 		inputs.push({ stack: r.stack.name, env, declared, state, webUrl });
 	}

@@ -71,6 +71,7 @@ export class DriftService {
 	private history: DriftHistory;
 	private poller: Poller;
 	private reads: StackRead[] | null = null;
+	private map: Awaited<ReturnType<typeof loadDriftMap>> | null = null;
 	private readAt: string | null = null;
 	private last: DriftCheck | null = null;
 	/** Items served per scope: the current ones, or the last good ones of a scope that failed. */
@@ -98,7 +99,7 @@ export class DriftService {
 			})
 		);
 		this.history = new DriftHistory(deps.store.conn.db);
-		deps.sources.register({
+		if (config.drift.stacks.length) deps.sources.register({
 			name: DRIFT_SOURCE,
 			kind: 'drift',
 			url: config.drift.stacks.map((s) => s.name).join(', '),
@@ -147,6 +148,7 @@ export class DriftService {
 	private async fullCheck(): Promise<void> {
 		if (this.stopped) return;
 		const end = this.deps.metrics.syncDuration.startTimer({ source: DRIFT_SOURCE });
+		this.map = await loadDriftMap(this.deps.config.drift.mapFile);
 		this.reads = await Promise.all(this.readers.map(readStack));
 		this.readAt = new Date().toISOString();
 		await this.recompute(true);
@@ -172,9 +174,12 @@ export class DriftService {
 
 	private async computeOnce(full: boolean): Promise<void> {
 		const { sources, kubernetes, config } = this.deps;
-		const map = await loadDriftMap(config.drift.mapFile);
-		const synced = new Set(sources.list(() => 0).filter((s) => s.last_success !== null).map((s) => s.name));
-		const check = computeCheck(this.reads!, (cluster) => watchedLive(kubernetes.get(cluster), synced.has(cluster)), map);
+		const status = sources.list(() => 0);
+		const synced = new Set(status.filter((s) => s.last_success !== null).map((s) => s.name));
+		// A cluster not answering now leaves its last objects in the informers: drift against them is marked stale.
+		const down = new Set(status.filter((s) => s.status === 'down').map((s) => s.name));
+		const clusterOf = new Map(config.drift.stacks.flatMap((s) => s.envs.map((env) => [scopeKey(s.name, env), s.cluster] as const)));
+		const check = computeCheck(this.reads!, (cluster) => watchedLive(kubernetes.get(cluster), synced.has(cluster)), this.map!);
 		this.last = check;
 		const byScope = new Map<string, DriftItem[]>();
 		for (const item of check.items) {
@@ -183,7 +188,7 @@ export class DriftService {
 		}
 		for (const scope of check.configured) {
 			// A scope that could not be checked keeps its last good items, marked stale.
-			if (check.scopes.has(scope)) this.served.set(scope, { items: byScope.get(scope) ?? [], stale: false });
+			if (check.scopes.has(scope)) this.served.set(scope, { items: byScope.get(scope) ?? [], stale: down.has(clusterOf.get(scope)!) });
 			else if (this.served.has(scope)) this.served.get(scope)!.stale = true;
 		}
 		for (const scope of [...this.served.keys()]) if (!check.configured.has(scope)) this.served.delete(scope);

@@ -48,19 +48,21 @@ const encodePath = (p: string) => p.split('/').map(encodeURIComponent).join('/')
 abstract class RevisionCache implements DeclaredReader {
 	private last: DeclaredSnapshot | null = null;
 	abstract readonly where: string;
-	protected abstract head(): Promise<string>;
+	protected abstract readonly ref: string;
+	/** The commit the ref points at now; null when the forge cannot say (the files are then read at the ref every time). */
+	protected abstract head(): Promise<string | null>;
 	/** The file at a revision, or null when it does not exist there. */
 	protected abstract file(path: string, revision: string): Promise<DeclaredFile | null>;
 	constructor(protected dir: string) {}
 
 	async read(names: string[]): Promise<DeclaredSnapshot> {
 		const revision = await this.head();
-		const last = this.last;
+		const last = revision === null ? null : this.last;
 		if (last && last.revision === revision && names.every((n) => last.files.has(n))) return last;
 		const files = new Map<string, DeclaredFile | null>();
 		for (const name of names) {
 			const cached = last?.revision === revision ? last.files.get(name) : undefined;
-			files.set(name, cached !== undefined ? cached : await this.file(joinPath(this.dir, name), revision));
+			files.set(name, cached !== undefined ? cached : await this.file(joinPath(this.dir, name), revision ?? this.ref));
 		}
 		this.last = { revision, files };
 		return this.last;
@@ -74,7 +76,7 @@ export class GitlabDeclared extends RevisionCache {
 	constructor(
 		private client: GitlabClient,
 		private project: string | number,
-		private ref: string,
+		protected readonly ref: string,
 		dir: string
 	) {
 		super(dir);
@@ -113,13 +115,12 @@ export class GithubDeclared extends RevisionCache {
 	readonly where: string;
 	private owner: string;
 	private repo: string;
-	private htmlUrl: string | undefined;
 
 	constructor(
 		private client: GithubClient,
 		private source: string,
 		repo: string,
-		private ref: string,
+		protected readonly ref: string,
 		dir: string
 	) {
 		super(dir);
@@ -127,22 +128,22 @@ export class GithubDeclared extends RevisionCache {
 		this.where = `GitHub repository ${repo} at ${ref}`;
 	}
 
-	protected async head(): Promise<string> {
+	protected async head(): Promise<string | null> {
 		try {
 			return (await this.client.repos.getCommit({ owner: this.owner, repo: this.repo, ref: this.ref, per_page: 1 })).data.sha;
 		} catch (e) {
 			const err = githubError(this.source, e);
-			if (err.status === 404 || err.status === 422) throw new DeclaredReadError(this.dir, `${this.where}: no branch, tag or commit "${this.ref}"`, err);
+			// Some servers (and tokens limited to contents) cannot resolve the ref: read at the ref itself, every time.
+			if (err.status === 404 || err.status === 403 || err.status === 422) return null;
 			throw err;
 		}
 	}
 
 	protected async file(path: string, revision: string): Promise<DeclaredFile | null> {
 		try {
-			this.htmlUrl ??= (await this.client.repos.get({ owner: this.owner, repo: this.repo })).data.html_url;
 			const { data } = await this.client.repos.getContent({ owner: this.owner, repo: this.repo, path, ref: revision });
 			if (Array.isArray(data) || data.type !== 'file' || typeof data.content !== 'string') throw new DeclaredReadError(path, `${path} in ${this.where} is not a file`);
-			return { path, text: Buffer.from(data.content, 'base64').toString('utf8'), webUrl: `${this.htmlUrl}/blob/${revision}/${encodePath(path)}` };
+			return { path, text: Buffer.from(data.content, 'base64').toString('utf8'), webUrl: data.html_url ?? null };
 		} catch (e) {
 			if (e instanceof DeclaredReadError) throw e;
 			const err = githubError(this.source, e);

@@ -25,6 +25,8 @@ export class StateReadError extends Error {
 }
 
 export interface StateReader {
+	/** What is read, as in StateText.file (failures are reported against it). */
+	readonly file: string;
 	read(): Promise<StateText>;
 }
 
@@ -38,7 +40,7 @@ export interface GitlabEndpoint {
 
 /** GitLab-managed state: `GET /projects/:id/terraform/state/:name` through the gitbeaker client. */
 export class GitlabState implements StateReader {
-	private file: string;
+	readonly file: string;
 	constructor(
 		private client: GitlabClient,
 		private project: string | number,
@@ -82,7 +84,7 @@ export class GitlabState implements StateReader {
 /** A generic http backend: GET on its address, with basic auth when configured. */
 export class HttpState implements StateReader {
 	private fetch: typeof fetch;
-	private file: string;
+	readonly file: string;
 	constructor(
 		private url: string,
 		private auth: { username?: string; password?: string },
@@ -116,6 +118,10 @@ export class HttpState implements StateReader {
 
 export class FileState implements StateReader {
 	constructor(private path: string) {}
+
+	get file(): string {
+		return this.path;
+	}
 
 	async read(): Promise<StateText> {
 		try {
