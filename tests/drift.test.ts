@@ -185,6 +185,30 @@ describe('drift against the sandbox fleet', () => {
 		expect(asked.stdout).toContain('live 11');
 	});
 
+	it('keeps the last good items, marked stale, while GitLab fails, and recovers by itself', async () => {
+		await control('/faults', { target: 'gitlab', mode: 'error' });
+		try {
+			const a = await driftUntil((x) => x.errors.length === 4, 'errors for both stacks', Date.now(), 30_000);
+			expect(a.errors.map((e) => `${e.stack} ${e.file}`).sort()).toEqual([
+				'arc-runners terraform/state/arc-runners-dev',
+				'arc-runners tofu/stacks/arc-runners',
+				'gitlab-runners terraform/state/gitlab-runners-dev',
+				'gitlab-runners tofu/stacks/gitlab-runners'
+			]);
+			expect(a.stale).toBe(true);
+			expect(a.items).toHaveLength(1);
+			expect(a.items[0]).toMatchObject({ live: 11, stale: true });
+			const sources = (await (await fetch(`${app.url}/api/v1/sources`, { headers: auth() })).json()) as { items: { name: string; status: string; last_error: string }[] };
+			expect(sources.items.find((x) => x.name === 'drift')).toMatchObject({ status: 'down', last_error: expect.stringMatching(/GitLab answered 5\d\d/) });
+			expect(cli(['--config', configFile]).status).toBe(2);
+		} finally {
+			await control('/faults', { target: 'gitlab', mode: 'none' });
+		}
+		const b = await driftUntil((x) => x.errors.length === 0, 'recovery', Date.now(), 30_000);
+		expect(b.items[0]).toMatchObject({ live: 11, stale: false });
+		expect(b.stale).toBe(false);
+	});
+
 	it('resolves the item in history when the patch is undone', async () => {
 		const before = Date.now();
 		patchHpaMax(8);
