@@ -12,7 +12,7 @@ import { createGitlabClient } from '$lib/sources/gitlab/client';
 import { GithubDeclared, GitlabDeclared, LocalDeclared } from '$lib/sources/gitops/declared';
 import { FileState, GitlabState, HttpState, StateReadError } from '$lib/sources/gitops/state';
 import { UpstreamError } from '$lib/sources/errors';
-import { checkDrift, liveObjects, loadDriftMap } from '$lib/server/drift/check';
+import { checkDrift, liveObjects, loadDriftMap, readStack } from '$lib/server/drift/check';
 import { stackReaders } from '$lib/server/drift/readers';
 import type { DriftStack } from '$lib/server/config';
 
@@ -141,5 +141,28 @@ describe('one check over readers', () => {
 		]);
 		for (const e of check.errors) expect(e.message).toMatch(/GitLab unreachable/);
 		expect(check.items).toEqual([]);
+	});
+
+	it('remembers how long a rate-limited forge asked to wait', async () => {
+		const stack: DriftStack = {
+			name: 'gitlab-runners',
+			envs: ['dev'],
+			declared: { gitlab: { source: 'gl', project: 42, ref: 'main', path: 'tofu/stacks/gitlab-runners' } },
+			state: { gitlab: { source: 'gl', project: 42 } },
+			cluster: 'c',
+			simulated: true
+		};
+		await controlOk(sb, '/faults', { target: 'gitlab', mode: 'rate_limit' });
+		try {
+			const read = await readStack(stackReaders(stack, { gitlab: () => gitlab(), github: () => null as never }));
+			expect(read.retryAfterMs).toBeGreaterThan(0);
+			expect(read.inputs[0]!.declared).toMatchObject({ file: 'tofu/stacks/gitlab-runners', message: expect.stringMatching(/rate limit/) });
+			expect(read.inputs[0]!.state).toMatchObject({ file: 'terraform/state/gitlab-runners-dev' });
+		} finally {
+			await controlOk(sb, '/faults', { target: 'gitlab', mode: 'none' });
+		}
+		const ok = await readStack(stackReaders(stack, { gitlab: () => gitlab(), github: () => null as never }));
+		expect(ok.retryAfterMs).toBe(0);
+		expect(ok.revision).toMatch(/^[0-9a-f]{40}$/);
 	});
 });

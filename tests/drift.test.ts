@@ -144,6 +144,16 @@ describe('drift against the sandbox fleet', () => {
 		const asked = cli(['--exit-code', '--json', '--server', app.url, '--token', token]);
 		expect(asked.status).toBe(0);
 		expect(JSON.parse(asked.stdout)).toMatchObject({ items: [], errors: [] });
+
+		const denied = cli(['--server', app.url, '--token', 'rdt_not-a-token']);
+		expect(denied.status).toBe(2);
+		expect(denied.stderr).toMatch(/answered 401/);
+		const usage = cli(['--token', token]);
+		expect(usage.status).toBe(2);
+		expect(usage.stderr).toContain('--token goes with --server');
+		const unconfigured = spawnSync(process.execPath, [cliPath, 'drift'], { cwd: root, env: { PATH: process.env.PATH! }, encoding: 'utf8' });
+		expect(unconfigured.status).toBe(2);
+		expect(unconfigured.stderr).toContain('no drift stacks are configured');
 	});
 
 	it('answers 400 for bad query parameters', async () => {

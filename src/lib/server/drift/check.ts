@@ -9,6 +9,7 @@ import { builtinDriftMap } from '$lib/core/drift/profile';
 import { loadHcl, type ParseError } from '$lib/core/hcl';
 import { DeclaredReadError, type DeclaredFile, type DeclaredSnapshot } from '$lib/sources/gitops/declared';
 import { StateReadError } from '$lib/sources/gitops/state';
+import { UpstreamError } from '$lib/sources/errors';
 import { scopeKey } from '../store/drift';
 import type { StackReaders } from './readers';
 
@@ -34,6 +35,8 @@ export interface DriftCheck {
 const VARIABLES = 'variables.tf';
 const tfvarsName = (env: string) => `${env}.tfvars`;
 
+const waitOf = (e: unknown) => (e instanceof UpstreamError ? (e.retryAfterMs ?? 0) : e instanceof Error && e.cause instanceof UpstreamError ? (e.cause.retryAfterMs ?? 0) : 0);
+
 function failure(file: string, e: unknown): ParseError {
 	const message = e instanceof Error ? e.message : String(e);
 	return { file, line: null, message };
@@ -54,13 +57,13 @@ export async function loadDriftMap(mapFile: string | undefined): Promise<{ map: 
 }
 
 /** Upstream failures (forge down, 5xx, timeouts) are reported against the stack's directory or state. */
-async function readDeclared(r: StackReaders): Promise<DeclaredSnapshot | ParseError> {
+async function readDeclared(r: StackReaders): Promise<{ snapshot: DeclaredSnapshot | ParseError; wait: number }> {
 	const names = [VARIABLES, ...r.stack.envs.map(tfvarsName)];
 	try {
-		return await r.declared.read(names);
+		return { snapshot: await r.declared.read(names), wait: 0 };
 	} catch (e) {
-		if (e instanceof DeclaredReadError) return failure(e.file, e);
-		return failure(dirOf(r), new Error(`${r.declared.where}: ${(e as Error).message}`));
+		if (e instanceof DeclaredReadError) return { snapshot: failure(e.file, e), wait: waitOf(e) };
+		return { snapshot: failure(dirOf(r), new Error(`${r.declared.where}: ${(e as Error).message}`)), wait: waitOf(e) };
 	}
 }
 
@@ -74,12 +77,15 @@ export interface StackRead {
 	stack: StackReaders['stack'];
 	inputs: Omit<StackInput, 'live'>[];
 	revision: string | null;
+	/** The longest wait an upstream asked for (rate limits), so the next read honours it. */
+	retryAfterMs: number;
 }
 
 /** Reads and parses one stack's declared files and each environment's state; failures become that side's ParseError. */
 export async function readStack(r: StackReaders): Promise<StackRead> {
 	const hcl = await loadHcl();
-	const snapshot = await readDeclared(r);
+	const { snapshot, wait } = await readDeclared(r);
+	let retryAfterMs = wait;
 	let variables: ReturnType<typeof hcl.parseVariables> | null = null;
 	const inputs: StackRead['inputs'] = [];
 	for (const env of r.stack.envs) {
@@ -114,10 +120,11 @@ export async function readStack(r: StackReaders): Promise<StackRead> {
 			state = parsed.ok ? parsed.value : parsed.error;
 		} catch (e) {
 			state = failure(e instanceof StateReadError ? e.file : reader.file, e);
+			retryAfterMs = Math.max(retryAfterMs, waitOf(e));
 		}
 		inputs.push({ stack: r.stack.name, env, declared, state, webUrl });
 	}
-	return { stack: r.stack, inputs, revision: isParseError(snapshot as never) ? null : (snapshot as DeclaredSnapshot).revision };
+	return { stack: r.stack, inputs, revision: isParseError(snapshot as never) ? null : (snapshot as DeclaredSnapshot).revision, retryAfterMs };
 }
 
 /** Runs the engine over stacks already read, with the clusters' current live objects. Pure apart from `live`. */

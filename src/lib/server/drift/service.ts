@@ -5,6 +5,7 @@
 // restarts), changes go out as the SSE event `drift`, and the `drift` source status
 // says when a stack could not be checked (its last good items are kept, marked stale).
 import type { DriftError, DriftItem } from '$lib/core/drift';
+import { UpstreamError } from '$lib/sources/errors';
 import { RESOURCES } from '$lib/sources/kubernetes/resources';
 import type { Config } from '../config';
 import type { EventBus } from '../events/bus';
@@ -153,6 +154,9 @@ export class DriftService {
 		this.readAt = new Date().toISOString();
 		await this.recompute(true);
 		end({ outcome: this.last?.errors.length ? 'error' : 'ok' });
+		// A rate-limited forge asked us to wait: the poller backs off at least that long (the errors are already served).
+		const wait = Math.max(0, ...this.reads.map((r) => r.retryAfterMs));
+		if (wait > 0) throw new UpstreamError(DRIFT_SOURCE, 'rate_limited', `rate limited: retry after ${Math.ceil(wait / 1000)} s`, 429, wait);
 	}
 
 	/** Recomputes from the inputs last read with the clusters' current objects; one at a time, a request meanwhile runs once after. */
