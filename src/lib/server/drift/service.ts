@@ -83,6 +83,7 @@ export class DriftService {
 	private retry: NodeJS.Timeout | undefined;
 	private recomputing: Promise<void> | null = null;
 	private again = false;
+	private pendingFull = false;
 	private unsubscribe: () => void;
 	private stopped = false;
 
@@ -123,7 +124,7 @@ export class DriftService {
 			const d = e.data as { source?: string; kinds?: string[] };
 			if (!d.source || !clusters.has(d.source) || !d.kinds?.some((k) => (WATCHED_KINDS as readonly string[]).includes(k))) return;
 			clearTimeout(this.debounce);
-			this.debounce = setTimeout(() => void this.recompute(), DEBOUNCE_MS);
+			this.debounce = setTimeout(() => this.recomputeSoon(), DEBOUNCE_MS);
 			this.debounce.unref?.();
 		});
 	}
@@ -139,11 +140,6 @@ export class DriftService {
 			.catch(() => {});
 		this.poller.start();
 		return this;
-	}
-
-	/** Reads every stack's inputs again and computes (the interval cycle, or on request). */
-	async checkNow(): Promise<void> {
-		await this.poller.runNow();
 	}
 
 	private async fullCheck(): Promise<void> {
@@ -162,6 +158,7 @@ export class DriftService {
 	/** Recomputes from the inputs last read with the clusters' current objects; one at a time, a request meanwhile runs once after. */
 	private async recompute(full = false): Promise<void> {
 		if (!this.reads) return;
+		this.pendingFull ||= full;
 		if (this.recomputing) {
 			this.again = true;
 			return this.recomputing;
@@ -169,11 +166,21 @@ export class DriftService {
 		this.recomputing = (async () => {
 			do {
 				this.again = false;
-				await this.computeOnce(full);
-				full = false;
+				const f = this.pendingFull;
+				this.pendingFull = false;
+				await this.computeOnce(f);
 			} while (this.again && !this.stopped);
 		})().finally(() => (this.recomputing = null));
 		return this.recomputing;
+	}
+
+	/** A recompute from a timer: its failure (e.g. the store) is reported, never left unhandled. */
+	private recomputeSoon(): void {
+		this.recompute().catch((e: unknown) => {
+			const message = e instanceof Error ? e.message : String(e);
+			this.deps.sources.failed(DRIFT_SOURCE, message);
+			this.deps.logger.warn({ err: message }, 'drift recompute failed; serving the last result');
+		});
 	}
 
 	private async computeOnce(full: boolean): Promise<void> {
@@ -209,7 +216,7 @@ export class DriftService {
 		// A cluster still listing its objects is asked again shortly rather than at the next interval.
 		clearTimeout(this.retry);
 		if (check.errors.some((e) => e.file.startsWith('cluster ')) && !this.stopped) {
-			this.retry = setTimeout(() => void this.recompute(), 2_000);
+			this.retry = setTimeout(() => this.recomputeSoon(), 2_000);
 			this.retry.unref?.();
 		}
 		if (check.errors.length) sources.failed(DRIFT_SOURCE, `${check.errors.length} stack input${check.errors.length > 1 ? 's' : ''} failed; first: ${describeError(check.errors[0]!)}`);
@@ -229,14 +236,15 @@ export class DriftService {
 				items.push({ ...item, first_seen: first, age_s: Math.max(0, Math.round((now - Date.parse(first)) / 1000)), stale });
 			}
 		}
-		items.sort((a, b) => (a.stack + a.env + a.object + a.field).localeCompare(b.stack + b.env + b.object + b.field));
-		const status = this.deps.sources.list(() => 0).find((s) => s.name === DRIFT_SOURCE);
+		const order = (i: DriftItem) => [i.stack, i.env, i.object, i.field].join('\u0000');
+		items.sort((a, b) => order(a).localeCompare(order(b)));
 		return {
 			items,
 			errors: this.last?.errors ?? [],
 			checked_at: this.last?.checkedAt ?? null,
 			read_at: this.readAt,
-			stale: items.some((i) => i.stale) || (status?.status === 'down' && this.last === null) || (this.last !== null && this.last.scopes.size < this.last.configured.size),
+			// Stale: some items come from an earlier check, or some stack/env could not be checked this time.
+			stale: items.some((i) => i.stale) || (this.last !== null && this.last.scopes.size < this.last.configured.size),
 			stacks: this.deps.config.drift.stacks.map((s) => ({ name: s.name, envs: s.envs, revision: this.last?.revisions[s.name] ?? null, simulated: s.simulated })),
 			checked: this.last?.checked ?? { stacks: 0, objects: 0, fields: 0 }
 		};
@@ -256,7 +264,7 @@ export class DriftService {
 		clearTimeout(this.retry);
 		this.unsubscribe();
 		await this.poller.stop();
-		await this.recomputing;
+		await this.recomputing?.catch(() => {});
 	}
 }
 
