@@ -92,5 +92,10 @@ describe('the Drift page', () => {
 		patchHpaMax(8);
 		await expect.poll(() => page.locator('tr[data-drift-key]').count(), { timeout: 10_000 }).toBe(0);
 		expect(await page.locator('[data-testid=no-drift]').textContent()).toContain('No drift.');
+		await page.reload();
+		const resolved = page.locator('table.resolved tbody tr');
+		expect(await resolved.count()).toBe(1);
+		expect(await resolved.textContent()).toMatch(/spec\.maxReplicas.*out-of-band.*8 \/ 8 \/ 11/);
+		expect(await seriousViolations(page)).toEqual([]);
 	});
 });
