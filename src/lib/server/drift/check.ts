@@ -3,8 +3,7 @@
 // environment whose inputs fail becomes an error for that stack; the others are checked.
 import { readFile } from 'node:fs/promises';
 import { computeDrift } from '$lib/core/drift/engine';
-import { effectiveDriftMap, parseDriftMap, parseState, type DriftError, type DriftItem, type DriftMap, type LiveObject, type StackInput } from '$lib/core/drift';
-import { isParseError } from '$lib/core/drift';
+import { effectiveDriftMap, isParseError, parseDriftMap, parseState, type DriftError, type DriftItem, type DriftMap, type LiveObject, type StackInput } from '$lib/core/drift';
 import { builtinDriftMap } from '$lib/core/drift/profile';
 import { loadHcl, type ParseError } from '$lib/core/hcl';
 import { DeclaredReadError, type DeclaredFile, type DeclaredSnapshot } from '$lib/sources/gitops/declared';
@@ -57,13 +56,13 @@ export async function loadDriftMap(mapFile: string | undefined): Promise<{ map: 
 }
 
 /** Upstream failures (forge down, 5xx, timeouts) are reported against the stack's directory or state. */
-async function readDeclared(r: StackReaders): Promise<{ snapshot: DeclaredSnapshot | ParseError; wait: number }> {
+async function readDeclared(r: StackReaders): Promise<{ ok: true; snapshot: DeclaredSnapshot } | { ok: false; error: ParseError; wait: number }> {
 	const names = [VARIABLES, ...r.stack.envs.map(tfvarsName)];
 	try {
-		return { snapshot: await r.declared.read(names), wait: 0 };
+		return { ok: true, snapshot: await r.declared.read(names) };
 	} catch (e) {
-		if (e instanceof DeclaredReadError) return { snapshot: failure(e.file, e), wait: waitOf(e) };
-		return { snapshot: failure(dirOf(r), new Error(`${r.declared.where}: ${(e as Error).message}`)), wait: waitOf(e) };
+		if (e instanceof DeclaredReadError) return { ok: false, error: failure(e.file, e), wait: waitOf(e) };
+		return { ok: false, error: failure(dirOf(r), new Error(`${r.declared.where}: ${(e as Error).message}`)), wait: waitOf(e) };
 	}
 }
 
@@ -84,17 +83,17 @@ export interface StackRead {
 /** Reads and parses one stack's declared files and each environment's state; failures become that side's ParseError. */
 export async function readStack(r: StackReaders): Promise<StackRead> {
 	const hcl = await loadHcl();
-	const { snapshot, wait } = await readDeclared(r);
-	let retryAfterMs = wait;
+	const read = await readDeclared(r);
+	let retryAfterMs = read.ok ? 0 : read.wait;
 	let variables: ReturnType<typeof hcl.parseVariables> | null = null;
 	const inputs: StackRead['inputs'] = [];
 	for (const env of r.stack.envs) {
 		let declared: StackInput['declared'];
 		let webUrl: StackInput['webUrl'];
-		if (isParseError(snapshot as never)) {
-			declared = snapshot as ParseError;
+		if (!read.ok) {
+			declared = read.error;
 		} else {
-			const files = (snapshot as DeclaredSnapshot).files;
+			const files = read.snapshot.files;
 			const byPath = new Map([...files.values()].filter((f): f is DeclaredFile => f !== null).map((f) => [f.path, f]));
 			webUrl = (file, line) => {
 				const f = byPath.get(file);
@@ -124,7 +123,7 @@ export async function readStack(r: StackReaders): Promise<StackRead> {
 		}
 		inputs.push({ stack: r.stack.name, env, declared, state, webUrl });
 	}
-	return { stack: r.stack, inputs, revision: isParseError(snapshot as never) ? null : (snapshot as DeclaredSnapshot).revision, retryAfterMs };
+	return { stack: r.stack, inputs, revision: read.ok ? read.snapshot.revision : null, retryAfterMs };
 }
 
 /** Runs the engine over stacks already read, with the clusters' current live objects. Pure apart from `live`. */
