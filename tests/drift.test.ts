@@ -3,7 +3,7 @@
 // the CLI runs from build/cli.js both standalone (its own configuration) and against the
 // running server.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -193,6 +193,21 @@ describe('drift against the sandbox fleet', () => {
 		const asked = cli(['--exit-code', '--server', app.url, '--token', token]);
 		expect(asked.status).toBe(1);
 		expect(asked.stdout).toContain('live 11');
+
+		// A user drift map is read with the configuration; a broken one is an error, with its line, for every stack.
+		const withMap = (map: string) => {
+			writeFileSync(join(dir, 'map.yaml'), map);
+			const file = join(dir, 'with-map.yaml');
+			writeFileSync(file, readFileSync(configFile, 'utf8').replace('drift:\n', 'drift:\n  map_file: map.yaml\n'));
+			return cli(['--exit-code', '--config', file]);
+		};
+		const valid = withMap('ignore:\n  - kind: Deployment\n    paths: [/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt]\n');
+		expect(valid.stdout).toMatch(/^1 drift item in /m);
+		expect(valid.status).toBe(1);
+		const broken = withMap('ignore:\n  - kind: HorizontalPodAutoscaler\n    pathz: [spec.maxReplicas]\n');
+		expect(broken.status).toBe(2);
+		expect(broken.stdout).toMatch(new RegExp(`^error: gitlab-runners/dev: ${join(dir, 'map.yaml')}:\\d+: `, 'm'));
+		expect(broken.stdout).toMatch(new RegExp(`^error: arc-runners/dev: ${join(dir, 'map.yaml')}:\\d+: `, 'm'));
 	});
 
 	it('keeps the last good items, marked stale, while GitLab fails, and recovers by itself', async () => {
