@@ -13,8 +13,6 @@ import { kubeConfigFor } from '$lib/sources/kubernetes/client';
 import { lister, RESOURCES } from '$lib/sources/kubernetes/resources';
 import { parseFlags, UsageError } from './args';
 
-export const DRIFT_USAGE = 'drift [--json] [--exit-code] [--config FILE] [--server URL --token T]';
-
 type Flags = { json: boolean; exitCode: boolean; config?: string; server?: string; token?: string };
 
 function readFlags(argv: string[]): Flags {
