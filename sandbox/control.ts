@@ -9,6 +9,8 @@ import { sendJson } from './http/respond.js';
 import { Router, type Ctx } from './http/router.js';
 import { gitlabByRunnerType } from './exporters/gitlab.js';
 import { FAULT_MODES, FAULT_TARGETS, type Faults } from './faults.js';
+import { gitopsControlRoutes } from './gitops/control.js';
+import { GitOpsError } from './gitops/gitops.js';
 import { DAY, iso } from './sim/clock.js';
 import { plainBusy, plainStatus } from './sim/github/model.js';
 import type { World } from './sim/world.js';
@@ -126,6 +128,7 @@ export function groundTruth(world: World, faults: Faults) {
 		github: world.github.counts(),
 		arc: { scale_sets: world.kube.scaleSets() },
 		k8s: world.kube.counts(),
+		gitops: world.gitops.truth(),
 		faults: faults.modes(),
 		held_requests: faults.heldCount()
 	};
@@ -144,7 +147,10 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 				'POST /_sandbox/clock',
 				'POST /_sandbox/fleet',
 				'POST /_sandbox/gitlab/runners/:id',
-				'POST /_sandbox/github/runners/:id'
+				'POST /_sandbox/github/runners/:id',
+				'POST /_sandbox/gitops/commit',
+				'POST /_sandbox/gitops/state',
+				'POST /_sandbox/gitops/apply'
 			],
 			docs: 'docs/sandbox.md'
 		})
@@ -203,6 +209,8 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 		sendJson(ctx.res, 200, { id: r.id, name: r.name, status: plainStatus(r), busy: plainBusy(r) });
 	});
 
+	gitopsControlRoutes(router, world, body);
+
 	return async (req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void> => {
 		const match = router.match(req.method ?? 'GET', path || '/');
 		if (match.kind === 'not_found') return sendJson(res, 404, { error: `no control endpoint ${url.pathname}` });
@@ -210,7 +218,7 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 		try {
 			await match.handler({ req, res, url, path, params: match.params });
 		} catch (err) {
-			if (err instanceof ControlError || err instanceof BodyError) return sendJson(res, err.status, { error: err.message });
+			if (err instanceof ControlError || err instanceof BodyError || err instanceof GitOpsError) return sendJson(res, err.status, { error: err.message });
 			log(`control: ${req.method} ${url.pathname} failed: ${err instanceof Error ? err.stack : String(err)}`);
 			sendJson(res, 500, { error: 'internal error' });
 		}

@@ -18,7 +18,7 @@ beforeAll(async () => {
 	viewer = createToken(app, 'forges-viewer', 'viewer');
 	operator = createToken(app, 'forges-operator', 'operator');
 	admin = createToken(app, 'forges-admin', 'admin');
-	await eventually(() => get('/api/v1/sources'), (s) => s.items.length === 4 && s.items.every((i: { status: string }) => i.status === 'ok'), 30_000, 'all sandbox sources ok');
+	await eventually(() => get('/api/v1/sources'), (s) => s.items.length === 5 && s.items.every((i: { status: string }) => i.status === 'ok'), 30_000, 'all sandbox sources ok');
 });
 afterAll(() => app?.stop());
 
@@ -38,7 +38,8 @@ describe('runners from every forge', () => {
 			['sandbox-k8s', true],
 			['sandbox-gitlab', true],
 			['sandbox-github', true],
-			['builtin-scraper', true]
+			['builtin-scraper', true],
+			['drift', true]
 		]);
 	});
 

@@ -10,6 +10,7 @@ import { Router, type Ctx } from '../http/router.js';
 import type { FaultStyle } from '../faults.js';
 import { GHES_VERSION } from '../sim/github/catalog.js';
 import type { World } from '../sim/world.js';
+import { gitopsContents, isGitopsContents } from '../gitops/github.js';
 import { DOCS, GitHubError, JSON_TYPE, errorBody, type GitHubApi } from './context.js';
 import { orgRoutes } from './orgs.js';
 import { GitHubRateWindow } from './ratelimit.js';
@@ -95,7 +96,9 @@ export function createGitHubMount(opts: GitHubMountOptions): GitHubMount {
 			if (given === undefined) return sendJson(res, 401, errorBody(401, 'Requires authentication'), { 'Content-Type': JSON_TYPE });
 			if (!sameSecret(given, opts.token)) return sendJson(res, 401, errorBody(401, 'Bad credentials'), { 'Content-Type': JSON_TYPE });
 			const rest = path.slice(API_PREFIX.length) || '/';
-			const match = router.match(req.method ?? 'GET', rest);
+			// The contents API takes a path of any depth, beyond what the router's segments match.
+			const gitops = (req.method === 'GET' || req.method === 'HEAD') && isGitopsContents(rest);
+			const match = gitops ? { kind: 'found' as const, handler: (c: Ctx) => gitopsContents(c, api), params: {} } : router.match(req.method ?? 'GET', rest);
 			if (match.kind !== 'found') return sendJson(res, 404, errorBody(404, 'Not Found'), { 'Content-Type': JSON_TYPE });
 			const ctx: Ctx = { req, res, url, path: rest, params: match.params };
 			try {

@@ -8,6 +8,7 @@ import { sendJson, sendText } from '../http/respond.js';
 import { Router, type Ctx } from '../http/router.js';
 import type { FaultStyle } from '../faults.js';
 import type { World } from '../sim/world.js';
+import { gitopsRoutes } from '../gitops/api.js';
 import { ApiError, type GitLabApi } from './context.js';
 import { namespaceRoutes } from './namespaces.js';
 import { ParamErrors } from './params.js';
@@ -36,6 +37,12 @@ export function tokenFrom(req: IncomingMessage, url: URL): string | undefined {
 	if (typeof header === 'string' && header) return header;
 	const auth = req.headers.authorization;
 	if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim();
+	// The OpenTofu http backend sends the token as a Basic password; GitLab accepts that on the state routes.
+	if (auth?.toLowerCase().startsWith('basic ') && url.pathname.includes('/terraform/state/')) {
+		const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
+		const colon = decoded.indexOf(':');
+		if (colon >= 0) return decoded.slice(colon + 1);
+	}
 	return url.searchParams.get('private_token') ?? url.searchParams.get('access_token') ?? undefined;
 }
 
@@ -55,6 +62,8 @@ export function createGitLabMount(opts: GitLabMountOptions): GitLabMount {
 		}
 	};
 	runnerRoutes(router, api);
+	// Before the namespace routes: the GitOps project answers its own /projects/:id.
+	gitopsRoutes(router, api);
 	namespaceRoutes(router, api);
 
 	const faultStyle: FaultStyle = {

@@ -8,6 +8,7 @@ import { DEFAULT_GITHUB_JOBS_PER_MINUTE, GitHubSim } from './github/sim.js';
 import { GitLabSim } from './gitlab/sim.js';
 import { Rng, mix32 } from './rng.js';
 import { ObjectStore } from '../k8s/store.js';
+import { GitOps } from '../gitops/gitops.js';
 
 export interface WorldOptions {
 	seed: number;
@@ -35,6 +36,8 @@ export class World {
 	readonly cluster: ObjectStore;
 	/** The controllers acting on `cluster` (HPA, Deployment/ReplicaSet, ARC). */
 	readonly kube: KubeSim;
+	/** The GitOps project (stacks in git, OpenTofu states) that declares what `cluster` runs. */
+	readonly gitops: GitOps;
 	/** GitLab job arrivals per simulated minute, across the fleet. */
 	jobsPerMinute: number;
 	/** GitHub Actions job arrivals per simulated minute (plain runners and scale sets). */
@@ -51,6 +54,8 @@ export class World {
 		this.github = new GitHubSim(opts.seed, new Rng(mix32(opts.seed, 0x617b)), opts.githubRunners ?? DEFAULT_GITHUB_RUNNERS, now);
 		this.cluster = new ObjectStore(() => this.clock.now());
 		this.kube = new KubeSim(this.cluster, new Rng(mix32(opts.seed, 0xc1a5)), this.gitlab, this.github, opts.scaleSets ?? DEFAULT_SCALE_SETS, now);
+		// After install: the states record the objects as the stacks created them.
+		this.gitops = new GitOps({ seed: opts.seed, cluster: this.cluster, scaleSets: opts.scaleSets ?? DEFAULT_SCALE_SETS, now: () => this.now() });
 	}
 
 	now(): number {

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '$lib/server/config';
 import { Store } from '$lib/server/store';
 import { startSandbox } from '../../sandbox/index';
 import { parseFlags, UsageError } from './args';
+import { drift } from './drift';
 import { serve } from './serve';
 import { token } from './token';
 
@@ -13,6 +14,10 @@ const USAGE = `usage: runner-dashboard <command>
                                      start the sandbox fleet (simulated GitLab, GitHub, Kubernetes/ARC; control API)
   token create --name N --role R     create an API token (viewer|operator|admin); prints it once
   token list | token revoke --id ID
+  drift [--json] [--exit-code] [--config FILE] [--server URL --token T]
+                                     drift between git, OpenTofu state and the cluster, computed from the
+                                     configuration (or asked of a running dashboard); with --exit-code:
+                                     0 no drift, 1 drift; 2 on any error
   migrate                            bring the store's schema up to date
   version                            print version and git revision
 
@@ -50,6 +55,9 @@ export async function main(argv: string[]): Promise<void> {
 				return await sandbox(rest);
 			case 'token':
 				process.exitCode = await token(rest);
+				return;
+			case 'drift':
+				process.exitCode = await drift(rest);
 				return;
 			case 'migrate': {
 				const config = loadConfig();

@@ -17,6 +17,7 @@ import { SourceRegistry } from './sync/source-status';
 import { createLogger, type Logger } from './telemetry/logger';
 import { createMetrics, type Metrics } from './telemetry/metrics';
 import { buildInfo } from './build-info';
+import { DriftService } from './drift/service';
 
 export interface AppContext {
 	config: Config;
@@ -32,6 +33,7 @@ export interface AppContext {
 	github: Map<string, GithubSource>;
 	kubernetes: Map<string, KubernetesSource>;
 	scraper: MetricsScraper | null;
+	drift: DriftService;
 	startedAt: Date;
 	close(): Promise<void>;
 }
@@ -100,6 +102,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		if (s.kind === 'github') github.set(s.name, startGithubSource(s, { ...deps, scaleSetsByRunnerId }));
 	}
 	const scraper = startMetricsScraper(config.scrape, deps);
+	const drift = new DriftService({ config, store, bus, sources, metrics, logger, gitlab, github, kubernetes }).start();
 	const metricsServer = config.metricsPort ? await serveMetrics(metrics, config.host, config.metricsPort) : undefined;
 	const prune = setInterval(() => void auth.pruneSessions().catch((e) => logger.warn({ err: String(e) }, 'session prune failed')), 10 * 60_000);
 	prune.unref();
@@ -120,6 +123,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		github,
 		kubernetes,
 		scraper,
+		drift,
 		startedAt: new Date(),
 		async close() {
 			clearInterval(prune);
@@ -127,6 +131,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 			await Promise.all([...gitlab.values(), ...github.values()].map((g) => g.poller.stop()));
 			await Promise.all([...kubernetes.values()].map((k) => k.stop()));
 			await scraper?.stop();
+			await drift.stop();
 			await store.close();
 			current = undefined;
 		}

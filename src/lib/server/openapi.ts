@@ -6,6 +6,7 @@ import { newToken, newUser, passwordChange, userPatch } from './services/account
 import { buildInfo } from './build-info';
 import { bulkBody, pauseBody } from './services/runner-actions';
 import { undrainBody } from './services/scale-sets';
+import { driftHistoryQuery, driftQuery } from './drift/view';
 
 interface Op {
 	summary: string;
@@ -41,7 +42,7 @@ export const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' 
 	'/api/v1/version': { get: { summary: 'Version, git revision and build date of the running dashboard.', role: 'viewer' } },
 	'/api/v1/me': { get: { summary: 'The calling principal: kind, name, role.', role: 'viewer' } },
 	'/api/v1/me/password': { post: { summary: "Change the signed-in user's password.", role: 'viewer', body: passwordChange, ok: 204 } },
-	'/api/v1/events': { get: { summary: 'Server-sent events: runners.delta, runners.reset, sources. Resumable with Last-Event-ID.', role: 'viewer' } },
+	'/api/v1/events': { get: { summary: 'Server-sent events: runners.delta, runners.reset, sources, cluster.delta, drift. Resumable with Last-Event-ID.', role: 'viewer' } },
 	'/api/v1/sources': { get: { summary: 'Each source with status (ok|degraded|down), last success, last error, data age, simulated.', role: 'viewer', response: 'SourceList' } },
 	'/api/v1/runners': { get: { summary: 'Runners across forges: paged, filtered, searched and sorted on the server.', role: 'viewer', query: fleetQuery, response: 'RunnerList' } },
 	'/api/v1/runners/{id}': { get: { summary: 'One runner by id (`<forge>:<source>:<upstream id>`).', role: 'viewer', response: 'Runner' } },
@@ -53,6 +54,15 @@ export const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' 
 	'/api/v1/scale-sets/{id}/drain': { post: { summary: 'Drain: patch spec.maxRunners to 0, remembering the previous value in an annotation. Jobs already assigned but not running wait until undrain.', role: 'operator' } },
 	'/api/v1/scale-sets/{id}/undrain': { post: { summary: 'Restore the maxRunners a drain replaced, or the given max_runners.', role: 'operator', body: undrainBody } },
 	'/api/v1/pods': { get: { summary: 'Pods of the runner stacks (GitLab runner Deployments, ARC ephemeral runners) with phase, readiness and restarts, plus a per-runner-type summary.', role: 'viewer' } },
+	'/api/v1/drift': {
+		get: {
+			summary: 'Drift between git (declared), OpenTofu state (applied) and the cluster (live), field by field: items with class, severity, first_seen and age, per-stack errors, checked_at and stale.',
+			role: 'viewer',
+			query: driftQuery,
+			response: 'Drift'
+		}
+	},
+	'/api/v1/drift/history': { get: { summary: 'Drift items over time, newest first: first_seen, resolved_at (null while open) and the values last seen.', role: 'viewer', query: driftHistoryQuery } },
 	'/api/v1/audit': { get: { summary: 'Audit records, newest first.', role: 'admin', query: auditQuery } },
 	'/api/v1/users': {
 		get: { summary: 'Local users.', role: 'admin' },
@@ -146,7 +156,44 @@ export function openApiDocument() {
 						simulated: { type: 'boolean' }
 					}
 				},
-				SourceList: listOf('Source')
+				SourceList: listOf('Source'),
+				DriftItem: {
+					type: 'object',
+					required: ['key', 'stack', 'env', 'object', 'field', 'declared', 'applied', 'live', 'class', 'severity', 'first_seen', 'location'],
+					properties: {
+						key: { type: 'string' },
+						stack: { type: 'string' },
+						env: { type: 'string' },
+						object: { type: 'string', example: 'HorizontalPodAutoscaler gitlab-runners/docker-runner-hpa' },
+						field: { type: 'string', example: 'spec.maxReplicas' },
+						variable: { type: ['string', 'null'] },
+						declared: {},
+						applied: {},
+						live: {},
+						class: { type: 'string', enum: ['unapplied', 'out-of-band', 'missing', 'unmanaged'] },
+						severity: { type: 'string', enum: ['critical', 'warning', 'info'] },
+						first_seen: { type: 'string', format: 'date-time' },
+						age_s: { type: 'integer' },
+						stale: { type: 'boolean' },
+						diff: { type: 'string' },
+						location: { type: ['object', 'null'], properties: { file: { type: 'string' }, line: { type: 'integer' }, url: { type: ['string', 'null'] } } }
+					}
+				},
+				Drift: {
+					type: 'object',
+					required: ['items', 'checked_at', 'errors', 'stale', 'summary'],
+					properties: {
+						items: { type: 'array', items: { $ref: '#/components/schemas/DriftItem' } },
+						total: { type: 'integer' },
+						checked_at: { type: ['string', 'null'], format: 'date-time' },
+						stale: { type: 'boolean' },
+						errors: {
+							type: 'array',
+							items: { type: 'object', properties: { stack: { type: 'string' }, env: { type: 'string' }, file: { type: 'string' }, line: { type: ['integer', 'null'] }, message: { type: 'string' } } }
+						},
+						summary: { type: 'object', properties: { by_class: { type: 'object', additionalProperties: { type: 'integer' } } } }
+					}
+				}
 			}
 		}
 	};

@@ -56,6 +56,29 @@ export const kubernetesSource = z
 	.refine((k) => [k.kubeconfig, k.in_cluster, k.server].filter(Boolean).length === 1, 'exactly one of "kubeconfig", "in_cluster: true" or "server"')
 	.refine((k) => !k.context || k.kubeconfig, '"context" needs "kubeconfig"');
 
+const projectRef = z.union([z.number().int().positive(), nonEmpty]);
+const gitRef = nonEmpty.default('main');
+const stackPath = nonEmpty.refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'a path inside the repository');
+// `{env}` in a state name, URL or path stands for the environment being checked.
+const perEnv = nonEmpty;
+
+/** One OpenTofu stack checked for drift: where its variables and tfvars are declared, where its state is, which cluster runs it. */
+export const driftStack = z.strictObject({
+	name: sourceName,
+	envs: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, dashes and underscores')).min(1),
+	declared: z.union([
+		z.strictObject({ gitlab: z.strictObject({ source: sourceName, project: projectRef, ref: gitRef, path: stackPath }) }),
+		z.strictObject({ github: z.strictObject({ source: sourceName, repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'owner/repo'), ref: gitRef, path: stackPath }) }),
+		z.strictObject({ local: z.strictObject({ path: nonEmpty }) })
+	]),
+	state: z.union([
+		z.strictObject({ gitlab: z.strictObject({ source: sourceName, project: projectRef, name: perEnv.optional() }) }),
+		z.strictObject({ http: z.strictObject({ url: httpUrl, username: nonEmpty.optional(), password: secretRef.optional() }) }),
+		z.strictObject({ file: z.strictObject({ path: perEnv }) })
+	]),
+	cluster: sourceName
+});
+
 export const configFile = z.strictObject({
 	server: z
 		.strictObject({
@@ -91,6 +114,13 @@ export const configFile = z.strictObject({
 				.prefault({})
 		})
 		.prefault({}),
+	drift: z
+		.strictObject({
+			interval_seconds: z.number().int().min(10).max(3600).default(60),
+			map_file: nonEmpty.optional(),
+			stacks: z.array(driftStack).default([])
+		})
+		.prefault({}),
 	sources: z
 		.strictObject({
 			gitlab: z.array(gitlabSource).default([]),
@@ -104,3 +134,4 @@ export type ConfigFile = z.infer<typeof configFile>;
 export type GitlabSourceConfig = z.infer<typeof gitlabSource>;
 export type GithubSourceConfig = z.infer<typeof githubSource>;
 export type KubernetesSourceConfig = z.infer<typeof kubernetesSource>;
+export type DriftStackConfig = z.infer<typeof driftStack>;

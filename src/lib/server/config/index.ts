@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ENV_VARS, type EnvName } from './env';
-import { configFile, kubernetesSource, type ConfigFile, type GithubSourceConfig, type GitlabSourceConfig, type KubernetesSourceConfig } from './file';
+import { configFile, driftStack, kubernetesSource, type ConfigFile, type DriftStackConfig, type GithubSourceConfig, type GitlabSourceConfig, type KubernetesSourceConfig } from './file';
 
 export class ConfigError extends Error {
 	override name = 'ConfigError';
@@ -38,6 +38,17 @@ export interface Config {
 	sources: SourceConfig[];
 	/** Metrics endpoints the built-in scraper reads (runner managers, ARC listeners). */
 	scrape: { targets: string[]; httpSd: string[]; intervalMs: number; simulated: boolean };
+	drift: DriftConfig;
+}
+
+/** A drift stack with local paths made absolute and the state backend's password resolved (server-side only). */
+export type DriftStack = DriftStackConfig & { simulated: boolean; statePassword?: string };
+
+export interface DriftConfig {
+	intervalMs: number;
+	/** Absolute path of a YAML drift map added to the built-in profile. */
+	mapFile: string | undefined;
+	stacks: DriftStack[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -151,6 +162,38 @@ function sandboxSources(url: string): SourceConfig[] {
 	];
 }
 
+/** The sandbox's GitOps project: both runner stacks, environment dev, state `<stack>-dev`, the sandbox cluster. */
+function sandboxDriftStacks(): DriftStack[] {
+	return ['gitlab-runners', 'arc-runners'].map((name) => ({
+		...driftStack.parse({
+			name,
+			envs: ['dev'],
+			declared: { gitlab: { source: 'sandbox-gitlab', project: 42, ref: 'main', path: `tofu/stacks/${name}` } },
+			state: { gitlab: { source: 'sandbox-gitlab', project: 42, name: `${name}-{env}` } },
+			cluster: 'sandbox-k8s'
+		}),
+		simulated: true
+	}));
+}
+
+/** Drift stacks must name configured sources of the right kind, once each. */
+function checkDriftStacks(stacks: DriftStack[], sources: SourceConfig[]): DriftStack[] {
+	const kinds = new Map(sources.map((s) => [s.name, s.kind]));
+	const want = (i: number, key: string, name: string, kind: string) => {
+		if (kinds.get(name) !== kind) throw new ConfigError(`drift.stacks[${i}].${key}: "${name}" is not a configured ${kind} source (sources.${kind}[].name).`);
+	};
+	const names = new Set<string>();
+	stacks.forEach((s, i) => {
+		if (names.has(s.name)) throw new ConfigError(`drift.stacks: the name "${s.name}" is used twice; stack names must be unique.`);
+		names.add(s.name);
+		if ('gitlab' in s.declared) want(i, 'declared.gitlab.source', s.declared.gitlab.source, 'gitlab');
+		if ('github' in s.declared) want(i, 'declared.github.source', s.declared.github.source, 'github');
+		if ('gitlab' in s.state) want(i, 'state.gitlab.source', s.state.gitlab.source, 'gitlab');
+		want(i, 'cluster', s.cluster, 'kubernetes');
+	});
+	return stacks;
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
 	const configPath = readEnv(env, 'RUNNER_DASHBOARD_CONFIG');
 	let file: ConfigFile = configFile.parse({});
@@ -197,6 +240,20 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		scrape.intervalMs = Math.min(scrape.intervalMs, 5000);
 		scrape.simulated = scrape.targets.length === 0 && file.metrics.scrape.http_sd.length === 0;
 	}
+	const driftStacks: DriftStack[] = file.drift.stacks.map((s, i) => ({
+		...s,
+		declared: 'local' in s.declared ? { local: { path: resolve(baseDir, s.declared.local.path) } } : s.declared,
+		state: 'file' in s.state ? { file: { path: resolve(baseDir, s.state.file.path) } } : s.state,
+		simulated: false,
+		statePassword: 'http' in s.state && s.state.http.password ? resolveSecret(s.state.http.password, `drift.stacks[${i}].state.http.password`, env, baseDir) : undefined
+	}));
+	let driftIntervalMs = file.drift.interval_seconds * 1000;
+	// With a sandbox and no stacks of its own, drift is checked against the sandbox's GitOps project,
+	// as often as its other sources are polled (a local simulator: a commit shows within seconds).
+	if (sandboxUrl && driftStacks.length === 0) {
+		driftStacks.push(...sandboxDriftStacks());
+		driftIntervalMs = Math.min(driftIntervalMs, 10_000);
+	}
 	const names = new Set<string>();
 	for (const s of sources) {
 		if (names.has(s.name)) throw new ConfigError(`sources: the name "${s.name}" is used twice; source names must be unique.`);
@@ -215,6 +272,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		configPath: configPath ? resolve(cwd, configPath) : undefined,
 		auth: file.auth,
 		sources,
-		scrape
+		scrape,
+		drift: {
+			intervalMs: driftIntervalMs,
+			mapFile: file.drift.map_file && resolve(baseDir, file.drift.map_file),
+			stacks: checkDriftStacks(driftStacks, sources)
+		}
 	};
 }

@@ -63,6 +63,31 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 			async down(db: Kysely<any>) {
 				for (const t of ['settings', 'audit', 'api_tokens', 'sessions', 'users']) await db.schema.dropTable(t).execute();
 			}
+		},
+		// Drift history: one row per drift item occurrence, open while resolved_at is null, so drift age survives restarts.
+		'0002_drift_history': {
+			async up(db: Kysely<any>) {
+				await id(db.schema.createTable('drift_history'))
+					.addColumn('item_key', 'text', (c: any) => c.notNull())
+					.addColumn('stack', 'text', (c: any) => c.notNull())
+					.addColumn('env', 'text', (c: any) => c.notNull())
+					.addColumn('object', 'text', (c: any) => c.notNull())
+					.addColumn('field', 'text', (c: any) => c.notNull())
+					.addColumn('class', 'text', (c: any) => c.notNull())
+					.addColumn('severity', 'text', (c: any) => c.notNull())
+					.addColumn('declared', 'text')
+					.addColumn('applied', 'text')
+					.addColumn('live', 'text')
+					.addColumn('first_seen', 'text', (c: any) => c.notNull())
+					.addColumn('last_seen', 'text', (c: any) => c.notNull())
+					.addColumn('resolved_at', 'text')
+					.execute();
+				await db.schema.createIndex('drift_history_key').on('drift_history').columns(['item_key', 'resolved_at']).execute();
+				await db.schema.createIndex('drift_history_first_seen').on('drift_history').column('first_seen').execute();
+			},
+			async down(db: Kysely<any>) {
+				await db.schema.dropTable('drift_history').execute();
+			}
 		}
 	};
 }

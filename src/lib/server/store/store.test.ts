@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../../../../tests/helpers/postgres';
+import { DriftHistory, scopeKey } from './drift';
 import { Store } from './index';
 
 /** A place for a fresh, empty database of one dialect. */
@@ -86,7 +87,7 @@ describe.each([
 		});
 
 		it('applies the migration set once; a second run applies nothing', async () => {
-			expect(firstMigration).toEqual(['0001_auth_audit']);
+			expect(firstMigration).toEqual(['0001_auth_audit', '0002_drift_history']);
 			expect(secondMigration).toEqual([]);
 			expect(await store.migrate()).toEqual([]);
 			await expect(store.ping()).resolves.toBeUndefined();
@@ -365,6 +366,69 @@ describe.each([
 		it('gives concurrent initialisers the same value', async () => {
 			const values = await Promise.all(Array.from({ length: 5 }, (_, i) => store.settings.getOrInit('k', () => `v${i}`)));
 			expect(new Set(values).size).toBe(1);
+		});
+	});
+
+	describe('drift history', () => {
+		const item = (field: string, live: unknown, cls: 'out-of-band' | 'unapplied' = 'out-of-band') => ({
+			key: `gitlab-runners/dev/HorizontalPodAutoscaler gitlab-runners/docker-runner-hpa/${field}`,
+			stack: 'gitlab-runners',
+			env: 'dev',
+			object: 'HorizontalPodAutoscaler gitlab-runners/docker-runner-hpa',
+			ref: { kind: 'HorizontalPodAutoscaler', namespace: 'gitlab-runners', name: 'docker-runner-hpa' },
+			field,
+			variable: null,
+			declared: 8,
+			applied: 8,
+			live,
+			class: cls,
+			severity: 'warning' as const,
+			location: null,
+			diff: ''
+		});
+		const dev = new Set([scopeKey('gitlab-runners', 'dev')]);
+		let history: DriftHistory;
+		beforeEach(async () => {
+			await (store.conn.db as any).deleteFrom('drift_history').execute();
+			history = new DriftHistory(store.conn.db);
+		});
+
+		it('keeps first_seen while an item stays open and resolves it when it clears', async () => {
+			expect(await history.record([item('spec.maxReplicas', 11)], dev, T(0))).toEqual(new Map([[item('spec.maxReplicas', 11).key, T(0)]]));
+			const again = await history.record([item('spec.maxReplicas', 12, 'unapplied')], dev, T(5));
+			expect([...again.values()]).toEqual([T(0)]);
+			expect(await history.openFirstSeen()).toEqual(again);
+			await history.record([], dev, T(9));
+			const { items, total } = await history.list({ page: 1, perPage: 10 });
+			expect(total).toBe(1);
+			expect(items[0]).toMatchObject({
+				stack: 'gitlab-runners',
+				env: 'dev',
+				field: 'spec.maxReplicas',
+				class: 'unapplied',
+				values: { declared: 8, applied: 8, live: 12 },
+				first_seen: T(0),
+				last_seen: T(5),
+				resolved_at: T(9)
+			});
+			expect((await history.openFirstSeen()).size).toBe(0);
+			// It drifts again: a new occurrence with its own age.
+			await history.record([item('spec.maxReplicas', 11)], dev, T(20));
+			expect((await history.list({ page: 1, perPage: 10, open: true })).items.map((i) => i.first_seen)).toEqual([T(20)]);
+			expect((await history.list({ page: 1, perPage: 10, open: false })).total).toBe(1);
+		});
+
+		it('leaves items of a scope that was not checked open', async () => {
+			await history.record([item('spec.maxReplicas', 11)], dev, T(0));
+			await history.record([], new Set([scopeKey('arc-runners', 'dev')]), T(1));
+			expect((await history.list({ page: 1, perPage: 10, open: true })).total).toBe(1);
+			expect((await history.list({ page: 1, perPage: 10, stack: 'arc-runners' })).total).toBe(0);
+			expect((await history.list({ page: 1, perPage: 10, class: 'out-of-band', env: 'dev' })).total).toBe(1);
+		});
+
+		it('stores null, objects and strings and reads them back unchanged', async () => {
+			await history.record([{ ...item('spec.template', { a: [1, '2'] }), declared: null, applied: 'x"y' }], dev, T(0));
+			expect((await history.list({ page: 1, perPage: 1 })).items[0]!.values).toEqual({ declared: null, applied: 'x"y', live: { a: [1, '2'] } });
 		});
 	});
 

@@ -1,0 +1,117 @@
+// OpenTofu state (format version 4): the Kubernetes objects a stack manages,
+// in the live object's shape, each with its resource address.
+import type { ParseError, ParseResult } from '../hcl/values';
+import { jsonSyntaxError } from './json-error';
+import { liveShape, withoutNulls } from './provider-shape';
+import type { ObjectRef } from './types';
+
+/** One Kubernetes object recorded in state. */
+export interface ManagedObject {
+	/** The resource address (`module.runner["docker"].kubernetes_horizontal_pod_autoscaler_v2.this`). */
+	address: string;
+	/** The provider resource type (`kubernetes_deployment_v1`). */
+	resourceType: string;
+	apiVersion: string;
+	ref: ObjectRef;
+	/** The recorded attributes in the live object's shape (metadata, spec, data, ...). */
+	object: Record<string, unknown>;
+}
+
+export interface ParsedState {
+	file: string;
+	serial: number;
+	lineage: string;
+	objects: ManagedObject[];
+}
+
+/** Typed provider resources and the object kind they manage. */
+const TYPED: Record<string, { kind: string; apiVersion: string }> = {
+	kubernetes_deployment: { kind: 'Deployment', apiVersion: 'apps/v1' },
+	kubernetes_deployment_v1: { kind: 'Deployment', apiVersion: 'apps/v1' },
+	kubernetes_horizontal_pod_autoscaler_v2: { kind: 'HorizontalPodAutoscaler', apiVersion: 'autoscaling/v2' },
+	kubernetes_config_map: { kind: 'ConfigMap', apiVersion: 'v1' },
+	kubernetes_config_map_v1: { kind: 'ConfigMap', apiVersion: 'v1' },
+	kubernetes_pod_disruption_budget_v1: { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1' }
+};
+
+/** Parses state JSON; a syntax error or an unsupported format comes back with its file and line. */
+export function parseState(text: string, file: string): ParseResult<ParsedState> {
+	let doc: unknown;
+	try {
+		doc = JSON.parse(text);
+	} catch {
+		const e = jsonSyntaxError(text);
+		return fail(file, e?.line ?? null, e?.message ?? 'invalid JSON');
+	}
+	if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return fail(file, 1, 'state is not a JSON object');
+	const d = doc as Record<string, unknown>;
+	if (d.version !== 4) return fail(file, lineOfKey(text, 'version'), `unsupported state format version ${JSON.stringify(d.version)} (expected 4)`);
+	if (d.resources !== undefined && !Array.isArray(d.resources)) return fail(file, lineOfKey(text, 'resources'), '"resources" is not a list');
+	const objects: ManagedObject[] = [];
+	for (const r of (d.resources ?? []) as unknown[]) {
+		if (typeof r !== 'object' || r === null) continue;
+		const res = r as Record<string, unknown>;
+		if (res.mode !== 'managed' || typeof res.type !== 'string' || typeof res.name !== 'string' || !Array.isArray(res.instances)) continue;
+		for (const inst of res.instances as unknown[]) {
+			if (typeof inst !== 'object' || inst === null) continue;
+			const i = inst as Record<string, unknown>;
+			const attrs = i.attributes;
+			if (typeof attrs !== 'object' || attrs === null) continue;
+			const address = addressOf(res.module, res.type, res.name, i.index_key);
+			const obj = managed(res.type, address, attrs as Record<string, unknown>);
+			if (obj) objects.push(obj);
+		}
+	}
+	return {
+		ok: true,
+		value: { file, serial: typeof d.serial === 'number' ? d.serial : 0, lineage: typeof d.lineage === 'string' ? d.lineage : '', objects }
+	};
+}
+
+function fail(file: string, line: number | null, message: string): { ok: false; error: ParseError } {
+	return { ok: false, error: { file, line, message } };
+}
+
+function lineOfKey(text: string, key: string): number | null {
+	const i = text.indexOf(`"${key}"`);
+	if (i < 0) return null;
+	return text.slice(0, i).split('\n').length;
+}
+
+/** The resource address as OpenTofu prints it. */
+export function addressOf(module: unknown, type: string, name: string, indexKey: unknown): string {
+	const index = typeof indexKey === 'string' ? `[${JSON.stringify(indexKey)}]` : typeof indexKey === 'number' ? `[${indexKey}]` : '';
+	return `${typeof module === 'string' && module ? `${module}.` : ''}${type}.${name}${index}`;
+}
+
+function managed(type: string, address: string, attrs: Record<string, unknown>): ManagedObject | null {
+	if (type === 'kubernetes_manifest') return manifest(address, attrs);
+	const typed = TYPED[type];
+	if (!typed) return null;
+	const object = liveShape(attrs);
+	const meta = object.metadata as Record<string, unknown> | undefined;
+	if (!meta || typeof meta.name !== 'string') return null;
+	const namespace = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : 'default';
+	meta.namespace = namespace;
+	return { address, resourceType: type, apiVersion: typed.apiVersion, ref: { kind: typed.kind, namespace, name: meta.name }, object };
+}
+
+// kubernetes_manifest records the object as the API server returned it
+// (`object`, every schema field, unset ones null) and the desired manifest.
+// Both are dynamically typed, which state writes as `{ "value": ..., "type": ... }`.
+function manifest(address: string, attrs: Record<string, unknown>): ManagedObject | null {
+	const object = withoutNulls(dynamic(attrs.object) ?? dynamic(attrs.manifest));
+	if (typeof object !== 'object' || object === null || Array.isArray(object)) return null;
+	const o = object as Record<string, unknown>;
+	const meta = o.metadata as Record<string, unknown> | undefined;
+	if (typeof o.kind !== 'string' || typeof o.apiVersion !== 'string' || !meta || typeof meta.name !== 'string') return null;
+	const namespace = typeof meta.namespace === 'string' ? meta.namespace : null;
+	const { apiVersion, kind, ...rest } = o;
+	return { address, resourceType: 'kubernetes_manifest', apiVersion, ref: { kind, namespace, name: meta.name }, object: rest };
+}
+
+function dynamic(v: unknown): unknown {
+	if (typeof v !== 'object' || v === null) return undefined;
+	const d = v as Record<string, unknown>;
+	return 'value' in d && 'type' in d && Object.keys(d).length === 2 ? (d.value ?? undefined) : v;
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { isQuantityPath, normaliseValue, parseQuantity, sameValue } from './quantity';
+
+describe('parseQuantity', () => {
+	it('parses decimal, binary and exponent suffixes to base units', () => {
+		expect(parseQuantity('500m')).toBe(0.5);
+		expect(parseQuantity('100m')).toBe(0.1);
+		expect(parseQuantity('300m')).toBe(0.3);
+		expect(parseQuantity('1')).toBe(1);
+		expect(parseQuantity('2.5')).toBe(2.5);
+		expect(parseQuantity('1Gi')).toBe(1073741824);
+		expect(parseQuantity('1536Mi')).toBe(parseQuantity('1.5Gi'));
+		expect(parseQuantity('1Ki')).toBe(1024);
+		expect(parseQuantity('1G')).toBe(1e9);
+		expect(parseQuantity('1k')).toBe(1000);
+		expect(parseQuantity('1M')).toBe(1e6);
+		expect(parseQuantity('1e3')).toBe(1000);
+		expect(parseQuantity('1E3')).toBe(1000);
+		expect(parseQuantity('1E')).toBe(1e18);
+		expect(parseQuantity('250u')).toBe(0.00025);
+		expect(parseQuantity('5n')).toBe(5e-9);
+		expect(parseQuantity('-1')).toBe(-1);
+		expect(parseQuantity(' 2Gi ')).toBe(2 * 2 ** 30);
+		expect(parseQuantity(4)).toBe(4);
+	});
+
+	it('rejects what is not a quantity', () => {
+		for (const s of ['', 'abc', '1Gb', '1 Gi', 'm', '1.2.3', '0x10']) expect(parseQuantity(s), s).toBeNull();
+		expect(parseQuantity(Number.NaN)).toBeNull();
+	});
+});
+
+describe('normaliseValue', () => {
+	it('normalises quantities only on cpu/memory/storage fields', () => {
+		expect(normaliseValue('spec.template.spec.containers[name=runner].resources.requests.cpu', '500m')).toBe(0.5);
+		expect(normaliseValue('resources.limits.memory', '1Gi')).toBe(2 ** 30);
+		expect(normaliseValue('data["config.toml"]#runners.kubernetes.memory_request', '2Gi')).toBe(2 * 2 ** 30);
+		expect(normaliseValue('resources.requests.ephemeral-storage', '1G')).toBe(1e9);
+		expect(normaliseValue('metadata.name', '1G')).toBe('1G');
+		expect(isQuantityPath('metadata.labels.team')).toBe(false);
+	});
+
+	it('treats numeric strings as numbers and "true"/"false" as booleans', () => {
+		expect(normaliseValue('spec.replicas', '3')).toBe(3);
+		expect(normaliseValue('spec.x', '0.50')).toBe(0.5);
+		expect(normaliseValue('spec.flag', 'true')).toBe(true);
+		expect(normaliseValue('spec.flag', 'false')).toBe(false);
+		expect(normaliseValue('spec.flag', false)).toBe(false);
+		expect(normaliseValue('spec.name', 'runner')).toBe('runner');
+		expect(normaliseValue('spec.name', undefined)).toBeNull();
+	});
+
+	it('recurses into objects and lists with the nested path', () => {
+		expect(normaliseValue('resources', { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: 1 } })).toEqual({ requests: { cpu: 0.25, memory: 512 * 2 ** 20 }, limits: { cpu: 1 } });
+		expect(normaliseValue('spec.args', ['1', 'x'])).toEqual([1, 'x']);
+	});
+});
+
+describe('sameValue', () => {
+	it('compares JSON deeply, ignoring key order', () => {
+		expect(sameValue({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1 })).toBe(true);
+		expect(sameValue({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+		expect(sameValue([1, 2], [2, 1])).toBe(false);
+		expect(sameValue(null, 0)).toBe(false);
+		expect(sameValue([], {})).toBe(false);
+		expect(sameValue(normaliseValue('cpu', '1000m'), normaliseValue('cpu', 1))).toBe(true);
+	});
+});

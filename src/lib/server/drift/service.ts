@@ -1,0 +1,273 @@
+// Drift, kept current: every interval the stacks' declared files and state are read
+// (files only when the branch head moved) and drift computed against the clusters'
+// watched objects; a change to a watched object recomputes from the inputs already
+// read within about a second. History goes to the store (first_seen survives
+// restarts), changes go out as the SSE event `drift`, and the `drift` source status
+// says when a stack could not be checked (its last good items are kept, marked stale).
+import type { DriftError, DriftItem } from '$lib/core/drift';
+import { UpstreamError } from '$lib/sources/errors';
+import { RESOURCES } from '$lib/sources/kubernetes/resources';
+import type { Config } from '../config';
+import type { EventBus } from '../events/bus';
+import { DriftHistory, scopeKey } from '../store/drift';
+import type { Store } from '../store';
+import type { GithubSource } from '../sync/github-source';
+import type { GitlabSource } from '../sync/gitlab-source';
+import type { KubernetesSource } from '../sync/kubernetes-source';
+import { Poller } from '../sync/poller';
+import type { SourceRegistry } from '../sync/source-status';
+import type { Logger } from '../telemetry/logger';
+import type { Metrics } from '../telemetry/metrics';
+import { computeCheck, liveObjects, loadDriftMap, readStack, WATCHED_KINDS, type DriftCheck, type LiveSide, type StackRead } from './check';
+import { stackReaders, type StackReaders } from './readers';
+
+// Bursts of cluster changes (an HPA's status moves every few seconds) become one recompute per this window.
+const DEBOUNCE_MS = 1_000;
+
+export const DRIFT_SOURCE = 'drift';
+
+/** A drift item as served: with its age and whether it comes from an earlier check. */
+export interface ServedDriftItem extends DriftItem {
+	first_seen: string;
+	age_s: number;
+	/** True when the item's stack could not be checked in the last run: this is the last good result. */
+	stale: boolean;
+}
+
+export interface DriftSnapshot {
+	items: ServedDriftItem[];
+	errors: DriftError[];
+	/** When drift was last computed (null before the first check). */
+	checked_at: string | null;
+	/** When the declared files and state were last read. */
+	read_at: string | null;
+	stale: boolean;
+	stacks: { name: string; envs: string[]; revision: string | null; simulated: boolean }[];
+	checked: DriftCheck['checked'];
+}
+
+export interface DriftServiceDeps {
+	config: Config;
+	store: Store;
+	bus: EventBus;
+	sources: SourceRegistry;
+	metrics: Metrics;
+	logger: Logger;
+	gitlab: Map<string, GitlabSource>;
+	github: Map<string, GithubSource>;
+	kubernetes: Map<string, KubernetesSource>;
+}
+
+const API_VERSION = new Map(RESOURCES.map((r) => [r.kind, r.apiVersion]));
+
+/** The live side of a watched cluster; unknown until every watch has listed once (else everything would look missing). */
+export function watchedLive(k: KubernetesSource | undefined, synced: boolean): LiveSide {
+	if (!k) return { ok: false, message: 'no such Kubernetes source' };
+	if (!synced) return { ok: false, message: 'waiting for the first complete list of the cluster’s objects' };
+	return { ok: true, objects: WATCHED_KINDS.flatMap((kind) => liveObjects(kind, API_VERSION.get(kind)!, k.objects(kind))) };
+}
+
+export class DriftService {
+	private readers: StackReaders[];
+	private history: DriftHistory;
+	private poller: Poller;
+	private reads: StackRead[] | null = null;
+	private map: Awaited<ReturnType<typeof loadDriftMap>> | null = null;
+	private readAt: string | null = null;
+	private last: DriftCheck | null = null;
+	/** Items served per scope: the current ones, or the last good ones of a scope that failed. */
+	private served = new Map<string, { items: DriftItem[]; stale: boolean }>();
+	private firstSeen = new Map<string, string>();
+	private fingerprint = '';
+	private debounce: NodeJS.Timeout | undefined;
+	private retry: NodeJS.Timeout | undefined;
+	private recomputing: Promise<void> | null = null;
+	private again = false;
+	private pendingFull = false;
+	private unsubscribe: () => void;
+	private stopped = false;
+
+	constructor(private deps: DriftServiceDeps) {
+		const { config, gitlab, github } = deps;
+		this.readers = config.drift.stacks.map((s) =>
+			stackReaders(s, {
+				gitlab: (name) => gitlab.get(name)!.client,
+				github: (name) => github.get(name)!.client,
+				gitlabEndpoint: (name) => {
+					const src = config.sources.find((c) => c.name === name && c.kind === 'gitlab') as Extract<Config['sources'][number], { kind: 'gitlab' }>;
+					return { url: src.gitlab.url, token: src.token, source: name, observe: (outcome) => deps.metrics.upstreamRequests.inc({ source: name, outcome }) };
+				},
+				observe: (source) => (outcome) => deps.metrics.upstreamRequests.inc({ source, outcome })
+			})
+		);
+		this.history = new DriftHistory(deps.store.conn.db);
+		if (config.drift.stacks.length) deps.sources.register({
+			name: DRIFT_SOURCE,
+			kind: 'drift',
+			url: config.drift.stacks.map((s) => s.name).join(', '),
+			simulated: config.drift.stacks.length > 0 && config.drift.stacks.every((s) => s.simulated),
+			intervalMs: config.drift.intervalMs
+		});
+		this.poller = new Poller({
+			name: DRIFT_SOURCE,
+			intervalMs: config.drift.intervalMs,
+			cycle: () => this.fullCheck(),
+			onError: (e) => {
+				const message = e instanceof Error ? e.message : String(e);
+				deps.sources.failed(DRIFT_SOURCE, message);
+				deps.logger.warn({ err: message }, 'drift check failed; serving the last result');
+			}
+		});
+		const clusters = new Set(config.drift.stacks.map((s) => s.cluster));
+		this.unsubscribe = deps.bus.subscribe((e) => {
+			if (e.type !== 'cluster.delta') return;
+			const d = e.data as { source?: string; kinds?: string[] };
+			if (!d.source || !clusters.has(d.source) || !d.kinds?.some((k) => (WATCHED_KINDS as readonly string[]).includes(k))) return;
+			clearTimeout(this.debounce);
+			this.debounce = setTimeout(() => this.recomputeSoon(), DEBOUNCE_MS);
+			this.debounce.unref?.();
+		});
+	}
+
+	start(): this {
+		if (this.readers.length === 0) return this;
+		// Ages of items still open from before a restart, until the first check confirms them.
+		void this.history
+			.openFirstSeen()
+			.then((m) => {
+				for (const [k, v] of m) if (!this.firstSeen.has(k)) this.firstSeen.set(k, v);
+			})
+			.catch(() => {});
+		this.poller.start();
+		return this;
+	}
+
+	private async fullCheck(): Promise<void> {
+		if (this.stopped) return;
+		const end = this.deps.metrics.syncDuration.startTimer({ source: DRIFT_SOURCE });
+		this.map = await loadDriftMap(this.deps.config.drift.mapFile);
+		this.reads = await Promise.all(this.readers.map(readStack));
+		this.readAt = new Date().toISOString();
+		await this.recompute(true);
+		end({ outcome: this.last?.errors.length ? 'error' : 'ok' });
+		// A rate-limited forge asked us to wait: the poller backs off at least that long (the errors are already served).
+		const wait = Math.max(0, ...this.reads.map((r) => r.retryAfterMs));
+		if (wait > 0) throw new UpstreamError(DRIFT_SOURCE, 'rate_limited', `rate limited: retry after ${Math.ceil(wait / 1000)} s`, 429, wait);
+	}
+
+	/** Recomputes from the inputs last read with the clusters' current objects; one at a time, a request meanwhile runs once after. */
+	private async recompute(full = false): Promise<void> {
+		if (!this.reads) return;
+		this.pendingFull ||= full;
+		if (this.recomputing) {
+			this.again = true;
+			return this.recomputing;
+		}
+		this.recomputing = (async () => {
+			do {
+				this.again = false;
+				const f = this.pendingFull;
+				this.pendingFull = false;
+				await this.computeOnce(f);
+			} while (this.again && !this.stopped);
+		})().finally(() => (this.recomputing = null));
+		return this.recomputing;
+	}
+
+	/** A recompute from a timer: its failure (e.g. the store) is reported, never left unhandled. */
+	private recomputeSoon(): void {
+		this.recompute().catch((e: unknown) => {
+			const message = e instanceof Error ? e.message : String(e);
+			this.deps.sources.failed(DRIFT_SOURCE, message);
+			this.deps.logger.warn({ err: message }, 'drift recompute failed; serving the last result');
+		});
+	}
+
+	private async computeOnce(full: boolean): Promise<void> {
+		const { sources, kubernetes, config } = this.deps;
+		const status = sources.list(() => 0);
+		const synced = new Set(status.filter((s) => s.last_success !== null).map((s) => s.name));
+		// A cluster not answering now leaves its last objects in the informers: drift against them is marked stale.
+		const down = new Set(status.filter((s) => s.status === 'down').map((s) => s.name));
+		const clusterOf = new Map(config.drift.stacks.flatMap((s) => s.envs.map((env) => [scopeKey(s.name, env), s.cluster] as const)));
+		const check = computeCheck(this.reads!, (cluster) => watchedLive(kubernetes.get(cluster), synced.has(cluster)), this.map!);
+		this.last = check;
+		const byScope = new Map<string, DriftItem[]>();
+		for (const item of check.items) {
+			const k = scopeKey(item.stack, item.env);
+			byScope.set(k, [...(byScope.get(k) ?? []), item]);
+		}
+		for (const scope of check.configured) {
+			// A scope that could not be checked keeps its last good items, marked stale.
+			if (check.scopes.has(scope)) this.served.set(scope, { items: byScope.get(scope) ?? [], stale: down.has(clusterOf.get(scope)!) });
+			else if (this.served.has(scope)) this.served.get(scope)!.stale = true;
+		}
+		for (const scope of [...this.served.keys()]) if (!check.configured.has(scope)) this.served.delete(scope);
+		const items = [...this.served.values()].flatMap((s) => s.items);
+		const fingerprint = JSON.stringify([items.map((i) => [i.key, i.class, i.declared, i.applied, i.live]), check.errors]);
+		const changed = fingerprint !== this.fingerprint;
+		// The store is written when the set changed, and on every full check (last_seen, resolution after a restart).
+		if (changed || full) {
+			const checkedItems = items.filter((i) => check.scopes.has(scopeKey(i.stack, i.env)));
+			const firstSeen = await this.history.record(checkedItems, check.scopes, check.checkedAt);
+			for (const i of items) if (!firstSeen.has(i.key) && this.firstSeen.has(i.key)) firstSeen.set(i.key, this.firstSeen.get(i.key)!);
+			this.firstSeen = firstSeen;
+		}
+		// A cluster still listing its objects is asked again shortly rather than at the next interval.
+		clearTimeout(this.retry);
+		if (check.errors.some((e) => e.file.startsWith('cluster ')) && !this.stopped) {
+			this.retry = setTimeout(() => this.recomputeSoon(), 2_000);
+			this.retry.unref?.();
+		}
+		if (check.errors.length) sources.failed(DRIFT_SOURCE, `${check.errors.length} stack input${check.errors.length > 1 ? 's' : ''} failed; first: ${describeError(check.errors[0]!)}`);
+		else sources.succeeded(DRIFT_SOURCE);
+		if (changed) {
+			this.fingerprint = fingerprint;
+			this.deps.bus.publish('drift', { items: items.length, errors: check.errors.length, checked_at: check.checkedAt });
+		}
+	}
+
+	/** What the API and the page serve. */
+	snapshot(now = Date.now()): DriftSnapshot {
+		const items: ServedDriftItem[] = [];
+		for (const { items: list, stale } of this.served.values()) {
+			for (const item of list) {
+				const first = this.firstSeen.get(item.key) ?? this.last?.checkedAt ?? new Date(now).toISOString();
+				items.push({ ...item, first_seen: first, age_s: Math.max(0, Math.round((now - Date.parse(first)) / 1000)), stale });
+			}
+		}
+		const order = (i: DriftItem) => [i.stack, i.env, i.object, i.field].join('\u0000');
+		items.sort((a, b) => order(a).localeCompare(order(b)));
+		return {
+			items,
+			errors: this.last?.errors ?? [],
+			checked_at: this.last?.checkedAt ?? null,
+			read_at: this.readAt,
+			// Stale: some items come from an earlier check, or some stack/env could not be checked this time.
+			stale: items.some((i) => i.stale) || (this.last !== null && this.last.scopes.size < this.last.configured.size),
+			stacks: this.deps.config.drift.stacks.map((s) => ({ name: s.name, envs: s.envs, revision: this.last?.revisions[s.name] ?? null, simulated: s.simulated })),
+			checked: this.last?.checked ?? { stacks: 0, objects: 0, fields: 0 }
+		};
+	}
+
+	get configured(): boolean {
+		return this.readers.length > 0;
+	}
+
+	historyOf() {
+		return this.history;
+	}
+
+	async stop(): Promise<void> {
+		this.stopped = true;
+		clearTimeout(this.debounce);
+		clearTimeout(this.retry);
+		this.unsubscribe();
+		await this.poller.stop();
+		await this.recomputing?.catch(() => {});
+	}
+}
+
+function describeError(e: DriftError): string {
+	return `${e.stack}/${e.env}: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`;
+}

@@ -1,0 +1,52 @@
+// The drift answer for the API, the page and the CLI: the service's snapshot filtered
+// by stack, environment, class and a search over object, field and variable.
+import { z } from 'zod';
+import type { DriftClass } from '$lib/core/drift';
+import type { DriftSnapshot, ServedDriftItem } from './service';
+
+export const DRIFT_CLASSES = ['unapplied', 'out-of-band', 'missing', 'unmanaged'] as const satisfies readonly DriftClass[];
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a stack or environment name');
+
+export const driftQuery = z.strictObject({
+	stack: name.optional(),
+	env: name.optional(),
+	class: z.enum(DRIFT_CLASSES).optional(),
+	q: z.string().max(200).optional()
+});
+export type DriftQuery = z.infer<typeof driftQuery>;
+
+export const driftHistoryQuery = z.strictObject({
+	page: z.coerce.number().int().min(1).default(1),
+	per_page: z.coerce.number().int().min(1).max(200).default(50),
+	stack: name.optional(),
+	env: name.optional(),
+	class: z.enum(DRIFT_CLASSES).optional(),
+	state: z.enum(['open', 'resolved']).optional()
+});
+
+export interface DriftAnswer extends Omit<DriftSnapshot, 'items'> {
+	items: ServedDriftItem[];
+	total: number;
+	summary: { by_class: Record<DriftClass, number>; by_severity: Record<string, number> };
+}
+
+/** Filters a snapshot; the summary counts what the filters kept. */
+export function driftAnswer(s: DriftSnapshot, q: DriftQuery): DriftAnswer {
+	const needle = q.q?.trim().toLowerCase();
+	const items = s.items.filter(
+		(i) =>
+			(!q.stack || i.stack === q.stack) &&
+			(!q.env || i.env === q.env) &&
+			(!q.class || i.class === q.class) &&
+			(!needle || [i.object, i.field, i.variable ?? '', i.location?.file ?? ''].some((t) => t.toLowerCase().includes(needle)))
+	);
+	const errors = s.errors.filter((e) => (!q.stack || e.stack === q.stack) && (!q.env || e.env === q.env));
+	const by_class = Object.fromEntries(DRIFT_CLASSES.map((c) => [c, 0])) as Record<DriftClass, number>;
+	const by_severity: Record<string, number> = { critical: 0, warning: 0, info: 0 };
+	for (const i of items) {
+		by_class[i.class]++;
+		by_severity[i.severity] = (by_severity[i.severity] ?? 0) + 1;
+	}
+	return { ...s, items, errors, total: items.length, summary: { by_class, by_severity } };
+}
