@@ -282,6 +282,9 @@ describe('drift against the sandbox fleet', () => {
 			expect(a.errors[0]).toMatchObject({ env: 'dev', file: TFVARS });
 			expect(a.errors[0]!.line).toBeGreaterThanOrEqual(broken.trimEnd().split('\n').length - 1);
 			expect(a.stale).toBe(true);
+			// One stack broken, the other checked: the drift source is degraded, not down.
+			const sources = (await (await fetch(`${app.url}/api/v1/sources`, { headers: auth() })).json()) as { items: { name: string; status: string; last_error: string }[] };
+			expect(sources.items.find((x) => x.name === 'drift')).toMatchObject({ status: 'degraded', last_error: expect.stringContaining(TFVARS) });
 			// The arc-runners stack is still compared: an out-of-band change there shows.
 			const before = Date.now();
 			patchArsMax(25);

@@ -222,6 +222,17 @@ describe('computeDrift', () => {
 		]);
 	});
 
+	it('user ignore rules silence mapped fields too, in every class', () => {
+		const v = base();
+		const live = liveObjects(v);
+		find(live, 'HorizontalPodAutoscaler', 'docker-runner-hpa').spec.maxReplicas = 11;
+		find(live, 'AutoscalingRunnerSet', 'gh-docker').spec.maxRunners = 0;
+		const doc = parseDriftMap(['ignore:', '  - kind: HorizontalPodAutoscaler', "    name: 'docker-*'", '    paths: [spec.maxReplicas]'].join('\n'), 'drift-map.yaml');
+		if (!doc.ok) throw new Error(doc.error.message);
+		const r = run(v, v, live, { map: effectiveDriftMap(builtinDriftMap, doc.value) });
+		expect(r.items.map((i) => [i.object, i.field, i.class])).toEqual([['AutoscalingRunnerSet arc-runners/gh-docker', 'spec.maxRunners', 'out-of-band']]);
+	});
+
 	it('objects of kinds the live side does not watch are neither compared nor reported missing', () => {
 		const v = base();
 		const live = liveObjects(v).filter((o) => o.kind !== 'ConfigMap');

@@ -183,6 +183,8 @@ function compareMapped(ctx: StackCtx, m: MappedObject, applied: ManagedObject | 
 	}
 	const differing = new Set<string>();
 	for (const f of m.fields) {
+		// Ignore rules hold for mapped fields too: an operator who ignores a field means it wherever it is compared.
+		if (ctx.ignores.ignores(m.ref, { segments: f.segments, indexes: f.segments.map(() => null) })) continue;
 		ctx.checked.fields++;
 		const d = f.declared;
 		const a = fieldValue(applied.object, f);

@@ -219,8 +219,11 @@ export class DriftService {
 			this.retry = setTimeout(() => this.recomputeSoon(), 2_000);
 			this.retry.unref?.();
 		}
-		if (check.errors.length) sources.failed(DRIFT_SOURCE, `${check.errors.length} stack input${check.errors.length > 1 ? 's' : ''} failed; first: ${describeError(check.errors[0]!)}`);
-		else sources.succeeded(DRIFT_SOURCE);
+		const failure = check.errors.length ? `${check.errors.length} stack input${check.errors.length > 1 ? 's' : ''} failed; first: ${describeError(check.errors[0]!)}` : null;
+		// Some stacks checked and some not is degraded (the rest is current); none checked is down.
+		if (!failure) sources.succeeded(DRIFT_SOURCE);
+		else if (check.scopes.size > 0) sources.partlyFailed(DRIFT_SOURCE, failure);
+		else sources.failed(DRIFT_SOURCE, failure);
 		if (changed) {
 			this.fingerprint = fingerprint;
 			this.deps.bus.publish('drift', { items: items.length, errors: check.errors.length, checked_at: check.checkedAt });

@@ -63,6 +63,16 @@ describe('SourceRegistry', () => {
 		expect(one(r, s(51))).toMatchObject({ status: 'degraded', data_age_s: 51, stale: true });
 	});
 
+	it('reports degraded, with the error and fresh data, when only part of a cycle failed; ok again after a clean one', () => {
+		const r = registry();
+		r.partlyFailed('corp', '1 of 2 stacks failed', s(0));
+		expect(one(r, s(5))).toMatchObject({ status: 'degraded', last_error: '1 of 2 stacks failed', last_success: new Date(s(0)).toISOString(), data_age_s: 5, stale: true });
+		r.succeeded('corp', s(10));
+		expect(one(r, s(10))).toMatchObject({ status: 'ok', last_error: null, stale: false });
+		r.failed('corp', 'HTTP 502', s(20));
+		expect(one(r, s(20))).toMatchObject({ status: 'down' });
+	});
+
 	it('reports down after a failure but keeps the last success and its age', () => {
 		const r = registry();
 		r.succeeded('corp', s(0));

@@ -27,23 +27,31 @@ interface Entry {
 	lastAttempt: number | null;
 	lastError: string | null;
 	failing: boolean;
+	/** The last cycle answered, but part of it failed (some endpoints, some stacks). */
+	partial: boolean;
 }
 
 export class SourceRegistry {
 	private entries = new Map<string, Entry>();
 
 	register(s: { name: string; kind: string; url: string; simulated: boolean; intervalMs: number }) {
-		this.entries.set(s.name, { ...s, lastSuccess: null, lastAttempt: null, lastError: null, failing: false });
+		this.entries.set(s.name, { ...s, lastSuccess: null, lastAttempt: null, lastError: null, failing: false, partial: false });
 	}
 
 	succeeded(name: string, at = Date.now()) {
 		const e = this.entries.get(name);
-		if (e) Object.assign(e, { lastSuccess: at, lastAttempt: at, lastError: null, failing: false });
+		if (e) Object.assign(e, { lastSuccess: at, lastAttempt: at, lastError: null, failing: false, partial: false });
+	}
+
+	/** A cycle that refreshed the data but with errors in part of it: degraded, not down. */
+	partlyFailed(name: string, error: string, at = Date.now()) {
+		const e = this.entries.get(name);
+		if (e) Object.assign(e, { lastSuccess: at, lastAttempt: at, lastError: error, failing: false, partial: true });
 	}
 
 	failed(name: string, error: string, at = Date.now()) {
 		const e = this.entries.get(name);
-		if (e) Object.assign(e, { lastAttempt: at, lastError: error, failing: true });
+		if (e) Object.assign(e, { lastAttempt: at, lastError: error, failing: true, partial: false });
 	}
 
 	list(runnerCount: (source: string) => number, now = Date.now()): SourceState[] {
@@ -51,7 +59,7 @@ export class SourceRegistry {
 			const age = e.lastSuccess === null ? null : Math.round((now - e.lastSuccess) / 1000);
 			// Data older than three intervals means the poller is behind even without an error.
 			const late = age !== null && age * 1000 > 3 * e.intervalMs + 5_000;
-			const status: SourceHealth = e.failing || e.lastSuccess === null ? (e.lastAttempt === null ? 'degraded' : 'down') : late ? 'degraded' : 'ok';
+			const status: SourceHealth = e.failing || e.lastSuccess === null ? (e.lastAttempt === null ? 'degraded' : 'down') : late || e.partial ? 'degraded' : 'ok';
 			return {
 				name: e.name,
 				kind: e.kind,
