@@ -12,6 +12,7 @@ import { createGitlabClient, type GitlabClient } from '$lib/sources/gitlab/clien
 import { kubeConfigFor } from '$lib/sources/kubernetes/client';
 import { lister, RESOURCES } from '$lib/sources/kubernetes/resources';
 import { parseFlags, UsageError } from './args';
+import { displayQuantity } from '$lib/core/quantity';
 
 type Flags = { json: boolean; exitCode: boolean; config?: string; server?: string; token?: string };
 
@@ -97,7 +98,12 @@ async function askServer(flags: Flags): Promise<DriftAnswer> {
 	return body;
 }
 
-const show = (v: unknown) => (v === undefined || v === null ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
+// Compared normalised (bytes, cores); printed as operators write them (1Gi, 500m).
+const show = (field: string, v: unknown) => {
+	if (v === undefined || v === null) return '—';
+	const d = displayQuantity(field, v);
+	return typeof d === 'string' ? d : JSON.stringify(d);
+};
 
 /** The readable form: stack/env → object → one line per field, then the errors. */
 export function formatDrift(a: DriftAnswer): string {
@@ -125,7 +131,7 @@ export function formatDrift(a: DriftAnswer): string {
 			lastObject = i.object;
 		}
 		const where = i.location ? `${i.location.file}:${i.location.line}` : '';
-		rows.push([i.field, `declared ${show(i.declared)}`, `applied ${show(i.applied)}`, `live ${show(i.live)}`, `${i.class} (${i.severity})`, where]);
+		rows.push([i.field, `declared ${show(i.field, i.declared)}`, `applied ${show(i.field, i.applied)}`, `live ${show(i.field, i.live)}`, `${i.class} (${i.severity})`, where]);
 	}
 	flush();
 	const stacks = a.stacks.map((s) => `${s.name} (${s.envs.join(', ')})`).join(', ');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isQuantityPath, normaliseValue, parseQuantity, sameValue } from './quantity';
+import { displayQuantity, isQuantityPath, normaliseValue, parseQuantity, sameValue } from './quantity';
 
 describe('parseQuantity', () => {
 	it('parses decimal, binary and exponent suffixes to base units', () => {
@@ -64,5 +64,29 @@ describe('sameValue', () => {
 		expect(sameValue(null, 0)).toBe(false);
 		expect(sameValue([], {})).toBe(false);
 		expect(sameValue(normaliseValue('cpu', '1000m'), normaliseValue('cpu', 1))).toBe(true);
+	});
+});
+
+describe('displayQuantity', () => {
+	it.each([
+		['spec.resources.limits.memory', 2 ** 30, '1Gi'],
+		['spec.resources.requests.memory', 1536 * 2 ** 20, '1536Mi'],
+		['spec.resources.requests.memory', 128 * 2 ** 20, '128Mi'],
+		['spec.resources.requests.memory', 1e9, '1G'],
+		['spec.resources.requests.memory', 1000, '1k'],
+		['spec.resources.requests.memory', 1023, '1023'],
+		['spec.resources.requests.cpu', 0.5, '500m'],
+		['spec.resources.requests.cpu', 0.1, '100m'],
+		['spec.resources.limits.cpu', 2, '2'],
+		['data["config.toml"]#runners.kubernetes.cpu_request', 0.25, '250m']
+	])('%s %d → %s, which parses back to the same value', (path, v, text) => {
+		expect(displayQuantity(path, v)).toBe(text);
+		expect(parseQuantity(text)).toBe(v);
+	});
+
+	it('leaves non-quantity fields and non-numbers alone', () => {
+		expect(displayQuantity('spec.maxReplicas', 8)).toBe(8);
+		expect(displayQuantity('spec.resources.limits.memory', '1Gi')).toBe('1Gi');
+		expect(displayQuantity('spec.resources.limits.memory', null)).toBe(null);
 	});
 });

@@ -69,3 +69,17 @@ export function sameValue(a: unknown, b: unknown): boolean {
 	if (ka.length !== kb.length) return false;
 	return ka.every((k) => Object.hasOwn(b, k) && sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
+
+/** How an operator writes a normalised quantity at a field path (1073741824 memory → `1Gi`, 0.5 cpu → `500m`); other values unchanged. */
+export function displayQuantity(path: string, v: unknown): unknown {
+	if (typeof v !== 'number' || !Number.isFinite(v) || !isQuantityPath(path)) return v;
+	if (/cpu/i.test(path.split(/[.#[\]]/).filter(Boolean).pop() ?? '')) return Number.isInteger(v) ? String(v) : `${tidy(v * 1000)}m`;
+	for (const unit of ['Ei', 'Pi', 'Ti', 'Gi', 'Mi', 'Ki'] as const) {
+		const size = BINARY[unit]!;
+		if (v >= size && v % size === 0) return `${v / size}${unit}`;
+	}
+	for (const [unit, exp] of [['E', 18], ['P', 15], ['T', 12], ['G', 9], ['M', 6], ['k', 3]] as const) {
+		if (v >= 10 ** exp && v % 10 ** exp === 0) return `${v / 10 ** exp}${unit}`;
+	}
+	return String(v);
+}

@@ -1,6 +1,6 @@
 // The diff text of a drift item: applied is the reference side; one line for each
 // side that differs from it (multi-line strings such as config.toml diff line by line).
-import { sameValue } from '../quantity';
+import { displayQuantity, sameValue } from '../quantity';
 import type { DriftClass } from './types';
 
 /** Formats a value for a diff line. */
@@ -9,8 +9,9 @@ export function show(v: unknown): string {
 	return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v);
 }
 
-/** The diff of one item's three values. */
-export function driftDiff(cls: DriftClass, declared: unknown, applied: unknown, live: unknown): string {
+/** The diff of one item's three values, quantities written as operators write them (`1Gi`, `500m`). */
+export function driftDiff(cls: DriftClass, field: string, declared: unknown, applied: unknown, live: unknown): string {
+	[declared, applied, live] = [declared, applied, live].map((v) => displayQuantity(field, v));
 	if (cls === 'unmanaged') return `- declared: absent\n+ live:     exists`;
 	if (cls === 'missing') return `- applied:  exists\n+ live:     absent`;
 	const lines: string[] = [];

@@ -136,7 +136,7 @@ function makeItem(stack: string, env: string, i: ItemInput): DriftItem {
 		class: i.cls,
 		severity: i.severity ?? severityOf(i.cls, i.field),
 		location: i.location,
-		diff: driftDiff(i.cls, i.declared, i.applied, i.live)
+		diff: driftDiff(i.cls, i.field, i.declared, i.applied, i.live)
 	};
 }
 
