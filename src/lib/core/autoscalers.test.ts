@@ -71,8 +71,7 @@ describe('hpaView', () => {
 			id: 'hpa:cluster:gitlab-runners:docker-runner-hpa',
 			kind: 'hpa',
 			forge: 'gitlab',
-			group: 'docker-runner',
-			runner_type: 'docker',
+			group: 'docker',
 			target: 'Deployment/docker-runner',
 			min: 2,
 			max: 8,
@@ -89,8 +88,8 @@ describe('hpaView', () => {
 
 	it('takes the runner type from the Deployment when the HPA has no label, and falls back to the target name', () => {
 		const bare = { ...hpa(), metadata: { name: 'x-hpa', namespace: 'gitlab-runners' } };
-		expect(hpaView('c', false, bare, [{ metadata: { name: 'docker-runner', namespace: 'gitlab-runners', labels: { 'runner-type': 'docker' } } }]).runner_type).toBe('docker');
-		expect(hpaView('c', false, bare, []).runner_type).toBe('docker-runner');
+		expect(hpaView('c', false, bare, [{ metadata: { name: 'docker-runner', namespace: 'gitlab-runners', labels: { 'runner-type': 'docker' } } }]).group).toBe('docker');
+		expect(hpaView('c', false, bare, []).group).toBe('docker-runner');
 	});
 
 	it('survives an HPA without status', () => {

@@ -91,10 +91,8 @@ export interface AutoscalerView {
 	namespace: string;
 	name: string;
 	forge: 'gitlab' | 'github';
-	/** The capacity group it scales: the runner Deployment (GitLab) or the scale set name (ARC). */
+	/** The capacity group it scales: the runner type (the `runner-type` label, else the Deployment's name) or the scale set. */
 	group: string;
-	/** The `runner-type` label, else the group. */
-	runner_type: string;
 	/** What is scaled, e.g. `Deployment/docker-runner`. */
 	target: string | null;
 	min: number;
@@ -196,7 +194,7 @@ export function hpaView(source: string, simulated: boolean, hpa: HpaObject, depl
 	const name = hpa.metadata?.name ?? '';
 	const ref = hpa.spec?.scaleTargetRef;
 	const dep = ref?.kind === 'Deployment' ? deployments.find((d) => d.metadata?.namespace === namespace && d.metadata?.name === ref.name) : undefined;
-	const group = ref?.name ?? name.replace(/-hpa$/, '');
+	const deployment = ref?.name ?? name.replace(/-hpa$/, '');
 	const conditions = (hpa.status?.conditions ?? []).map((c) => ({
 		type: c.type ?? '',
 		status: c.status ?? 'Unknown',
@@ -211,8 +209,7 @@ export function hpaView(source: string, simulated: boolean, hpa: HpaObject, depl
 		namespace,
 		name,
 		forge: 'gitlab',
-		group,
-		runner_type: hpa.metadata?.labels?.[RUNNER_TYPE_LABEL] ?? dep?.metadata?.labels?.[RUNNER_TYPE_LABEL] ?? group,
+		group: hpa.metadata?.labels?.[RUNNER_TYPE_LABEL] ?? dep?.metadata?.labels?.[RUNNER_TYPE_LABEL] ?? deployment,
 		target: ref ? `${ref.kind}/${ref.name}` : null,
 		min: hpa.spec?.minReplicas ?? 1,
 		max: hpa.spec?.maxReplicas ?? 0,
@@ -239,7 +236,6 @@ export function scaleSetAutoscaler(s: ScaleSet): AutoscalerView {
 		name: s.name,
 		forge: 'github',
 		group: s.name,
-		runner_type: s.scale_set_name,
 		target: `AutoscalingRunnerSet/${s.name}`,
 		min: s.min_runners,
 		max: s.max_runners,
@@ -256,9 +252,9 @@ export function scaleSetAutoscaler(s: ScaleSet): AutoscalerView {
 	};
 }
 
-/** Whether an autoscaler scales the capacity group `forge/group` (a runner Deployment, runner type or scale set name). */
-export function scalesGroup(a: Pick<AutoscalerView, 'forge' | 'group' | 'runner_type'>, forge: string, group: string): boolean {
-	return a.forge === forge && (a.group === group || a.runner_type === group);
+/** Whether an autoscaler scales the capacity group `forge/group`: its runner type or scale set, or the Deployment it targets. */
+export function scalesGroup(a: Pick<AutoscalerView, 'forge' | 'group' | 'target'>, forge: string, group: string): boolean {
+	return a.forge === forge && (a.group === group || a.target === `Deployment/${group}`);
 }
 
 export interface AutoscalerFilter {
@@ -277,7 +273,7 @@ export function filterAutoscalers<T extends AutoscalerView>(items: T[], f: Autos
 				(!f.kind || a.kind === f.kind) &&
 				(!f.forge || a.forge === f.forge) &&
 				(!f.group || scalesGroup(a, a.forge, f.group)) &&
-				(!needle || `${a.name} ${a.group} ${a.runner_type} ${a.namespace}`.toLowerCase().includes(needle))
+				(!needle || `${a.name} ${a.group} ${a.target ?? ''} ${a.namespace}`.toLowerCase().includes(needle))
 		)
 		.sort((x, y) => x.forge.localeCompare(y.forge) || x.name.localeCompare(y.name) || x.id.localeCompare(y.id));
 }
@@ -345,6 +341,11 @@ export class ReplicaHistory {
 		let drop = 0;
 		while (drop < this.coarse.length && this.coarse[drop]![0] < now - spanS) drop++;
 		if (drop) this.coarse.splice(0, drop);
+	}
+
+	/** When the last sample was taken; null before the first. */
+	get lastAt(): number | null {
+		return this.fine.length > this.head ? this.fine[this.fine.length - 1]![0] : (this.coarse.at(-1)?.[0] ?? null);
 	}
 
 	/** Points stored (both tiers). */

@@ -17,6 +17,7 @@ import { SourceRegistry } from './sync/source-status';
 import { createLogger, type Logger } from './telemetry/logger';
 import { createMetrics, type Metrics } from './telemetry/metrics';
 import { buildInfo } from './build-info';
+import { startAutoscalerRecorder, type AutoscalerRecorder } from './services/autoscalers';
 
 export interface AppContext {
 	config: Config;
@@ -32,6 +33,7 @@ export interface AppContext {
 	github: Map<string, GithubSource>;
 	kubernetes: Map<string, KubernetesSource>;
 	scraper: MetricsScraper | null;
+	autoscalers: AutoscalerRecorder;
 	startedAt: Date;
 	close(): Promise<void>;
 }
@@ -100,6 +102,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		if (s.kind === 'github') github.set(s.name, startGithubSource(s, { ...deps, scaleSetsByRunnerId }));
 	}
 	const scraper = startMetricsScraper(config.scrape, deps);
+	const autoscalers = startAutoscalerRecorder({ bus, kubernetes, sources });
 	const metricsServer = config.metricsPort ? await serveMetrics(metrics, config.host, config.metricsPort) : undefined;
 	const prune = setInterval(() => void auth.pruneSessions().catch((e) => logger.warn({ err: String(e) }, 'session prune failed')), 10 * 60_000);
 	prune.unref();
@@ -120,9 +123,11 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		github,
 		kubernetes,
 		scraper,
+		autoscalers,
 		startedAt: new Date(),
 		async close() {
 			clearInterval(prune);
+			autoscalers.stop();
 			metricsServer?.close();
 			await Promise.all([...gitlab.values(), ...github.values()].map((g) => g.poller.stop()));
 			await Promise.all([...kubernetes.values()].map((k) => k.stop()));
