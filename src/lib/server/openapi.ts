@@ -7,6 +7,7 @@ import { buildInfo } from './build-info';
 import { bulkBody, pauseBody } from './services/runner-actions';
 import { undrainBody } from './services/scale-sets';
 import { autoscalersQuery } from './services/autoscalers';
+import { capacityQuery, capacitySeriesQuery, capacitySeriesSchema, capacitySnapshotSchema } from './services/capacity';
 
 interface Op {
 	summary: string;
@@ -61,6 +62,18 @@ export const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' 
 			query: autoscalersQuery,
 			response: 'AutoscalerList'
 		}
+	},
+	'/api/v1/capacity': {
+		get: {
+			summary:
+				'Capacity per forge and per runner type / scale set: pending and running jobs and saturation now; wait and duration p50/p95, jobs per minute and failures by reason over the window. From Prometheus when configured, else the built-in scraper (`source`); stale with `age_s` when the source fails.',
+			role: 'viewer',
+			query: capacityQuery,
+			response: 'CapacitySnapshot'
+		}
+	},
+	'/api/v1/capacity/series': {
+		get: { summary: 'One capacity panel as time series per forge and group over the window (`step_s` apart; rates over `range_s`).', role: 'viewer', query: capacitySeriesQuery, response: 'CapacitySeries' }
 	},
 	'/api/v1/pods': { get: { summary: 'Pods of the runner stacks (GitLab runner Deployments, ARC ephemeral runners) with phase, readiness and restarts, plus a per-runner-type summary.', role: 'viewer' } },
 	'/api/v1/audit': { get: { summary: 'Audit records, newest first.', role: 'admin', query: auditQuery } },
@@ -207,7 +220,9 @@ export function openApiDocument() {
 				},
 				SourceList: listOf('Source'),
 				Autoscaler: autoscalerSchema,
-				AutoscalerList: listOf('Autoscaler')
+				AutoscalerList: listOf('Autoscaler'),
+				CapacitySnapshot: capacitySnapshotSchema,
+				CapacitySeries: capacitySeriesSchema
 			}
 		}
 	};

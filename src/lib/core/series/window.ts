@@ -1,0 +1,125 @@
+// A bounded in-memory time-series window: one timestamp column and one value column
+// per series key, in ring buffers of a fixed number of slots (one slot per scrape).
+// Memory is slots × keys × 8 bytes, whatever the number of upstream series behind a key.
+
+export class SeriesWindow {
+	private readonly times: Float64Array;
+	private readonly cols = new Map<string, Float64Array>();
+	/** Per key: the logical append count when it last had a value (keys silent for a whole window are dropped). */
+	private readonly lastSet = new Map<string, number>();
+	private start = 0;
+	private len = 0;
+	private appended = 0;
+
+	constructor(readonly capacity: number) {
+		if (!Number.isInteger(capacity) || capacity < 2) throw new Error('a window needs at least two slots');
+		this.times = new Float64Array(capacity);
+	}
+
+	get size(): number {
+		return this.len;
+	}
+
+	/** Appends one slot at `t` (ms, not before the last slot); keys absent from `row` get no sample in it. */
+	append(t: number, row: ReadonlyMap<string, number>): void {
+		if (this.len > 0 && t < this.timeAt(this.len - 1)) throw new Error('samples must be appended in time order');
+		let slot: number;
+		if (this.len < this.capacity) {
+			slot = (this.start + this.len) % this.capacity;
+			this.len++;
+		} else {
+			slot = this.start;
+			this.start = (this.start + 1) % this.capacity;
+		}
+		this.times[slot] = t;
+		this.appended++;
+		for (const [key, col] of this.cols) {
+			if (!row.has(key)) {
+				col[slot] = NaN;
+				if (this.appended - (this.lastSet.get(key) ?? 0) >= this.capacity) {
+					this.cols.delete(key);
+					this.lastSet.delete(key);
+				}
+			}
+		}
+		for (const [key, v] of row) {
+			let col = this.cols.get(key);
+			if (!col) {
+				col = new Float64Array(this.capacity).fill(NaN);
+				this.cols.set(key, col);
+			}
+			col[slot] = v;
+			this.lastSet.set(key, this.appended);
+		}
+	}
+
+	keys(): IterableIterator<string> {
+		return this.cols.keys();
+	}
+
+	has(key: string): boolean {
+		return this.cols.has(key);
+	}
+
+	/** Time (ms) of logical slot `i` (0 = oldest). */
+	timeAt(i: number): number {
+		return this.times[(this.start + i) % this.capacity]!;
+	}
+
+	/** Value of `key` at logical slot `i`; NaN when it had none. */
+	valueAt(key: string, i: number): number {
+		const col = this.cols.get(key);
+		return col ? col[(this.start + i) % this.capacity]! : NaN;
+	}
+
+	oldest(): number | null {
+		return this.len === 0 ? null : this.timeAt(0);
+	}
+
+	newest(): number | null {
+		return this.len === 0 ? null : this.timeAt(this.len - 1);
+	}
+
+	/** First logical slot with time ≥ t (size when none). */
+	lowerBound(t: number): number {
+		let lo = 0;
+		let hi = this.len;
+		while (lo < hi) {
+			const mid = (lo + hi) >> 1;
+			if (this.timeAt(mid) < t) lo = mid + 1;
+			else hi = mid;
+		}
+		return lo;
+	}
+
+	/** The samples of `key` with fromMs ≤ t ≤ toMs, in time order. */
+	range(key: string, fromMs: number, toMs: number): { times: number[]; values: number[] } {
+		const times: number[] = [];
+		const values: number[] = [];
+		const col = this.cols.get(key);
+		if (!col) return { times, values };
+		for (let i = this.lowerBound(fromMs); i < this.len; i++) {
+			const t = this.timeAt(i);
+			if (t > toMs) break;
+			const v = col[(this.start + i) % this.capacity]!;
+			if (!Number.isNaN(v)) {
+				times.push(t);
+				values.push(v);
+			}
+		}
+		return { times, values };
+	}
+
+	/** The latest sample of `key` at or before `atMs` and no older than `lookbackMs` (Prometheus's instant lookup). */
+	latest(key: string, atMs: number, lookbackMs: number): { t: number; v: number } | null {
+		const col = this.cols.get(key);
+		if (!col) return null;
+		for (let i = this.lowerBound(atMs + 1) - 1; i >= 0; i--) {
+			const t = this.timeAt(i);
+			if (t < atMs - lookbackMs) return null;
+			const v = col[(this.start + i) % this.capacity]!;
+			if (!Number.isNaN(v)) return { t, v };
+		}
+		return null;
+	}
+}
