@@ -11,6 +11,19 @@ export const FORGE_LIST: Forge[] = ['gitlab', 'github'];
 /** The panels in the order the pages show them (the API's `panels` carries their text). */
 export const PANEL_ORDER: PanelId[] = ['pending', 'running', 'wait_p50_s', 'wait_p95_s', 'saturation', 'duration_p50_s', 'duration_p95_s', 'jobs_per_minute', 'failures'];
 
+/** Column headings for the dense tables (the full title is the heading's tooltip). */
+export const SHORT_TITLES: Record<PanelId, string> = {
+	pending: 'Pending',
+	running: 'Running',
+	wait_p50_s: 'Wait p50',
+	wait_p95_s: 'Wait p95',
+	saturation: 'Saturation',
+	duration_p50_s: 'Duration p50',
+	duration_p95_s: 'Duration p95',
+	jobs_per_minute: 'Jobs/min',
+	failures: 'Failed'
+};
+
 /** Seconds between refreshes: one scrape interval. */
 export const REFRESH_MS = 15_000;
 

@@ -60,9 +60,12 @@ export function formatValue(v: number | null | undefined, unit: ChartUnit): stri
 /** A short axis tick for a unit (no unit word; the axis says it once). */
 export function formatTick(v: number, unit: ChartUnit): string {
 	if (unit === 'ratio') return `${trim(v * 100, 0)}%`;
-	if (unit === 'seconds') return v >= 5400 ? `${trim(v / 3600, 1)}h` : v >= 90 ? `${trim(v / 60, 1)}m` : `${trim(v, 1)}s`;
+	if (unit === 'seconds') return v >= 5400 ? `${trim(v / 3600, 1)} h` : v >= 90 ? `${trim(v / 60, 1)} min` : `${trim(v, 1)} s`;
 	return trim(v, 2);
 }
+
+/** Tick steps for durations, so the axis reads 30 s, 1 min, 5 min, 1 h rather than 100 s steps. */
+export const SECOND_INCREMENTS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400];
 
 /** The y-axis label of a unit. */
 export function unitLabel(unit: ChartUnit): string {
