@@ -71,8 +71,6 @@ export interface StartOptions {
 	env?: Record<string, string>;
 	sandbox?: boolean;
 	seed?: number;
-	/** Extra `runner-dashboard sandbox` flags, e.g. ['--tick-ms', '0'] to move time only through /_sandbox/clock. */
-	sandboxArgs?: string[];
 }
 
 export async function startApp(opts: StartOptions = {}): Promise<RunningApp> {
@@ -81,7 +79,7 @@ export async function startApp(opts: StartOptions = {}): Promise<RunningApp> {
 	const procs: ChildProcess[] = [];
 	let sandboxUrl = '';
 	if (opts.sandbox !== false) {
-		const sb = startProcess(['sandbox', '--port', String(sandboxPort), '--seed', String(opts.seed ?? 1), ...(opts.sandboxArgs ?? [])], {});
+		const sb = startProcess(['sandbox', '--port', String(sandboxPort), '--seed', String(opts.seed ?? 1)], {});
 		procs.push(sb.child);
 		sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
 		await waitForUrl(`${sandboxUrl}/_sandbox/state`);
