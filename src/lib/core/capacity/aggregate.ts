@@ -108,9 +108,14 @@ export class ScrapeAggregator {
 		return target.labels[this.labels.arc] || s.labels.name || UNLABELLED;
 	}
 
-	/** One scrape cycle at `at` (ms) → the window row; null when no endpoint answered. */
-	ingest(at: number, targets: readonly ScrapedTarget[]): Map<string, number> | null {
+	/**
+	 * One scrape cycle at `at` (ms) → the window row, and `born`: group counters that first
+	 * appeared on an endpoint scraped before, which were 0 at the previous scrape. Null when
+	 * no endpoint answered.
+	 */
+	ingest(at: number, targets: readonly ScrapedTarget[]): { row: Map<string, number>; born: Map<string, number> } | null {
 		const row = new Map<string, number>();
+		const born = new Map<string, number>();
 		let answered = 0;
 		for (const t of targets) {
 			if (!t.samples) continue;
@@ -129,7 +134,9 @@ export class ScrapeAggregator {
 				const prev = this.last.get(rk);
 				const delta = prev ? (s.value >= prev.v ? s.value - prev.v : s.value) : known ? s.value : 0;
 				this.last.set(rk, { v: s.value, at });
-				this.totals.set(key, { v: (this.totals.get(key)?.v ?? 0) + delta, at });
+				const total = this.totals.get(key);
+				if (!total && known) born.set(key, 0);
+				this.totals.set(key, { v: (total?.v ?? 0) + delta, at });
 			}
 			this.targetsSeen.set(t.id, at);
 		}
@@ -142,6 +149,6 @@ export class ScrapeAggregator {
 			if (e.at === at) row.set(k, e.v);
 			else if (at - e.at > FORGET_MS) this.totals.delete(k);
 		}
-		return row;
+		return { row, born };
 	}
 }

@@ -25,8 +25,8 @@ function filled(scrapes: number) {
 	const agg = new ScrapeAggregator();
 	const t0 = 1_800_000_000_000;
 	for (let i = 0; i < scrapes; i++) {
-		const row = agg.ingest(t0 + i * 15_000, [{ id: 'docker', labels: { runner_type: 'docker' }, samples: manager(i, 5) }]);
-		if (row) win.append(t0 + i * 15_000, row);
+		const r = agg.ingest(t0 + i * 15_000, [{ id: 'docker', labels: { runner_type: 'docker' }, samples: manager(i, 5) }]);
+		if (r) win.append(t0 + i * 15_000, r.row, r.born);
 	}
 	return { win, t0 };
 }

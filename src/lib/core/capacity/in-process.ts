@@ -169,7 +169,7 @@ export function snapshotFromWindow(win: SeriesWindow, window: CapacityWindow): W
 		items.push(ev.row(forge, null, mine));
 		for (const g of mine) items.push(ev.row(forge, g.group, [g]));
 	}
-	return { items, at, covered_s: Math.min(WINDOW_SECONDS[window], Math.round((at - oldest) / 1000)) };
+	return { items, at, covered_s: rangeMs / 1000 };
 }
 
 export interface WindowSeries {

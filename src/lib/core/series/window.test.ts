@@ -43,6 +43,14 @@ describe('SeriesWindow', () => {
 		expect([...w.keys()]).toEqual(['a']);
 	});
 
+	it('fills the previous slot of a key born since then, never overwriting a sample', () => {
+		const w = new SeriesWindow(3);
+		w.append(1000, row({ a: 1 }));
+		w.append(2000, row({ a: 2, born: 5 }), row({ born: 0, a: 99 }));
+		expect(w.range('born', 0, 5000)).toEqual({ times: [1000, 2000], values: [0, 5] });
+		expect(w.range('a', 0, 5000).values).toEqual([1, 2]);
+	});
+
 	it('refuses slots out of time order', () => {
 		const w = new SeriesWindow(3);
 		w.append(2000, row({ a: 1 }));

@@ -20,8 +20,13 @@ export class SeriesWindow {
 		return this.len;
 	}
 
-	/** Appends one slot at `t` (ms, not before the last slot); keys absent from `row` get no sample in it. */
-	append(t: number, row: ReadonlyMap<string, number>): void {
+	/**
+	 * Appends one slot at `t` (ms, not before the last slot); keys absent from `row` get no
+	 * sample in it. `previous` gives values for the slot before, where a key had none (a
+	 * counter born since the last scrape was 0 then).
+	 */
+	append(t: number, row: ReadonlyMap<string, number>, previous?: ReadonlyMap<string, number>): void {
+		const prevSlot = this.len > 0 ? (this.start + this.len - 1) % this.capacity : -1;
 		if (this.len > 0 && t < this.timeAt(this.len - 1)) throw new Error('samples must be appended in time order');
 		let slot: number;
 		if (this.len < this.capacity) {
@@ -50,6 +55,8 @@ export class SeriesWindow {
 			}
 			col[slot] = v;
 			this.lastSet.set(key, this.appended);
+			const before = previous?.get(key);
+			if (before !== undefined && prevSlot >= 0 && prevSlot !== slot && Number.isNaN(col[prevSlot]!)) col[prevSlot] = before;
 		}
 	}
 

@@ -154,7 +154,7 @@ export function startCapacity(
 		if (!scraper || covered === null) return null;
 		const kept = Math.round((scraper.window.capacity - 1) * scraper.intervalMs / 1000);
 		if (covered >= WINDOW_SECONDS[window] - 2 * (scraper.intervalMs / 1000)) return null;
-		const h = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${Math.round(s / 60)} min` : `${s} s`);
+		const h = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`);
 		return `The built-in scraper keeps ${h(kept)} of history and has ${h(covered)}: rates, quantiles and failures cover only that, not the whole ${window}.`;
 	}
 
@@ -292,7 +292,7 @@ export const capacitySnapshotSchema = {
 	properties: {
 		window: { type: 'string', enum: [...WINDOWS] },
 		...sourceFields,
-		covered_s: { type: ['integer', 'null'], description: 'Seconds of data behind rates, quantiles and failures.' },
+		covered_s: { type: ['number', 'null'], description: 'Seconds of data behind rates, quantiles and failures (the window, or less while the built-in scraper fills it).' },
 		panels: {
 			type: 'array',
 			items: {

@@ -50,11 +50,11 @@ export function startMetricsScraper(
 			}
 			arcJobs = index;
 			const at = Math.max(...out.map((r) => r.at), window.newest() ?? 0);
-			const row = aggregator.ingest(
+			const ingested = aggregator.ingest(
 				at,
 				out.map((r) => ({ id: r.target.url, labels: r.target.labels, samples: r.error ? null : r.samples }))
 			);
-			if (row) window.append(at, row);
+			if (ingested) window.append(at, ingested.row, ingested.born);
 			const failed = out.filter((r) => r.error);
 			if (failed.length > 0 && failed.length === out.length) throw new Error(`all ${out.length} metrics endpoints failed; ${failed[0]!.error}`);
 			if (failed.length > 0) sources.failed(SCRAPER_SOURCE, `${failed.length} of ${out.length} endpoints failed; ${failed[0]!.error}`);
