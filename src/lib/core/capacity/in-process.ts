@@ -2,8 +2,8 @@
 // meaning as the PromQL in panels.ts: instant gauges, rate()/increase() with resets and
 // extrapolation, histogram_quantile() over summed bucket increases.
 import { extrapolatedIncrease, histogramQuantile } from '../series/functions';
-import type { SeriesWindow } from '../series/window';
-import { parseSeriesKey, seriesKey, type Field } from './aggregate';
+import { SampleBuffer, type SeriesWindow } from '../series/window';
+import { parseSeriesKey, type Field } from './aggregate';
 import { FORGES, SERIES_STEP_S, WINDOW_SECONDS, groupKind, seriesEndS, seriesRangeS, type Forge } from './panels';
 import type { CapacityGroup, CapacitySeries, CapacityWindow, PanelId } from './types';
 
@@ -11,11 +11,12 @@ const finite = (v: number | null): number | null => (v === null || !Number.isFin
 const sumOf = (vs: (number | null)[]): number | null => (vs.some((v) => v !== null) ? vs.reduce<number>((a, v) => a + (v ?? 0), 0) : null);
 const ratio = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : finite(a / b));
 
-/** The groups in the window, with their counter sub-keys (bucket bounds, failure reasons). */
+/** The groups in the window, with their series keys (counters by bucket bound or failure reason). */
 interface GroupIndex {
 	forge: Forge;
 	group: string;
-	subs: Record<'failed' | 'wait' | 'duration', string[]>;
+	keys: Partial<Record<Field, string>>;
+	subs: Record<'failed' | 'wait' | 'duration', { sub: string; key: string }[]>;
 }
 
 function indexGroups(win: SeriesWindow): GroupIndex[] {
@@ -25,16 +26,21 @@ function indexGroups(win: SeriesWindow): GroupIndex[] {
 		const id = `${k.forge}/${k.group}`;
 		let g = out.get(id);
 		if (!g) {
-			g = { forge: k.forge, group: k.group, subs: { failed: [], wait: [], duration: [] } };
+			g = { forge: k.forge, group: k.group, keys: {}, subs: { failed: [], wait: [], duration: [] } };
 			out.set(id, g);
 		}
-		if (k.field === 'failed' || k.field === 'wait' || k.field === 'duration') g.subs[k.field].push(k.sub);
+		if (k.field === 'failed' || k.field === 'wait' || k.field === 'duration') g.subs[k.field].push({ sub: k.sub, key });
+		else g.keys[k.field] = key;
 	}
 	return [...out.values()].sort((a, b) => (a.forge === b.forge ? a.group.localeCompare(b.group) : a.forge === 'gitlab' ? -1 : 1));
 }
 
-/** Evaluates fields of one group at one moment, over one range. */
+const buffer = new SampleBuffer();
+
+/** Evaluates fields of groups at one moment, over one range; each series' increase is computed once. */
 class Evaluator {
+	private increases = new Map<string, number | null>();
+
 	constructor(
 		private readonly win: SeriesWindow,
 		private readonly at: number,
@@ -43,20 +49,28 @@ class Evaluator {
 	) {}
 
 	gauge(g: GroupIndex, field: Field): number | null {
-		return this.win.latest(seriesKey(g.forge, g.group, field), this.at, this.lookbackMs)?.v ?? null;
+		const key = g.keys[field];
+		return key === undefined ? null : (this.win.latest(key, this.at, this.lookbackMs)?.v ?? null);
 	}
 
-	increase(g: GroupIndex, field: Field, sub = '', perSecond = false): number | null {
-		const r = this.win.range(seriesKey(g.forge, g.group, field, sub), this.at - this.rangeMs, this.at);
-		return extrapolatedIncrease(r.times, r.values, this.at - this.rangeMs, this.at, perSecond);
+	/** increase() of one series over the range (rate() with `perSecond`). */
+	increase(key: string | undefined, perSecond = false): number | null {
+		if (key === undefined) return null;
+		let inc = this.increases.get(key);
+		if (inc === undefined) {
+			const n = this.win.samplesInto(key, this.at - this.rangeMs, this.at, buffer);
+			inc = extrapolatedIncrease(buffer.times.subarray(0, n), buffer.values.subarray(0, n), this.at - this.rangeMs, this.at);
+			this.increases.set(key, inc);
+		}
+		return inc === null || !perSecond ? inc : inc / (this.rangeMs / 1000);
 	}
 
 	/** The quantile over the summed bucket increases of the given groups (one group, or a whole forge). */
 	quantile(groups: GroupIndex[], field: 'wait' | 'duration', q: number): number | null {
 		const byLe = new Map<number, number>();
 		for (const g of groups) {
-			for (const sub of g.subs[field]) {
-				const inc = this.increase(g, field, sub);
+			for (const { sub, key } of g.subs[field]) {
+				const inc = this.increase(key);
 				if (inc === null) continue;
 				const le = sub === '+Inf' ? Infinity : Number(sub);
 				if (Number.isNaN(le)) continue;
@@ -81,15 +95,15 @@ class Evaluator {
 
 	failures(g: GroupIndex): Record<string, number> {
 		const out: Record<string, number> = {};
-		for (const reason of g.subs.failed) {
-			const inc = this.increase(g, 'failed', reason);
-			if (inc !== null) out[reason] = inc;
+		for (const { sub, key } of g.subs.failed) {
+			const inc = this.increase(key);
+			if (inc !== null) out[sub] = inc;
 		}
 		return out;
 	}
 
 	jobsPerMinute(g: GroupIndex): number | null {
-		const r = this.increase(g, 'jobs', '', true);
+		const r = this.increase(g.keys.jobs, true);
 		return r === null ? null : r * 60;
 	}
 

@@ -117,6 +117,28 @@ export class SeriesWindow {
 		return { times, values };
 	}
 
+	/**
+	 * Copies the samples of `key` with fromMs ≤ t ≤ toMs into `times`/`values` (grown as
+	 * needed) and returns how many there are: range() without allocating per call.
+	 */
+	samplesInto(key: string, fromMs: number, toMs: number, buf: SampleBuffer): number {
+		const col = this.cols.get(key);
+		if (!col) return 0;
+		let n = 0;
+		for (let i = this.lowerBound(fromMs); i < this.len; i++) {
+			const slot = (this.start + i) % this.capacity;
+			const t = this.times[slot]!;
+			if (t > toMs) break;
+			const v = col[slot]!;
+			if (Number.isNaN(v)) continue;
+			if (n === buf.times.length) buf.grow();
+			buf.times[n] = t;
+			buf.values[n] = v;
+			n++;
+		}
+		return n;
+	}
+
 	/** The latest sample of `key` at or before `atMs` and no older than `lookbackMs` (Prometheus's instant lookup). */
 	latest(key: string, atMs: number, lookbackMs: number): { t: number; v: number } | null {
 		const col = this.cols.get(key);
@@ -128,5 +150,20 @@ export class SeriesWindow {
 			if (!Number.isNaN(v)) return { t, v };
 		}
 		return null;
+	}
+}
+
+/** Reusable sample storage for SeriesWindow.samplesInto. */
+export class SampleBuffer {
+	times = new Float64Array(256);
+	values = new Float64Array(256);
+
+	grow(): void {
+		const t = new Float64Array(this.times.length * 2);
+		const v = new Float64Array(this.values.length * 2);
+		t.set(this.times);
+		v.set(this.values);
+		this.times = t;
+		this.values = v;
 	}
 }

@@ -136,6 +136,16 @@ export function startCapacity(
 	};
 
 	const snapshots = new AnswerCache<CapacityGroup[]>();
+	// The scraper's answers change only with a new scrape: computed once per (window, panel) and slot.
+	const fromWindow = new Map<string, { newest: number | null; value: unknown }>();
+	const memo = <T>(key: string, compute: () => T): T => {
+		const newest = scraper?.window.newest() ?? null;
+		const hit = fromWindow.get(key);
+		if (hit && hit.newest === newest) return hit.value as T;
+		const value = compute();
+		fromWindow.set(key, { newest, value });
+		return value;
+	};
 	const seriesCache = new AnswerCache<CapacitySeries[]>();
 
 	const defaultSource: CapacitySourceKind | null = client ? 'prometheus' : scraper ? 'scraper' : null;
@@ -163,7 +173,7 @@ export function startCapacity(
 		const base = { window, panels: [...PANELS] };
 		if (source === null) return { ...base, source: null, as_of: null, age_s: null, stale: false, error: NO_SOURCE, items: [] };
 		if (source === 'scraper') {
-			const s = snapshotFromWindow(scraper!.window, window);
+			const s = memo(`snapshot:${window}`, () => snapshotFromWindow(scraper!.window, window));
 			const h = scraperHealth(now);
 			return {
 				...base,
@@ -209,7 +219,7 @@ export function startCapacity(
 		if (source === 'scraper') {
 			const w = scraper!.window;
 			const newest = w.newest();
-			const s = seriesFromWindow(w, panel, window, newest ?? now, 2 * scraper!.intervalMs);
+			const s = memo(`series:${panel}:${window}`, () => seriesFromWindow(w, panel, window, newest ?? now, 2 * scraper!.intervalMs));
 			const h = scraperHealth(now);
 			const covered = newest === null ? null : Math.round((newest - (w.oldest() ?? newest)) / 1000);
 			return {
