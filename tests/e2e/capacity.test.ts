@@ -148,6 +148,22 @@ describe('the capacity page', () => {
 		expect(await page.locator('tr[data-autoscaler]').getAttribute('data-kind')).toBe('scale_set');
 	});
 
+	it('marks the panels stale with their age when the metrics endpoints fail, keeping the last values', async () => {
+		await page.goto(`${app.url}/capacity`);
+		const last = await chartValue('running', 'gitlab');
+		expect(last).not.toBeNull();
+		await control('faults', { target: 'exporters', mode: 'error' });
+		try {
+			await expect.poll(() => page.locator('[data-source]').getAttribute('data-stale'), { timeout: 60_000, intervals: [1000] }).toBe('true');
+			expect(await page.locator('[data-source]').textContent()).toMatch(/stale · last values \d+ (s|min) old/);
+			// Nothing invented: the running jobs shown are still a measured value.
+			expect(await chartValue('running', 'gitlab')).not.toBeNull();
+		} finally {
+			await control('faults', { target: 'exporters', mode: 'none' });
+		}
+		await expect.poll(() => page.locator('[data-source]').getAttribute('data-stale'), { timeout: 60_000, intervals: [1000] }).toBe('false');
+	}, 150_000);
+
 	it('has no serious accessibility violations in light and dark themes', async () => {
 		for (const path of ['/capacity', '/capacity/github/gh-docker?window=6h']) {
 			await page.goto(`${app.url}${path}`);
@@ -158,6 +174,31 @@ describe('the capacity page', () => {
 			await page.waitForTimeout(300);
 			expect(await seriousViolations(page)).toEqual([]);
 			await page.emulateMedia({ colorScheme: 'light' });
+		}
+	}, 60_000);
+});
+
+describe('the capacity page without a metrics source', () => {
+	it('explains what to configure', async () => {
+		const bare = await startApp({ sandbox: false });
+		const ctx = await browser.newContext();
+		try {
+			const p = await ctx.newPage();
+			await p.goto(`${bare.url}/login`);
+			await p.fill('input[name=username]', 'admin');
+			await p.fill('input[name=password]', bare.adminPassword);
+			await p.click('button[type=submit]');
+			await p.waitForURL(`${bare.url}/fleet`);
+			await p.goto(`${bare.url}/capacity`);
+			const text = await p.locator('[data-empty-state]').textContent();
+			expect(text).toContain('No metrics source is configured');
+			expect(text).toContain('metrics.prometheus.url');
+			expect(text).toContain('metrics.scrape.targets');
+			expect(await p.locator('[data-panel-block]').count()).toBe(0);
+			expect(await seriousViolations(p)).toEqual([]);
+		} finally {
+			await ctx.close();
+			await bare.stop();
 		}
 	}, 60_000);
 });
