@@ -154,14 +154,14 @@ describe('the capacity page', () => {
 		expect(last).not.toBeNull();
 		await control('faults', { target: 'exporters', mode: 'error' });
 		try {
-			await expect.poll(() => page.locator('[data-source]').getAttribute('data-stale'), { timeout: 60_000, intervals: [1000] }).toBe('true');
+			await expect.poll(() => page.locator('[data-source]').getAttribute('data-stale'), { timeout: 60_000, interval: 1000 }).toBe('true');
 			expect(await page.locator('[data-source]').textContent()).toMatch(/stale · last values \d+ (s|min) old/);
 			// Nothing invented: the running jobs shown are still a measured value.
 			expect(await chartValue('running', 'gitlab')).not.toBeNull();
 		} finally {
 			await control('faults', { target: 'exporters', mode: 'none' });
 		}
-		await expect.poll(() => page.locator('[data-source]').getAttribute('data-stale'), { timeout: 60_000, intervals: [1000] }).toBe('false');
+		await expect.poll(() => page.locator('[data-source]').getAttribute('data-stale'), { timeout: 60_000, interval: 1000 }).toBe('false');
 	}, 150_000);
 
 	it('has no serious accessibility violations in light and dark themes', async () => {
