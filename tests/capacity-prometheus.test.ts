@@ -277,6 +277,21 @@ describe('Prometheus down, then back', () => {
 		await eventually(async () => (await get('/api/v1/sources')).body.items.find((x: { name: string }) => x.name === 'prometheus').status, (st) => st === 'ok', 20_000, 'source ok');
 	});
 
+	it('serves the scraper’s last values stale while the exporters fail, and fresh ones after', async () => {
+		const last = await snapshot('&source=scraper');
+		expect(last.stale).toBe(false);
+		await sandbox('faults', { target: 'exporters', mode: 'error' });
+		try {
+			const s = await eventually(() => snapshot('&source=scraper'), (x) => x.stale, 30_000, 'scraper capacity stale');
+			expect(s.error).toMatch(/500/);
+			expect(s.items.find((r) => r.forge === 'gitlab' && r.group === 'docker')!.running).toBe(last.items.find((r) => r.forge === 'gitlab' && r.group === 'docker')!.running);
+			expect(Date.parse(s.as_of)).toBeLessThanOrEqual(Date.parse(last.as_of) + 10_000);
+		} finally {
+			await sandbox('faults', { target: 'exporters', mode: 'none' });
+		}
+		await eventually(() => snapshot('&source=scraper'), (x) => !x.stale && x.error === null, 60_000, 'scraper capacity fresh again');
+	});
+
 	it('never logged an unhandled rejection', () => {
 		expect(app.output()).not.toMatch(/unhandled rejection|uncaught/i);
 	});

@@ -1,7 +1,7 @@
 // The capacity panels computed from the built-in scraper's window, with the same
 // meaning as the PromQL in panels.ts: instant gauges, rate()/increase() with resets and
 // extrapolation, histogram_quantile() over summed bucket increases.
-import { extrapolatedIncrease, histogramQuantile } from '../series/functions';
+import { extrapolatedIncrease, histogramQuantile, sortedQuantile } from '../series/functions';
 import { SampleBuffer, type SeriesWindow } from '../series/window';
 import { parseSeriesKey, type Field } from './aggregate';
 import { FORGES, SERIES_STEP_S, WINDOW_SECONDS, groupKind, seriesEndS, seriesRangeS, type Forge } from './panels';
@@ -17,6 +17,8 @@ interface GroupIndex {
 	group: string;
 	keys: Partial<Record<Field, string>>;
 	subs: Record<'failed' | 'wait' | 'duration', { sub: string; key: string }[]>;
+	/** Histogram buckets sorted by bound (the last +Inf when the histogram is complete), and their bounds as one string. */
+	buckets: Record<'wait' | 'duration', { les: number[]; keys: string[]; signature: string }>;
 }
 
 function indexGroups(win: SeriesWindow): GroupIndex[] {
@@ -26,27 +28,44 @@ function indexGroups(win: SeriesWindow): GroupIndex[] {
 		const id = `${k.forge}/${k.group}`;
 		let g = out.get(id);
 		if (!g) {
-			g = { forge: k.forge, group: k.group, keys: {}, subs: { failed: [], wait: [], duration: [] } };
+			g = { forge: k.forge, group: k.group, keys: {}, subs: { failed: [], wait: [], duration: [] }, buckets: undefined as never };
 			out.set(id, g);
 		}
 		if (k.field === 'failed' || k.field === 'wait' || k.field === 'duration') g.subs[k.field].push({ sub: k.sub, key });
 		else g.keys[k.field] = key;
 	}
+	for (const g of out.values()) {
+		g.buckets = { wait: sortedBuckets(g.subs.wait), duration: sortedBuckets(g.subs.duration) };
+	}
 	return [...out.values()].sort((a, b) => (a.forge === b.forge ? a.group.localeCompare(b.group) : a.forge === 'gitlab' ? -1 : 1));
 }
+
+function sortedBuckets(subs: { sub: string; key: string }[]): { les: number[]; keys: string[]; signature: string } {
+	const parsed = subs.map((s) => ({ le: s.sub === '+Inf' ? Infinity : Number(s.sub), key: s.key })).filter((b) => !Number.isNaN(b.le));
+	parsed.sort((a, b) => a.le - b.le);
+	return { les: parsed.map((b) => b.le), keys: parsed.map((b) => b.key), signature: parsed.map((b) => b.le).join(',') };
+}
+
+const counts = new Float64Array(64);
 
 const buffer = new SampleBuffer();
 
 /** Evaluates fields of groups at one moment, over one range; each series' increase is computed once. */
 class Evaluator {
 	private increases = new Map<string, number | null>();
+	/** The range's logical slots [from, to): the same for every series of the window. */
+	private readonly from: number;
+	private readonly to: number;
 
 	constructor(
 		private readonly win: SeriesWindow,
 		private readonly at: number,
 		private readonly rangeMs: number,
 		private readonly lookbackMs: number
-	) {}
+	) {
+		this.from = win.lowerBound(at - rangeMs);
+		this.to = win.lowerBound(at + 1);
+	}
 
 	gauge(g: GroupIndex, field: Field): number | null {
 		const key = g.keys[field];
@@ -58,7 +77,7 @@ class Evaluator {
 		if (key === undefined) return null;
 		let inc = this.increases.get(key);
 		if (inc === undefined) {
-			const n = this.win.samplesInto(key, this.at - this.rangeMs, this.at, buffer);
+			const n = this.win.slotsInto(key, this.from, this.to, buffer);
 			inc = extrapolatedIncrease(buffer.times.subarray(0, n), buffer.values.subarray(0, n), this.at - this.rangeMs, this.at);
 			this.increases.set(key, inc);
 		}
@@ -67,6 +86,8 @@ class Evaluator {
 
 	/** The quantile over the summed bucket increases of the given groups (one group, or a whole forge). */
 	quantile(groups: GroupIndex[], field: 'wait' | 'duration', q: number): number | null {
+		const fast = this.quantileSameBuckets(groups, field, q);
+		if (fast !== undefined) return fast;
 		const byLe = new Map<number, number>();
 		for (const g of groups) {
 			for (const { sub, key } of g.subs[field]) {
@@ -79,6 +100,29 @@ class Evaluator {
 		}
 		if (byLe.size === 0) return null;
 		return finite(histogramQuantile(q, [...byLe].map(([le, count]) => ({ le, count }))));
+	}
+
+	/**
+	 * The common case without allocating: every group has the same complete buckets, each
+	 * with an increase. Undefined when that does not hold (the general path decides).
+	 */
+	private quantileSameBuckets(groups: GroupIndex[], field: 'wait' | 'duration', q: number): number | null | undefined {
+		const first = groups[0]?.buckets[field];
+		if (!first || first.les.length < 2 || first.les.length > counts.length || first.les[first.les.length - 1] !== Infinity) return undefined;
+		if (groups.some((g) => g.buckets[field].signature !== first.signature)) return undefined;
+		const n = first.les.length;
+		counts.fill(0, 0, n);
+		for (const g of groups) {
+			const keys = g.buckets[field].keys;
+			for (let i = 0; i < n; i++) {
+				const inc = this.increase(keys[i]);
+				if (inc === null) return undefined;
+				counts[i]! += inc;
+			}
+		}
+		// Prometheus evens out non-monotonic buckets (buckets scraped at slightly different moments).
+		for (let i = 1; i < n; i++) if (counts[i]! < counts[i - 1]!) counts[i] = counts[i - 1]!;
+		return finite(sortedQuantile(q, first.les, counts));
 	}
 
 	pending(g: GroupIndex): number | null {

@@ -69,26 +69,39 @@ export function histogramQuantile(q: number, input: readonly Bucket[]): number {
 		if (b.count > max) max = b.count;
 		else if (b.count < max) b.count = max;
 	}
-	if (merged.length < 2) return NaN;
-	const observations = merged[merged.length - 1]!.count;
+	return sortedQuantile(
+		q,
+		merged.map((b) => b.le),
+		merged.map((b) => b.count)
+	);
+}
+
+/**
+ * histogram_quantile over buckets already sorted by unique bound, the last +Inf, with
+ * monotonic counts (what histogramQuantile prepares); allocates nothing.
+ */
+export function sortedQuantile(q: number, les: ArrayLike<number>, counts: ArrayLike<number>): number {
+	const n = les.length;
+	if (n < 2) return NaN;
+	const observations = counts[n - 1]!;
 	if (!(observations > 0)) return NaN;
 	let rank = q * observations;
-	let b = merged.length - 1;
-	for (let i = 0; i < merged.length - 1; i++) {
-		if (merged[i]!.count >= rank) {
+	let b = n - 1;
+	for (let i = 0; i < n - 1; i++) {
+		if (counts[i]! >= rank) {
 			b = i;
 			break;
 		}
 	}
-	if (b === merged.length - 1) return merged[merged.length - 2]!.le;
-	if (b === 0 && merged[0]!.le <= 0) return merged[0]!.le;
+	if (b === n - 1) return les[n - 2]!;
+	if (b === 0 && les[0]! <= 0) return les[0]!;
 	let start = 0;
-	const end = merged[b]!.le;
-	let count = merged[b]!.count;
+	const end = les[b]!;
+	let count = counts[b]!;
 	if (b > 0) {
-		start = merged[b - 1]!.le;
-		count -= merged[b - 1]!.count;
-		rank -= merged[b - 1]!.count;
+		start = les[b - 1]!;
+		count -= counts[b - 1]!;
+		rank -= counts[b - 1]!;
 	}
 	return start + (end - start) * (rank / count);
 }

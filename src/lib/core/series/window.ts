@@ -122,13 +122,17 @@ export class SeriesWindow {
 	 * needed) and returns how many there are: range() without allocating per call.
 	 */
 	samplesInto(key: string, fromMs: number, toMs: number, buf: SampleBuffer): number {
+		return this.slotsInto(key, this.lowerBound(fromMs), this.lowerBound(toMs + 1), buf);
+	}
+
+	/** samplesInto by logical slots [from, to): many keys over one time range share one pair of searches. */
+	slotsInto(key: string, from: number, to: number, buf: SampleBuffer): number {
 		const col = this.cols.get(key);
 		if (!col) return 0;
 		let n = 0;
-		for (let i = this.lowerBound(fromMs); i < this.len; i++) {
+		for (let i = from; i < to; i++) {
 			const slot = (this.start + i) % this.capacity;
 			const t = this.times[slot]!;
-			if (t > toMs) break;
 			const v = col[slot]!;
 			if (Number.isNaN(v)) continue;
 			if (n === buf.times.length) buf.grow();
