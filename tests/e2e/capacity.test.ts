@@ -68,15 +68,21 @@ async function until(ok: (r: Reading) => boolean, ms: number, what: string): Pro
 	return r;
 }
 
+/** Signs in through the form once the page is hydrated (hydration resets fields typed into before it). */
+async function signIn(p: Page, target: RunningApp) {
+	await p.goto(`${target.url}/login`);
+	await p.waitForLoadState('networkidle');
+	await p.fill('input[name=username]', 'admin');
+	await p.fill('input[name=password]', target.adminPassword);
+	await p.click('button[type=submit]');
+	await p.waitForURL(`${target.url}/fleet`);
+}
+
 beforeAll(async () => {
 	app = await startApp();
 	browser = await launchBrowser();
 	page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-	await page.goto(`${app.url}/login`);
-	await page.fill('input[name=username]', 'admin');
-	await page.fill('input[name=password]', app.adminPassword);
-	await page.click('button[type=submit]');
-	await page.waitForURL(`${app.url}/fleet`);
+	await signIn(page, app);
 }, 120_000);
 afterAll(async () => {
 	if (app && /exited|Error/.test(app.output())) console.error(app.output());
@@ -184,11 +190,7 @@ describe('the capacity page without a metrics source', () => {
 		const ctx = await browser.newContext();
 		try {
 			const p = await ctx.newPage();
-			await p.goto(`${bare.url}/login`);
-			await p.fill('input[name=username]', 'admin');
-			await p.fill('input[name=password]', bare.adminPassword);
-			await p.click('button[type=submit]');
-			await p.waitForURL(`${bare.url}/fleet`);
+			await signIn(p, bare);
 			await p.goto(`${bare.url}/capacity`);
 			const text = await p.locator('[data-empty-state]').textContent();
 			expect(text).toContain('No metrics source is configured');
