@@ -34,6 +34,8 @@ const get = async (path: string) => {
 	return { status: r.status, body: await r.json() };
 };
 const snapshot = async (q = '') => (await get(`/api/v1/capacity?window=1h${q}`)).body as Snapshot;
+/** A snapshot Prometheus answered in time (on a busy machine an answer can take longer than the 3 s before stale is served). */
+const fresh = () => eventually(() => snapshot(), (s) => !s.stale && s.error === null, 60_000, 'a fresh capacity snapshot');
 const sandbox = (path: string, body?: unknown) =>
 	fetch(`${sandboxUrl}/_sandbox/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,7 +68,7 @@ beforeAll(async () => {
 
 	const promPort = await freePort();
 	configDir = mkdtempSync(join(tmpdir(), 'rd-capacity-'));
-	writeFileSync(join(configDir, 'config.yaml'), `metrics:\n  prometheus:\n    url: http://127.0.0.1:${promPort}\n    timeout_seconds: 2\n`);
+	writeFileSync(join(configDir, 'config.yaml'), `metrics:\n  prometheus:\n    url: http://127.0.0.1:${promPort}\n    timeout_seconds: 10\n`);
 	app = await startApp({ sandbox: false, env: { RUNNER_DASHBOARD_SANDBOX_URL: sandboxUrl, RUNNER_DASHBOARD_CONFIG: join(configDir, 'config.yaml') } });
 	token = createToken(app, 'capacity', 'viewer');
 	prom = await startPrometheus({ sdUrl: `${sandboxUrl}/exporters/http_sd`, port: promPort });
@@ -121,7 +123,7 @@ function num(v: string): number | null {
 
 describe('capacity from Prometheus', () => {
 	it('answers every panel with the value the same PromQL gives at the same evaluation time', async () => {
-		const snap = await snapshot();
+		const snap = await fresh();
 		expect(snap).toMatchObject({ source: 'prometheus', stale: false, error: null });
 		const t = Date.parse(snap.as_of) / 1000;
 		expect(Number.isInteger(t)).toBe(true);
@@ -152,7 +154,7 @@ describe('capacity from Prometheus', () => {
 	});
 
 	it('shows running and pending jobs equal to the sandbox’s ground truth, with jobs queueing under load', async () => {
-		const snap = await snapshot();
+		const snap = await fresh();
 		const state = await sandbox('state');
 		let pendingTotal = 0;
 		for (const [kind, truth] of Object.entries(state.gitlab.by_runner_type as Record<string, { running: number; pending: number }>)) {
@@ -169,7 +171,12 @@ describe('capacity from Prometheus', () => {
 	});
 
 	it('gives series on the step grid, with the latest point equal to the instant value', async () => {
-		const { status, body } = await get('/api/v1/capacity/series?panel=running&window=1h&forge=gitlab');
+		const { status, body } = await eventually(
+			() => get('/api/v1/capacity/series?panel=running&window=1h&forge=gitlab'),
+			(r) => r.status !== 200 || (!r.body.stale && r.body.error === null),
+			60_000,
+			'fresh series'
+		);
 		expect(status).toBe(200);
 		expect(body).toMatchObject({ panel: 'running', window: '1h', step_s: 15, range_s: 60, source: 'prometheus', stale: false });
 		expect(body.series.map((s: { group: string | null }) => s.group)).toEqual([null, 'dind', 'docker', 'nix']);
@@ -200,7 +207,7 @@ describe('capacity from Prometheus', () => {
 describe('the built-in scraper beside Prometheus', () => {
 	it('agrees on gauges exactly, on quantiles within the histogram’s resolution, and counts what the exporters counted', async () => {
 		const scr = await snapshot('&source=scraper');
-		const pr = await snapshot();
+		const pr = await fresh();
 		expect(scr).toMatchObject({ source: 'scraper', stale: false });
 		const after = await counterSums();
 		const buckets = {
@@ -249,7 +256,7 @@ describe('the built-in scraper beside Prometheus', () => {
 
 describe('Prometheus down, then back', () => {
 	it('serves the last values marked stale with their age and reports the source down; recovers after a restart', async () => {
-		const last = await snapshot();
+		const last = await fresh();
 		const lastSeries = (await get('/api/v1/capacity/series?panel=pending&window=1h')).body;
 		expect(last.stale).toBe(false);
 		await prom.stop();
@@ -271,9 +278,9 @@ describe('Prometheus down, then back', () => {
 		expect(ready.sources.find((x: { name: string }) => x.name === 'prometheus').status).toBe('down');
 
 		await prom.restart();
-		const fresh = await eventually(() => snapshot(), (x) => !x.stale && x.error === null, 30_000, 'fresh capacity after the restart');
-		expect(Date.parse(fresh.as_of)).toBeGreaterThan(Date.parse(last.as_of));
-		expect(fresh.items.find((r) => r.forge === 'gitlab' && r.group === 'docker')!.running).toBe(last.items.find((r) => r.forge === 'gitlab' && r.group === 'docker')!.running);
+		const recovered = await eventually(() => snapshot(), (x) => !x.stale && x.error === null, 60_000, 'fresh capacity after the restart');
+		expect(Date.parse(recovered.as_of)).toBeGreaterThan(Date.parse(last.as_of));
+		expect(recovered.items.find((r) => r.forge === 'gitlab' && r.group === 'docker')!.running).toBe(last.items.find((r) => r.forge === 'gitlab' && r.group === 'docker')!.running);
 		await eventually(async () => (await get('/api/v1/sources')).body.items.find((x: { name: string }) => x.name === 'prometheus').status, (st) => st === 'ok', 20_000, 'source ok');
 	});
 
