@@ -72,7 +72,7 @@ export const PANELS: readonly PanelInfo[] = [
 		description:
 			'Jobs that failed within the window, by reason: GitLab failure_reason (increase of gitlab_runner_failed_jobs_total); ARC job_result other than succeeded (gha_completed_jobs_total).',
 		caveat:
-			'increase() extrapolates to the window’s edges, so counts need not be whole numbers. GitLab jobs that never left the queue (stuck_or_timeout_failure) are in no manager’s counters.'
+			'increase() extrapolates to the window’s edges, so counts need not be whole numbers, and Prometheus misses the first failure of a reason (or job) it has no earlier sample of. GitLab jobs that never left the queue (stuck_or_timeout_failure) are in no manager’s counters.'
 	}
 ];
 

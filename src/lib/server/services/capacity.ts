@@ -6,7 +6,16 @@ import { z } from 'zod';
 import { rowsFromAnswers, seriesFromAnswers } from '$lib/core/capacity/assemble';
 import { snapshotFromWindow, seriesFromWindow } from '$lib/core/capacity/in-process';
 import { FORGES, PANELS, PANEL_IDS, SERIES_STEP_S, WINDOW_SECONDS, panelQuery, seriesEndS, seriesRangeS, type GroupLabels } from '$lib/core/capacity/panels';
-import { WINDOWS, type CapacityGroup, type CapacitySeries, type CapacitySeriesResponse, type CapacitySnapshot, type CapacitySourceKind, type CapacityWindow, type PanelId } from '$lib/core/capacity/types';
+import {
+	WINDOWS,
+	type CapacityGroup,
+	type CapacitySeries,
+	type CapacitySeriesResponse,
+	type CapacitySnapshot,
+	type CapacitySourceKind,
+	type CapacityWindow,
+	type PanelId
+} from '$lib/core/capacity/types';
 import { prometheusClient, type PrometheusClient } from '$lib/sources/prometheus/client';
 import type { Config } from '../config';
 import { Poller } from '../sync/poller';
@@ -308,14 +317,33 @@ export const capacitySnapshotSchema = {
 			items: {
 				type: 'object',
 				required: ['id', 'title', 'unit', 'description', 'caveat'],
-				properties: { id: panelIds, title: { type: 'string' }, unit: { type: 'string', enum: ['jobs', 'seconds', 'ratio', 'jobs/min'] }, description: { type: 'string' }, caveat: { type: 'string' } }
+				properties: {
+					id: panelIds,
+					title: { type: 'string' },
+					unit: { type: 'string', enum: ['jobs', 'seconds', 'ratio', 'jobs/min'] },
+					description: { type: 'string' },
+					caveat: { type: 'string' }
+				}
 			}
 		},
 		items: {
 			type: 'array',
 			items: {
 				type: 'object',
-				required: ['forge', 'kind', 'group', 'pending', 'running', 'wait_p50_s', 'wait_p95_s', 'saturation', 'duration_p50_s', 'duration_p95_s', 'jobs_per_minute', 'failures'],
+				required: [
+					'forge',
+					'kind',
+					'group',
+					'pending',
+					'running',
+					'wait_p50_s',
+					'wait_p95_s',
+					'saturation',
+					'duration_p50_s',
+					'duration_p95_s',
+					'jobs_per_minute',
+					'failures'
+				],
 				properties: {
 					forge: { type: 'string', enum: ['gitlab', 'github'] },
 					kind: { type: 'string', enum: ['forge', 'runner_type', 'scale_set'] },
@@ -328,7 +356,11 @@ export const capacitySnapshotSchema = {
 					duration_p50_s: nullableNumber,
 					duration_p95_s: nullableNumber,
 					jobs_per_minute: nullableNumber,
-					failures: { type: 'object', additionalProperties: { type: 'number' }, description: 'Failed jobs over the window by failure_reason (GitLab) or job_result (ARC).' }
+					failures: {
+						type: 'object',
+						additionalProperties: { type: 'number' },
+						description: 'Failed jobs over the window by failure_reason (GitLab) or job_result (ARC).'
+					}
 				}
 			}
 		}

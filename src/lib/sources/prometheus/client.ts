@@ -70,13 +70,17 @@ export function prometheusClient(opts: PrometheusOptions): PrometheusClient {
 		try {
 			body = JSON.parse(text);
 		} catch {
-			throw new UpstreamError(opts.source, res.ok ? 'invalid_response' : 'http', `Prometheus answered ${res.status} with a body that is not JSON: ${text.slice(0, 120)}`, res.status);
+			const kind = res.ok ? 'invalid_response' : 'http';
+			throw new UpstreamError(opts.source, kind, `Prometheus answered ${res.status} with a body that is not JSON: ${text.slice(0, 120)}`, res.status);
 		}
 		const err = failure.safeParse(body);
 		if (err.success) throw new UpstreamError(opts.source, 'http', `Prometheus ${err.data.errorType}: ${err.data.error}`, res.status);
 		if (!res.ok) throw new UpstreamError(opts.source, res.status === 429 ? 'rate_limited' : 'http', `Prometheus answered ${res.status}`, res.status);
 		const ok = success.safeParse(body);
-		if (!ok.success) throw new UpstreamError(opts.source, 'invalid_response', `Prometheus answer not understood: ${ok.error.issues[0]?.message ?? 'invalid'} at ${ok.error.issues[0]?.path.join('.')}`);
+		if (!ok.success) {
+			const issue = ok.error.issues[0];
+			throw new UpstreamError(opts.source, 'invalid_response', `Prometheus answer not understood: ${issue?.message ?? 'invalid'} at ${issue?.path.join('.')}`);
+		}
 		return ok.data.data;
 	}
 
