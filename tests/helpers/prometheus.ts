@@ -24,8 +24,13 @@ export interface RunningPrometheus {
 	remove(): Promise<void>;
 }
 
-export async function startPrometheus(opts: { sdUrl: string; port?: number }): Promise<RunningPrometheus> {
+/**
+ * Starts Prometheus scraping the targets `sdUrl` lists, or (without it) scraping nothing,
+ * e.g. over a TSDB made with `promtool tsdb create-blocks-from` in `tsdbPath`.
+ */
+export async function startPrometheus(opts: { sdUrl?: string; port?: number; tsdbPath?: string }): Promise<RunningPrometheus> {
 	const dir = mkdtempSync(join(tmpdir(), 'rd-prometheus-'));
+	const tsdb = opts.tsdbPath ?? join(dir, 'data');
 	const port = opts.port ?? (await freePort());
 	const url = `http://127.0.0.1:${port}`;
 	writeFileSync(
@@ -35,11 +40,9 @@ export async function startPrometheus(opts: { sdUrl: string; port?: number }): P
 			'  scrape_interval: 1s',
 			'  scrape_timeout: 1s',
 			'  evaluation_interval: 1s',
-			'scrape_configs:',
-			'  - job_name: sandbox',
-			'    http_sd_configs:',
-			`      - url: ${JSON.stringify(opts.sdUrl)}`,
-			'        refresh_interval: 1s',
+			...(opts.sdUrl
+				? ['scrape_configs:', '  - job_name: sandbox', '    http_sd_configs:', `      - url: ${JSON.stringify(opts.sdUrl)}`, '        refresh_interval: 1s']
+				: ['scrape_configs: []']),
 			''
 		].join('\n')
 	);
@@ -50,7 +53,7 @@ export async function startPrometheus(opts: { sdUrl: string; port?: number }): P
 			PROMETHEUS_BIN,
 			[
 				`--config.file=${join(dir, 'prometheus.yml')}`,
-				`--storage.tsdb.path=${join(dir, 'data')}`,
+				`--storage.tsdb.path=${tsdb}`,
 				`--web.listen-address=127.0.0.1:${port}`,
 				'--log.level=warn'
 			],
