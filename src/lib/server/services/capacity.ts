@@ -160,13 +160,20 @@ export function startCapacity(
 	const defaultSource: CapacitySourceKind | null = client ? 'prometheus' : scraper ? 'scraper' : null;
 	const available = (kind: CapacitySourceKind) => (kind === 'prometheus' ? client !== null : scraper !== null);
 
+	/**
+	 * Stale when the last scrape cycle reached no endpoint (it added no slot) or the newest
+	 * slot is late; a cycle where only some endpoints failed still gives current values
+	 * (the failed endpoints' groups have none), with the error.
+	 */
 	function scraperHealth(now: number): { stale: boolean; error: string | null } {
 		const s = sources.list(() => 0, now).find((x) => x.name === SCRAPER_SOURCE);
 		const newest = scraper?.window.newest() ?? null;
+		const failing = s?.status === 'down';
+		const lastAttempt = s?.last_attempt ? Date.parse(s.last_attempt) : null;
+		const missed = failing && lastAttempt !== null && (newest === null || lastAttempt - newest > 1_000);
 		const late = newest !== null && now - newest > 3 * (scraper?.intervalMs ?? 0) + 5_000;
-		if (s?.status === 'down') return { stale: true, error: s.last_error };
-		if (late) return { stale: true, error: `the built-in scraper's last successful scrape is ${ageOf(newest, now)} s old` };
-		return { stale: false, error: s?.last_error ?? null };
+		if (missed || late) return { stale: true, error: s?.last_error ?? `the built-in scraper's last successful scrape is ${ageOf(newest, now)} s old` };
+		return { stale: false, error: failing ? (s?.last_error ?? null) : null };
 	}
 
 	function coverageNote(window: CapacityWindow, covered: number | null): string | null {
