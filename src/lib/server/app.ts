@@ -13,11 +13,13 @@ import { startGitlabSource, type GitlabSource } from './sync/gitlab-source';
 import { startGithubSource, type GithubSource } from './sync/github-source';
 import { startKubernetesSource, type KubernetesSource } from './sync/kubernetes-source';
 import { startMetricsScraper, type MetricsScraper } from './sync/metrics-scraper';
+import { startCapacity, type CapacityService } from './services/capacity';
 import { SourceRegistry } from './sync/source-status';
 import { createLogger, type Logger } from './telemetry/logger';
 import { createMetrics, type Metrics } from './telemetry/metrics';
 import { buildInfo } from './build-info';
 import { DriftService } from './drift/service';
+import { startAutoscalerRecorder, type AutoscalerRecorder } from './services/autoscalers';
 
 export interface AppContext {
 	config: Config;
@@ -34,6 +36,9 @@ export interface AppContext {
 	kubernetes: Map<string, KubernetesSource>;
 	scraper: MetricsScraper | null;
 	drift: DriftService;
+	/** Capacity panels from Prometheus or the built-in scraper's window. */
+	capacity: CapacityService;
+	autoscalers: AutoscalerRecorder;
 	startedAt: Date;
 	close(): Promise<void>;
 }
@@ -101,8 +106,10 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		if (s.kind === 'gitlab') gitlab.set(s.name, startGitlabSource(s, deps));
 		if (s.kind === 'github') github.set(s.name, startGithubSource(s, { ...deps, scaleSetsByRunnerId }));
 	}
-	const scraper = startMetricsScraper(config.scrape, deps);
 	const drift = new DriftService({ config, store, bus, sources, metrics, logger, gitlab, github, kubernetes }).start();
+	const scraper = startMetricsScraper(config.scrape, deps, config.groupLabels);
+	const capacity = startCapacity(config, { sources, metrics, logger, scraper });
+	const autoscalers = startAutoscalerRecorder({ bus, kubernetes, sources });
 	const metricsServer = config.metricsPort ? await serveMetrics(metrics, config.host, config.metricsPort) : undefined;
 	const prune = setInterval(() => void auth.pruneSessions().catch((e) => logger.warn({ err: String(e) }, 'session prune failed')), 10 * 60_000);
 	prune.unref();
@@ -124,14 +131,18 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		kubernetes,
 		scraper,
 		drift,
+		capacity,
+		autoscalers,
 		startedAt: new Date(),
 		async close() {
 			clearInterval(prune);
+			autoscalers.stop();
 			metricsServer?.close();
 			await Promise.all([...gitlab.values(), ...github.values()].map((g) => g.poller.stop()));
 			await Promise.all([...kubernetes.values()].map((k) => k.stop()));
 			await scraper?.stop();
 			await drift.stop();
+			await capacity.stop();
 			await store.close();
 			current = undefined;
 		}

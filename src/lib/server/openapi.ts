@@ -7,6 +7,8 @@ import { buildInfo } from './build-info';
 import { bulkBody, pauseBody } from './services/runner-actions';
 import { undrainBody } from './services/scale-sets';
 import { driftHistoryQuery, driftQuery } from './drift/view';
+import { autoscalersQuery } from './services/autoscalers';
+import { capacityQuery, capacitySeriesQuery, capacitySeriesSchema, capacitySnapshotSchema } from './services/capacity';
 
 interface Op {
 	summary: string;
@@ -53,6 +55,27 @@ export const OPERATIONS: Record<string, Partial<Record<'get' | 'post' | 'patch' 
 	'/api/v1/scale-sets/{id}': { get: { summary: 'One scale set (`<source>:<namespace>:<name>`) with its ephemeral runners (phase, failures, job).', role: 'viewer' } },
 	'/api/v1/scale-sets/{id}/drain': { post: { summary: 'Drain: patch spec.maxRunners to 0, remembering the previous value in an annotation. Jobs already assigned but not running wait until undrain.', role: 'operator' } },
 	'/api/v1/scale-sets/{id}/undrain': { post: { summary: 'Restore the maxRunners a drain replaced, or the given max_runners.', role: 'operator', body: undrainBody } },
+	'/api/v1/autoscalers': {
+		get: {
+			summary:
+				'GitLab runner HPAs and ARC scale sets: min/max/current/desired replicas, HPA metrics against targets, conditions and last scale time, ephemeral runners by phase, and `history` [[unix_s, current, desired, max]…] over the window (peak per `step_s`; recorded in memory from when the dashboard started).',
+			role: 'viewer',
+			query: autoscalersQuery,
+			response: 'AutoscalerList'
+		}
+	},
+	'/api/v1/capacity': {
+		get: {
+			summary:
+				'Capacity per forge and per runner type / scale set: pending and running jobs and saturation now; wait and duration p50/p95, jobs per minute and failures by reason over the window. From Prometheus when configured, else the built-in scraper (`source`); stale with `age_s` when the source fails.',
+			role: 'viewer',
+			query: capacityQuery,
+			response: 'CapacitySnapshot'
+		}
+	},
+	'/api/v1/capacity/series': {
+		get: { summary: 'One capacity panel as time series per forge and group over the window (`step_s` apart; rates over `range_s`).', role: 'viewer', query: capacitySeriesQuery, response: 'CapacitySeries' }
+	},
 	'/api/v1/pods': { get: { summary: 'Pods of the runner stacks (GitLab runner Deployments, ARC ephemeral runners) with phase, readiness and restarts, plus a per-runner-type summary.', role: 'viewer' } },
 	'/api/v1/drift': {
 		get: {
@@ -97,6 +120,55 @@ const runnerSchema = {
 		simulated: { type: 'boolean' },
 		stale: { type: 'boolean', description: "True when the runner's source failed its last sync: the data is the last good copy." },
 		data_age_s: { type: ['integer', 'null'] }
+	}
+};
+
+const count = { type: 'integer' };
+const autoscalerSchema = {
+	type: 'object',
+	required: ['id', 'kind', 'source', 'namespace', 'name', 'forge', 'group', 'min', 'max', 'current', 'desired', 'metrics', 'conditions', 'history'],
+	properties: {
+		id: { type: 'string', example: 'hpa:sandbox-k8s:gitlab-runners:docker-runner-hpa' },
+		kind: { type: 'string', enum: ['hpa', 'scale_set'] },
+		source: { type: 'string' },
+		namespace: { type: 'string' },
+		name: { type: 'string' },
+		forge: { type: 'string', enum: ['gitlab', 'github'] },
+		group: { type: 'string', description: 'The runner type (GitLab) or scale set (ARC): the capacity group it scales.' },
+		target: { type: ['string', 'null'], example: 'Deployment/docker-runner' },
+		min: count,
+		max: count,
+		current: count,
+		desired: { type: ['integer', 'null'] },
+		metrics: {
+			type: 'array',
+			items: {
+				type: 'object',
+				properties: {
+					type: { type: 'string' },
+					name: { type: 'string' },
+					qualifier: { type: ['string', 'null'] },
+					target_type: { type: 'string', enum: ['Utilization', 'AverageValue', 'Value'] },
+					target: { type: ['number', 'null'] },
+					current: { type: ['number', 'null'] },
+					unit: { type: 'string', enum: ['percent', 'value'] },
+					ratio: { type: ['number', 'null'] }
+				}
+			}
+		},
+		conditions: {
+			type: 'array',
+			items: { type: 'object', properties: { type: { type: 'string' }, status: { type: 'string' }, reason: { type: ['string', 'null'] }, message: { type: ['string', 'null'] }, since: { type: ['string', 'null'] } } }
+		},
+		limited: { type: 'boolean' },
+		last_scale_time: { type: ['string', 'null'], format: 'date-time' },
+		ephemeral_runners: { type: ['object', 'null'], properties: { pending: count, running: count, failed: count } },
+		drained: { type: ['boolean', 'null'] },
+		scale_set_id: { type: ['string', 'null'] },
+		simulated: { type: 'boolean' },
+		stale: { type: 'boolean' },
+		data_age_s: { type: ['integer', 'null'] },
+		history: { type: 'array', items: { type: 'array', prefixItems: [{ type: 'integer' }, { type: ['integer', 'null'] }, { type: ['integer', 'null'] }, { type: ['integer', 'null'] }] } }
 	}
 };
 
@@ -194,6 +266,10 @@ export function openApiDocument() {
 						summary: { type: 'object', properties: { by_class: { type: 'object', additionalProperties: { type: 'integer' } } } }
 					}
 				}
+				Autoscaler: autoscalerSchema,
+				AutoscalerList: listOf('Autoscaler'),
+				CapacitySnapshot: capacitySnapshotSchema,
+				CapacitySeries: capacitySeriesSchema
 			}
 		}
 	};

@@ -46,6 +46,10 @@ export interface CapacityGroup {
 
 export interface CapacitySnapshot {
 	window: CapacityWindow;
+	/** Seconds of data behind the windowed values; less than the window when the source keeps less (the built-in scraper). */
+	covered_s?: number | null;
+	/** What limits the values without being a failure, e.g. a window longer than the scraper keeps. */
+	note?: string | null;
 	/** Which source fed the values; null when none is configured. */
 	source: CapacitySourceKind | null;
 	/** When the values were measured; with `stale` and `age_s` when the source is failing. */
@@ -73,4 +77,10 @@ export interface CapacitySeriesResponse {
 	stale: boolean;
 	error: string | null;
 	series: CapacitySeries[];
+	/** Seconds each rate, increase or quantile point looks back over (max(step, 60 s)). */
+	range_s?: number;
+	/** Seconds since `as_of`; with `stale` when the source is failing. */
+	age_s?: number | null;
+	/** What limits the series without being a failure, e.g. a window longer than the scraper keeps. */
+	note?: string | null;
 }

@@ -79,6 +79,17 @@ export const driftStack = z.strictObject({
 	cluster: sourceName
 });
 
+const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a Prometheus label name');
+
+export const prometheusConfig = z
+	.strictObject({
+		url: httpUrl,
+		bearer_token: secretRef.optional(),
+		basic_auth: z.strictObject({ username: nonEmpty, password: secretRef }).optional(),
+		timeout_seconds: z.number().min(1).max(120).default(10)
+	})
+	.refine((p) => !(p.bearer_token && p.basic_auth), 'at most one of "bearer_token" or "basic_auth"');
+
 export const configFile = z.strictObject({
 	server: z
 		.strictObject({
@@ -109,9 +120,13 @@ export const configFile = z.strictObject({
 				.strictObject({
 					targets: z.array(httpUrl).default([]),
 					http_sd: z.array(httpUrl).default([]),
-					interval_seconds: z.number().int().min(5).max(300).default(15)
+					interval_seconds: z.number().int().min(5).max(300).default(15),
+					window_minutes: z.number().int().min(10).max(24 * 60).default(360)
 				})
-				.prefault({})
+				.prefault({}),
+			prometheus: prometheusConfig.optional(),
+			runner_type_label: labelName.default('runner_type'),
+			scale_set_label: labelName.default('scale_set')
 		})
 		.prefault({}),
 	drift: z
@@ -135,3 +150,4 @@ export type GitlabSourceConfig = z.infer<typeof gitlabSource>;
 export type GithubSourceConfig = z.infer<typeof githubSource>;
 export type KubernetesSourceConfig = z.infer<typeof kubernetesSource>;
 export type DriftStackConfig = z.infer<typeof driftStack>;
+export type PrometheusConfig = z.infer<typeof prometheusConfig>;

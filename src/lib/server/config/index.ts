@@ -36,8 +36,12 @@ export interface Config {
 	configPath: string | undefined;
 	auth: ConfigFile['auth'];
 	sources: SourceConfig[];
-	/** Metrics endpoints the built-in scraper reads (runner managers, ARC listeners). */
-	scrape: { targets: string[]; httpSd: string[]; intervalMs: number; simulated: boolean };
+	/** Metrics endpoints the built-in scraper reads (runner managers, ARC listeners); it keeps `windowMs` of capacity history. */
+	scrape: { targets: string[]; httpSd: string[]; intervalMs: number; windowMs: number; simulated: boolean };
+	/** Prometheus for the capacity panels; null: the built-in scraper's window answers them. */
+	prometheus: { url: string; authorization: string | undefined; timeoutMs: number } | null;
+	/** Labels naming a GitLab runner type and an ARC scale set on metric series. */
+	groupLabels: { gitlab: string; arc: string };
 	drift: DriftConfig;
 }
 
@@ -232,7 +236,21 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		}))
 	];
 	const sandboxUrl = readEnv(env, 'RUNNER_DASHBOARD_SANDBOX_URL') ?? file.sandbox?.url;
-	const scrape = { targets: file.metrics.scrape.targets, httpSd: file.metrics.scrape.http_sd, intervalMs: file.metrics.scrape.interval_seconds * 1000, simulated: false };
+	const scrape = {
+		targets: file.metrics.scrape.targets,
+		httpSd: file.metrics.scrape.http_sd,
+		intervalMs: file.metrics.scrape.interval_seconds * 1000,
+		windowMs: file.metrics.scrape.window_minutes * 60_000,
+		simulated: false
+	};
+	const prom = file.metrics.prometheus;
+	let authorization: string | undefined;
+	if (prom?.bearer_token) authorization = `Bearer ${resolveSecret(prom.bearer_token, 'metrics.prometheus.bearer_token', env, baseDir)}`;
+	if (prom?.basic_auth) {
+		const password = resolveSecret(prom.basic_auth.password, 'metrics.prometheus.basic_auth.password', env, baseDir);
+		authorization = `Basic ${Buffer.from(`${prom.basic_auth.username}:${password}`).toString('base64')}`;
+	}
+	const prometheus = prom ? { url: prom.url.replace(/\/$/, ''), authorization, timeoutMs: prom.timeout_seconds * 1000 } : null;
 	if (sandboxUrl) {
 		sources.push(...sandboxSources(sandboxUrl));
 		// The sandbox lists its exporters in Prometheus's HTTP service-discovery format.
@@ -277,6 +295,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 			intervalMs: driftIntervalMs,
 			mapFile: file.drift.map_file && resolve(baseDir, file.drift.map_file),
 			stacks: checkDriftStacks(driftStacks, sources)
-		}
+		},
+		prometheus,
+		groupLabels: { gitlab: file.metrics.runner_type_label, arc: file.metrics.scale_set_label }
 	};
 }

@@ -1,8 +1,12 @@
 // The built-in scraper: the latest samples of every runner-manager and ARC-listener
 // endpoint, for installs without Prometheus. The drain warning reads ARC's
-// gha_assigned_jobs − gha_running_jobs from here.
+// gha_assigned_jobs − gha_running_jobs from here; the capacity panels read the bounded
+// window it keeps (per runner type / scale set, not per runner).
+import { ScrapeAggregator } from '$lib/core/capacity/aggregate';
+import { DEFAULT_GROUP_LABELS, type GroupLabels } from '$lib/core/capacity/panels';
 import { arcListenerJobs } from '$lib/core/exposition';
 import { mapLimit } from '$lib/core/map-limit';
+import { SeriesWindow } from '$lib/core/series/window';
 import { scraper, type ScrapeTarget } from '$lib/sources/metrics/scrape';
 import type { Config } from '../config';
 import { Poller } from './poller';
@@ -14,16 +18,25 @@ const CONCURRENCY = 8;
 export interface MetricsScraper {
 	/** Jobs assigned to and running on a scale set, from its listener; null when no listener is scraped. */
 	arcJobs(namespace: string, name: string): { assigned: number; running: number; as_of: string } | null;
+	/** The capacity window: one slot per scrape cycle that reached at least one endpoint. */
+	readonly window: SeriesWindow;
+	readonly intervalMs: number;
 	stop(): Promise<void>;
 }
 
-export function startMetricsScraper(cfg: Config['scrape'], deps: Pick<SourceDeps, 'sources' | 'metrics' | 'logger'>): MetricsScraper | null {
+export function startMetricsScraper(
+	cfg: Config['scrape'],
+	deps: Pick<SourceDeps, 'sources' | 'metrics' | 'logger'>,
+	groupLabels: GroupLabels = DEFAULT_GROUP_LABELS
+): MetricsScraper | null {
 	if (cfg.targets.length === 0 && cfg.httpSd.length === 0) return null;
 	const { sources, metrics } = deps;
 	const s = scraper({ source: SCRAPER_SOURCE, timeoutMs: 5000, observe: (outcome) => metrics.upstreamRequests.inc({ source: SCRAPER_SOURCE, outcome }) });
 	sources.register({ name: SCRAPER_SOURCE, kind: 'scraper', url: [...cfg.httpSd, ...cfg.targets].join(', '), simulated: cfg.simulated, intervalMs: cfg.intervalMs });
 	// ARC jobs per scale set (`namespace/name`), indexed once per scrape: requests only look them up.
 	let arcJobs = new Map<string, { assigned: number; running: number; as_of: string }>();
+	const window = new SeriesWindow(Math.max(2, Math.ceil(cfg.windowMs / cfg.intervalMs) + 1));
+	const aggregator = new ScrapeAggregator(groupLabels);
 	const poller = new Poller({
 		name: SCRAPER_SOURCE,
 		intervalMs: cfg.intervalMs,
@@ -36,9 +49,15 @@ export function startMetricsScraper(cfg: Config['scrape'], deps: Pick<SourceDeps
 				for (const [key, jobs] of arcListenerJobs(r.samples)) if (!index.has(key)) index.set(key, { ...jobs, as_of: new Date(r.at).toISOString() });
 			}
 			arcJobs = index;
+			const at = Math.max(...out.map((r) => r.at), window.newest() ?? 0);
+			const ingested = aggregator.ingest(
+				at,
+				out.map((r) => ({ id: r.target.url, labels: r.target.labels, samples: r.error ? null : r.samples }))
+			);
+			if (ingested) window.append(at, ingested.row, ingested.born);
 			const failed = out.filter((r) => r.error);
 			if (failed.length > 0 && failed.length === out.length) throw new Error(`all ${out.length} metrics endpoints failed; ${failed[0]!.error}`);
-			if (failed.length > 0) sources.failed(SCRAPER_SOURCE, `${failed.length} of ${out.length} endpoints failed; ${failed[0]!.error}`);
+			if (failed.length > 0) sources.partlyFailed(SCRAPER_SOURCE, `${failed.length} of ${out.length} endpoints failed; ${failed[0]!.error}`);
 			else sources.succeeded(SCRAPER_SOURCE);
 		},
 		onError: (e) => sources.failed(SCRAPER_SOURCE, e instanceof Error ? e.message : String(e))
@@ -46,6 +65,8 @@ export function startMetricsScraper(cfg: Config['scrape'], deps: Pick<SourceDeps
 	poller.start();
 	return {
 		arcJobs: (namespace, name) => arcJobs.get(`${namespace}/${name}`) ?? null,
+		window,
+		intervalMs: cfg.intervalMs,
 		stop: () => poller.stop()
 	};
 }

@@ -1,0 +1,154 @@
+// Folds one scrape of every runner-manager and ARC-listener endpoint into one row per
+// (forge, group): gauges summed, counters turned into per-group running totals that
+// never reset. Only the families the capacity panels use are kept, so the window's
+// size depends on the number of runner types and scale sets, not on runners.
+import type { Sample } from '../exposition';
+import { DEFAULT_GROUP_LABELS, UNLABELLED, type Forge, type GroupLabels } from './panels';
+
+/** What the window keeps per group. Gauges are summed per scrape; the rest are counters. */
+export type Field = 'pending' | 'running' | 'concurrent' | 'assigned' | 'busy' | 'registered' | 'jobs' | 'failed' | 'wait' | 'duration';
+export const GAUGES: ReadonlySet<Field> = new Set(['pending', 'running', 'concurrent', 'assigned', 'busy', 'registered']);
+
+const SEP = '\u001f';
+
+/** Window key of one group's field; `sub` is a bucket bound (`le`) or a failure reason. */
+export function seriesKey(forge: Forge, group: string, field: Field, sub = ''): string {
+	return [forge, group, field, sub].join(SEP);
+}
+
+export function parseSeriesKey(key: string): { forge: Forge; group: string; field: Field; sub: string } {
+	const [forge, group, field, sub] = key.split(SEP) as [Forge, string, Field, string];
+	return { forge, group, field, sub };
+}
+
+/** Which family a sample belongs to, and under which field (and sub-key). */
+function classify(s: Sample): { forge: Forge; field: Field; sub: string } | null {
+	const n = s.name;
+	if (n.startsWith('gitlab_runner_')) {
+		switch (n) {
+			case 'gitlab_runner_job_queue_size':
+				return { forge: 'gitlab', field: 'pending', sub: '' };
+			case 'gitlab_runner_jobs':
+				return { forge: 'gitlab', field: 'running', sub: '' };
+			case 'gitlab_runner_concurrent':
+				return { forge: 'gitlab', field: 'concurrent', sub: '' };
+			case 'gitlab_runner_jobs_total':
+				return { forge: 'gitlab', field: 'jobs', sub: '' };
+			case 'gitlab_runner_failed_jobs_total':
+				return { forge: 'gitlab', field: 'failed', sub: s.labels.failure_reason ?? '' };
+			case 'gitlab_runner_job_queue_duration_seconds_bucket':
+				return { forge: 'gitlab', field: 'wait', sub: s.labels.le ?? '' };
+			case 'gitlab_runner_job_duration_seconds_bucket':
+				return { forge: 'gitlab', field: 'duration', sub: s.labels.le ?? '' };
+		}
+		return null;
+	}
+	if (!n.startsWith('gha_') || n.startsWith('gha_controller_')) return null;
+	switch (n) {
+		case 'gha_assigned_jobs':
+			return { forge: 'github', field: 'assigned', sub: '' };
+		case 'gha_running_jobs':
+			return { forge: 'github', field: 'running', sub: '' };
+		case 'gha_busy_runners':
+			return { forge: 'github', field: 'busy', sub: '' };
+		case 'gha_registered_runners':
+			return { forge: 'github', field: 'registered', sub: '' };
+		case 'gha_started_jobs_total':
+			return { forge: 'github', field: 'jobs', sub: '' };
+		case 'gha_completed_jobs_total':
+			return s.labels.job_result === 'succeeded' ? null : { forge: 'github', field: 'failed', sub: s.labels.job_result ?? '' };
+		case 'gha_job_startup_duration_seconds_bucket':
+			return { forge: 'github', field: 'wait', sub: s.labels.le ?? '' };
+		case 'gha_job_execution_duration_seconds_bucket':
+			return { forge: 'github', field: 'duration', sub: s.labels.le ?? '' };
+	}
+	return null;
+}
+
+export interface ScrapedTarget {
+	/** Identifies the endpoint across scrapes (its URL). */
+	id: string;
+	/** Target labels from service discovery (runner_type, scale_set, …). */
+	labels: Record<string, string>;
+	/** The samples, or null when the scrape failed. */
+	samples: Sample[] | null;
+}
+
+function rawKey(target: string, s: Sample): string {
+	const labels = Object.keys(s.labels)
+		.sort()
+		.map((k) => `${k}=${s.labels[k]}`)
+		.join(',');
+	return `${target}${SEP}${s.name}{${labels}}`;
+}
+
+/** How long a counter's last value (and a target's "seen before") is remembered after it stops answering. */
+const FORGET_MS = 10 * 60_000;
+
+/**
+ * Turns scrapes into window rows. Counters are summed per group as running totals of
+ * each upstream series' increases: a drop in one series is a reset (its new value is the
+ * increase, as rate() reads it), and a series born on an endpoint already scraped before
+ * started from zero since then.
+ */
+export class ScrapeAggregator {
+	private readonly last = new Map<string, { v: number; at: number }>();
+	private readonly targetsSeen = new Map<string, number>();
+	private readonly totals = new Map<string, { v: number; at: number }>();
+
+	constructor(private readonly labels: GroupLabels = DEFAULT_GROUP_LABELS) {}
+
+	/** Series of upstream counters remembered for reset handling (bounded by FORGET_MS). */
+	get trackedSeries(): number {
+		return this.last.size;
+	}
+
+	private groupOf(forge: Forge, target: ScrapedTarget, s: Sample): string {
+		if (forge === 'gitlab') return target.labels[this.labels.gitlab] || UNLABELLED;
+		return target.labels[this.labels.arc] || s.labels.name || UNLABELLED;
+	}
+
+	/**
+	 * One scrape cycle at `at` (ms) → the window row, and `born`: group counters that first
+	 * appeared on an endpoint scraped before, which were 0 at the previous scrape. Null when
+	 * no endpoint answered.
+	 */
+	ingest(at: number, targets: readonly ScrapedTarget[]): { row: Map<string, number>; born: Map<string, number> } | null {
+		const row = new Map<string, number>();
+		const born = new Map<string, number>();
+		let answered = 0;
+		for (const t of targets) {
+			if (!t.samples) continue;
+			answered++;
+			const known = this.targetsSeen.has(t.id);
+			for (const s of t.samples) {
+				const c = classify(s);
+				if (!c) continue;
+				const key = seriesKey(c.forge, this.groupOf(c.forge, t, s), c.field, c.sub);
+				if (GAUGES.has(c.field)) {
+					if (Number.isFinite(s.value)) row.set(key, (row.get(key) ?? 0) + s.value);
+					continue;
+				}
+				if (!Number.isFinite(s.value)) continue;
+				const rk = rawKey(t.id, s);
+				const prev = this.last.get(rk);
+				const delta = prev ? (s.value >= prev.v ? s.value - prev.v : s.value) : known ? s.value : 0;
+				this.last.set(rk, { v: s.value, at });
+				const total = this.totals.get(key);
+				if (!total && known) born.set(key, 0);
+				this.totals.set(key, { v: (total?.v ?? 0) + delta, at });
+			}
+			this.targetsSeen.set(t.id, at);
+		}
+		for (const [k, e] of this.last) if (at - e.at > FORGET_MS) this.last.delete(k);
+		for (const [k, seen] of this.targetsSeen) if (at - seen > FORGET_MS) this.targetsSeen.delete(k);
+		if (answered === 0) return null;
+		// Totals answered in this scrape go into the row (a counter that did not move still has a sample);
+		// those of an endpoint that stopped answering have none, as in Prometheus.
+		for (const [k, e] of this.totals) {
+			if (e.at === at) row.set(k, e.v);
+			else if (at - e.at > FORGET_MS) this.totals.delete(k);
+		}
+		return { row, born };
+	}
+}

@@ -1,0 +1,106 @@
+// The autoscalers of every watched cluster (GitLab runner HPAs, ARC scale sets) and
+// their replica history, recorded in memory: on every cluster change and on a 15 s
+// heartbeat, never while the cluster's source is failing (its objects are then the last
+// good copy, and recording them would invent a flat line).
+import { filterAutoscalers, hpaView, HISTORY_STEP_S, ReplicaHistory, scaleSetAutoscaler, WINDOW_SECONDS, type AutoscalerFilter, type AutoscalerView, type DeploymentObject, type HpaObject, type ReplicaPoint } from '$lib/core/autoscalers';
+import { z } from 'zod';
+import { WINDOWS, type CapacityWindow } from '$lib/core/capacity/types';
+import type { EventBus } from '../events/bus';
+import type { KubernetesSource } from '../sync/kubernetes-source';
+import type { SourceRegistry } from '../sync/source-status';
+
+export const SAMPLE_EVERY_MS = 15_000;
+// Kinds whose changes can move a replica count.
+const SCALING_KINDS = new Set(['HorizontalPodAutoscaler', 'Deployment', 'AutoscalingRunnerSet', 'EphemeralRunnerSet', 'EphemeralRunner']);
+const WEEK_S = 7 * 86400;
+
+export const autoscalersQuery = z.strictObject({
+	page: z.coerce.number().int().min(1).default(1),
+	per_page: z.coerce.number().int().min(1).max(200).default(50),
+	q: z.string().max(200).optional(),
+	kind: z.enum(['hpa', 'scale_set']).optional(),
+	forge: z.enum(['gitlab', 'github']).optional(),
+	group: z.string().min(1).max(200).optional(),
+	window: z.enum(WINDOWS).default('1h')
+});
+
+export type AutoscalerWithHistory = AutoscalerView & { stale: boolean; data_age_s: number | null; history: ReplicaPoint[] };
+
+export interface AutoscalerRecorder {
+	/** Every autoscaler of every cluster as the informers hold them now. */
+	list(): AutoscalerView[];
+	/** Filtered autoscalers, each with its freshness and replica history over the window. */
+	query(filter: AutoscalerFilter, window: CapacityWindow): AutoscalerWithHistory[];
+	/** Takes a sample now (also what the timer and cluster events do). */
+	sample(): void;
+	/** Points held across all histories (bounded; for tests and /metrics). */
+	pointCount(): number;
+	stop(): void;
+}
+
+interface Deps {
+	bus: EventBus;
+	kubernetes: Map<string, KubernetesSource>;
+	sources: SourceRegistry;
+	everyMs?: number;
+	now?: () => number;
+}
+
+/** Autoscalers of one cluster source. */
+function autoscalersOf(k: KubernetesSource): AutoscalerView[] {
+	const deployments = k.objects<DeploymentObject>('Deployment');
+	return [...k.objects<HpaObject>('HorizontalPodAutoscaler').map((h) => hpaView(k.name, k.simulated, h, deployments)), ...k.scaleSets().map(scaleSetAutoscaler)];
+}
+
+export function startAutoscalerRecorder(deps: Deps): AutoscalerRecorder {
+	const { bus, kubernetes, sources } = deps;
+	const now = deps.now ?? (() => Date.now());
+	const histories = new Map<string, ReplicaHistory>();
+
+	const freshness = () => new Map(sources.list(() => 0).map((s) => [s.name, s]));
+	const list = () => [...kubernetes.values()].flatMap(autoscalersOf);
+
+	function sample() {
+		const t = now() / 1000;
+		const fresh = freshness();
+		const seen = new Set<string>();
+		for (const k of kubernetes.values()) {
+			if (fresh.get(k.name)?.stale ?? true) continue;
+			for (const a of autoscalersOf(k)) {
+				seen.add(a.id);
+				let h = histories.get(a.id);
+				if (!h) histories.set(a.id, (h = new ReplicaHistory()));
+				h.record(t, a.current, a.desired, a.max);
+			}
+		}
+		// An autoscaler deleted a week ago has nothing left to show.
+		for (const [id, h] of histories) if (!seen.has(id) && (h.lastAt ?? 0) < t - WEEK_S) histories.delete(id);
+	}
+
+	const timer = setInterval(sample, deps.everyMs ?? SAMPLE_EVERY_MS);
+	timer.unref();
+	const unsubscribe = bus.subscribe((e) => {
+		if (e.type !== 'cluster.delta') return;
+		const kinds = (e.data as { kinds?: string[] }).kinds ?? [];
+		if (kinds.some((k) => SCALING_KINDS.has(k))) sample();
+	});
+
+	return {
+		list,
+		query(filter, window) {
+			const fresh = freshness();
+			const to = now() / 1000;
+			const step = HISTORY_STEP_S[window];
+			return filterAutoscalers(list(), filter).map((a) => {
+				const s = fresh.get(a.source);
+				return { ...a, stale: s?.stale ?? true, data_age_s: s?.data_age_s ?? null, history: histories.get(a.id)?.points(to - WINDOW_SECONDS[window], to, step) ?? [] };
+			});
+		},
+		sample,
+		pointCount: () => [...histories.values()].reduce((n, h) => n + h.size, 0),
+		stop() {
+			clearInterval(timer);
+			unsubscribe();
+		}
+	};
+}
