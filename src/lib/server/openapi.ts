@@ -265,7 +265,7 @@ export function openApiDocument() {
 						},
 						summary: { type: 'object', properties: { by_class: { type: 'object', additionalProperties: { type: 'integer' } } } }
 					}
-				}
+				},
 				Autoscaler: autoscalerSchema,
 				AutoscalerList: listOf('Autoscaler'),
 				CapacitySnapshot: capacitySnapshotSchema,
