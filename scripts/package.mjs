@@ -140,7 +140,11 @@ export function normaliseSbom(sbom, builtAt, name) {
 
 // Native packages among the production dependencies and the one compiled file each needs
 // at run time. A new native dependency fails packaging until it is listed here.
-const NATIVE = { 'better-sqlite3': ['build/Release/better_sqlite3.node'] };
+// The HCL grammar ships a node binding too, but the app loads only its .wasm through
+// web-tree-sitter (its install script is not allowed to run): nothing compiled to keep,
+// and its prebuilt binaries for other platforms are dropped.
+const NATIVE = { 'better-sqlite3': ['build/Release/better_sqlite3.node'], '@tree-sitter-grammars/tree-sitter-hcl': [] };
+const DROP = { '@tree-sitter-grammars/tree-sitter-hcl': ['prebuilds', 'src'] };
 
 /** Drops node-gyp's intermediates (objects, Makefiles, config.gypi with build paths, test addons). */
 function stripNativeBuilds(nodeModules) {
@@ -151,7 +155,9 @@ function stripNativeBuilds(nodeModules) {
 		const name = pkg.replace(/^(.*\/)?node_modules\//, '');
 		const keep = NATIVE[name];
 		if (!keep) throw new Error(`${pkg} is a native module not listed in NATIVE (scripts/package.mjs): say which compiled files it needs`);
+		for (const d of DROP[name] ?? []) rmSync(join(nodeModules, pkg, d), { recursive: true, force: true });
 		const buildDir = join(nodeModules, pkg, 'build');
+		if (!existsSync(buildDir) && keep.length === 0) continue;
 		for (const e of walk(buildDir)) {
 			const p = `build/${e.path}`;
 			if (e.type === 'dir' ? keep.some((k) => k.startsWith(`${p}/`)) : keep.includes(p)) continue;

@@ -106,10 +106,10 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		if (s.kind === 'gitlab') gitlab.set(s.name, startGitlabSource(s, deps));
 		if (s.kind === 'github') github.set(s.name, startGithubSource(s, { ...deps, scaleSetsByRunnerId }));
 	}
-	const drift = new DriftService({ config, store, bus, sources, metrics, logger, gitlab, github, kubernetes }).start();
 	const scraper = startMetricsScraper(config.scrape, deps, config.groupLabels);
 	const capacity = startCapacity(config, { sources, metrics, logger, scraper });
 	const autoscalers = startAutoscalerRecorder({ bus, kubernetes, sources });
+	const drift = new DriftService({ config, store, bus, sources, metrics, logger, gitlab, github, kubernetes }).start();
 	const metricsServer = config.metricsPort ? await serveMetrics(metrics, config.host, config.metricsPort) : undefined;
 	const prune = setInterval(() => void auth.pruneSessions().catch((e) => logger.warn({ err: String(e) }, 'session prune failed')), 10 * 60_000);
 	prune.unref();
