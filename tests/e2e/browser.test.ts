@@ -1,19 +1,13 @@
 // A person in Debian's chromium: signs in with the printed admin password, sees the
 // sandbox's runners across pages, uses the settings, signs out, and is locked out.
-import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser, seriousViolations } from '../helpers/browser';
 import { startApp, type RunningApp } from '../helpers/app';
 
 let app: RunningApp;
 let browser: Browser;
 let page: Page;
-
-async function seriousViolations(p: Page) {
-	const result = await new AxeBuilder({ page: p }).analyze();
-	return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 beforeAll(async () => {
 	app = await startApp();

@@ -3,20 +3,14 @@
 // a minute, pending jobs and wait time rising, saturation moving and the HPAs and scale
 // sets scaling up. Values are read from the page (chart legends and tables), not from
 // the presence of a canvas.
-import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser, seriousViolations, signIn } from '../helpers/browser';
 import { startApp, type RunningApp } from '../helpers/app';
 
 let app: RunningApp;
 let browser: Browser;
 let page: Page;
-
-async function seriousViolations(p: Page) {
-	const result = await new AxeBuilder({ page: p }).analyze();
-	return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 const control = (path: string, body: unknown) => fetch(`${app.sandboxUrl}/_sandbox/${path}`, { method: 'POST', body: JSON.stringify(body) });
 
@@ -69,15 +63,6 @@ async function until(ok: (r: Reading) => boolean, ms: number, what: string): Pro
 }
 
 /** Signs in through the form once the page is hydrated (hydration resets fields typed into before it). */
-async function signIn(p: Page, target: RunningApp) {
-	await p.goto(`${target.url}/login`);
-	await p.waitForLoadState('networkidle');
-	await p.fill('input[name=username]', 'admin');
-	await p.fill('input[name=password]', target.adminPassword);
-	await p.click('button[type=submit]');
-	await p.waitForURL(`${target.url}/fleet`);
-}
-
 beforeAll(async () => {
 	app = await startApp();
 	browser = await launchBrowser();

@@ -2,20 +2,14 @@
 // shows as one out-of-band row with the three values and the link to the tfvars line,
 // without a reload; filters live in the URL; axe finds nothing serious in either theme.
 import { execFileSync } from 'node:child_process';
-import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../helpers/browser';
+import { launchBrowser, seriousViolations, signIn } from '../helpers/browser';
 import { startApp, type RunningApp } from '../helpers/app';
 
 let app: RunningApp;
 let browser: Browser;
 let page: Page;
-
-async function seriousViolations(p: Page) {
-	const result = await new AxeBuilder({ page: p }).analyze();
-	return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 const patchHpaMax = (n: number) =>
 	execFileSync('kubectl', [`--server=${app.sandboxUrl}/k8s`, 'patch', 'hpa', 'docker-runner-hpa', '-n', 'gitlab-runners', '--type', 'merge', '-p', JSON.stringify({ spec: { maxReplicas: n } })], {
@@ -27,11 +21,7 @@ beforeAll(async () => {
 	app = await startApp();
 	browser = await launchBrowser();
 	page = await (await browser.newContext()).newPage();
-	await page.goto(`${app.url}/login`);
-	await page.fill('input[name=username]', 'admin');
-	await page.fill('input[name=password]', app.adminPassword);
-	await page.click('button[type=submit]');
-	await page.waitForURL(`${app.url}/fleet`);
+	await signIn(page, app);
 }, 60_000);
 afterAll(async () => {
 	await browser?.close();

@@ -99,6 +99,12 @@ const NO_SOURCE =
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const ageOf = (ms: number | null, now: number) => (ms === null ? null : Math.max(0, Math.round((now - ms) / 1000)));
 
+/** When a Prometheus answer was measured and whether it is the last good one served while the source fails. */
+function answered(r: { good?: { at: number }; error: string | null }, now: number) {
+	const at = r.good?.at ?? null;
+	return { as_of: iso(at), age_s: ageOf(at, now), stale: r.error !== null && r.good !== undefined, error: r.error };
+}
+
 export function startCapacity(
 	config: Pick<Config, 'prometheus' | 'groupLabels'>,
 	deps: { sources: SourceRegistry; metrics: Metrics; logger: Logger; scraper: MetricsScraper | null }
@@ -212,14 +218,10 @@ export function startCapacity(
 			const answers = await track(Promise.all(jobs));
 			return { value: rowsFromAnswers(answers, labels), at: time * 1000 };
 		});
-		const at = r.good?.at ?? null;
 		return {
 			...base,
 			source,
-			as_of: iso(at),
-			age_s: ageOf(at, now),
-			stale: r.error !== null && r.good !== undefined,
-			error: r.error,
+			...answered(r, now),
 			covered_s: r.good ? WINDOW_SECONDS[window] : null,
 			note: null,
 			items: r.good?.value ?? []
@@ -258,14 +260,10 @@ export function startCapacity(
 			);
 			return { value: seriesFromAnswers(answers, panel, labels, start, end, step), at: end * 1000 };
 		});
-		const at = r.good?.at ?? null;
 		return {
 			...base,
 			source,
-			as_of: iso(at),
-			age_s: ageOf(at, now),
-			stale: r.error !== null && r.good !== undefined,
-			error: r.error,
+			...answered(r, now),
 			note: null,
 			series: r.good?.value ?? []
 		};
