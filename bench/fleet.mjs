@@ -21,7 +21,6 @@
 //   --cpu-prof DIR      run the dashboard with --cpu-prof, profiles written to DIR on exit
 //   --heap-snapshot DIR write a heap snapshot of the dashboard to DIR after the load test
 //   --node-flags "..."  node flags for the dashboard (default "--max-old-space-size=256", the deploy module's max_heap_mb)
-//   --rate N            also measure each scenario at N requests/s offered over the same connections (default 500; 0: skip)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -58,14 +57,12 @@ const { values: args } = parseArgs({
 		json: { type: 'string' },
 		'cpu-prof': { type: 'string' },
 		'heap-snapshot': { type: 'string' },
-		'node-flags': { type: 'string', default: '--max-old-space-size=256' },
-		rate: { type: 'string', default: '500' }
+		'node-flags': { type: 'string', default: '--max-old-space-size=256' }
 	}
 });
 const DURATION_S = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const CYCLES = Math.max(1, Number(args.cycles));
-const RATE = Number(args.rate);
 
 /** The benchmark fleet (issue 3), as `POST /_sandbox/fleet` takes it. */
 const FLEET = { gitlab_runners: 10_000, github_runners: 2_000, scale_sets: 40, ephemeral_runners: 1_000, pods: 3_000 };
@@ -504,11 +501,6 @@ async function main() {
 		};
 		row.pass = row.p99 < TARGET.p99Ms && row.non2xx === 0 && row.errors === 0;
 		if (row.context) row.pass = null;
-		if (RATE > 0) {
-			// The same connections at a fixed offered rate: latency without the queue a closed loop builds at saturation.
-			const o = await autocannon({ url: `${D}${sc.path}`, connections: CONNECTIONS, duration: DURATION_S, overallRate: RATE, headers: auth });
-			row.rated = { rate: RATE, p50: o.latency.p50, p90: o.latency.p90, p99: o.latency.p99, max: o.latency.max, rps: o.requests.average, non2xx: o.non2xx, errors: o.errors };
-		}
 		results.latency.push(row);
 		log(
 			`  ${sc.name}: p50 ${row.p50} ms, p90 ${row.p90} ms, p99 ${row.p99} ms, ${fmt(row.rps, 0)} req/s, non-2xx ${row.non2xx}, errors ${row.errors}; ` +
@@ -524,15 +516,6 @@ async function main() {
 		)
 	);
 	for (const r of results.latency) log(`  ${r.name}: GET ${r.path}`);
-	if (RATE > 0) {
-		log(`at ${RATE} requests/s offered over ${CONNECTIONS} connections:`);
-		log(
-			table(
-				results.latency.map((r) => [r.name, r.rated.p50, r.rated.p90, r.rated.p99, r.rated.max, fmt(r.rated.rps, 0), r.rated.non2xx, r.rated.errors]),
-				['scenario', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'req/s', 'non-2xx', 'errors']
-			)
-		);
-	}
 	log(`dashboard CPU during the load test: ${fmt(results.latency_dashboard_cpu_pct, 0)} % of one core`);
 
 	// ------------------------------------------------------------ memory
@@ -580,8 +563,6 @@ async function main() {
 		['dashboard RSS (after sync / after load / peak)', `< ${TARGET.rssMiB} MiB`, `${fmt(results.rss.after_sync.dashboard.rssMiB, 0)} / ${fmt(results.rss.after_load.dashboard.rssMiB, 0)} / ${fmt(dashPeak, 0)} MiB`, dashPeak < TARGET.rssMiB]
 	];
 	const contextRows = floor ? [['(context) p99 of GET /api/v1/version, same load', '', `${floor.p99} ms (p50 ${floor.p50}, ${fmt(floor.rps, 0)} req/s)`, null]] : [];
-	if (RATE > 0)
-		for (const r of targetLatency) contextRows.push([`(context) runners API p99 at ${RATE} req/s offered, ${r.name}`, `< ${TARGET.p99Ms} ms`, `${r.rated.p99} ms (p50 ${r.rated.p50}, ${r.rated.non2xx} non-2xx)`, null]);
 	results.summary = rows.map(([name, target, measured, pass]) => ({ name, target, measured, pass }));
 	section('results (issue 3, acceptance 5)');
 	log(table([...rows, ...contextRows].map((r) => [r[0], r[1], r[2], r[3] === null ? '' : r[3] ? 'PASS' : 'FAIL']), ['measure', 'target', 'measured', 'result']));
