@@ -233,6 +233,20 @@ describe('computeDrift', () => {
 		expect(r.items.map((i) => [i.object, i.field, i.class])).toEqual([['AutoscalingRunnerSet arc-runners/gh-docker', 'spec.maxRunners', 'out-of-band']]);
 	});
 
+	it('reports a scale set drained from the dashboard as info, and any other maxRunners change as critical', () => {
+		const v = base();
+		const live = liveObjects(v);
+		const drained = find(live, 'AutoscalingRunnerSet', 'gh-docker');
+		drained.spec.maxRunners = 0;
+		drained.metadata.annotations = { ...(drained.metadata.annotations as object), 'runner-dashboard.io/previous-max-runners': '20' };
+		find(live, 'AutoscalingRunnerSet', 'gh-nix').spec.maxRunners = 0;
+		const r = run(v, v, live);
+		expect(r.items.map((i) => [i.object, i.field, i.class, i.severity, i.live])).toEqual([
+			['AutoscalingRunnerSet arc-runners/gh-docker', 'spec.maxRunners', 'out-of-band', 'info', 0],
+			['AutoscalingRunnerSet arc-runners/gh-nix', 'spec.maxRunners', 'out-of-band', 'critical', 0]
+		]);
+	});
+
 	it('objects of kinds the live side does not watch are neither compared nor reported missing', () => {
 		const v = base();
 		const live = liveObjects(v).filter((o) => o.kind !== 'ConfigMap');

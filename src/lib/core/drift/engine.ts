@@ -12,6 +12,7 @@ import { formatPath, getAt, leaves, type Segment } from './paths';
 import { severityOf } from './severity';
 import type { ManagedObject, ParsedState } from './state';
 import type { DriftClass, DriftError, DriftItem, DriftSeverity, LiveObject, ObjectRef, SourceLocation } from './types';
+import { PREVIOUS_MAX_ANNOTATION } from '../scale-sets';
 
 /** The field name of presence items (the object exists, or does not). */
 export const EXISTS = '(exists)';
@@ -197,9 +198,19 @@ function compareMapped(ctx: StackCtx, m: MappedObject, applied: ManagedObject | 
 		else if (!sameValue(av, lv)) cls = 'out-of-band';
 		if (!sameValue(av, lv)) differing.add(formatPath(f.segments));
 		if (!cls) continue;
-		emit({ field: f.field, variable: f.variable, declared: d?.known ? dv : null, applied: av, live: lv, cls, location: locationOf(d), severity: f.mapping.severity });
+		const severity = cls === 'out-of-band' && drainedHere(live, f.field, lv) ? 'info' : f.mapping.severity;
+		emit({ field: f.field, variable: f.variable, declared: d?.known ? dv : null, applied: av, live: lv, cls, location: locationOf(d), severity });
 	}
 	compareRecorded(ctx, applied, live, { fields: m.fields, differing });
+}
+
+/**
+ * A scale set drained from the dashboard (maxRunners 0, the previous value kept in its
+ * annotation) is drift, but a deliberate one: still reported, as info rather than critical.
+ */
+function drainedHere(live: LiveObject, field: string, value: unknown): boolean {
+	const annotations = (live.metadata as { annotations?: Record<string, string> }).annotations;
+	return live.kind === 'AutoscalingRunnerSet' && field === 'spec.maxRunners' && value === 0 && annotations?.[PREVIOUS_MAX_ANNOTATION] !== undefined;
 }
 
 function locationOf(d: DeclaredValue | null): SourceLocation | null {
