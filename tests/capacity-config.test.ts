@@ -33,13 +33,14 @@ describe('capacity configuration', () => {
 		expect([labels.groupLabels, labels.scrape.windowMs]).toEqual([{ gitlab: 'kind', arc: 'arc_set' }, 3600_000]);
 	});
 
-	it('refuses both credentials, inline secrets, bad label names and an unset token variable', () => {
+	it('refuses both credentials, inline secrets, credentials in the URL, bad label names and an unset token variable', () => {
 		const bad = [
 			['metrics:\n  prometheus:\n    url: http://p\n    bearer_token: { env: A }\n    basic_auth: { username: u, password: { env: A } }\n', /at most one/],
 			['metrics:\n  prometheus:\n    url: http://p\n    bearer_token: abc\n', /bearer_token/],
 			['metrics:\n  runner_type_label: "runner-type"\n', /label name/],
 			['metrics:\n  prometheus:\n    url: http://p\n    bearer_token: { env: NOT_SET_ANYWHERE }\n', /NOT_SET_ANYWHERE/],
 			['metrics:\n  prometheus:\n    url: ftp://p\n', /prometheus\.url/],
+			['metrics:\n  prometheus:\n    url: https://rd:s3cret@prom.example.com\n', /prometheus\.url.*without user or password/],
 			['metrics:\n  scrape: { window_minutes: 5 }\n', /window_minutes/]
 		] as const;
 		for (const [yaml, message] of bad) {

@@ -247,6 +247,36 @@ describe('computeDrift', () => {
 		]);
 	});
 
+	it('never shows values OpenTofu marks sensitive, or fields named like credentials, but still reports that they differ', () => {
+		const v = base();
+		const live = liveObjects(v);
+		const state = JSON.parse(stateText('gitlab-runners', v));
+		type Instance = { attributes: { metadata: { name: string }[]; data: Record<string, string> }; sensitive_attributes?: unknown };
+		const configMap = (name: string): Instance =>
+			state.resources
+				.filter((r: { type: string }) => r.type === 'kubernetes_config_map_v1')
+				.flatMap((r: { instances: Instance[] }) => r.instances)
+				.find((i: Instance) => i.attributes.metadata[0]!.name === name);
+		const inst = configMap('docker-runner-config');
+		inst.sensitive_attributes = [[{ type: 'get_attr', value: 'data' }]];
+		inst.attributes.data['runner-token'] = 'glrt-recorded';
+		const cm = find(live, 'ConfigMap', 'docker-runner-config');
+		cm.data['config.toml'] = cm.data['config.toml'].replace('check_interval = 3', 'check_interval = 4');
+		cm.data['runner-token'] = 'glrt-changed-by-hand';
+		const dind = find(live, 'ConfigMap', 'dind-runner-config');
+		const dindState = configMap('dind-runner-config');
+		dindState.attributes.data['registration_token'] = 'old';
+		dind.data['registration_token'] = 'new';
+		const r = run(v, v, live, { texts: { 'gitlab-runners': { state: JSON.stringify(state) } } });
+		const shown = r.items.map((i) => [i.object, i.field, i.class, i.applied, i.live]);
+		expect(shown).toEqual([
+			['ConfigMap gitlab-runners/dind-runner-config', 'data.registration_token', 'out-of-band', '(sensitive)', '(sensitive)'],
+			['ConfigMap gitlab-runners/docker-runner-config', 'data.runner-token', 'out-of-band', '(sensitive)', '(sensitive)'],
+			['ConfigMap gitlab-runners/docker-runner-config', 'data["config.toml"]', 'out-of-band', '(sensitive)', '(sensitive)']
+		]);
+		expect(JSON.stringify(r.items)).not.toMatch(/glrt-|check_interval = 4|"new"|"old"/);
+	});
+
 	it('objects of kinds the live side does not watch are neither compared nor reported missing', () => {
 		const v = base();
 		const live = liveObjects(v).filter((o) => o.kind !== 'ConfigMap');

@@ -119,9 +119,24 @@ interface ItemInput {
 	cls: DriftClass;
 	location: SourceLocation | null;
 	severity?: DriftSeverity;
+	/** The values are secret: the item says that they differ, never what they are. */
+	sensitive?: boolean;
 }
 
-function makeItem(stack: string, env: string, i: ItemInput): DriftItem {
+const SENSITIVE = '(sensitive)';
+// Fields whose name says they hold a credential are masked even when the state does not mark them.
+const SECRET_NAME = /token|password|passwd|secret|credential|private[_-]?key|api[_-]?key/i;
+
+/** Whether a field of a recorded object holds a secret: marked in state's sensitive_attributes, or named like one. */
+function isSensitive(applied: ManagedObject | null, segments: Segment[]): boolean {
+	const keys = segments.flatMap((s) => ('key' in s ? [s.key] : []));
+	if (keys.some((k) => SECRET_NAME.test(k))) return true;
+	return (applied?.sensitive ?? []).some((p) => p.length > 0 && p.length <= keys.length && p.every((k, i) => k === keys[i]));
+}
+
+function makeItem(stack: string, env: string, input: ItemInput): DriftItem {
+	const mask = (v: unknown) => (v === null || v === undefined ? v : SENSITIVE);
+	const i = input.sensitive ? { ...input, declared: mask(input.declared), applied: mask(input.applied), live: mask(input.live) } : input;
 	const object = objectLabel(i.ref);
 	return {
 		key: `${stack}|${env}|${refKey(i.ref)}|${i.field}`,
@@ -199,7 +214,7 @@ function compareMapped(ctx: StackCtx, m: MappedObject, applied: ManagedObject | 
 		if (!sameValue(av, lv)) differing.add(formatPath(f.segments));
 		if (!cls) continue;
 		const severity = cls === 'out-of-band' && drainedHere(live, f.field, lv) ? 'info' : f.mapping.severity;
-		emit({ field: f.field, variable: f.variable, declared: d?.known ? dv : null, applied: av, live: lv, cls, location: locationOf(d), severity });
+		emit({ field: f.field, variable: f.variable, declared: d?.known ? dv : null, applied: av, live: lv, cls, location: locationOf(d), severity, sensitive: isSensitive(applied, f.segments) });
 	}
 	compareRecorded(ctx, applied, live, { fields: m.fields, differing });
 }
@@ -260,7 +275,7 @@ function compareRecorded(ctx: StackCtx, applied: ManagedObject, live: LiveObject
 		const av = normaliseValue(field, leaf.value);
 		const lv = normaliseValue(field, lraw);
 		if (sameValue(av, lv)) continue;
-		ctx.add(makeItem(s.stack, s.env, { ref: applied.ref, field, variable: null, declared: null, applied: av, live: lv, cls: 'out-of-band', location: null }));
+		ctx.add(makeItem(s.stack, s.env, { ref: applied.ref, field, variable: null, declared: null, applied: av, live: lv, cls: 'out-of-band', location: null, sensitive: isSensitive(applied, leaf.segments) }));
 	}
 }
 

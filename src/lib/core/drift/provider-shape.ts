@@ -91,6 +91,21 @@ function block(attrs: Record<string, unknown>, key: string): Record<string, unkn
 	return out;
 }
 
+/**
+ * A path OpenTofu marks sensitive (`sensitive_attributes`: get_attr/index steps over the
+ * provider's attributes) as the field names it has in the live object, list positions
+ * dropped: `spec[0].container[0].env[1].value` → `spec.template…containers.env.value`.
+ */
+export function liveKeys(steps: string[]): string[] {
+	const out: string[] = [];
+	let parent = '';
+	for (const key of steps) {
+		out.push(MAPS.has(parent) ? key : isPlural(key, parent) ? (PLURALS[key] as string) : camel(key));
+		parent = key;
+	}
+	return out;
+}
+
 /** Drops null leaves (kubernetes_manifest records every schema field, unset ones as null). */
 export function withoutNulls(v: unknown): unknown {
 	if (v === null) return undefined;

@@ -87,8 +87,28 @@ describe('parseState', () => {
 				resourceType: 'kubernetes_manifest',
 				apiVersion: 'actions.github.com/v1alpha1',
 				ref: { kind: 'AutoscalingRunnerSet', namespace: 'arc-runners', name: 'gh-nix' },
-				object: { metadata: { name: 'gh-nix', namespace: 'arc-runners' }, spec: { maxRunners: 10 } }
+				object: { metadata: { name: 'gh-nix', namespace: 'arc-runners' }, spec: { maxRunners: 10 } },
+				sensitive: []
 			}
+		]);
+	});
+
+	it('reads sensitive_attributes as live-shape field paths', () => {
+		const marked = {
+			...hpa,
+			instances: hpa.instances.map((i: object) => ({
+				...i,
+				sensitive_attributes: [
+					[{ type: 'get_attr', value: 'spec' }, { type: 'index', value: { value: 0, type: 'number' } }, { type: 'get_attr', value: 'metric' }, { type: 'index', value: { value: 0, type: 'number' } }, { type: 'get_attr', value: 'external' }],
+					[{ type: 'get_attr', value: 'metadata' }, { type: 'index', value: { value: 0, type: 'number' } }, { type: 'get_attr', value: 'annotations' }, { type: 'index', value: { value: 'x_y', type: 'string' } }]
+				]
+			}))
+		};
+		const r = parseState(state([marked]), 's.json');
+		if (!r.ok) throw new Error(r.error.message);
+		expect(r.value.objects[0]!.sensitive).toEqual([
+			['spec', 'metrics', 'external'],
+			['metadata', 'annotations']
 		]);
 	});
 

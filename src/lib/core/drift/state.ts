@@ -2,7 +2,7 @@
 // in the live object's shape, each with its resource address.
 import type { ParseError, ParseResult } from '../hcl/values';
 import { jsonSyntaxError } from './json-error';
-import { liveShape, withoutNulls } from './provider-shape';
+import { liveKeys, liveShape, withoutNulls } from './provider-shape';
 import type { ObjectRef } from './types';
 
 /** One Kubernetes object recorded in state. */
@@ -15,6 +15,8 @@ export interface ManagedObject {
 	ref: ObjectRef;
 	/** The recorded attributes in the live object's shape (metadata, spec, data, ...). */
 	object: Record<string, unknown>;
+	/** Field paths (keys only, live shape) OpenTofu marks sensitive: their values are never shown. */
+	sensitive: string[][];
 }
 
 export interface ParsedState {
@@ -59,13 +61,28 @@ export function parseState(text: string, file: string): ParseResult<ParsedState>
 			if (typeof attrs !== 'object' || attrs === null) continue;
 			const address = addressOf(res.module, res.type, res.name, i.index_key);
 			const obj = managed(res.type, address, attrs as Record<string, unknown>);
-			if (obj) objects.push(obj);
+			if (obj) objects.push({ ...obj, sensitive: sensitivePaths(res.type, i.sensitive_attributes) });
 		}
 	}
 	return {
 		ok: true,
 		value: { file, serial: typeof d.serial === 'number' ? d.serial : 0, lineage: typeof d.lineage === 'string' ? d.lineage : '', objects }
 	};
+}
+
+// sensitive_attributes: [[{ type: "get_attr", value: "spec" }, { type: "index", value: {...} }, ...], ...]
+function sensitivePaths(type: string, recorded: unknown): string[][] {
+	if (!Array.isArray(recorded)) return [];
+	const out: string[][] = [];
+	for (const path of recorded) {
+		if (!Array.isArray(path)) continue;
+		const keys = path.filter((s): s is { type: 'get_attr'; value: string } => s?.type === 'get_attr' && typeof s.value === 'string').map((s) => s.value);
+		if (type === 'kubernetes_manifest') {
+			// object.* / manifest.* are already in the live shape.
+			if (keys[0] === 'object' || keys[0] === 'manifest') out.push(keys.slice(1));
+		} else out.push(liveKeys(keys));
+	}
+	return out;
 }
 
 function fail(file: string, line: number | null, message: string): { ok: false; error: ParseError } {
@@ -84,7 +101,7 @@ export function addressOf(module: unknown, type: string, name: string, indexKey:
 	return `${typeof module === 'string' && module ? `${module}.` : ''}${type}.${name}${index}`;
 }
 
-function managed(type: string, address: string, attrs: Record<string, unknown>): ManagedObject | null {
+function managed(type: string, address: string, attrs: Record<string, unknown>): Omit<ManagedObject, 'sensitive'> | null {
 	if (type === 'kubernetes_manifest') return manifest(address, attrs);
 	const typed = TYPED[type];
 	if (!typed) return null;
@@ -99,7 +116,7 @@ function managed(type: string, address: string, attrs: Record<string, unknown>):
 // kubernetes_manifest records the object as the API server returned it
 // (`object`, every schema field, unset ones null) and the desired manifest.
 // Both are dynamically typed, which state writes as `{ "value": ..., "type": ... }`.
-function manifest(address: string, attrs: Record<string, unknown>): ManagedObject | null {
+function manifest(address: string, attrs: Record<string, unknown>): Omit<ManagedObject, 'sensitive'> | null {
 	const object = withoutNulls(dynamic(attrs.object) ?? dynamic(attrs.manifest));
 	if (typeof object !== 'object' || object === null || Array.isArray(object)) return null;
 	const o = object as Record<string, unknown>;

@@ -83,7 +83,8 @@ const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a Prometheus lab
 
 export const prometheusConfig = z
 	.strictObject({
-		url: httpUrl,
+		// Shown in the source list: credentials go in bearer_token or basic_auth, by reference.
+		url: httpUrl.refine((u) => !new URL(u).username && !new URL(u).password, 'a URL without user or password (use "basic_auth" or "bearer_token")'),
 		bearer_token: secretRef.optional(),
 		basic_auth: z.strictObject({ username: nonEmpty, password: secretRef }).optional(),
 		timeout_seconds: z.number().min(1).max(120).default(10)

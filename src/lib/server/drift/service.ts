@@ -24,6 +24,9 @@ import { stackReaders, type StackReaders } from './readers';
 // Bursts of cluster changes (an HPA's status moves every few seconds) become one recompute per this window.
 const DEBOUNCE_MS = 1_000;
 
+/** How long resolved drift items stay in the history. */
+const HISTORY_KEEP_MS = 30 * 24 * 3600_000;
+
 export const DRIFT_SOURCE = 'drift';
 
 /** A drift item as served: with its age and whether it comes from an earlier check. */
@@ -145,11 +148,18 @@ export class DriftService {
 	private async fullCheck(): Promise<void> {
 		if (this.stopped) return;
 		const end = this.deps.metrics.syncDuration.startTimer({ source: DRIFT_SOURCE });
-		this.map = await loadDriftMap(this.deps.config.drift.mapFile);
-		this.reads = await Promise.all(this.readers.map(readStack));
-		this.readAt = new Date().toISOString();
-		await this.recompute(true);
+		try {
+			this.map = await loadDriftMap(this.deps.config.drift.mapFile);
+			this.reads = await Promise.all(this.readers.map(readStack));
+			this.readAt = new Date().toISOString();
+			await this.recompute(true);
+		} catch (e) {
+			end({ outcome: 'error' });
+			throw e;
+		}
 		end({ outcome: this.last?.errors.length ? 'error' : 'ok' });
+		// Resolved items are history for the page and the API, kept for a while, not for ever.
+		await this.history.pruneResolved(new Date(Date.now() - HISTORY_KEEP_MS).toISOString());
 		// A rate-limited forge asked us to wait: the poller backs off at least that long (the errors are already served).
 		const wait = Math.max(0, ...this.reads.map((r) => r.retryAfterMs));
 		if (wait > 0) throw new UpstreamError(DRIFT_SOURCE, 'rate_limited', `rate limited: retry after ${Math.ceil(wait / 1000)} s`, 429, wait);
@@ -195,7 +205,9 @@ export class DriftService {
 		const byScope = new Map<string, DriftItem[]>();
 		for (const item of check.items) {
 			const k = scopeKey(item.stack, item.env);
-			byScope.set(k, [...(byScope.get(k) ?? []), item]);
+			const list = byScope.get(k);
+			if (list) list.push(item);
+			else byScope.set(k, [item]);
 		}
 		for (const scope of check.configured) {
 			// A scope that could not be checked keeps its last good items, marked stale.

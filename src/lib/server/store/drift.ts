@@ -112,6 +112,12 @@ export class DriftHistory {
 	}
 
 	/** first_seen of every open item, for ages before the first check after a restart completes. */
+	/** Deletes resolved items that cleared before `before` (open items are never deleted); returns how many. */
+	async pruneResolved(before: string): Promise<number> {
+		const r = await this.db.deleteFrom('drift_history').where('resolved_at', 'is not', null).where('resolved_at', '<', before).executeTakeFirst();
+		return Number(r.numDeletedRows ?? 0);
+	}
+
 	async openFirstSeen(): Promise<Map<string, string>> {
 		const rows = await this.db.selectFrom('drift_history').select(['item_key', 'first_seen']).where('resolved_at', 'is', null).execute();
 		return new Map(rows.map((r) => [r.item_key, r.first_seen]));

@@ -426,6 +426,20 @@ describe.each([
 			expect((await history.list({ page: 1, perPage: 10, class: 'out-of-band', env: 'dev' })).total).toBe(1);
 		});
 
+		it('prunes resolved items that cleared before a time, never open ones', async () => {
+			await history.record([item('spec.maxReplicas', 11)], dev, T(0));
+			await history.record([], dev, T(5)); // resolved at T(5)
+			await history.record([item('spec.minReplicas', 3)], dev, T(10)); // resolved at T(15)
+			await history.record([], dev, T(15));
+			await history.record([item('spec.maxReplicas', 12)], dev, T(20)); // open
+			expect(await history.pruneResolved(T(10))).toBe(1);
+			const left = await history.list({ page: 1, perPage: 10 });
+			expect(left.items.map((i) => [i.field, i.resolved_at])).toEqual(expect.arrayContaining([['spec.minReplicas', T(15)], ['spec.maxReplicas', null]]));
+			expect(left.total).toBe(2);
+			expect(await history.pruneResolved(T(100))).toBe(1);
+			expect((await history.list({ page: 1, perPage: 10, open: true })).total).toBe(1);
+		});
+
 		it('stores null, objects and strings and reads them back unchanged', async () => {
 			await history.record([{ ...item('spec.template', { a: [1, '2'] }), declared: null, applied: 'x"y' }], dev, T(0));
 			expect((await history.list({ page: 1, perPage: 1 })).items[0]!.values).toEqual({ declared: null, applied: 'x"y', live: { a: [1, '2'] } });

@@ -95,6 +95,8 @@ export class HttpState implements StateReader {
 		const shown = new URL(url);
 		shown.username = '';
 		shown.password = '';
+		// A backend may take its credential in the query string (?token=...): never shown either.
+		shown.search = '';
 		this.file = shown.toString();
 	}
 
