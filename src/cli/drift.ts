@@ -12,7 +12,7 @@ import { createGitlabClient, type GitlabClient } from '$lib/sources/gitlab/clien
 import { kubeConfigFor } from '$lib/sources/kubernetes/client';
 import { lister, RESOURCES } from '$lib/sources/kubernetes/resources';
 import { parseFlags, UsageError } from './args';
-import { displayQuantity } from '$lib/core/quantity';
+import { displayValue as show } from '$lib/core/drift/diff';
 
 type Flags = { json: boolean; exitCode: boolean; config?: string; server?: string; token?: string };
 
@@ -98,12 +98,6 @@ async function askServer(flags: Flags): Promise<DriftAnswer> {
 	return body;
 }
 
-// Compared normalised (bytes, cores); printed as operators write them (1Gi, 500m).
-const show = (field: string, v: unknown) => {
-	if (v === undefined || v === null) return '—';
-	const d = displayQuantity(field, v);
-	return typeof d === 'string' ? d : JSON.stringify(d);
-};
 
 /** The readable form: stack/env → object → one line per field, then the errors. */
 export function formatDrift(a: DriftAnswer): string {

@@ -111,7 +111,11 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	const autoscalers = startAutoscalerRecorder({ bus, kubernetes, sources });
 	const drift = new DriftService({ config, store, bus, sources, metrics, logger, gitlab, github, kubernetes }).start();
 	const metricsServer = config.metricsPort ? await serveMetrics(metrics, config.host, config.metricsPort) : undefined;
-	const prune = setInterval(() => void auth.pruneSessions().catch((e) => logger.warn({ err: String(e) }, 'session prune failed')), 10 * 60_000);
+	// Store housekeeping: expired sessions, and resolved drift items past their keep time.
+	const prune = setInterval(() => {
+		void auth.pruneSessions().catch((e) => logger.warn({ err: String(e) }, 'session prune failed'));
+		void drift.pruneHistory().catch((e) => logger.warn({ err: String(e) }, 'drift history prune failed'));
+	}, 10 * 60_000);
 	prune.unref();
 	// Registered once: the CLI's serve emits it on SIGTERM/SIGINT to stop pollers and close the store.
 	process.once('sveltekit:shutdown' as never, () => void current?.close());

@@ -5,8 +5,14 @@ import type { DriftClass } from './types';
 
 /** Formats a value for a diff line. */
 export function show(v: unknown): string {
-	if (v === undefined || v === null) return 'null';
-	return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v);
+	return JSON.stringify(v ?? null);
+}
+
+/** A drift value as operators read it (page, CLI): quantities as written (`1Gi`, `500m`), strings bare, `empty` for none. */
+export function displayValue(field: string, v: unknown, empty = '—'): string {
+	if (v === undefined || v === null) return empty;
+	const d = displayQuantity(field, v);
+	return typeof d === 'string' ? d : JSON.stringify(d);
 }
 
 /** The diff of one item's three values, quantities written as operators write them (`1Gi`, `500m`). */

@@ -158,8 +158,6 @@ export class DriftService {
 			throw e;
 		}
 		end({ outcome: this.last?.errors.length ? 'error' : 'ok' });
-		// Resolved items are history for the page and the API, kept for a while, not for ever.
-		await this.history.pruneResolved(new Date(Date.now() - HISTORY_KEEP_MS).toISOString());
 		// A rate-limited forge asked us to wait: the poller backs off at least that long (the errors are already served).
 		const wait = Math.max(0, ...this.reads.map((r) => r.retryAfterMs));
 		if (wait > 0) throw new UpstreamError(DRIFT_SOURCE, 'rate_limited', `rate limited: retry after ${Math.ceil(wait / 1000)} s`, 429, wait);
@@ -267,6 +265,11 @@ export class DriftService {
 
 	get configured(): boolean {
 		return this.readers.length > 0;
+	}
+
+	/** Deletes resolved items older than the history keeps (run with the store's other housekeeping, not every check). */
+	pruneHistory(now = Date.now()): Promise<number> {
+		return this.history.pruneResolved(new Date(now - HISTORY_KEEP_MS).toISOString());
 	}
 
 	historyOf() {
