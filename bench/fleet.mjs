@@ -21,6 +21,7 @@
 //   --cpu-prof DIR      run the dashboard with --cpu-prof, profiles written to DIR on exit
 //   --heap-snapshot DIR write a heap snapshot of the dashboard to DIR after the load test
 //   --node-flags "..."  node flags for the dashboard (default "--max-old-space-size=256", the deploy module's max_heap_mb)
+//   --logs DIR          write the dashboard's and the sandbox's output to DIR (e.g. with --node-flags="... --trace-gc")
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -57,7 +58,8 @@ const { values: args } = parseArgs({
 		json: { type: 'string' },
 		'cpu-prof': { type: 'string' },
 		'heap-snapshot': { type: 'string' },
-		'node-flags': { type: 'string', default: '--max-old-space-size=256' }
+		'node-flags': { type: 'string', default: '--max-old-space-size=256' },
+		logs: { type: 'string' }
 	}
 });
 const DURATION_S = Number(args.duration);
@@ -160,7 +162,7 @@ async function main() {
 		'sandbox',
 		build.cli,
 		['sandbox', '--port', '0', '--gitlab-runners', String(FLEET.gitlab_runners), '--github-runners', String(FLEET.github_runners), '--scale-sets', String(FLEET.scale_sets), '--tick-ms', '1000'],
-		{ env: cleanEnv(), cwd: build.dir }
+		{ env: cleanEnv(), cwd: build.dir, logDir: args.logs }
 	);
 	const [, sandboxUrl] = await sandbox.waitFor(/listening on (http:\/\/\S+)/);
 	const S = `${sandboxUrl}/_sandbox`;
@@ -208,7 +210,7 @@ async function main() {
 	const sbCpu0 = cpuSeconds(sandbox.pid);
 	const wall0 = Date.now();
 	const t0 = t();
-	const dash = startNode('dashboard', build.cli, ['serve'], { env, cwd: build.dir, nodeFlags });
+	const dash = startNode('dashboard', build.cli, ['serve'], { env, cwd: build.dir, nodeFlags, logDir: args.logs });
 	let crashed = null;
 	dash.exited.then(({ code, signal }) => (crashed = `dashboard exited (${code ?? signal})\n${dash.tail.join('\n')}`));
 	const since = () => (t() - t0) / 1000;

@@ -2,7 +2,7 @@
 // a snapshot of the build, small HTTP and Prometheus-text readers, and a table printer.
 // No product code is imported: the benchmark drives the built CLI like an operator would.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,8 +71,15 @@ export function installCleanupHandlers() {
  * error reports. `child.exited` resolves on exit; `child.waitFor(re)` on the first
  * output line matching `re`.
  */
-export function startNode(name, script, args, { env, cwd, nodeFlags = [] } = {}) {
+/** `logDir`: also write the child's output to <logDir>/<name>.log (for --trace-gc and the like). */
+export function startNode(name, script, args, { env, cwd, nodeFlags = [], logDir } = {}) {
 	const child = spawn(process.execPath, [...nodeFlags, script, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+	if (logDir) {
+		mkdirSync(logDir, { recursive: true });
+		const file = createWriteStream(join(logDir, `${name}.log`));
+		child.stdout.pipe(file, { end: false });
+		child.stderr.pipe(file, { end: false });
+	}
 	children.add(child);
 	child.label = name;
 	child.tail = [];

@@ -5,16 +5,19 @@ import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { randomUUID } from 'node:crypto';
 import { app, initApp } from '$lib/server/app';
 import { SESSION_COOKIE } from '$lib/server/auth/service';
-import { MUTATING, isPublic, requiredRole } from '$lib/server/auth/policy';
-import { roleAtLeast } from '$lib/server/auth/roles';
-import type { Principal } from '$lib/server/auth/principal';
+import { MUTATING, isPublic } from '$lib/server/auth/policy';
+import { BAD_TOKEN, SECURITY_HEADERS, UNAUTHENTICATED, identify, requestIdFrom, roleRefusal, type Refusal } from '$lib/server/http/access';
+import { serveHotReads } from '$lib/server/http/hot-reads';
 import { MAX_BODY_BYTES } from '$lib/server/http/body';
 import { errorResponse } from '$lib/server/http/errors';
 import { audit } from '$lib/server/http/audit';
 
 export const init: ServerInit = async () => {
 	await initApp();
+	serveHotReads();
 };
+
+const refuse = (r: Refusal) => errorResponse(r.status, r.code, r.message);
 
 const isApi = (path: string) => path.startsWith('/api/');
 
@@ -23,16 +26,6 @@ function expectedOrigins(url: URL, host: string | null): string[] {
 	if (configured) return [configured];
 	// Without ORIGIN, same-origin means "same host as this request was sent to".
 	return host ? [`http://${host}`, `https://${host}`] : [url.origin];
-}
-
-async function identify(request: Request, cookie: string | undefined): Promise<Principal | null | 'bad_token'> {
-	const { auth } = app();
-	const authz = request.headers.get('authorization');
-	if (authz) {
-		const m = /^Bearer\s+(\S+)$/i.exec(authz);
-		return (m && (await auth.token(m[1]!))) || 'bad_token';
-	}
-	return cookie ? auth.session(cookie) : null;
 }
 
 const guard: Handle = async ({ event, resolve }) => {
@@ -53,15 +46,15 @@ const guard: Handle = async ({ event, resolve }) => {
 		}
 	}
 
-	const who = await identify(request, event.cookies.get(SESSION_COOKIE));
-	if (who === 'bad_token') return errorResponse(401, 'invalid_token', 'the API token is unknown or revoked');
+	const who = await identify(app().auth, request.headers.get('authorization'), event.cookies.get(SESSION_COOKIE));
+	if (who === 'bad_token') return refuse(BAD_TOKEN);
 	const principal = who;
 	event.locals.principal = principal;
 
 	if (!principal && !isPublic(routeId)) {
 		// Browsers navigating to a page are sent to sign in; everything else (API, scrapers, forms) gets 401.
 		const navigation = method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
-		if (api || !navigation) return errorResponse(401, 'unauthenticated', 'sign in or send Authorization: Bearer <token>');
+		if (api || !navigation) return refuse(UNAUTHENTICATED);
 		const next = encodeURIComponent(path + url.search);
 		return new Response(null, { status: 303, headers: { location: `/login?next=${next}` } });
 	}
@@ -80,10 +73,10 @@ const guard: Handle = async ({ event, resolve }) => {
 	}
 
 	if (principal) {
-		const needs = requiredRole(method, routeId, path);
-		if (!roleAtLeast(principal.role, needs)) {
-			if (mutation) await audit(event, `${method} ${routeId ?? path}`, null, 'denied', { reason: 'role', needs });
-			return errorResponse(403, 'forbidden', `this needs the ${needs} role; you have ${principal.role}`);
+		const refusal = roleRefusal(principal, method, routeId, path);
+		if (refusal) {
+			if (mutation) await audit(event, `${method} ${routeId ?? path}`, null, 'denied', { reason: 'role', needs: refusal.needs });
+			return refuse(refusal);
 		}
 	}
 
@@ -92,17 +85,9 @@ const guard: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-const SECURITY_HEADERS: Record<string, string> = {
-	'x-content-type-options': 'nosniff',
-	'x-frame-options': 'DENY',
-	'referrer-policy': 'same-origin',
-	'cross-origin-opener-policy': 'same-origin'
-};
-
 export const handle: Handle = async ({ event, resolve }) => {
 	const started = performance.now();
-	const incoming = event.request.headers.get('x-request-id');
-	event.locals.requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+	event.locals.requestId = requestIdFrom(event.request.headers.get('x-request-id'), randomUUID);
 	event.locals.principal = null;
 	let response: Response;
 	try {

@@ -1,6 +1,7 @@
 // `runner-dashboard serve`: validate configuration, then serve the built app.
 import { createServer } from 'node:http';
 import { loadConfig } from '$lib/server/config';
+import { hotReads } from '$lib/server/http/hot-reads-key';
 
 export async function serve(): Promise<void> {
 	// Fail fast with the configuration's own message before anything starts.
@@ -16,12 +17,16 @@ export async function serve(): Promise<void> {
 	const { handler } = (await import(new URL('./app/handler.js', import.meta.url).href)) as {
 		handler: (req: unknown, res: unknown, next: () => void) => void;
 	};
-	const server = createServer((req, res) =>
+	// Importing the handler has started the app, which offers its hot-read lane (the
+	// runners list) to be answered before SvelteKit; see src/lib/server/http/hot-reads.ts.
+	const hot = hotReads();
+	const server = createServer((req, res) => {
+		if (hot?.(req, res)) return;
 		handler(req, res, () => {
 			res.statusCode = 404;
 			res.end('Not found');
-		})
-	);
+		});
+	});
 	server.keepAliveTimeout = 65_000;
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);

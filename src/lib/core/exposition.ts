@@ -19,11 +19,23 @@ function parseValue(v: string): number {
 	return Number(v);
 }
 
+export interface Parsed {
+	samples: Sample[];
+	malformed: number;
+}
+
 /** Parses an exposition body; malformed lines are counted, not fatal. */
-export function parseExposition(text: string): { samples: Sample[]; malformed: number } {
-	const samples: Sample[] = [];
+export function parseExposition(text: string): Parsed {
+	return parseLines(text.split('\n'), 0, Infinity, { samples: [], malformed: 0 });
+}
+
+/** Parses lines[from, to) into `into` (a large body is parsed in slices by the scraper, which yields between them). */
+export function parseLines(lines: readonly string[], from: number, to: number, into: Parsed): Parsed {
+	const { samples } = into;
 	let malformed = 0;
-	for (const raw of text.split('\n')) {
+	const end = Math.min(to, lines.length);
+	for (let i = from; i < end; i++) {
+		const raw = lines[i]!;
 		const line = raw.trim();
 		if (!line || line.startsWith('#')) continue;
 		const m = LINE.exec(line);
@@ -51,7 +63,8 @@ export function parseExposition(text: string): { samples: Sample[]; malformed: n
 		}
 		samples.push({ name: m[1]!, labels, value });
 	}
-	return { samples, malformed };
+	into.malformed += malformed;
+	return into;
 }
 
 /** ARC listener gauges per scale set (`namespace/name`): jobs assigned to it and jobs running on it. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fleetQuery, queryFleet, type FleetQuery } from './fleet-query';
+import { SORTABLE, fleetQuery, patchSorted, queryFleet, sortRunners, type FleetQuery } from './fleet-query';
 import type { Runner } from './runner';
 import { makeRunner } from './runner.fixture';
 
@@ -256,5 +256,67 @@ describe('offline_days (the ghost view)', () => {
 	it('rejects a negative or absurd number of days', () => {
 		expect(fleetQuery.safeParse({ offline_days: '-1' }).success).toBe(false);
 		expect(fleetQuery.safeParse({ offline_days: 'x' }).success).toBe(false);
+	});
+});
+
+describe('sortRunners from a previous order', () => {
+	it('gives exactly the order of a sort from scratch, whatever the previous order says', () => {		const runner = fc.record({
+			// Ids that collate equal (a/A, 1/01) need the final code-point tie-break.
+			id: fc.stringMatching(/^[aAbB01]{1,3}$/),
+			name: fc.constantFrom('runner-2', 'runner-10', 'Runner-3', 'a', 'b', ''),
+			status: fc.constantFrom('online', 'offline', 'paused'),
+			version: fc.option(fc.constantFrom('17.1.0', '17.10.0', '17.2.1'), { nil: null })
+		});
+		fc.assert(
+			fc.property(
+				fc.uniqueArray(runner, { selector: (r) => r.id, maxLength: 40 }),
+				fc.array(fc.string({ maxLength: 6 }), { maxLength: 50 }),
+				fc.constantFrom(...SORTABLE),
+				(rs, previous, key) => {
+					const runners = rs as unknown as Runner[];
+					const hinted = sortRunners(runners, key, [...previous, ...runners.map((r) => r.id).reverse()]);
+					expect(hinted.map((r) => r.id)).toEqual(sortRunners(runners, key).map((r) => r.id));
+				}
+			)
+		);
+	});
+});
+
+describe('patchSorted', () => {
+	it('gives exactly the order of a new sort after runners changed, came and went', () => {
+		const arb = fc.record({
+			upstream_id: fc.integer({ min: 1, max: 60 }),
+			name: fc.constantFrom('runner-2', 'runner-10', 'Runner-3', 'a', 'b', ''),
+			status: fc.constantFrom('online', 'offline', 'never_contacted', 'stale'),
+			paused: fc.boolean(),
+			version: fc.option(fc.constantFrom('17.1.0', '17.10.0', '17.2.1'), { nil: null })
+		});
+		fc.assert(
+			fc.property(
+				fc.uniqueArray(arb, { selector: (r) => r.upstream_id, maxLength: 40 }),
+				fc.uniqueArray(arb, { selector: (r) => r.upstream_id, maxLength: 15 }),
+				fc.array(fc.integer({ min: 1, max: 60 }), { maxLength: 10 }),
+				fc.constantFrom(...SORTABLE),
+				(before, changes, removals, key) => {
+					const fleet = new Map(before.map((p) => [p.upstream_id, runner(p)]));
+					const order = sortRunners(fleet.values(), key);
+					const touched = new Set<string>();
+					for (const p of changes) {
+						const r = runner(p);
+						fleet.set(p.upstream_id, r);
+						touched.add(r.id);
+					}
+					for (const id of removals) {
+						const r = fleet.get(id);
+						if (!r) continue;
+						fleet.delete(id);
+						touched.add(r.id);
+					}
+					const current = [...fleet.values()].filter((r) => touched.has(r.id));
+					expect(ids(patchSorted(order, key, touched, current))).toEqual(ids(sortRunners(fleet.values(), key)));
+				}
+			),
+			{ numRuns: 300 }
+		);
 	});
 });

@@ -41,6 +41,19 @@ export interface Page<T> {
 
 const DAY_MS = 86_400_000;
 
+// What a search looks in, per runner object: the fleet keeps an unchanged runner's
+// object across syncs, so each is built once rather than once per query.
+const haystacks = new WeakMap<Runner, string>();
+
+function haystack(r: Runner): string {
+	let hay = haystacks.get(r);
+	if (hay === undefined) {
+		hay = `${r.name}\n${r.description}\n${r.tags.join(' ')}\n${r.ip_address ?? ''}\n${r.id}`.toLowerCase();
+		haystacks.set(r, hay);
+	}
+	return hay;
+}
+
 function matches(r: Runner, q: FleetQuery, needle: string | undefined, now: number): boolean {
 	if (q.forge && !q.forge.includes(r.forge)) return false;
 	if (q.source && !q.source.includes(r.source)) return false;
@@ -54,10 +67,7 @@ function matches(r: Runner, q: FleetQuery, needle: string | undefined, now: numb
 		if (r.status === 'online') return false;
 		if (r.contacted_at && now - Date.parse(r.contacted_at) < q.offline_days * DAY_MS) return false;
 	}
-	if (needle) {
-		const hay = `${r.name}\n${r.description}\n${r.tags.join(' ')}\n${r.ip_address ?? ''}\n${r.id}`.toLowerCase();
-		if (!hay.includes(needle)) return false;
-	}
+	if (needle && !haystack(r).includes(needle)) return false;
 	return true;
 }
 
@@ -65,12 +75,65 @@ const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' })
 
 export type SortKey = (typeof SORTABLE)[number];
 
-/** Runners in ascending order of one column, ties broken by id. */
-export function sortRunners(runners: Iterable<Runner>, key: SortKey): Runner[] {
+// Ties by id, and last by code points, make the order total: it never depends on
+// where a sort started or how an order was patched.
+const byId = (a: Runner, b: Runner) => collator.compare(a.id, b.id) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The order of `sortRunners` as a comparator. */
+export function compareBy(key: SortKey): (a: Runner, b: Runner) => number {
+	return (a, b) => collator.compare(String(a[key] ?? ''), String(b[key] ?? '')) || byId(a, b);
+}
+
+/**
+ * Runners in ascending order of one column, ties broken by id. `previous` (runner ids
+ * in the same column's order before the fleet last changed) is where the sort starts: a sync
+ * changes few runners, and the sort (TimSort) finishes a nearly sorted list in about
+ * one comparison per runner instead of n log n collations.
+ */
+export function sortRunners(runners: Iterable<Runner>, key: SortKey, previous?: readonly string[]): Runner[] {
+	let start = [...runners];
+	if (previous) {
+		const current = new Map(start.map((r) => [r.id, r]));
+		start = [];
+		for (const id of previous) {
+			const r = current.get(id);
+			if (!r) continue;
+			start.push(r);
+			current.delete(id);
+		}
+		for (const r of current.values()) start.push(r);
+	}
 	// Collation is the expensive part: each value is keyed once, not once per comparison.
-	const keyed = [...runners].map((r) => ({ r, k: String(r[key] ?? '') }));
-	keyed.sort((a, b) => collator.compare(a.k, b.k) || collator.compare(a.r.id, b.r.id));
+	const keyed = start.map((r) => ({ r, k: String(r[key] ?? '') }));
+	keyed.sort((a, b) => collator.compare(a.k, b.k) || byId(a.r, b.r));
 	return keyed.map((x) => x.r);
+}
+
+/**
+ * A sorted order after some runners changed: the `touched` ids leave their places and
+ * `current` (their present state; absent ones were removed) go in at theirs, by binary
+ * search: k log n collations and one copy, where a new sort costs n of each.
+ */
+export function patchSorted(order: readonly Runner[], key: SortKey, touched: ReadonlySet<string>, current: readonly Runner[]): Runner[] {
+	const compare = compareBy(key);
+	const kept = touched.size ? order.filter((r) => !touched.has(r.id)) : order.slice();
+	const incoming = [...current].sort(compare);
+	const out: Runner[] = [];
+	let from = 0;
+	for (const r of incoming) {
+		let lo = from;
+		let hi = kept.length;
+		while (lo < hi) {
+			const mid = (lo + hi) >>> 1;
+			if (compare(kept[mid]!, r) < 0) lo = mid + 1;
+			else hi = mid;
+		}
+		for (let i = from; i < lo; i++) out.push(kept[i]!);
+		out.push(r);
+		from = lo;
+	}
+	for (let i = from; i < kept.length; i++) out.push(kept[i]!);
+	return out;
 }
 
 /**

@@ -79,4 +79,26 @@ describe('FleetCache', () => {
 		expect(cache.replaceSource('a', [runner('a', 1)]).removed).toEqual(['gitlab:a:9']);
 		expect(cache.size).toBe(1);
 	});
+
+	it('in slices: the same delta over several slices, unchanged runners keep their object, readers see the old fleet until the end', async () => {
+		const first = Array.from({ length: 2_500 }, (_, i) => runner('a', i + 1));
+		const cache = new FleetCache();
+		await cache.replaceSourceInSlices('a', first);
+		const kept = cache.get('gitlab:a:7');
+		const next = first.map((r) => ({ ...r, tags: [...r.tags] }));
+		next[1_999] = { ...next[1_999]!, status: 'offline' };
+		next.splice(10, 1); // gitlab:a:11 removed
+		next.push(runner('a', 9_999));
+		const version = cache.version;
+		const pending = cache.replaceSourceInSlices('a', next);
+		expect(cache.version).toBe(version); // nothing applied before the last slice
+		expect(cache.get('gitlab:a:2000')?.status).toBe(first[1_999]!.status);
+		const delta = await pending;
+		expect(ids(delta.upserted)).toEqual(['gitlab:a:2000', 'gitlab:a:9999']);
+		expect(delta.removed).toEqual(['gitlab:a:11']);
+		expect(cache.get('gitlab:a:7')).toBe(kept);
+		expect(cache.get('gitlab:a:2000')?.status).toBe('offline');
+		expect(cache.size).toBe(2_500);
+		expect(cache.version).toBe(version + 1);
+	});
 });

@@ -1,6 +1,7 @@
 // The fleet as last read from every source: the one copy that the API, the pages
 // and the SSE deltas all read. Each source's runners are replaced whole per sync.
 import { sameRunner, type Runner } from '$lib/core/runner';
+import { mapInSlices } from '$lib/sources/slices';
 
 export interface FleetDelta {
 	source: string;
@@ -8,27 +9,49 @@ export interface FleetDelta {
 	removed: string[];
 }
 
+const MAX_TOUCHED_IDS = 2_000;
+
 export class FleetCache {
 	private runners = new Map<string, Runner>();
 	private bySource = new Map<string, Set<string>>();
 	/** Bumped on every change, so derived views (sorted orders, query pages) know when to recompute. */
 	version = 0;
+	// Ids touched by each recent version, so derived views can patch instead of recompute.
+	// Bounded by ids, not versions: a full resync is cheaper to recompute than to patch.
+	private touched: { version: number; ids: string[] }[] = [];
+	private touchedIds = 0;
 
 	/** Replace one source's runners; returns what changed (for SSE deltas). */
 	replaceSource(source: string, runners: Runner[]): FleetDelta {
+		return this.apply(source, runners, runners.filter((r) => this.changed(r)));
+	}
+
+	/**
+	 * replaceSource for a sync: the comparison, a few microseconds per runner, runs a
+	 * slice at a time (../../sources/slices.ts) so ten thousand runners do not hold up
+	 * requests; the change itself is applied at once, so readers never see half a sync.
+	 */
+	async replaceSourceInSlices(source: string, runners: Runner[]): Promise<FleetDelta> {
+		const changed = await mapInSlices(runners, (r) => this.changed(r));
+		return this.apply(source, runners, runners.filter((_, i) => changed[i]));
+	}
+
+	private changed(r: Runner): boolean {
+		const old = this.runners.get(r.id);
+		return !old || !sameRunner(old, r);
+	}
+
+	// An unchanged runner keeps its old object: the fresh copy dies young instead of
+	// being promoted while the old one waits for a full collection.
+	private apply(source: string, runners: Runner[], upserted: Runner[]): FleetDelta {
 		const previous = this.bySource.get(source) ?? new Set<string>();
 		const next = new Set<string>();
-		const upserted: Runner[] = [];
-		for (const r of runners) {
-			next.add(r.id);
-			const old = this.runners.get(r.id);
-			if (!old || !sameRunner(old, r)) upserted.push(r);
-			this.runners.set(r.id, r);
-		}
+		for (const r of runners) next.add(r.id);
+		for (const r of upserted) this.runners.set(r.id, r);
 		const removed = [...previous].filter((id) => !next.has(id));
 		for (const id of removed) this.runners.delete(id);
 		this.bySource.set(source, next);
-		if (upserted.length || removed.length) this.version++;
+		if (upserted.length || removed.length) this.bump([...upserted.map((r) => r.id), ...removed]);
 		return { source, upserted, removed };
 	}
 
@@ -36,7 +59,24 @@ export class FleetCache {
 	upsert(r: Runner): void {
 		this.runners.set(r.id, r);
 		this.bySource.get(r.source)?.add(r.id);
+		this.bump([r.id]);
+	}
+
+	private bump(ids: string[]) {
 		this.version++;
+		this.touched.push({ version: this.version, ids });
+		this.touchedIds += ids.length;
+		while (this.touched.length > 1 && this.touchedIds > MAX_TOUCHED_IDS) this.touchedIds -= this.touched.shift()!.ids.length;
+	}
+
+	/** Ids added, changed or removed after `version`; null when that reaches further back than is kept. */
+	touchedSince(version: number): Set<string> | null {
+		if (version === this.version) return new Set();
+		const first = this.touched[0];
+		if (!first || first.version > version + 1 || this.touchedIds > MAX_TOUCHED_IDS) return null;
+		const ids = new Set<string>();
+		for (const t of this.touched) if (t.version > version) for (const id of t.ids) ids.add(id);
+		return ids;
 	}
 
 	get(id: string): Runner | undefined {

@@ -40,4 +40,34 @@ describe('FleetViews', () => {
 		expect(JSON.parse(views.json(query, mark, 2_001)).items.some((r: { name: string }) => r.name === 'renamed-runner')).toBe(true);
 		expect(marks).toBe(3);
 	});
+
+	it('patches its sorted orders through syncs, actions and resyncs and still answers what a fresh query answers', () => {
+		const cache = new FleetCache();
+		const v = new FleetViews(cache);
+		const inputs: Record<string, string>[] = [{ sort: 'name' }, { sort: '-status' }, { sort: 'version', per_page: '200' }, { sort: '-contacted_at', status: 'online' }];
+		const check = (what: string) => {
+			for (const input of inputs) expect(v.query(q(input)), `${what} ${JSON.stringify(input)}`).toEqual(queryFleet(cache.values(), q(input)));
+		};
+		let seed = 7;
+		const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+		const reading = (n: number) =>
+			Array.from({ length: n }, (_, i) =>
+				makeRunner({ upstream_id: i + 1, name: `r-${rnd(50)}`, status: (['online', 'offline', 'stale'] as const)[rnd(3)]!, version: `17.${rnd(12)}.0`, contacted_at: new Date(1.7e12 + rnd(1e6) * 1000).toISOString() })
+			);
+		cache.replaceSource('corp', reading(400));
+		check('first sync');
+		for (let round = 0; round < 20; round++) {
+			const runners = [...cache.values()].filter(() => rnd(40) !== 0);
+			for (let k = 0; k < 5; k++) {
+				const i = rnd(runners.length);
+				runners[i] = { ...runners[i]!, status: (['online', 'offline', 'stale'] as const)[rnd(3)]!, name: `r-${rnd(50)}` };
+			}
+			runners.push(makeRunner({ upstream_id: 1000 + round, name: `r-${rnd(50)}` }));
+			cache.replaceSource('corp', runners);
+			if (round % 3 === 0) cache.upsert({ ...runners[rnd(runners.length)]!, paused: true, status: 'offline' });
+			check(`round ${round}`);
+		}
+		cache.replaceSource('corp', reading(2_500)); // more than the change log keeps: a full (hinted) sort
+		check('resync');
+	});
 });

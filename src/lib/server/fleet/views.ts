@@ -1,7 +1,8 @@
-// Fleet queries served from memory at fleet scale: sorted orders are kept per fleet
-// version and query pages are cached until the fleet changes, so a steady fleet costs
-// a map lookup per request instead of a filter and sort over every runner.
-import { queryFleet, sortRunners, type FleetQuery, type Page, type SortKey } from '$lib/core/fleet-query';
+// Fleet queries served from memory at fleet scale: sorted orders are kept and patched
+// for the runners each sync changed, and query pages are cached until the fleet
+// changes, so a steady fleet costs a map lookup per request and a sync costs a patch,
+// not a sort of every runner on the request path.
+import { patchSorted, queryFleet, sortRunners, type FleetQuery, type Page, type SortKey } from '$lib/core/fleet-query';
 import type { Runner } from '$lib/core/runner';
 import type { FleetCache } from './cache';
 
@@ -14,6 +15,9 @@ const BODY_REUSE_MS = 1_000;
 export class FleetViews {
 	private version = -1;
 	private sorted = new Map<SortKey, Runner[]>();
+	// Orders (ids only, so replaced runners are not kept alive) from before the last
+	// fleet change: the starting point of the next sort.
+	private previous = new Map<SortKey, string[]>();
 	private pages = new Map<string, { at: number; page: Page<Runner> }>();
 	private bodies = new Map<string, { at: number; body: string }>();
 
@@ -46,17 +50,30 @@ export class FleetViews {
 	private sortedBy(key: SortKey): Runner[] {
 		let s = this.sorted.get(key);
 		if (!s) {
-			s = sortRunners(this.fleet.values(), key);
+			s = sortRunners(this.fleet.values(), key, this.previous.get(key));
 			this.sorted.set(key, s);
+			this.previous.delete(key);
 		}
 		return s;
 	}
 
 	private sync() {
 		if (this.version === this.fleet.version) return;
+		const touched = this.fleet.touchedSince(this.version);
 		this.version = this.fleet.version;
-		this.sorted.clear();
 		this.pages.clear();
 		this.bodies.clear();
+		if (touched) {
+			// A sync changes a few runners: their places are patched in every kept order.
+			const current: Runner[] = [];
+			for (const id of touched) {
+				const r = this.fleet.get(id);
+				if (r) current.push(r);
+			}
+			for (const [key, order] of this.sorted) this.sorted.set(key, patchSorted(order, key, touched, current));
+			return;
+		}
+		for (const [key, order] of this.sorted) this.previous.set(key, order.map((r) => r.id));
+		this.sorted.clear();
 	}
 }

@@ -10,15 +10,19 @@ export function endpoint<E extends RequestEvent>(fn: (event: E) => Promise<Respo
 		try {
 			return await fn(event);
 		} catch (e) {
-			if (e instanceof ApiError) return errorResponse(e.status, e.code, e.message);
-			if (e instanceof UpstreamError) {
-				return errorResponse(e.kind === 'timeout' ? 504 : 502, `upstream_${e.kind}`, `${e.source}: ${e.message}`);
-			}
 			if (e && typeof e === 'object' && 'status' in e && 'location' in e) throw e; // SvelteKit redirect
-			app().logger.error({ err: e instanceof Error ? e.stack : String(e), request_id: event.locals.requestId }, 'unhandled API error');
-			return errorResponse(500, 'internal', `internal error (request ${event.locals.requestId})`);
+			const f = failureOf(e, event.locals.requestId);
+			return errorResponse(f.status, f.code, f.message);
 		}
 	}) as RequestHandler;
+}
+
+/** The answer for a failed API handler; anything unexpected is logged and becomes a 500 naming the request. */
+export function failureOf(e: unknown, requestId: string): { status: number; code: string; message: string } {
+	if (e instanceof ApiError) return { status: e.status, code: e.code, message: e.message };
+	if (e instanceof UpstreamError) return { status: e.kind === 'timeout' ? 504 : 502, code: `upstream_${e.kind}`, message: `${e.source}: ${e.message}` };
+	app().logger.error({ err: e instanceof Error ? e.stack : String(e), request_id: requestId }, 'unhandled API error');
+	return { status: 500, code: 'internal', message: `internal error (request ${requestId})` };
 }
 
 export function json(data: unknown, init: ResponseInit = {}): Response {

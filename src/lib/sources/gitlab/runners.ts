@@ -13,6 +13,7 @@ import {
 import { mapLimit } from '$lib/core/map-limit';
 import type { Runner } from '$lib/core/runner';
 import { UpstreamError } from '../errors';
+import { mapInSlices } from '../slices';
 import type { GitlabClient } from './client';
 
 export type GitlabScope = 'all' | { groups: (number | string)[] } | { projects: (number | string)[] };
@@ -67,7 +68,8 @@ export class GitlabRunnerSync {
 
 	async cycle(): Promise<{ runners: Runner[]; requests: number; detailsFetched: number }> {
 		const { items, requests } = await listRunners(this.client, this.source, this.scope);
-		const stale = items.filter((i) => this.known.get(i.id)?.fingerprint !== listFingerprint(i));
+		const fingerprints = await mapInSlices(items, listFingerprint);
+		const stale = items.filter((i, n) => this.known.get(i.id)?.fingerprint !== fingerprints[n]);
 		await mapLimit(stale, DETAIL_CONCURRENCY, async (item) => {
 			const raw = await this.client.Runners.show(item.id);
 			const parsed = gitlabRunnerDetails.safeParse(raw);
@@ -79,7 +81,7 @@ export class GitlabRunnerSync {
 		const seen = new Set(items.map((i) => i.id));
 		for (const id of this.known.keys()) if (!seen.has(id)) this.known.delete(id);
 		return {
-			runners: items.map((i) => normalizeGitlabRunner(this.source, this.simulated, i, this.known.get(i.id)?.details)),
+			runners: await mapInSlices(items, (i) => normalizeGitlabRunner(this.source, this.simulated, i, this.known.get(i.id)?.details)),
 			requests: requests + stale.length,
 			detailsFetched: stale.length
 		};

@@ -2,9 +2,10 @@
 // Prometheus's HTTP service discovery format ([{ targets, labels }], with
 // __metrics_path__ and __scheme__ labels).
 import { z } from 'zod';
-import { parseExposition, type Sample } from '$lib/core/exposition';
+import { parseLines, type Parsed, type Sample } from '$lib/core/exposition';
 import { UpstreamError, type RequestObserver } from '../errors';
 import { observedFetch } from '../http';
+import { nextTurn } from '../slices';
 
 const httpSd = z.array(z.looseObject({ targets: z.array(z.string()), labels: z.record(z.string(), z.string()).default({}) }));
 
@@ -18,6 +19,19 @@ export interface ScrapeResult {
 	samples: Sample[];
 	error: string | null;
 	at: number;
+}
+
+// A large exposition body (thousands of series) is parsed a slice at a time (see ../slices.ts).
+const LINES_PER_SLICE = 2_000;
+
+async function parseYielding(text: string): Promise<Parsed> {
+	const lines = text.split('\n');
+	const parsed: Parsed = { samples: [], malformed: 0 };
+	for (let from = 0; from < lines.length; from += LINES_PER_SLICE) {
+		if (from > 0) await nextTurn();
+		parseLines(lines, from, from + LINES_PER_SLICE, parsed);
+	}
+	return parsed;
 }
 
 export function scraper(opts: { source: string; timeoutMs: number; observe?: RequestObserver }) {
@@ -44,7 +58,7 @@ export function scraper(opts: { source: string; timeoutMs: number; observe?: Req
 				await res.body?.cancel();
 				return { target, samples: [], error: `${target.url} answered ${res.status}`, at: Date.now() };
 			}
-			return { target, samples: parseExposition(await res.text()).samples, error: null, at: Date.now() };
+			return { target, samples: (await parseYielding(await res.text())).samples, error: null, at: Date.now() };
 		} catch (e) {
 			return { target, samples: [], error: (e as Error).message, at: Date.now() };
 		}

@@ -1,9 +1,5 @@
-import { fleetQuery } from '$lib/core/fleet-query';
-import { app } from '$lib/server/app';
-import { readQuery } from '$lib/server/http/body';
+import { runnersListJson } from '$lib/server/fleet/runners-list';
 import { endpoint, jsonText } from '$lib/server/http/endpoint';
-import { withFreshness } from '$lib/server/fleet/freshness';
 
-export const GET = endpoint(async ({ url }) => {
-	return jsonText(app().views.json(readQuery(url, fleetQuery), withFreshness));
-});
+// `serve` answers this read before SvelteKit (src/lib/server/http/hot-reads.ts); this route serves `vite dev`.
+export const GET = endpoint(async ({ url }) => jsonText(runnersListJson(url.search)));
