@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from './index.js';
-import { control, controlOk, gitlab, gitlabJson, start, state } from './testing.js';
+import { control, controlOk, gitlab, gitlabJson, start, state, walk } from './testing.js';
 
 let sb: Sandbox;
 beforeEach(async () => {
@@ -21,6 +21,23 @@ describe('GET /_sandbox/state', () => {
 		expect(Object.values(byStatus).reduce((a: number, b) => a + (b as number), 0)).toBe(160);
 		expect(s.gitlab.jobs).toMatchObject({ pending: 0, running: 0 });
 		expect(s.faults).toEqual({ gitlab: 'none', github: 'none', k8s: 'none', exporters: 'none' });
+	});
+});
+
+describe('GET /_sandbox/requests', () => {
+	it('counts the forge API requests answered, by method and route pattern', async () => {
+		expect(await (await fetch(`${sb.url}/_sandbox/requests`)).json()).toEqual({ gitlab: {}, github: {} });
+		expect(await walk(sb, '/runners/all?per_page=100')).toHaveLength(160);
+		const first = (await gitlabJson<{ id: number }[]>(sb, '/runners/all?per_page=5'))[0]!;
+		await gitlabJson(sb, `/runners/${first.id}`);
+		await gitlabJson(sb, `/runners/${first.id}`);
+		expect((await gitlab(sb, '/nope')).status).toBe(404); // unrouted: not counted
+		const counts = await (await fetch(`${sb.url}/_sandbox/requests`)).json();
+		expect(counts.gitlab).toEqual({ 'GET /runners/:id': 2, 'GET /runners/all': 3 }); // 160 runners = 2 pages of 100, then 1
+		expect(counts.github).toEqual({});
+		const gh = await fetch(`${sb.url}/github/api/v3/orgs/sandbox-org/actions/runners`, { headers: { authorization: 'Bearer sandbox-github-token' } });
+		expect(gh.status).toBe(200);
+		expect((await (await fetch(`${sb.url}/_sandbox/requests`)).json()).github).toEqual({ 'GET /orgs/:org/actions/runners': 1 });
 	});
 });
 

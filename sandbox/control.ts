@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { BodyError, readJson } from './http/body.js';
 import { sendJson } from './http/respond.js';
+import type { RequestCounts } from './http/counts.js';
 import { Router, type Ctx } from './http/router.js';
 import { gitlabByRunnerType } from './exporters/gitlab.js';
 import { FAULT_MODES, FAULT_TARGETS, type Faults } from './faults.js';
@@ -134,7 +135,7 @@ export function groundTruth(world: World, faults: Faults) {
 	};
 }
 
-export function createControl(world: World, faults: Faults, log: (msg: string) => void) {
+export function createControl(world: World, faults: Faults, log: (msg: string) => void, requests?: Record<'gitlab' | 'github', RequestCounts>) {
 	const router = new Router();
 	const state = (ctx: Ctx) => sendJson(ctx.res, 200, groundTruth(world, faults));
 
@@ -142,6 +143,7 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 		sendJson(ctx.res, 200, {
 			endpoints: [
 				'GET /_sandbox/state',
+				'GET /_sandbox/requests',
 				'POST /_sandbox/load',
 				'POST /_sandbox/faults',
 				'POST /_sandbox/clock',
@@ -156,6 +158,8 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 		})
 	);
 	router.get('/state', state);
+	// Every forge API request answered so far, by method and route pattern.
+	router.get('/requests', (ctx) => sendJson(ctx.res, 200, { gitlab: requests?.gitlab.snapshot() ?? {}, github: requests?.github.snapshot() ?? {} }));
 	router.post('/load', async (ctx) => {
 		const b = await body(ctx, LoadBody);
 		if (b.jobs_per_minute !== undefined) world.jobsPerMinute = b.jobs_per_minute;

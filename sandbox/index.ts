@@ -10,6 +10,7 @@ import { createExportersMount } from './exporters/index.js';
 import { Faults, type FaultTarget } from './faults.js';
 import { createGitHubMount } from './github/api.js';
 import { createGitLabMount } from './gitlab/api.js';
+import { RequestCounts } from './http/counts.js';
 import { sendJson } from './http/respond.js';
 import { createK8sMount } from './k8s/api.js';
 import { Ticker } from './sim/ticker.js';
@@ -88,16 +89,17 @@ export async function startSandboxWithWorld(opts: SandboxOptions): Promise<Sandb
 	const faults = new Faults();
 	let baseUrl = '';
 
-	const gitlab = createGitLabMount({ world, token: o.gitlabToken, webBase: () => `${baseUrl}/gitlab`, log });
+	const requests = { gitlab: new RequestCounts(), github: new RequestCounts() };
+	const gitlab = createGitLabMount({ world, token: o.gitlabToken, webBase: () => `${baseUrl}/gitlab`, log, counts: requests.gitlab });
 	faults.setStyle('gitlab', gitlab.faultStyle);
-	const github = createGitHubMount({ world, token: o.githubToken, webBase: () => `${baseUrl}/github`, log });
+	const github = createGitHubMount({ world, token: o.githubToken, webBase: () => `${baseUrl}/github`, log, counts: requests.github });
 	faults.setStyle('github', github.faultStyle);
 	const k8s = createK8sMount({ store: world.cluster, now: () => world.now(), serverAddress: () => new URL(baseUrl).host, log, faultMode: () => faults.modes().k8s });
 	faults.setStyle('k8s', k8s.faultStyle);
 	const exporters = createExportersMount({ world, baseUrl: () => baseUrl });
 	faults.setStyle('exporters', exporters.faultStyle);
 	const mounts: Mount[] = [
-		{ prefix: '/_sandbox', handle: createControl(world, faults, log) },
+		{ prefix: '/_sandbox', handle: createControl(world, faults, log, requests) },
 		{ prefix: '/gitlab', target: 'gitlab', prepare: gitlab.prepare, handle: gitlab.handle },
 		{ prefix: '/github', target: 'github', prepare: github.prepare, handle: github.handle },
 		{ prefix: '/k8s', target: 'k8s', handle: k8s.handle },

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { sendJson } from '../http/respond.js';
 import { Router, type Ctx } from '../http/router.js';
+import type { RequestCounts } from '../http/counts.js';
 import type { FaultStyle } from '../faults.js';
 import { GHES_VERSION } from '../sim/github/catalog.js';
 import type { World } from '../sim/world.js';
@@ -24,6 +25,8 @@ export interface GitHubMountOptions {
 	/** Absolute URL of the mount, e.g. http://127.0.0.1:3001/github */
 	webBase: () => string;
 	log: (msg: string) => void;
+	/** Counts every request the API routes (GET /_sandbox/requests). */
+	counts?: RequestCounts;
 }
 
 export interface GitHubMount {
@@ -98,8 +101,9 @@ export function createGitHubMount(opts: GitHubMountOptions): GitHubMount {
 			const rest = path.slice(API_PREFIX.length) || '/';
 			// The contents API takes a path of any depth, beyond what the router's segments match.
 			const gitops = (req.method === 'GET' || req.method === 'HEAD') && isGitopsContents(rest);
-			const match = gitops ? { kind: 'found' as const, handler: (c: Ctx) => gitopsContents(c, api), params: {} } : router.match(req.method ?? 'GET', rest);
+			const match = gitops ? { kind: 'found' as const, handler: (c: Ctx) => gitopsContents(c, api), params: {}, pattern: '/repos/:owner/:repo/contents/*' } : router.match(req.method ?? 'GET', rest);
 			if (match.kind !== 'found') return sendJson(res, 404, errorBody(404, 'Not Found'), { 'Content-Type': JSON_TYPE });
+			opts.counts?.add(req.method ?? 'GET', match.pattern);
 			const ctx: Ctx = { req, res, url, path: rest, params: match.params };
 			try {
 				await match.handler(ctx);

@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { BodyError } from '../http/body.js';
 import { sendJson, sendText } from '../http/respond.js';
 import { Router, type Ctx } from '../http/router.js';
+import type { RequestCounts } from '../http/counts.js';
 import type { FaultStyle } from '../faults.js';
 import type { World } from '../sim/world.js';
 import { gitopsRoutes } from '../gitops/api.js';
@@ -23,6 +24,8 @@ export interface GitLabMountOptions {
 	/** Absolute URL of the mount, e.g. http://127.0.0.1:3001/gitlab */
 	webBase: () => string;
 	log: (msg: string) => void;
+	/** Counts every request the API routes (GET /_sandbox/requests). */
+	counts?: RequestCounts;
 }
 
 export interface GitLabMount {
@@ -90,6 +93,7 @@ export function createGitLabMount(opts: GitLabMountOptions): GitLabMount {
 			const match = router.match(req.method ?? 'GET', rest);
 			if (match.kind === 'not_found') return sendJson(res, 404, { error: '404 Not Found' });
 			if (match.kind === 'method_not_allowed') return sendJson(res, 405, { error: '405 Not Allowed' });
+			opts.counts?.add(req.method ?? 'GET', match.pattern);
 			const ctx: Ctx = { req, res, url, path: rest, params: match.params };
 			try {
 				await match.handler(ctx);

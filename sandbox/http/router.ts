@@ -17,17 +17,18 @@ export type Handler = (ctx: Ctx) => void | Promise<void>;
 
 interface Route {
 	method: string;
+	pattern: string;
 	parts: string[];
 	handler: Handler;
 }
 
-export type Match = { kind: 'found'; handler: Handler; params: Record<string, string> } | { kind: 'method_not_allowed' } | { kind: 'not_found' };
+export type Match = { kind: 'found'; handler: Handler; params: Record<string, string>; pattern: string } | { kind: 'method_not_allowed' } | { kind: 'not_found' };
 
 export class Router {
 	private routes: Route[] = [];
 
 	on(method: string, pattern: string, handler: Handler): this {
-		this.routes.push({ method, parts: split(pattern), handler });
+		this.routes.push({ method, pattern, parts: split(pattern), handler });
 		return this;
 	}
 
@@ -50,7 +51,7 @@ export class Router {
 		for (const route of this.routes) {
 			const params = matchParts(route.parts, parts);
 			if (!params) continue;
-			if (route.method === method) return { kind: 'found', handler: route.handler, params };
+			if (route.method === method) return { kind: 'found', handler: route.handler, params, pattern: route.pattern };
 			pathMatched = true;
 		}
 		return pathMatched ? { kind: 'method_not_allowed' } : { kind: 'not_found' };
