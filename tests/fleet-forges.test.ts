@@ -148,7 +148,8 @@ describe('a runner’s page', () => {
 				const eph = await get('/api/v1/runners?forge=github&per_page=200');
 				const candidates = eph.items.filter((x: { scale_set: string | null }) => x.scale_set);
 				const details = await Promise.all(candidates.map((c: { id: string }) => get(`/api/v1/runners/${c.id}`)));
-				return details.find((x) => x.pods.length > 0) ?? null;
+				// A runner listed a moment ago may be gone by its detail call (404, no `pods`): try again.
+				return details.find((x) => Array.isArray(x.pods) && x.pods.length > 0) ?? null;
 			},
 			(x) => x !== null,
 			20_000,
