@@ -31,7 +31,11 @@ export const hotRead: HotReads = (req, res) => {
 	const path = q === -1 ? target : target.slice(0, q);
 	const read = ROUTES[path];
 	if (!read) return false;
-	void answer(req, res, path, q === -1 ? '' : target.slice(q), read);
+	answer(req, res, path, q === -1 ? '' : target.slice(q), read).catch((e: unknown) => {
+		// Only writing the answer can get here (the socket went away mid-write): nothing to tell the client.
+		app().logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'hot read not answered');
+		res.destroy();
+	});
 	return true;
 };
 
