@@ -259,8 +259,9 @@ describe('offline_days (the ghost view)', () => {
 	});
 });
 
-describe('sortRunners from a previous order', () => {
-	it('gives exactly the order of a sort from scratch, whatever the previous order says', () => {		const runner = fc.record({
+describe('sortRunners', () => {
+	it('gives one order whatever order the runners come in (the order is total)', () => {
+		const runner = fc.record({
 			// Ids that collate equal (a/A, 1/01) need the final code-point tie-break.
 			id: fc.stringMatching(/^[aAbB01]{1,3}$/),
 			name: fc.constantFrom('runner-2', 'runner-10', 'Runner-3', 'a', 'b', ''),
@@ -268,16 +269,10 @@ describe('sortRunners from a previous order', () => {
 			version: fc.option(fc.constantFrom('17.1.0', '17.10.0', '17.2.1'), { nil: null })
 		});
 		fc.assert(
-			fc.property(
-				fc.uniqueArray(runner, { selector: (r) => r.id, maxLength: 40 }),
-				fc.array(fc.string({ maxLength: 6 }), { maxLength: 50 }),
-				fc.constantFrom(...SORTABLE),
-				(rs, previous, key) => {
-					const runners = rs as unknown as Runner[];
-					const hinted = sortRunners(runners, key, [...previous, ...runners.map((r) => r.id).reverse()]);
-					expect(hinted.map((r) => r.id)).toEqual(sortRunners(runners, key).map((r) => r.id));
-				}
-			)
+			fc.property(fc.uniqueArray(runner, { selector: (r) => r.id, maxLength: 40 }), fc.constantFrom(...SORTABLE), (rs, key) => {
+				const runners = rs as unknown as Runner[];
+				expect(ids(sortRunners([...runners].reverse(), key))).toEqual(ids(sortRunners(runners, key)));
+			})
 		);
 	});
 });

@@ -76,7 +76,7 @@ const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' })
 export type SortKey = (typeof SORTABLE)[number];
 
 // Ties by id, and last by code points, make the order total: it never depends on
-// where a sort started or how an order was patched.
+// the order runners came in or on how an order was patched.
 const byId = (a: Runner, b: Runner) => collator.compare(a.id, b.id) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** The order of `sortRunners` as a comparator. */
@@ -84,27 +84,10 @@ export function compareBy(key: SortKey): (a: Runner, b: Runner) => number {
 	return (a, b) => collator.compare(String(a[key] ?? ''), String(b[key] ?? '')) || byId(a, b);
 }
 
-/**
- * Runners in ascending order of one column, ties broken by id. `previous` (runner ids
- * in the same column's order before the fleet last changed) is where the sort starts: a sync
- * changes few runners, and the sort (TimSort) finishes a nearly sorted list in about
- * one comparison per runner instead of n log n collations.
- */
-export function sortRunners(runners: Iterable<Runner>, key: SortKey, previous?: readonly string[]): Runner[] {
-	let start = [...runners];
-	if (previous) {
-		const current = new Map(start.map((r) => [r.id, r]));
-		start = [];
-		for (const id of previous) {
-			const r = current.get(id);
-			if (!r) continue;
-			start.push(r);
-			current.delete(id);
-		}
-		for (const r of current.values()) start.push(r);
-	}
+/** Runners in ascending order of one column, ties broken by id. */
+export function sortRunners(runners: Iterable<Runner>, key: SortKey): Runner[] {
 	// Collation is the expensive part: each value is keyed once, not once per comparison.
-	const keyed = start.map((r) => ({ r, k: String(r[key] ?? '') }));
+	const keyed = [...runners].map((r) => ({ r, k: String(r[key] ?? '') }));
 	keyed.sort((a, b) => collator.compare(a.k, b.k) || byId(a.r, b.r));
 	return keyed.map((x) => x.r);
 }

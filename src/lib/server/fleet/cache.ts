@@ -21,17 +21,13 @@ export class FleetCache {
 	private touched: { version: number; ids: string[] }[] = [];
 	private touchedIds = 0;
 
-	/** Replace one source's runners; returns what changed (for SSE deltas). */
-	replaceSource(source: string, runners: Runner[]): FleetDelta {
-		return this.apply(source, runners, runners.filter((r) => this.changed(r)));
-	}
-
 	/**
-	 * replaceSource for a sync: the comparison, a few microseconds per runner, runs a
-	 * slice at a time (../../sources/slices.ts) so ten thousand runners do not hold up
-	 * requests; the change itself is applied at once, so readers never see half a sync.
+	 * Replace one source's runners; returns what changed (for SSE deltas). The comparison,
+	 * a few microseconds per runner, runs a slice at a time (../../sources/slices.ts) so ten
+	 * thousand runners do not hold up requests; the change itself is applied at once, so
+	 * readers never see half a sync.
 	 */
-	async replaceSourceInSlices(source: string, runners: Runner[]): Promise<FleetDelta> {
+	async replaceSource(source: string, runners: Runner[]): Promise<FleetDelta> {
 		const changed = await mapInSlices(runners, (r) => this.changed(r));
 		return this.apply(source, runners, runners.filter((_, i) => changed[i]));
 	}

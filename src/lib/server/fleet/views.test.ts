@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fleetQuery, queryFleet } from '$lib/core/fleet-query';
 import { makeRunner } from '$lib/core/runner.fixture';
 import { FleetCache } from './cache';
@@ -8,7 +8,7 @@ const q = (input: Record<string, string> = {}) => fleetQuery.parse(input);
 
 describe('FleetViews', () => {
 	const fleet = new FleetCache();
-	fleet.replaceSource('corp', Array.from({ length: 300 }, (_, i) => makeRunner({ upstream_id: i + 1, name: `runner-${(i * 7919) % 300}`, status: i % 3 ? 'online' : 'offline', tags: i % 2 ? ['docker'] : ['nix'] })));
+	beforeAll(() => fleet.replaceSource('corp', Array.from({ length: 300 }, (_, i) => makeRunner({ upstream_id: i + 1, name: `runner-${(i * 7919) % 300}`, status: i % 3 ? 'online' : 'offline', tags: i % 2 ? ['docker'] : ['nix'] }))));
 	const views = new FleetViews(fleet);
 
 	it('answers exactly what the plain query answers, for sorts in both directions and filters', () => {
@@ -41,7 +41,7 @@ describe('FleetViews', () => {
 		expect(marks).toBe(3);
 	});
 
-	it('patches its sorted orders through syncs, actions and resyncs and still answers what a fresh query answers', () => {
+	it('patches its sorted orders through syncs, actions and resyncs and still answers what a fresh query answers', async () => {
 		const cache = new FleetCache();
 		const v = new FleetViews(cache);
 		const inputs: Record<string, string>[] = [{ sort: 'name' }, { sort: '-status' }, { sort: 'version', per_page: '200' }, { sort: '-contacted_at', status: 'online' }];
@@ -54,7 +54,7 @@ describe('FleetViews', () => {
 			Array.from({ length: n }, (_, i) =>
 				makeRunner({ upstream_id: i + 1, name: `r-${rnd(50)}`, status: (['online', 'offline', 'stale'] as const)[rnd(3)]!, version: `17.${rnd(12)}.0`, contacted_at: new Date(1.7e12 + rnd(1e6) * 1000).toISOString() })
 			);
-		cache.replaceSource('corp', reading(400));
+		await cache.replaceSource('corp', reading(400));
 		check('first sync');
 		for (let round = 0; round < 20; round++) {
 			const runners = [...cache.values()].filter(() => rnd(40) !== 0);
@@ -63,11 +63,11 @@ describe('FleetViews', () => {
 				runners[i] = { ...runners[i]!, status: (['online', 'offline', 'stale'] as const)[rnd(3)]!, name: `r-${rnd(50)}` };
 			}
 			runners.push(makeRunner({ upstream_id: 1000 + round, name: `r-${rnd(50)}` }));
-			cache.replaceSource('corp', runners);
+			await cache.replaceSource('corp', runners);
 			if (round % 3 === 0) cache.upsert({ ...runners[rnd(runners.length)]!, paused: true, status: 'offline' });
 			check(`round ${round}`);
 		}
-		cache.replaceSource('corp', reading(2_500)); // more than the change log keeps: a full (hinted) sort
+		await cache.replaceSource('corp', reading(2_500)); // more than the change log keeps: sorted again
 		check('resync');
 	});
 });

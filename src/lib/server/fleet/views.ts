@@ -15,9 +15,6 @@ const BODY_REUSE_MS = 1_000;
 export class FleetViews {
 	private version = -1;
 	private sorted = new Map<SortKey, Runner[]>();
-	// Orders (ids only, so replaced runners are not kept alive) from before the last
-	// fleet change: the starting point of the next sort.
-	private previous = new Map<SortKey, string[]>();
 	private pages = new Map<string, { at: number; page: Page<Runner> }>();
 	private bodies = new Map<string, { at: number; body: string }>();
 
@@ -25,7 +22,7 @@ export class FleetViews {
 
 	query(q: FleetQuery, now = Date.now()): Page<Runner> {
 		this.sync();
-		const key = JSON.stringify(q);
+		const key = this.keyOf(q);
 		const hit = this.pages.get(key);
 		if (hit && (q.offline_days === undefined || now - hit.at < CLOCK_BOUND_MS)) return hit.page;
 		const page = queryFleet(this.fleet.values(), q, now, (k) => this.sortedBy(k));
@@ -37,7 +34,7 @@ export class FleetViews {
 	/** The JSON answer for a query, items marked by `mark` (freshness); reused while the fleet is unchanged, for at most a second. */
 	json(q: FleetQuery, mark: (items: Runner[]) => unknown[], now = Date.now()): string {
 		this.sync();
-		const key = JSON.stringify(q);
+		const key = this.keyOf(q);
 		const hit = this.bodies.get(key);
 		if (hit && now - hit.at < BODY_REUSE_MS) return hit.body;
 		const page = this.query(q, now);
@@ -47,12 +44,24 @@ export class FleetViews {
 		return body;
 	}
 
+	// The runners list hands in queries from its cache of parsed query strings (runners-list.ts),
+	// so a query's key is serialised once, not per request. Queries are never mutated.
+	private keys = new WeakMap<FleetQuery, string>();
+
+	private keyOf(q: FleetQuery): string {
+		let key = this.keys.get(q);
+		if (key === undefined) {
+			key = JSON.stringify(q);
+			this.keys.set(q, key);
+		}
+		return key;
+	}
+
 	private sortedBy(key: SortKey): Runner[] {
 		let s = this.sorted.get(key);
 		if (!s) {
-			s = sortRunners(this.fleet.values(), key, this.previous.get(key));
+			s = sortRunners(this.fleet.values(), key);
 			this.sorted.set(key, s);
-			this.previous.delete(key);
 		}
 		return s;
 	}
@@ -71,9 +80,9 @@ export class FleetViews {
 				if (r) current.push(r);
 			}
 			for (const [key, order] of this.sorted) this.sorted.set(key, patchSorted(order, key, touched, current));
-			return;
+		} else {
+			// More changed than the fleet keeps a record of (a first sync, a resync): sort again on use.
+			this.sorted.clear();
 		}
-		for (const [key, order] of this.sorted) this.previous.set(key, order.map((r) => r.id));
-		this.sorted.clear();
 	}
 }

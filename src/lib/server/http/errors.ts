@@ -11,8 +11,13 @@ export class ApiError extends Error {
 	}
 }
 
+/** The error body every API failure carries. */
+export function errorBody(code: string, message: string): string {
+	return JSON.stringify({ error: { code, message } });
+}
+
 export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-	return new Response(JSON.stringify({ error: { code, message } }), {
+	return new Response(errorBody(code, message), {
 		status,
 		headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }
 	});

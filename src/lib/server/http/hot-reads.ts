@@ -12,6 +12,7 @@ import { SESSION_COOKIE } from '../auth/service';
 import { runnersListJson } from '../fleet/runners-list';
 import { BAD_TOKEN, SECURITY_HEADERS, UNAUTHENTICATED, identify, requestIdFrom, roleRefusal, type Refusal } from './access';
 import { failureOf } from './endpoint';
+import { errorBody } from './errors';
 import { HOT_READS, type HotReads } from './hot-reads-key';
 
 /** Path → JSON answer, for GET only; the route ids are the SvelteKit routes they stand in for. */
@@ -42,18 +43,17 @@ export const hotRead: HotReads = (req, res) => {
 async function answer(req: IncomingMessage, res: ServerResponse, route: string, search: string, read: (search: string) => string) {
 	const started = performance.now();
 	const requestId = requestIdFrom(req.headers['x-request-id'] as string | undefined, randomUUID);
-	let status = 200;
-	let body: string;
+	let refusal: Refusal | null;
+	let body = '';
 	try {
 		const who = await identify(app().auth, req.headers.authorization, sessionCookie(req.headers.cookie));
-		const refusal: Refusal | null = who === 'bad_token' ? BAD_TOKEN : who ? roleRefusal(who, 'GET', route, route) : UNAUTHENTICATED;
-		if (refusal) throw refusal;
-		body = read(search);
+		refusal = who === 'bad_token' ? BAD_TOKEN : who ? roleRefusal(who, 'GET', route, route) : UNAUTHENTICATED;
+		if (!refusal) body = read(search);
 	} catch (e) {
-		const failure = isRefusal(e) ? e : failureOf(e, requestId);
-		status = failure.status;
-		body = JSON.stringify({ error: { code: failure.code, message: failure.message } });
+		refusal = failureOf(e, requestId);
 	}
+	const status = refusal ? refusal.status : 200;
+	if (refusal) body = errorBody(refusal.code, refusal.message);
 	res.writeHead(status, {
 		...SECURITY_HEADERS,
 		'content-type': 'application/json',
@@ -63,10 +63,6 @@ async function answer(req: IncomingMessage, res: ServerResponse, route: string, 
 	});
 	res.end(body);
 	app().metrics.httpDuration.observe({ route, method: 'GET', status: String(status) }, (performance.now() - started) / 1000);
-}
-
-function isRefusal(e: unknown): e is Refusal {
-	return !!e && typeof e === 'object' && !(e instanceof Error) && 'status' in e && 'code' in e;
 }
 
 /** The session cookie's value, decoded the way SvelteKit's `cookies.get` decodes it; the first one wins. */

@@ -45,7 +45,7 @@ export function startRunnerSource(spec: RunnerSourceSpec, deps: SourceDeps): Pol
 			const end = metrics.syncDuration.startTimer({ source: spec.name });
 			try {
 				const { runners, requests } = await spec.read();
-				const delta = await fleet.replaceSourceInSlices(spec.name, runners);
+				const delta = await fleet.replaceSource(spec.name, runners);
 				spec.after?.();
 				sources.succeeded(spec.name);
 				metrics.sourceUp.set({ source: spec.name, kind: spec.kind }, 1);
