@@ -1,4 +1,12 @@
-import type { Principal } from '$lib/server/auth/principal';
+import type { IncomingMessage } from 'node:http';
+import type { Role } from '$lib/core/access';
+
+/** Who is signed in, as the pages know them. */
+interface PagePrincipal {
+	kind: 'user' | 'token' | 'cli';
+	name: string;
+	role: Role;
+}
 
 declare global {
 	const __BUILD_INFO__: { version: string; revision: string; built_at: string; node_abi: string };
@@ -8,8 +16,19 @@ declare global {
 			message: string;
 		}
 		interface Locals {
-			principal: Principal | null;
+			principal: PagePrincipal | null;
 			requestId: string;
+		}
+		interface Platform {
+			/** The Node request; the API server in front attaches what it resolved (src/lib/server/api/server.ts). */
+			req: IncomingMessage & {
+				dashboard?: {
+					principal: PagePrincipal | null;
+					requestId: string;
+					/** Calls the JSON API in-process on behalf of this request's client. */
+					api(request: Request): Promise<Response>;
+				};
+			};
 		}
 	}
 }

@@ -76,7 +76,7 @@ describe('DriftService', () => {
 		try {
 			await eventually(async () => first.snapshot(), (s) => s.checked_at !== null && s.errors.length === 0, 20_000, 'a first complete check');
 			expect(first.snapshot().items).toEqual([]);
-			expect(sources.list(() => 0).find((s) => s.name === 'drift')).toMatchObject({ kind: 'drift', status: 'ok', simulated: true });
+			expect(sources.list().find((s) => s.name === 'drift')).toMatchObject({ kind: 'drift', status: 'ok', simulated: true });
 
 			const events: string[] = [];
 			const off = bus.subscribe((e) => events.push(e.type));

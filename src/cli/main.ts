@@ -19,6 +19,7 @@ const USAGE = `usage: runner-dashboard <command>
                                      configuration (or asked of a running dashboard); with --exit-code:
                                      0 no drift, 1 drift; 2 on any error
   migrate                            bring the store's schema up to date
+  openapi                            print the API's OpenAPI document
   version                            print version and git revision
 
 Configuration: docs/configuration.md`;
@@ -65,6 +66,11 @@ export async function main(argv: string[]): Promise<void> {
 				const applied = await store.migrate();
 				await store.close();
 				console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');
+				return;
+			}
+			case 'openapi': {
+				const { openApiDocument } = await import('$lib/server/api/document');
+				console.log(JSON.stringify(await openApiDocument(), null, 2));
 				return;
 			}
 			case 'version': {

@@ -1,7 +1,10 @@
 // Server-side filtering, searching, sorting and paging of the fleet. Pure: runs over
 // the in-memory fleet so the runners API stays fast at tens of thousands of runners.
 import { z } from 'zod';
+import { pageOf, pagingFields, type Page } from './paging';
 import type { Runner } from './runner';
+
+export type { Page };
 
 export const SORTABLE = ['name', 'status', 'forge', 'source', 'version', 'type', 'contacted_at', 'id'] as const;
 
@@ -11,8 +14,7 @@ const csv = z
 	.transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean));
 
 export const fleetQuery = z.strictObject({
-	page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-	per_page: z.coerce.number().int().min(1).max(200).default(50),
+	...pagingFields,
 	q: z.string().max(200).optional(),
 	sort: z
 		.string()
@@ -32,12 +34,6 @@ export const fleetQuery = z.strictObject({
 
 export type FleetQuery = z.infer<typeof fleetQuery>;
 
-export interface Page<T> {
-	items: T[];
-	total: number;
-	page: number;
-	per_page: number;
-}
 
 const DAY_MS = 86_400_000;
 
@@ -135,8 +131,3 @@ export function queryFleet(runners: Iterable<Runner>, q: FleetQuery, now = Date.
 	return pageOf(hits, q.page, q.per_page);
 }
 
-/** One page of a list, in the API's list shape. */
-export function pageOf<T>(items: T[], page: number, perPage: number): Page<T> {
-	const start = (page - 1) * perPage;
-	return { items: items.slice(start, start + perPage), total: items.length, page, per_page: perPage };
-}

@@ -17,21 +17,34 @@ export const gitlabJob = z.looseObject({
 	project: z.looseObject({ path_with_namespace: z.string().optional(), name: z.string().optional() }).nullable().optional()
 });
 
-export interface RunnerJob {
-	id: number;
-	status: string;
-	name: string;
-	stage: string | null;
-	ref: string | null;
-	project: string | null;
-	pipeline_id: number | null;
-	created_at: string | null;
-	started_at: string | null;
-	finished_at: string | null;
-	duration_s: number | null;
+export const runnerJobSchema = z.object({
+	id: z.number().int(),
+	status: z.string(),
+	name: z.string(),
+	stage: z.string().nullable(),
+	ref: z.string().nullable(),
+	project: z.string().nullable(),
+	pipeline_id: z.number().int().nullable(),
+	created_at: z.string().nullable(),
+	started_at: z.string().nullable(),
+	finished_at: z.string().nullable(),
+	duration_s: z.number().nullable(),
 	/** Seconds the job waited in the queue before a runner picked it. */
-	queued_duration_s: number | null;
-	web_url: string | null;
+	queued_duration_s: z.number().nullable(),
+	/** The job's page on the forge; only http(s) links are kept. */
+	web_url: z.string().nullable()
+});
+export type RunnerJob = z.infer<typeof runnerJobSchema>;
+
+/** A link the page may render: http(s) only, so a forge can never hand it a `javascript:` URL. */
+export function httpUrl(url: string | null | undefined): string | null {
+	if (!url) return null;
+	try {
+		const u = new URL(url);
+		return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+	} catch {
+		return null;
+	}
 }
 
 export function normalizeGitlabJob(j: z.infer<typeof gitlabJob>): RunnerJob {
@@ -48,7 +61,7 @@ export function normalizeGitlabJob(j: z.infer<typeof gitlabJob>): RunnerJob {
 		finished_at: j.finished_at ?? null,
 		duration_s: j.duration ?? null,
 		queued_duration_s: j.queued_duration ?? null,
-		web_url: j.web_url ?? null
+		web_url: httpUrl(j.web_url)
 	};
 }
 

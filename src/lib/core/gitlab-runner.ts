@@ -1,6 +1,6 @@
 // GitLab runner objects (list item + details + managers) to the dashboard's runner model.
 import { z } from 'zod';
-import { runnerId, type Runner, type RunnerStatus, type RunnerType } from './runner';
+import { RUNNER_STATUSES, runnerId, type Runner, type RunnerStatus, type RunnerType } from './runner';
 
 export const gitlabRunnerListItem = z.looseObject({
 	id: z.number(),
@@ -32,7 +32,6 @@ export const gitlabRunnerManager = z.looseObject({
 export type GitlabRunnerListItem = z.infer<typeof gitlabRunnerListItem>;
 export type GitlabRunnerDetails = z.infer<typeof gitlabRunnerDetails>;
 
-const STATUSES: RunnerStatus[] = ['online', 'offline', 'stale', 'never_contacted'];
 
 /** GitLab reports paused separately; `active` is the deprecated inverse. */
 export function isPaused(r: GitlabRunnerListItem): boolean {
@@ -55,7 +54,7 @@ export function normalizeGitlabRunner(
 	item: GitlabRunnerListItem,
 	details: GitlabRunnerDetails | undefined
 ): Runner {
-	const status = (STATUSES as string[]).includes(item.status) ? (item.status as RunnerStatus) : 'offline';
+	const status = (RUNNER_STATUSES as readonly string[]).includes(item.status) ? (item.status as RunnerStatus) : 'offline';
 	const name = item.description || item.name || `runner ${item.id}`;
 	return {
 		id: runnerId('gitlab', source, item.id),

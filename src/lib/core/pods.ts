@@ -1,5 +1,6 @@
 // Pods of the runner stacks, grouped by runner type: the GitLab runner Deployment a
 // pod belongs to, or the ARC scale set of an ephemeral runner's pod.
+import { z } from 'zod';
 import { SCALE_SET_LABEL } from './scale-sets';
 
 export interface PodObject {
@@ -8,19 +9,20 @@ export interface PodObject {
 	status?: { phase?: string; startTime?: string | Date; containerStatuses?: { ready?: boolean; restartCount?: number; state?: { waiting?: { reason?: string }; terminated?: { reason?: string } } }[] };
 }
 
-export interface PodView {
-	name: string;
-	namespace: string;
-	runner_type: string;
-	stack: 'gitlab' | 'arc';
-	phase: string;
+export const podSchema = z.object({
+	name: z.string(),
+	namespace: z.string(),
+	runner_type: z.string(),
+	stack: z.enum(['gitlab', 'arc']),
+	phase: z.string(),
 	/** Containers ready / containers, e.g. "1/1". */
-	ready: string;
-	restarts: number;
-	reason: string | null;
-	node: string | null;
-	started_at: string | null;
-}
+	ready: z.string(),
+	restarts: z.number().int(),
+	reason: z.string().nullable(),
+	node: z.string().nullable(),
+	started_at: z.string().nullable()
+});
+export type PodView = z.infer<typeof podSchema>;
 
 /** The runner type a pod serves: ARC's scale-set label, the app name label, or its ReplicaSet's Deployment name. */
 export function runnerTypeOf(pod: PodObject): { type: string; stack: 'gitlab' | 'arc' } | null {
@@ -54,14 +56,15 @@ export function podView(pod: PodObject): PodView | null {
 	};
 }
 
-export interface RunnerTypePods {
-	runner_type: string;
-	stack: 'gitlab' | 'arc';
-	pods: number;
-	running: number;
-	restarts: number;
-	not_ready: number;
-}
+export const runnerTypePodsSchema = z.object({
+	runner_type: z.string(),
+	stack: z.enum(['gitlab', 'arc']),
+	pods: z.number().int(),
+	running: z.number().int(),
+	restarts: z.number().int(),
+	not_ready: z.number().int()
+});
+export type RunnerTypePods = z.infer<typeof runnerTypePodsSchema>;
 
 /** Per runner type: how many pods, how many running, total restarts. */
 export function podsByRunnerType(pods: PodView[]): RunnerTypePods[] {

@@ -1,37 +1,50 @@
 // One runner model across forges. Ids are stable: forge, source and upstream id.
+// The schema is the API's contract too: types, OpenAPI and the typed client come from it.
 
-export type Forge = 'gitlab' | 'github';
-export type RunnerStatus = 'online' | 'offline' | 'stale' | 'never_contacted';
-export type RunnerType = 'instance_type' | 'group_type' | 'project_type' | 'repository' | 'organization' | 'enterprise';
+import { z } from 'zod';
 
-export interface RunnerManager {
-	system_id: string;
-	version: string | null;
-	status: string | null;
-	contacted_at: string | null;
-	ip_address: string | null;
-}
+export const FORGES = ['gitlab', 'github'] as const;
+export const forgeSchema = z.enum(FORGES);
+export type Forge = z.infer<typeof forgeSchema>;
 
-export interface Runner {
-	id: string;
-	forge: Forge;
-	source: string;
-	upstream_id: number;
-	name: string;
-	description: string;
-	status: RunnerStatus;
-	paused: boolean;
-	busy: boolean | null;
-	type: RunnerType;
-	tags: string[];
-	version: string | null;
-	ip_address: string | null;
-	contacted_at: string | null;
-	ephemeral: boolean;
-	scale_set: string | null;
-	managers: RunnerManager[];
-	simulated: boolean;
-}
+/** GitLab's runner statuses; GitHub runners are `online` or `offline`. */
+export const RUNNER_STATUSES = ['online', 'offline', 'stale', 'never_contacted'] as const;
+export type RunnerStatus = (typeof RUNNER_STATUSES)[number];
+export const RUNNER_TYPES = ['instance_type', 'group_type', 'project_type', 'repository', 'organization', 'enterprise'] as const;
+export type RunnerType = (typeof RUNNER_TYPES)[number];
+
+export const runnerManagerSchema = z.object({
+	system_id: z.string(),
+	version: z.string().nullable(),
+	status: z.string().nullable(),
+	contacted_at: z.string().nullable(),
+	ip_address: z.string().nullable()
+});
+export type RunnerManager = z.infer<typeof runnerManagerSchema>;
+
+export const runnerSchema = z.object({
+	id: z.string().meta({ description: '`<forge>:<source>:<upstream id>`', example: 'gitlab:sandbox-gitlab:1001' }),
+	forge: forgeSchema,
+	source: z.string(),
+	upstream_id: z.number().int(),
+	name: z.string(),
+	description: z.string(),
+	status: z.enum(RUNNER_STATUSES),
+	paused: z.boolean(),
+	/** GitHub's `busy`; GitLab runners have no such flag (null). */
+	busy: z.boolean().nullable(),
+	type: z.enum(RUNNER_TYPES),
+	tags: z.array(z.string()),
+	version: z.string().nullable(),
+	ip_address: z.string().nullable(),
+	contacted_at: z.string().nullable(),
+	ephemeral: z.boolean(),
+	/** The ARC scale set of an ephemeral runner, else null. */
+	scale_set: z.string().nullable(),
+	managers: z.array(runnerManagerSchema),
+	simulated: z.boolean()
+});
+export type Runner = z.infer<typeof runnerSchema>;
 
 const sameList = <T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean) => a.length === b.length && a.every((x, i) => same(x, b[i]!));
 const sameManager = (a: RunnerManager, b: RunnerManager) =>

@@ -1,5 +1,6 @@
 // ARC runner scale sets and their ephemeral runners, from the Kubernetes objects
 // (AutoscalingRunnerSet, EphemeralRunnerSet, EphemeralRunner) to what operators read.
+import { z } from 'zod';
 
 export const SCALE_SET_LABEL = 'actions.github.com/scale-set-name';
 /** Where a drain remembers the maxRunners it replaced, on the object itself so it survives restarts and replicas. */
@@ -41,36 +42,48 @@ export interface ErObject {
 	};
 }
 
-export interface EphemeralRunnerView {
-	name: string;
-	phase: string;
-	ready: boolean;
-	runner_id: number | null;
-	failures: number;
-	job: { id: string | null; display_name: string | null; repository: string | null; workflow_ref: string | null; workflow_run_id: number | null } | null;
-	reason: string | null;
-}
+export const ephemeralRunnerSchema = z.object({
+	name: z.string(),
+	phase: z.string(),
+	ready: z.boolean(),
+	runner_id: z.number().int().nullable(),
+	failures: z.number().int(),
+	job: z
+		.object({
+			id: z.string().nullable(),
+			display_name: z.string().nullable(),
+			repository: z.string().nullable(),
+			workflow_ref: z.string().nullable(),
+			workflow_run_id: z.number().int().nullable()
+		})
+		.nullable(),
+	reason: z.string().nullable()
+});
+export type EphemeralRunnerView = z.infer<typeof ephemeralRunnerSchema>;
 
-export interface ScaleSet {
-	id: string;
-	source: string;
-	namespace: string;
-	name: string;
-	scale_set_name: string;
-	github_config_url: string | null;
-	runner_group: string | null;
-	min_runners: number;
-	max_runners: number;
-	current_runners: number;
-	desired_runners: number | null;
-	pending: number;
-	running: number;
-	failed: number;
-	drained: boolean;
-	previous_max_runners: number | null;
-	ephemeral_runners: number;
-	simulated: boolean;
-}
+export const scaleSetSchema = z.object({
+	id: z.string().meta({ description: '`<source>:<namespace>:<name>`' }),
+	source: z.string(),
+	namespace: z.string(),
+	name: z.string(),
+	scale_set_name: z.string(),
+	github_config_url: z.string().nullable(),
+	runner_group: z.string().nullable(),
+	min_runners: z.number().int(),
+	max_runners: z.number().int(),
+	current_runners: z.number().int(),
+	desired_runners: z.number().int().nullable(),
+	pending: z.number().int(),
+	running: z.number().int(),
+	failed: z.number().int(),
+	/** maxRunners is 0: no new runners start. */
+	drained: z.boolean(),
+	/** The maxRunners a drain replaced (kept in an annotation), for undrain. */
+	previous_max_runners: z.number().int().nullable(),
+	ephemeral_runners: z.number().int(),
+	simulated: z.boolean()
+});
+export type ScaleSet = z.infer<typeof scaleSetSchema>;
 
 export function scaleSetId(source: string, namespace: string, name: string): string {
 	return `${source}:${namespace}:${name}`;

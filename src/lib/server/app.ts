@@ -20,6 +20,9 @@ import { createMetrics, type Metrics } from './telemetry/metrics';
 import { buildInfo } from './build-info';
 import { DriftService } from './drift/service';
 import { startAutoscalerRecorder, type AutoscalerRecorder } from './services/autoscalers';
+import { Accounts } from './services/accounts';
+import { RunnerDetails } from './services/runner-detail';
+import { DEFAULT_LIVE_LIMITS, LiveStreams } from './events/live';
 
 export interface AppContext {
 	config: Config;
@@ -39,6 +42,14 @@ export interface AppContext {
 	/** Capacity panels from Prometheus or the built-in scraper's window. */
 	capacity: CapacityService;
 	autoscalers: AutoscalerRecorder;
+	runnerDetails: RunnerDetails;
+	accounts: Accounts;
+	/** Every open live (SSE) stream. */
+	live: LiveStreams;
+	/** The OpenAPI document; set by the API server that serves it. */
+	openapi: () => Record<string, unknown>;
+	/** True from the first shutdown signal: readiness fails so load balancers stop sending. */
+	stopping: boolean;
 	startedAt: Date;
 	close(): Promise<void>;
 }
@@ -94,7 +105,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	metrics.buildInfo.set({ version: info.version, revision: info.revision }, 1);
 	const bus = new EventBus(1000);
 	const fleet = new FleetCache();
-	const sources = new SourceRegistry();
+	const sources = new SourceRegistry((name) => fleet.countBySource(name));
 	const deps = { fleet, bus, sources, metrics, logger };
 	const gitlab = new Map<string, GitlabSource>();
 	const github = new Map<string, GithubSource>();
@@ -117,8 +128,10 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		void drift.pruneHistory().catch((e) => logger.warn({ err: String(e) }, 'drift history prune failed'));
 	}, 10 * 60_000);
 	prune.unref();
-	// Registered once: the CLI's serve emits it on SIGTERM/SIGINT to stop pollers and close the store.
-	process.once('sveltekit:shutdown' as never, () => void current?.close());
+	const live = new LiveStreams(bus, { ...DEFAULT_LIVE_LIMITS, ...config.live }, (p) => auth.stillValid(p), {
+		opened: () => metrics.sseClients.inc(),
+		closed: () => metrics.sseClients.dec()
+	});
 	logger.info({ store: store.conn.location, sources: config.sources.map((s) => s.name), version: info.version, revision: info.revision }, 'dashboard ready');
 	current = {
 		config,
@@ -137,9 +150,15 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		drift,
 		capacity,
 		autoscalers,
+		runnerDetails: new RunnerDetails({ fleet, gitlab, kubernetes, sources }),
+		accounts: new Accounts({ store, auth }),
+		live,
+		openapi: () => ({}),
+		stopping: false,
 		startedAt: new Date(),
 		async close() {
 			clearInterval(prune);
+			live.closeAll();
 			autoscalers.stop();
 			metricsServer?.close();
 			await Promise.all([...gitlab.values(), ...github.values()].map((g) => g.poller.stop()));

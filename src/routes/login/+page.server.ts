@@ -1,8 +1,7 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
-import { app } from '$lib/server/app';
-import { SESSION_COOKIE } from '$lib/server/auth/service';
-import { clientIp } from '$lib/server/http/audit';
+import { errorMessage } from '$lib/api/client';
+import { client } from '$lib/ui/load';
 
 /** Only same-site relative paths: `next` must never send a user to another site. */
 function safeNext(next: string | null): string {
@@ -15,33 +14,21 @@ export const load: PageServerLoad = ({ locals, url }) => {
 };
 
 export const actions: Actions = {
-	default: async (event) => {
-		const form = await event.request.formData();
+	default: async ({ request, fetch, url, setHeaders }) => {
+		const form = await request.formData();
 		const username = String(form.get('username') ?? '').trim();
 		const password = String(form.get('password') ?? '');
 		const next = safeNext(String(form.get('next') ?? ''));
 		if (!username || !password || username.length > 200 || password.length > 1000) {
 			return fail(400, { username, error: 'Enter your username and password.' });
 		}
-		const result = await app().auth.login(username, password, {
-			ip: clientIp(event),
-			userAgent: event.request.headers.get('user-agent'),
-			requestId: event.locals.requestId
-		});
-		if (!result.ok) {
-			return result.reason === 'throttled'
-				? fail(429, { username, error: 'Too many failed sign-ins. Wait a few minutes and try again.' })
-				: fail(401, { username, error: 'Wrong username or password.' });
+		// The API sets the session cookie; SvelteKit passes it on to the browser with this answer.
+		const r = await client(fetch, url).POST('/api/v1/session', { body: { username, password } });
+		if (!r.response.ok) {
+			const retry = r.response.headers.get('retry-after');
+			if (retry) setHeaders({ 'retry-after': retry });
+			return fail(r.response.status, { username, error: errorMessage(r.error, r.response.status) });
 		}
-		const origin = app().config.origin;
-		const https = origin ? origin.startsWith('https:') : event.request.headers.get('x-forwarded-proto') === 'https';
-		event.cookies.set(SESSION_COOKIE, result.sessionId, {
-			path: '/',
-			httpOnly: true,
-			sameSite: 'lax',
-			secure: https,
-			expires: result.expiresAt
-		});
 		redirect(303, next);
 	}
 };

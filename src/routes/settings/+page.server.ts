@@ -1,59 +1,62 @@
 import { fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
-import { z } from 'zod';
-import { app } from '$lib/server/app';
-import { ApiError, zodMessage } from '$lib/server/http/errors';
-import { createToken, createUser, deleteUser, newToken, newUser, revokeToken, updateUser, userPatch } from '$lib/server/services/accounts';
+import { errorMessage } from '$lib/api/client';
+import { client, must } from '$lib/ui/load';
 
-export const load: PageServerLoad = async ({ locals }) => {
-	const { store, sources, fleet } = app();
-	const sourceList = sources.list((s) => fleet.countBySource(s));
-	if (locals.principal?.role !== 'admin') return { admin: false as const, sourceTable: sourceList };
-	const [users, tokens] = await Promise.all([store.users.list(), store.tokens.list()]);
-	return { admin: true as const, users, tokens, sourceTable: sourceList };
+export const load: PageServerLoad = async ({ locals, fetch, url }) => {
+	const api = client(fetch, url);
+	const sources = (await must(api.GET('/api/v1/sources'), url)).items;
+	if (locals.principal?.role !== 'admin') return { admin: false as const, sourceTable: sources };
+	const [users, tokens] = await Promise.all([must(api.GET('/api/v1/users'), url), must(api.GET('/api/v1/tokens'), url)]);
+	return { admin: true as const, users: users.items, tokens: tokens.items, sourceTable: sources };
 };
 
-/** Runs a service call for a form; validation and service errors become form errors, nothing half-applied. */
-async function run<T>(fn: () => Promise<T>) {
-	try {
-		return { ok: true as const, value: await fn() };
-	} catch (e) {
-		if (e instanceof ApiError) return { ok: false as const, failure: fail(e.status, { error: e.message }) };
-		if (e instanceof z.ZodError) return { ok: false as const, failure: fail(400, { error: zodMessage(e) }) };
-		throw e;
-	}
+type Called<T> = { data?: T; error?: unknown; response: Response };
+
+/** A form's API call: the API's refusal (validation, conflict, role) becomes the form's error, nothing half-applied. */
+async function submit<T>(call: Promise<Called<T>>): Promise<{ ok: true; value: T } | { ok: false; status: number; message: string }> {
+	const r = await call;
+	if (r.response.ok) return { ok: true, value: r.data as T };
+	return { ok: false, status: r.response.status, message: errorMessage(r.error, r.response.status) };
 }
 
-const id = (form: FormData) => z.coerce.number().int().positive().parse(form.get('id'));
+const text = (f: FormData, name: string) => String(f.get(name) ?? '');
+/** The id field as the API's path parameter; the API refuses one that is not a number. */
+const idOf = (f: FormData) => ({ path: { id: text(f, 'id') } }) as never;
 
 export const actions: Actions = {
-	createUser: async (event) => {
-		const f = await event.request.formData();
-		const r = await run(() => createUser(event, newUser.parse({ username: f.get('username'), password: f.get('password'), role: f.get('role') })));
-		return r.ok ? { message: `Created user ${r.value.username}.` } : r.failure;
+	password: async ({ request, fetch, url }) => {
+		const f = await request.formData();
+		const r = await submit(client(fetch, url).POST('/api/v1/me/password', { body: { current_password: text(f, 'current_password'), new_password: text(f, 'new_password') } }));
+		return r.ok ? { passwordChanged: true } : fail(r.status, { passwordError: r.message });
 	},
-	updateUser: async (event) => {
-		const f = await event.request.formData();
-		const patch: Record<string, unknown> = {};
-		if (f.get('role')) patch.role = f.get('role');
-		if (f.get('disabled')) patch.disabled = f.get('disabled') === 'true';
-		if (f.get('password')) patch.password = f.get('password');
-		const r = await run(() => updateUser(event, id(f), userPatch.parse(patch)));
-		return r.ok ? { message: `Updated ${r.value.username}.` } : r.failure;
+	createUser: async ({ request, fetch, url }) => {
+		const f = await request.formData();
+		const r = await submit(client(fetch, url).POST('/api/v1/users', { body: { username: text(f, 'username'), password: text(f, 'password'), role: text(f, 'role') as never } }));
+		return r.ok ? { message: `Created user ${r.value.username}.` } : fail(r.status, { error: r.message });
 	},
-	deleteUser: async (event) => {
-		const f = await event.request.formData();
-		const r = await run(() => deleteUser(event, id(f)));
-		return r.ok ? { message: 'User deleted.' } : r.failure;
+	updateUser: async ({ request, fetch, url }) => {
+		const f = await request.formData();
+		const body: Record<string, unknown> = {};
+		if (f.get('role')) body.role = text(f, 'role');
+		if (f.get('disabled')) body.disabled = f.get('disabled') === 'true';
+		if (f.get('password')) body.password = text(f, 'password');
+		const r = await submit(client(fetch, url).PATCH('/api/v1/users/{id}', { params: idOf(f), body: body as never }));
+		return r.ok ? { message: `Updated ${r.value.username}.` } : fail(r.status, { error: r.message });
 	},
-	createToken: async (event) => {
-		const f = await event.request.formData();
-		const r = await run(() => createToken(event, newToken.parse({ name: f.get('name'), role: f.get('role') })));
-		return r.ok ? { message: `Created token ${r.value.token.name}. Copy it now: it is not shown again.`, secret: r.value.secret } : r.failure;
+	deleteUser: async ({ request, fetch, url }) => {
+		const f = await request.formData();
+		const r = await submit(client(fetch, url).DELETE('/api/v1/users/{id}', { params: idOf(f) }));
+		return r.ok ? { message: 'User deleted.' } : fail(r.status, { error: r.message });
 	},
-	revokeToken: async (event) => {
-		const f = await event.request.formData();
-		const r = await run(() => revokeToken(event, id(f)));
-		return r.ok ? { message: `Revoked token ${r.value.name}.` } : r.failure;
+	createToken: async ({ request, fetch, url }) => {
+		const f = await request.formData();
+		const r = await submit(client(fetch, url).POST('/api/v1/tokens', { body: { name: text(f, 'name'), role: text(f, 'role') as never } }));
+		return r.ok ? { message: `Created token ${r.value.name}. Copy it now: it is not shown again.`, secret: r.value.token } : fail(r.status, { error: r.message });
+	},
+	revokeToken: async ({ request, fetch, url }) => {
+		const f = await request.formData();
+		const r = await submit(client(fetch, url).DELETE('/api/v1/tokens/{id}', { params: idOf(f) }));
+		return r.ok ? { message: `Revoked token ${r.value.name}.` } : fail(r.status, { error: r.message });
 	}
 };

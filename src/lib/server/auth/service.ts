@@ -78,6 +78,19 @@ export class Auth {
 		return { kind: 'user', id: s.user_id, name: s.username, role: s.role, sessionHash: idHash };
 	}
 
+	/** Whether a principal resolved earlier still holds: session or token alive, same role, user enabled (live streams check on every heartbeat). */
+	async stillValid(p: Principal): Promise<boolean> {
+		if (p.kind === 'user') {
+			const s = p.sessionHash ? await this.store.sessions.get(p.sessionHash) : undefined;
+			return !!s && !s.disabled && s.role === p.role && this.now() < new Date(s.expires_at);
+		}
+		if (p.kind === 'token') {
+			const t = p.tokenHash ? await this.store.tokens.byHash(p.tokenHash) : undefined;
+			return !!t && !t.revoked_at && t.role === p.role;
+		}
+		return true;
+	}
+
 	async logout(principal: Principal): Promise<void> {
 		if (principal.sessionHash) await this.store.sessions.delete(principal.sessionHash);
 	}
@@ -102,7 +115,7 @@ export class Auth {
 		if (!t.last_used_at || now.getTime() - new Date(t.last_used_at).getTime() > TOUCH_EVERY_MS) {
 			await this.store.tokens.touch(t.id, now.toISOString());
 		}
-		const principal: Principal = { kind: 'token', id: t.id, name: `token:${t.name}`, role: t.role };
+		const principal: Principal = { kind: 'token', id: t.id, name: `token:${t.name}`, role: t.role, tokenHash: hash };
 		if (this.tokens.size >= MAX_REUSED_TOKENS) this.tokens.clear();
 		this.tokens.set(secret, { principal, until: now.getTime() + TOKEN_REUSE_MS });
 		return principal;

@@ -94,9 +94,16 @@ export const prometheusConfig = z
 export const configFile = z.strictObject({
 	server: z
 		.strictObject({
-			origin: httpUrl.optional()
+			origin: httpUrl.optional(),
+			live: z
+				.strictObject({
+					max_streams_per_principal: z.number().int().min(1).max(1000).default(10),
+					max_streams: z.number().int().min(1).max(100_000).default(2000),
+					max_stream_minutes: z.number().int().min(1).max(24 * 60).default(15)
+				})
+				.prefault({})
 		})
-		.optional(),
+		.prefault({}),
 	auth: z
 		.strictObject({
 			session: z

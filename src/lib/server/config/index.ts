@@ -35,6 +35,8 @@ export interface Config {
 	metricsPort: number | undefined;
 	configPath: string | undefined;
 	auth: ConfigFile['auth'];
+	/** Bounds of the live (SSE) streams. */
+	live: { perPrincipal: number; total: number; maxLifetimeMs: number };
 	sources: SourceConfig[];
 	/** Metrics endpoints the built-in scraper reads (runner managers, ARC listeners); it keeps `windowMs` of capacity history. */
 	scrape: { targets: string[]; httpSd: string[]; intervalMs: number; windowMs: number; simulated: boolean };
@@ -280,7 +282,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 	return {
 		port: readEnv(env, 'PORT')!,
 		host: readEnv(env, 'HOST')!,
-		origin: readEnv(env, 'ORIGIN') ?? file.server?.origin?.replace(/\/$/, ''),
+		origin: readEnv(env, 'ORIGIN') ?? file.server.origin?.replace(/\/$/, ''),
 		databaseUrl: readEnv(env, 'DATABASE_URL'),
 		sessionSecret: readEnv(env, 'SESSION_SECRET'),
 		dataDir: resolve(cwd, readEnv(env, 'RUNNER_DASHBOARD_DATA_DIR')!),
@@ -289,6 +291,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		metricsPort: readEnv(env, 'METRICS_PORT'),
 		configPath: configPath ? resolve(cwd, configPath) : undefined,
 		auth: file.auth,
+		live: {
+			perPrincipal: file.server.live.max_streams_per_principal,
+			total: file.server.live.max_streams,
+			maxLifetimeMs: file.server.live.max_stream_minutes * 60_000
+		},
 		sources,
 		scrape,
 		drift: {

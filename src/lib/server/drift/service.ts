@@ -193,7 +193,7 @@ export class DriftService {
 
 	private async computeOnce(full: boolean): Promise<void> {
 		const { sources, kubernetes, config } = this.deps;
-		const status = sources.list(() => 0);
+		const status = sources.list();
 		const synced = new Set(status.filter((s) => s.last_success !== null).map((s) => s.name));
 		// A cluster not answering now leaves its last objects in the informers: drift against them is marked stale.
 		const down = new Set(status.filter((s) => s.status === 'down').map((s) => s.name));

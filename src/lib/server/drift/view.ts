@@ -1,6 +1,7 @@
 // The drift answer for the API, the page and the CLI: the service's snapshot filtered
 // by stack, environment, class and a search over object, field and variable.
 import { z } from 'zod';
+import { pagingFields } from '$lib/core/paging';
 import type { DriftClass } from '$lib/core/drift';
 import type { DriftSnapshot, ServedDriftItem } from './service';
 
@@ -17,8 +18,7 @@ export const driftQuery = z.strictObject({
 export type DriftQuery = z.infer<typeof driftQuery>;
 
 export const driftHistoryQuery = z.strictObject({
-	page: z.coerce.number().int().min(1).default(1),
-	per_page: z.coerce.number().int().min(1).max(200).default(50),
+	...pagingFields,
 	stack: name.optional(),
 	env: name.optional(),
 	class: z.enum(DRIFT_CLASSES).optional(),
@@ -28,6 +28,8 @@ export const driftHistoryQuery = z.strictObject({
 export interface DriftAnswer extends Omit<DriftSnapshot, 'items'> {
 	items: ServedDriftItem[];
 	total: number;
+	/** Items before the filters. */
+	unfiltered_total: number;
 	summary: { by_class: Record<DriftClass, number>; by_severity: Record<string, number> };
 }
 
@@ -48,5 +50,5 @@ export function driftAnswer(s: DriftSnapshot, q: DriftQuery): DriftAnswer {
 		by_class[i.class]++;
 		by_severity[i.severity] = (by_severity[i.severity] ?? 0) + 1;
 	}
-	return { ...s, items, errors, total: items.length, summary: { by_class, by_severity } };
+	return { ...s, items, errors, total: items.length, unfiltered_total: s.items.length, summary: { by_class, by_severity } };
 }

@@ -1,13 +1,29 @@
 // In-process event bus with a bounded replay buffer, so an SSE client that
 // reconnects with Last-Event-ID gets what it missed (or a reset when too far behind).
-export interface BusEvent {
+// Each event is serialised once, for every stream that sends it.
+import type { LiveEvents, LiveEventType } from '$lib/api/events';
+
+export interface BusEvent<T extends LiveEventType = LiveEventType> {
 	id: number;
-	type: string;
-	data: unknown;
+	type: T;
+	data: LiveEvents[T];
 	at: string;
 }
 
 export type Listener = (e: BusEvent) => void;
+
+const encoder = new TextEncoder();
+const frames = new WeakMap<BusEvent, Uint8Array>();
+
+/** The event as one SSE frame, encoded on first use and shared by every stream. */
+export function frameOf(e: BusEvent): Uint8Array {
+	let f = frames.get(e);
+	if (!f) {
+		f = encoder.encode(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
+		frames.set(e, f);
+	}
+	return f;
+}
 
 export class EventBus {
 	private nextId = 1;
@@ -16,13 +32,13 @@ export class EventBus {
 
 	constructor(private capacity = 1000) {}
 
-	publish(type: string, data: unknown): BusEvent {
-		const e: BusEvent = { id: this.nextId++, type, data, at: new Date().toISOString() };
-		this.buffer.push(e);
+	publish<T extends LiveEventType>(type: T, data: LiveEvents[T]): BusEvent<T> {
+		const e: BusEvent<T> = { id: this.nextId++, type, data, at: new Date().toISOString() };
+		this.buffer.push(e as BusEvent);
 		if (this.buffer.length > this.capacity) this.buffer.splice(0, this.buffer.length - this.capacity);
 		for (const l of this.listeners) {
 			try {
-				l(e);
+				l(e as BusEvent);
 			} catch {
 				// One broken subscriber must not stop delivery to the others.
 			}

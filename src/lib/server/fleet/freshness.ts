@@ -1,13 +1,16 @@
-import type { Runner } from '$lib/core/runner';
-import { app } from '../app';
+import { z } from 'zod';
+import type { SourceRegistry } from '../sync/source-status';
 
+/** What every item served from a source's last good copy carries: whether it is stale and how old. */
+export const freshnessFields = {
+	stale: z.boolean().meta({ description: "True when the item's source is not answering and this is its last good copy." }),
+	data_age_s: z.number().int().nullable().meta({ description: "Seconds since the item's source last answered; null before it ever did." })
+};
 export type Fresh<T> = T & { stale: boolean; data_age_s: number | null };
-export type RunnerView = Fresh<Runner>;
 
 /** Marks each item with its source's data age, so stale data is never shown as live. */
-export function withFreshness<T extends { source: string }>(items: T[]): Fresh<T>[] {
-	const { sources, fleet } = app();
-	const bySource = new Map(sources.list((s) => fleet.countBySource(s)).map((s) => [s.name, s]));
+export function withFreshness<T extends { source: string }>(sources: SourceRegistry, items: T[]): Fresh<T>[] {
+	const bySource = new Map(sources.list().map((s) => [s.name, s]));
 	return items.map((item) => {
 		const s = bySource.get(item.source);
 		return { ...item, stale: s?.stale ?? true, data_age_s: s?.data_age_s ?? null };

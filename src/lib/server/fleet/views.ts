@@ -4,6 +4,7 @@
 // not a sort of every runner on the request path.
 import { patchSorted, queryFleet, sortRunners, type FleetQuery, type Page, type SortKey } from '$lib/core/fleet-query';
 import type { Runner } from '$lib/core/runner';
+import { LRUCache } from 'lru-cache';
 import type { FleetCache } from './cache';
 
 const MAX_CACHED_PAGES = 500;
@@ -11,12 +12,14 @@ const MAX_CACHED_PAGES = 500;
 const CLOCK_BOUND_MS = 5_000;
 // Serialised answers carry data ages in whole seconds, so one serialisation serves a second's requests.
 const BODY_REUSE_MS = 1_000;
+/** What the kept answers may weigh in all: bounded by bytes, not entries, so large pages cannot pin the heap. */
+export const BODY_CACHE_BYTES = 16 * 1024 * 1024;
 
 export class FleetViews {
 	private version = -1;
 	private sorted = new Map<SortKey, Runner[]>();
-	private pages = new Map<string, { at: number; page: Page<Runner> }>();
-	private bodies = new Map<string, { at: number; body: string }>();
+	private pages = new LRUCache<string, { at: number; page: Page<Runner> }>({ max: MAX_CACHED_PAGES });
+	private bodies = new LRUCache<string, { at: number; body: string }>({ maxSize: BODY_CACHE_BYTES, sizeCalculation: (e) => e.body.length * 2 + 64 });
 
 	constructor(private fleet: FleetCache) {}
 
@@ -26,7 +29,6 @@ export class FleetViews {
 		const hit = this.pages.get(key);
 		if (hit && (q.offline_days === undefined || now - hit.at < CLOCK_BOUND_MS)) return hit.page;
 		const page = queryFleet(this.fleet.values(), q, now, (k) => this.sortedBy(k));
-		if (this.pages.size >= MAX_CACHED_PAGES) this.pages.delete(this.pages.keys().next().value!);
 		this.pages.set(key, { at: now, page });
 		return page;
 	}
@@ -39,22 +41,12 @@ export class FleetViews {
 		if (hit && now - hit.at < BODY_REUSE_MS) return hit.body;
 		const page = this.query(q, now);
 		const body = JSON.stringify({ ...page, items: mark(page.items) });
-		if (this.bodies.size >= MAX_CACHED_PAGES) this.bodies.delete(this.bodies.keys().next().value!);
 		this.bodies.set(key, { at: now, body });
 		return body;
 	}
 
-	// The runners list hands in queries from its cache of parsed query strings (runners-list.ts),
-	// so a query's key is serialised once, not per request. Queries are never mutated.
-	private keys = new WeakMap<FleetQuery, string>();
-
 	private keyOf(q: FleetQuery): string {
-		let key = this.keys.get(q);
-		if (key === undefined) {
-			key = JSON.stringify(q);
-			this.keys.set(q, key);
-		}
-		return key;
+		return JSON.stringify(q);
 	}
 
 	private sortedBy(key: SortKey): Runner[] {

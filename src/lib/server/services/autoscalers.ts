@@ -4,7 +4,9 @@
 // good copy, and recording them would invent a flat line).
 import { filterAutoscalers, hpaView, HISTORY_STEP_S, ReplicaHistory, scaleSetAutoscaler, WINDOW_SECONDS, type AutoscalerFilter, type AutoscalerView, type DeploymentObject, type HpaObject, type ReplicaPoint } from '$lib/core/autoscalers';
 import { z } from 'zod';
-import { WINDOWS, type CapacityWindow } from '$lib/core/capacity/types';
+import type { CapacityWindow } from '$lib/core/capacity/types';
+import { forgeSchema } from '$lib/core/runner';
+import { freshnessFields } from '../fleet/freshness';
 import type { EventBus } from '../events/bus';
 import type { KubernetesSource } from '../sync/kubernetes-source';
 import type { SourceRegistry } from '../sync/source-status';
@@ -14,17 +16,52 @@ export const SAMPLE_EVERY_MS = 15_000;
 const SCALING_KINDS = new Set(['HorizontalPodAutoscaler', 'Deployment', 'AutoscalingRunnerSet', 'EphemeralRunnerSet', 'EphemeralRunner']);
 const WEEK_S = 7 * 86400;
 
-export const autoscalersQuery = z.strictObject({
-	page: z.coerce.number().int().min(1).default(1),
-	per_page: z.coerce.number().int().min(1).max(200).default(50),
-	q: z.string().max(200).optional(),
-	kind: z.enum(['hpa', 'scale_set']).optional(),
-	forge: z.enum(['gitlab', 'github']).optional(),
-	group: z.string().min(1).max(200).optional(),
-	window: z.enum(WINDOWS).default('1h')
+const metricSchema = z.object({
+	type: z.string(),
+	name: z.string(),
+	qualifier: z.string().nullable(),
+	target_type: z.string(),
+	target: z.number().nullable(),
+	current: z.number().nullable(),
+	unit: z.enum(['percent', 'value']),
+	ratio: z.number().nullable()
 });
 
+const conditionSchema = z.object({ type: z.string(), status: z.string(), reason: z.string().nullable(), message: z.string().nullable(), since: z.string().nullable() });
+
+/** The API's shape of an autoscaler with its replica history. */
+export const autoscalerSchema = z
+	.object({
+		id: z.string(),
+		kind: z.enum(['hpa', 'scale_set']),
+		source: z.string(),
+		namespace: z.string(),
+		name: z.string(),
+		forge: forgeSchema,
+		group: z.string(),
+		target: z.string().nullable(),
+		min: z.number().int(),
+		max: z.number().int(),
+		current: z.number().int(),
+		desired: z.number().int().nullable(),
+		metrics: z.array(metricSchema),
+		conditions: z.array(conditionSchema),
+		limited: z.boolean(),
+		last_scale_time: z.string().nullable(),
+		ephemeral_runners: z.object({ pending: z.number().int(), running: z.number().int(), failed: z.number().int() }).nullable(),
+		drained: z.boolean().nullable(),
+		scale_set_id: z.string().nullable(),
+		simulated: z.boolean(),
+		...freshnessFields,
+		history: z.array(z.tuple([z.number(), z.number().nullable(), z.number().nullable(), z.number().nullable()])).meta({ description: '[unix_s, current, desired, max], the peak per step' })
+	})
+	.meta({ id: 'Autoscaler' });
+
 export type AutoscalerWithHistory = AutoscalerView & { stale: boolean; data_age_s: number | null; history: ReplicaPoint[] };
+// The schema and the core view must agree; this fails to compile when they do not.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _agrees: Same<z.infer<typeof autoscalerSchema>, AutoscalerWithHistory> = true;
+void _agrees;
 
 export interface AutoscalerRecorder {
 	/** Every autoscaler of every cluster as the informers hold them now. */
@@ -57,7 +94,7 @@ export function startAutoscalerRecorder(deps: Deps): AutoscalerRecorder {
 	const now = deps.now ?? (() => Date.now());
 	const histories = new Map<string, ReplicaHistory>();
 
-	const freshness = () => new Map(sources.list(() => 0).map((s) => [s.name, s]));
+	const freshness = () => new Map(sources.list().map((s) => [s.name, s]));
 	const list = () => [...kubernetes.values()].flatMap(autoscalersOf);
 
 	function sample() {

@@ -2,7 +2,9 @@
 // 0/1 integers so one schema and one set of queries serve SQLite and PostgreSQL.
 import type { Generated } from 'kysely';
 
-export type Role = 'viewer' | 'operator' | 'admin';
+import type { Role } from '$lib/core/access';
+
+export type { Role };
 
 export interface UsersTable {
 	id: Generated<number>;

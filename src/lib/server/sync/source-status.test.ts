@@ -4,12 +4,12 @@ import { SourceRegistry } from './source-status';
 const T0 = Date.parse('2025-03-01T12:00:00Z');
 const s = (n: number) => T0 + n * 1000;
 
-function registry() {
-	const r = new SourceRegistry();
+function registry(runnerCount?: (source: string) => number) {
+	const r = new SourceRegistry(runnerCount);
 	r.register({ name: 'corp', kind: 'gitlab', url: 'https://gitlab.example.com', simulated: false, intervalMs: 15_000 });
 	return r;
 }
-const one = (r: SourceRegistry, now: number, runners = 0) => r.list(() => runners, now)[0]!;
+const one = (r: SourceRegistry, now: number) => r.list(now)[0]!;
 
 describe('SourceRegistry', () => {
 	it('reports a source that was never attempted as degraded with no data age', () => {
@@ -42,9 +42,9 @@ describe('SourceRegistry', () => {
 	});
 
 	it('reports ok with the data age after a success', () => {
-		const r = registry();
+		const r = registry(() => 7);
 		r.succeeded('corp', s(0));
-		expect(one(r, s(12), 7)).toMatchObject({
+		expect(one(r, s(12))).toMatchObject({
 			status: 'ok',
 			last_success: '2025-03-01T12:00:00.000Z',
 			last_attempt: '2025-03-01T12:00:00.000Z',
@@ -96,12 +96,12 @@ describe('SourceRegistry', () => {
 	});
 
 	it('ignores reports for unregistered sources and counts runners per source', () => {
-		const r = registry();
+		const r = registry((name) => (name === 'corp' ? 3 : 9));
 		r.register({ name: 'sandbox-gitlab', kind: 'gitlab', url: 'http://127.0.0.1:3001/gitlab', simulated: true, intervalMs: 5000 });
 		r.succeeded('nope', s(0));
 		r.failed('nope', 'x', s(0));
 		r.succeeded('sandbox-gitlab', s(0));
-		const list = r.list((name) => (name === 'corp' ? 3 : 9), s(1));
+		const list = r.list(s(1));
 		expect(list.map((x) => [x.name, x.status, x.simulated, x.runners])).toEqual([
 			['corp', 'degraded', false, 3],
 			['sandbox-gitlab', 'ok', true, 9]

@@ -1,21 +1,8 @@
 // Health of each configured source as the operator sees it: ok, degraded (answering
 // but with errors, or data older than expected) or down (last sync failed).
-export type SourceHealth = 'ok' | 'degraded' | 'down';
+import type { SourceHealth, SourceState } from '$lib/core/sources';
 
-export interface SourceState {
-	name: string;
-	kind: string;
-	url: string;
-	simulated: boolean;
-	status: SourceHealth;
-	last_success: string | null;
-	last_attempt: string | null;
-	last_error: string | null;
-	/** Seconds since the data was last refreshed; null before the first success. */
-	data_age_s: number | null;
-	stale: boolean;
-	runners: number;
-}
+export type { SourceHealth, SourceState };
 
 interface Entry {
 	name: string;
@@ -33,6 +20,9 @@ interface Entry {
 
 export class SourceRegistry {
 	private entries = new Map<string, Entry>();
+
+	/** `runnerCount` says how many runners each source holds now (the fleet's count). */
+	constructor(private runnerCount: (source: string) => number = () => 0) {}
 
 	register(s: { name: string; kind: string; url: string; simulated: boolean; intervalMs: number }) {
 		this.entries.set(s.name, { ...s, lastSuccess: null, lastAttempt: null, lastError: null, failing: false, partial: false });
@@ -54,7 +44,7 @@ export class SourceRegistry {
 		if (e) Object.assign(e, { lastAttempt: at, lastError: error, failing: true, partial: false });
 	}
 
-	list(runnerCount: (source: string) => number, now = Date.now()): SourceState[] {
+	list(now = Date.now()): SourceState[] {
 		return [...this.entries.values()].map((e) => {
 			const age = e.lastSuccess === null ? null : Math.round((now - e.lastSuccess) / 1000);
 			// Data older than three intervals means the poller is behind even without an error.
@@ -71,7 +61,7 @@ export class SourceRegistry {
 				last_error: e.lastError,
 				data_age_s: age,
 				stale: status !== 'ok',
-				runners: runnerCount(e.name)
+				runners: this.runnerCount(e.name)
 			};
 		});
 	}

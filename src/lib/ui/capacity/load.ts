@@ -2,59 +2,48 @@
 // the snapshot, one series request per panel, and the autoscalers with their history.
 // A failing request becomes its error text on the page, never a broken page.
 import type { CapacitySeriesResponse, CapacitySnapshot, CapacityWindow, PanelId } from '$lib/core/capacity/types';
-import { PANEL_ORDER, type Autoscaler, type Forge } from './view';
+import type { Forge } from '$lib/core/runner';
+import { api } from '$lib/api/client';
+import type { components } from '$lib/api/schema';
+import { outcome, type Outcome } from '$lib/ui/load';
+import { PANEL_ORDER } from './view';
 
-export type Fetched<T> = { ok: true; body: T } | { ok: false; error: string };
-
-type Fetch = typeof fetch;
-
-export async function getJson<T>(fetch: Fetch, url: string): Promise<Fetched<T>> {
-	try {
-		const res = await fetch(url, { headers: { accept: 'application/json' } });
-		const body = await res.json().catch(() => null);
-		if (!res.ok) return { ok: false, error: body?.error?.message ?? `HTTP ${res.status}` };
-		return { ok: true, body: body as T };
-	} catch (e) {
-		return { ok: false, error: (e as Error).message };
-	}
-}
-
-export interface AutoscalerList {
-	items: Autoscaler[];
-	total: number;
-	step_s: number;
-}
+export type AutoscalerList = components['schemas']['Autoscaler'][];
 
 export interface CapacityData {
 	window: CapacityWindow;
 	/** Unix seconds the page asked at: the right edge of every chart. */
 	loadedAt: number;
-	snapshot: Fetched<CapacitySnapshot>;
-	series: Partial<Record<PanelId, Fetched<CapacitySeriesResponse>>>;
-	autoscalers: Fetched<AutoscalerList>;
+	snapshot: Outcome<CapacitySnapshot>;
+	series: Partial<Record<PanelId, Outcome<CapacitySeriesResponse>>>;
+	autoscalers: Outcome<AutoscalerList>;
 }
 
-export function autoscalersUrl(window: CapacityWindow, scope: { forge?: Forge; group?: string } = {}): string {
-	const q = new URLSearchParams({ window, per_page: '200' });
-	if (scope.forge) q.set('forge', scope.forge);
-	if (scope.group) q.set('group', scope.group);
-	return `/api/v1/autoscalers?${q}`;
+export interface Scope {
+	forge?: Forge;
+	group?: string;
 }
 
-export async function loadCapacity(fetch: Fetch, window: CapacityWindow, scope: { forge?: Forge; group?: string } = {}): Promise<CapacityData> {
-	const filter = new URLSearchParams({ window });
-	if (scope.forge) filter.set('forge', scope.forge);
-	if (scope.group) filter.set('group', scope.group);
+/** The autoscalers of a scope with their replica history over the window. */
+export async function loadAutoscalers(fetch: typeof globalThis.fetch, origin: string, window: CapacityWindow, scope: Scope = {}): Promise<Outcome<AutoscalerList>> {
+	const r = await outcome(api(fetch, origin).GET('/api/v1/autoscalers', { params: { query: { window, per_page: 200, ...scope } } }));
+	// openapi-fetch widens tuples to arrays; the document says [unix_s, current, desired, max].
+	return r.ok ? { ok: true, body: r.body.items as AutoscalerList } : r;
+}
+
+export async function loadCapacity(fetch: typeof globalThis.fetch, origin: string, window: CapacityWindow, scope: Scope = {}): Promise<CapacityData> {
+	const client = api(fetch, origin);
+	const query = { window, ...scope };
 	const [snapshot, autoscalers, ...series] = await Promise.all([
-		getJson<CapacitySnapshot>(fetch, `/api/v1/capacity?${filter}`),
-		getJson<AutoscalerList>(fetch, autoscalersUrl(window, scope)),
-		...PANEL_ORDER.map((panel) => getJson<CapacitySeriesResponse>(fetch, `/api/v1/capacity/series?panel=${panel}&${filter}`))
+		outcome(client.GET('/api/v1/capacity', { params: { query } })),
+		loadAutoscalers(fetch, origin, window, scope),
+		...PANEL_ORDER.map((panel) => outcome(client.GET('/api/v1/capacity/series', { params: { query: { ...query, panel } } })))
 	]);
 	return {
 		window,
 		loadedAt: Math.floor(Date.now() / 1000),
-		snapshot,
+		snapshot: snapshot as Outcome<CapacitySnapshot>,
 		autoscalers,
-		series: Object.fromEntries(PANEL_ORDER.map((p, i) => [p, series[i]!]))
+		series: Object.fromEntries(PANEL_ORDER.map((p, i) => [p, series[i]!])) as CapacityData['series']
 	};
 }

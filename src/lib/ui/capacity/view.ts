@@ -1,12 +1,14 @@
 // How the capacity pages read the API: windows from the URL, per-forge rows, chart
 // series per panel, autoscaler summaries, and links between capacity and the fleet.
-import type { AutoscalerView, MetricView, ReplicaPoint } from '$lib/core/autoscalers';
+import type { MetricView } from '$lib/core/autoscalers';
+import { FORGES, type Forge } from '$lib/core/runner';
+import type { components } from '$lib/api/schema';
 import { WINDOWS, type CapacityGroup, type CapacitySeries, type CapacitySnapshot, type CapacitySourceKind, type CapacityWindow, type PanelId, type PanelInfo } from '$lib/core/capacity/types';
 import type { ChartSeries, ChartUnit } from '$lib/ui/charts/series';
 
-export type Forge = 'gitlab' | 'github';
+export type { Forge };
 export const FORGE_NAMES: Record<Forge, string> = { gitlab: 'GitLab', github: 'GitHub' };
-export const FORGE_LIST: Forge[] = ['gitlab', 'github'];
+export const FORGE_LIST: readonly Forge[] = FORGES;
 
 /** The panels in the order the pages show them (the API's `panels` carries their text). */
 export const PANEL_ORDER: PanelId[] = ['pending', 'running', 'wait_p50_s', 'wait_p95_s', 'saturation', 'duration_p50_s', 'duration_p95_s', 'jobs_per_minute', 'failures'];
@@ -27,7 +29,7 @@ export const SHORT_TITLES: Record<PanelId, string> = {
 /** Seconds between refreshes: one scrape interval. */
 export const REFRESH_MS = 15_000;
 
-export type Autoscaler = AutoscalerView & { stale: boolean; data_age_s: number | null; history: ReplicaPoint[] };
+export type Autoscaler = components['schemas']['Autoscaler'];
 
 /** The window named in the URL, or 1h. */
 export function windowOf(param: string | null): CapacityWindow {
@@ -126,6 +128,6 @@ export function replicaSeries(items: Autoscaler[], detail = false): ChartSeries[
 }
 
 /** Conditions worth a glance: every False condition and ScalingLimited when True. */
-export function notableConditions(a: Pick<AutoscalerView, 'conditions'>): AutoscalerView['conditions'] {
+export function notableConditions(a: Pick<Autoscaler, 'conditions'>): Autoscaler['conditions'] {
 	return a.conditions.filter((c) => (c.type === 'ScalingLimited' ? c.status === 'True' : c.status !== 'True'));
 }

@@ -1,0 +1,230 @@
+// Fleet: sources, runners (read, pause, resume), ARC scale sets (read, drain, undrain),
+// runner pods and the autoscalers.
+import { z } from 'zod';
+import { fleetQuery } from '$lib/core/fleet-query';
+import { allOf, pageOf, pageSchema, pagingFields } from '$lib/core/paging';
+import { podSchema, podsByRunnerType, runnerTypePodsSchema } from '$lib/core/pods';
+import { runnerSchema } from '$lib/core/runner';
+import { ephemeralRunnerSchema } from '$lib/core/scale-sets';
+import { sourceStateSchema } from '$lib/core/sources';
+import { freshnessFields, withFreshness } from '../../fleet/freshness';
+import { allPods } from '../../services/pods';
+import { runnerDetailSchema } from '../../services/runner-detail';
+import { ACTION_RESULTS, bulkBody, pauseBody, setPausedMany } from '../../services/runner-actions';
+import { allScaleSets, drain, scaleSetDetail, scaleSetViewSchema, undrain, undrainBody } from '../../services/scale-sets';
+import { DomainError } from '../../services/errors';
+import { errorSchema } from '../errors';
+import { op, PreSerialised } from '../operation';
+
+const idParams = z.strictObject({ id: z.string().max(300) });
+const freshRunner = runnerSchema.extend(freshnessFields).meta({ id: 'Runner' });
+const freshScaleSet = scaleSetViewSchema.extend(freshnessFields).meta({ id: 'ScaleSet' });
+
+export const listSources = op({
+	id: 'listSources',
+	method: 'GET',
+	path: '/api/v1/sources',
+	access: 'viewer',
+	tag: 'Fleet',
+	summary: 'Each configured source with its status (ok, degraded, down), last success, last error, data age and whether it is simulated.',
+	responses: { 200: pageSchema(sourceStateSchema.meta({ id: 'Source' })) },
+	handler: ({ app }) => allOf(app.sources.list())
+});
+
+export const listRunners = op({
+	id: 'listRunners',
+	method: 'GET',
+	path: '/api/v1/runners',
+	access: 'viewer',
+	tag: 'Fleet',
+	summary: 'Runners across forges: paged, filtered, searched and sorted on the server.',
+	description: 'Filters take comma-separated values (`status=online,offline`); `tag` requires every tag given. `offline_days` lists runners not online and not contacted for at least that many days.',
+	query: fleetQuery,
+	responses: { 200: pageSchema(freshRunner), 400: errorSchema },
+	handler: ({ app, query }) => new PreSerialised(app.views.json(query, (items) => withFreshness(app.sources, items)))
+});
+
+export const getRunner = op({
+	id: 'getRunner',
+	method: 'GET',
+	path: '/api/v1/runners/{id}',
+	access: 'viewer',
+	tag: 'Fleet',
+	summary: 'One runner (`<forge>:<source>:<upstream id>`) with its managers, recent jobs (queued and run durations) and pods.',
+	description: 'Managers and jobs are read from the forge when asked (cached 10 s); each caller may cause at most 60 such reads a minute (429 with Retry-After beyond).',
+	params: idParams,
+	responses: { 200: runnerDetailSchema.meta({ id: 'RunnerDetail' }), 400: errorSchema, 404: errorSchema, 429: errorSchema },
+	handler: ({ app, actor, params }) => app.runnerDetails.get(actor, params.id)
+});
+
+const STATUS_OF_RESULT = { done: 200, not_found: 404, unsupported: 409, upstream_error: 502, invalid_id: 400 } as const;
+
+function runnerAction(paused: boolean) {
+	const verb = paused ? 'pause' : 'resume';
+	return op({
+		id: paused ? 'pauseRunner' : 'resumeRunner',
+		method: 'POST',
+		path: `/api/v1/runners/{id}/${verb}`,
+		access: 'operator',
+		tag: 'Fleet',
+		summary: paused
+			? 'Pause a GitLab runner (PUT paused=true upstream), with an optional maintenance note. GitHub runners have no pause API: 409.'
+			: 'Resume a paused GitLab runner.',
+		params: idParams,
+		body: pauseBody.optional(),
+		responses: { 200: freshRunner, 400: errorSchema, 404: errorSchema, 409: errorSchema, 502: errorSchema },
+		handler: async ({ app, actor, params, body }) => {
+			const [outcome] = await setPausedMany(app, actor, [params.id], paused, body?.note);
+			if (!outcome!.ok) {
+				const status = STATUS_OF_RESULT[outcome!.result];
+				const kind = status === 400 ? 'invalid' : status === 404 ? 'not_found' : status === 409 ? 'unsupported' : 'upstream';
+				throw new DomainError(kind, outcome!.result, outcome!.message ?? 'failed');
+			}
+			return withFreshness(app.sources, [outcome!.runner!])[0]!;
+		}
+	});
+}
+
+export const pauseRunner = runnerAction(true);
+export const resumeRunner = runnerAction(false);
+
+export const bulkRunnerAction = op({
+	id: 'bulkRunnerAction',
+	method: 'POST',
+	path: '/api/v1/runners/bulk',
+	access: 'operator',
+	tag: 'Fleet',
+	summary: 'Pause or resume up to 500 runners; answers each runner’s outcome (done, not_found, unsupported, upstream_error, invalid_id).',
+	description: '200 even when some failed: each item says what happened to it. Every runner is its own upstream call and audit record.',
+	body: bulkBody,
+	responses: {
+		200: z.object({
+			action: z.enum(['pause', 'resume']),
+			succeeded: z.number().int(),
+			failed: z.number().int(),
+			items: z.array(z.object({ id: z.string(), ok: z.boolean(), result: z.enum(ACTION_RESULTS), message: z.string().optional() }))
+		}),
+		400: errorSchema
+	},
+	handler: async ({ app, actor, body }) => {
+		const items = await setPausedMany(app, actor, body.ids, body.action === 'pause', body.note);
+		const succeeded = items.filter((i) => i.ok).length;
+		return { action: body.action, succeeded, failed: items.length - succeeded, items: items.map(({ runner: _r, ...rest }) => rest) };
+	}
+});
+
+const scaleSetsQuery = z.strictObject({
+	...pagingFields,
+	q: z.string().max(200).optional(),
+	source: z.string().max(100).optional(),
+	namespace: z.string().max(100).optional(),
+	drained: z.enum(['true', 'false']).optional()
+});
+
+export const listScaleSets = op({
+	id: 'listScaleSets',
+	method: 'GET',
+	path: '/api/v1/scale-sets',
+	access: 'viewer',
+	tag: 'Fleet',
+	summary: 'ARC runner scale sets from the watched clusters: min/max/current/desired runners, pending/running/failed ephemeral runners, drained, and the jobs a drain strands.',
+	query: scaleSetsQuery,
+	responses: { 200: pageSchema(freshScaleSet), 400: errorSchema },
+	handler: ({ app, query: q }) => {
+		const needle = q.q?.toLowerCase();
+		const hits = allScaleSets(app).filter(
+			(s) =>
+				(!q.source || s.source === q.source) &&
+				(!q.namespace || s.namespace === q.namespace) &&
+				(!q.drained || s.drained === (q.drained === 'true')) &&
+				(!needle || `${s.name} ${s.scale_set_name} ${s.runner_group ?? ''}`.toLowerCase().includes(needle))
+		);
+		const page = pageOf(hits, q.page, q.per_page);
+		return { ...page, items: withFreshness(app.sources, page.items) };
+	}
+});
+
+export const getScaleSet = op({
+	id: 'getScaleSet',
+	method: 'GET',
+	path: '/api/v1/scale-sets/{id}',
+	access: 'viewer',
+	tag: 'Fleet',
+	summary: 'One scale set (`<source>:<namespace>:<name>`) with its ephemeral runners (phase, failures, job).',
+	params: idParams,
+	responses: {
+		200: freshScaleSet.extend({ ephemeral_runners_list: z.array(ephemeralRunnerSchema) }).meta({ id: 'ScaleSetDetail' }),
+		400: errorSchema,
+		404: errorSchema
+	},
+	handler: ({ app, params }) => scaleSetDetail(app, params.id)
+});
+
+export const drainScaleSet = op({
+	id: 'drainScaleSet',
+	method: 'POST',
+	path: '/api/v1/scale-sets/{id}/drain',
+	access: 'operator',
+	tag: 'Fleet',
+	summary: 'Drain: patch spec.maxRunners to 0, remembering the previous value in an annotation. Jobs already assigned but not running wait until undrain.',
+	params: idParams,
+	responses: { 200: scaleSetViewSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema, 502: errorSchema },
+	handler: ({ app, actor, params }) => drain(app, actor, params.id)
+});
+
+export const undrainScaleSet = op({
+	id: 'undrainScaleSet',
+	method: 'POST',
+	path: '/api/v1/scale-sets/{id}/undrain',
+	access: 'operator',
+	tag: 'Fleet',
+	summary: 'Restore the maxRunners a drain replaced, or the given max_runners (above the remembered value: admin only).',
+	params: idParams,
+	body: undrainBody.optional(),
+	responses: { 200: scaleSetViewSchema, 400: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 502: errorSchema },
+	handler: ({ app, actor, params, body }) => undrain(app, actor, params.id, body?.max_runners)
+});
+
+const podsQuery = z.strictObject({
+	...pagingFields,
+	runner_type: z.string().max(200).optional(),
+	stack: z.enum(['gitlab', 'arc']).optional(),
+	source: z.string().max(100).optional(),
+	phase: z.string().max(50).optional()
+});
+
+export const listPods = op({
+	id: 'listPods',
+	method: 'GET',
+	path: '/api/v1/pods',
+	access: 'viewer',
+	tag: 'Fleet',
+	summary: 'Pods of the runner stacks (GitLab runner Deployments, ARC ephemeral runners) with phase, readiness and restarts, plus a per-runner-type summary.',
+	query: podsQuery,
+	responses: {
+		200: pageSchema(podSchema.extend({ source: z.string(), simulated: z.boolean(), ...freshnessFields }).meta({ id: 'Pod' })).extend({
+			by_runner_type: z.array(runnerTypePodsSchema)
+		}),
+		400: errorSchema
+	},
+	handler: ({ app, query: q }) => {
+		const all = allPods(app.kubernetes);
+		const hits = all.filter((p) => (!q.runner_type || p.runner_type === q.runner_type) && (!q.stack || p.stack === q.stack) && (!q.source || p.source === q.source) && (!q.phase || p.phase === q.phase));
+		const page = pageOf(hits, q.page, q.per_page);
+		return { ...page, items: withFreshness(app.sources, page.items), by_runner_type: podsByRunnerType(all) };
+	}
+});
+
+export const FLEET_OPERATIONS = [
+	listSources,
+	listRunners,
+	getRunner,
+	pauseRunner,
+	resumeRunner,
+	bulkRunnerAction,
+	listScaleSets,
+	getScaleSet,
+	drainScaleSet,
+	undrainScaleSet,
+	listPods
+];

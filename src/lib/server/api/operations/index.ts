@@ -1,0 +1,9 @@
+// Every operation the server answers, in the order the document lists them.
+import type { Operation } from '../operation';
+import { ACCOUNT_OPERATIONS } from './accounts';
+import { CAPACITY_OPERATIONS } from './capacity';
+import { DRIFT_OPERATIONS } from './drift';
+import { FLEET_OPERATIONS } from './fleet';
+import { META_OPERATIONS } from './meta';
+
+export const OPERATIONS: readonly Operation[] = [...META_OPERATIONS, ...ACCOUNT_OPERATIONS, ...FLEET_OPERATIONS, ...CAPACITY_OPERATIONS, ...DRIFT_OPERATIONS];

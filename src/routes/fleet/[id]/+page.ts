@@ -1,0 +1,8 @@
+import type { PageLoad } from './$types';
+import { DATA_KEYS } from '$lib/api/events';
+import { client, must } from '$lib/ui/load';
+
+export const load: PageLoad = async ({ fetch, url, params, depends }) => {
+	depends(DATA_KEYS.runner(params.id), DATA_KEYS.anyRunner);
+	return { runner: await must(client(fetch, url).GET('/api/v1/runners/{id}', { params: { path: { id: params.id } } }), url) };
+};
