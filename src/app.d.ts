@@ -10,6 +10,8 @@ declare global {
 		interface Locals {
 			principal: Principal | null;
 			requestId: string;
+			/** The client's address as ADDRESS_HEADER / XFF_DEPTH say, or `unknown-peer`. */
+			clientAddress: string;
 		}
 	}
 }

@@ -4,13 +4,14 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { randomUUID } from 'node:crypto';
 import { app, initApp } from '$lib/server/app';
-import { SESSION_COOKIE } from '$lib/server/auth/service';
 import { MUTATING, isPublic } from '$lib/server/auth/policy';
 import { BAD_TOKEN, SECURITY_HEADERS, UNAUTHENTICATED, identify, requestIdFrom, roleRefusal, type Refusal } from '$lib/server/http/access';
 import { serveHotReads } from '$lib/server/http/hot-reads';
 import { MAX_BODY_BYTES } from '$lib/server/http/body';
 import { errorResponse } from '$lib/server/http/errors';
 import { audit } from '$lib/server/http/audit';
+import { requestAddress } from '$lib/server/http/actor';
+import { dashboardCookies } from '$lib/server/http/cookies';
 
 export const init: ServerInit = async () => {
 	await initApp();
@@ -46,7 +47,7 @@ const guard: Handle = async ({ event, resolve }) => {
 		}
 	}
 
-	const who = await identify(app().auth, request.headers.get('authorization'), event.cookies.get(SESSION_COOKIE));
+	const who = await identify(app().auth, request.headers.get('authorization'), event.cookies.get(dashboardCookies(app().config.origin).session.name));
 	if (who === 'bad_token') return refuse(BAD_TOKEN);
 	const principal = who;
 	event.locals.principal = principal;
@@ -89,6 +90,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 	const started = performance.now();
 	event.locals.requestId = requestIdFrom(event.request.headers.get('x-request-id'), randomUUID);
 	event.locals.principal = null;
+	event.locals.clientAddress = requestAddress(event, app().config.clientAddress);
 	let response: Response;
 	try {
 		response = await guard({ event, resolve });

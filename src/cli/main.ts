@@ -12,9 +12,10 @@ const USAGE = `usage: runner-dashboard <command>
   serve                              start the dashboard (PORT, HOST, RUNNER_DASHBOARD_CONFIG, ...)
   sandbox [--port P] [--seed S] [--host H] [--gitlab-runners N] [--github-runners N] [--scale-sets N] [--tick-ms MS]
                                      start the sandbox fleet (simulated GitLab, GitHub, Kubernetes/ARC; control API)
-  token create --name N --role R     create an API token (viewer|operator|admin); prints it once
+  token create --name N --role R [--expires-in 30d]
+                                     create an API token (viewer|operator|admin); prints it once
   token list | token revoke --id ID
-  drift [--json] [--exit-code] [--config FILE] [--server URL --token T]
+  drift [--json] [--exit-code] [--config FILE] [--server URL [--token-file F]]
                                      drift between git, OpenTofu state and the cluster, computed from the
                                      configuration (or asked of a running dashboard); with --exit-code:
                                      0 no drift, 1 drift; 2 on any error

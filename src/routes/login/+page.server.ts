@@ -1,17 +1,15 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { app } from '$lib/server/app';
-import { SESSION_COOKIE } from '$lib/server/auth/service';
-import { clientIp } from '$lib/server/http/audit';
+import { actorOf, deviceCookie, setSessionCookie } from '$lib/server/http/actor';
+import { dashboardCookies } from '$lib/server/http/cookies';
+import { safeNext } from '$lib/server/http/safe-next';
 
-/** Only same-site relative paths: `next` must never send a user to another site. */
-function safeNext(next: string | null): string {
-	return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/fleet';
-}
+const nextOf = (raw: string | null, url: URL) => safeNext(raw, app().config.origin ?? url.origin, '/fleet');
 
 export const load: PageServerLoad = ({ locals, url }) => {
-	if (locals.principal) redirect(303, safeNext(url.searchParams.get('next')));
-	return { next: safeNext(url.searchParams.get('next')) };
+	if (locals.principal) redirect(303, nextOf(url.searchParams.get('next'), url));
+	return { next: nextOf(url.searchParams.get('next'), url) };
 };
 
 export const actions: Actions = {
@@ -19,29 +17,22 @@ export const actions: Actions = {
 		const form = await event.request.formData();
 		const username = String(form.get('username') ?? '').trim();
 		const password = String(form.get('password') ?? '');
-		const next = safeNext(String(form.get('next') ?? ''));
+		const next = nextOf(String(form.get('next') ?? ''), event.url);
 		if (!username || !password || username.length > 200 || password.length > 1000) {
 			return fail(400, { username, error: 'Enter your username and password.' });
 		}
-		const result = await app().auth.login(username, password, {
-			ip: clientIp(event),
-			userAgent: event.request.headers.get('user-agent'),
-			requestId: event.locals.requestId
-		});
+		const { auth, config } = app();
+		const result = await auth.login(username, password, actorOf(event), deviceCookie(event, config.origin));
 		if (!result.ok) {
-			return result.reason === 'throttled'
-				? fail(429, { username, error: 'Too many failed sign-ins. Wait a few minutes and try again.' })
-				: fail(401, { username, error: 'Wrong username or password.' });
+			if (result.reason === 'invalid') return fail(401, { username, error: 'Wrong username or password.' });
+			event.setHeaders({ 'retry-after': String(result.retryAfterS) });
+			return fail(429, { username, error: `Too many failed sign-ins. Try again in ${Math.ceil(result.retryAfterS / 60)} minutes.` });
 		}
-		const origin = app().config.origin;
-		const https = origin ? origin.startsWith('https:') : event.request.headers.get('x-forwarded-proto') === 'https';
-		event.cookies.set(SESSION_COOKIE, result.sessionId, {
-			path: '/',
-			httpOnly: true,
-			sameSite: 'lax',
-			secure: https,
-			expires: result.expiresAt
-		});
+		setSessionCookie(event, config.origin, result);
+		if (result.device) {
+			const { device } = dashboardCookies(config.origin);
+			event.cookies.set(device.name, result.device, { ...device.options, maxAge: auth.deviceMaxAgeS });
+		}
 		redirect(303, next);
 	}
 };

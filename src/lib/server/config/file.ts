@@ -5,6 +5,19 @@ import { z } from 'zod';
 const nonEmpty = z.string().min(1, 'a non-empty string');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
 
+/**
+ * The dashboard's public origin, in the one spelling browsers send in `Origin`
+ * (lower-case host, default port dropped), so the same-origin check compares like with
+ * like however it was written. A path, query or credentials would be silently ignored
+ * by that check, so they are refused.
+ */
+export const originUrl = httpUrl
+	.refine((u) => {
+		const url = new URL(u);
+		return (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash && !url.username && !url.password;
+	}, 'an origin: scheme://host[:port], without a path, query or credentials')
+	.transform((u) => new URL(u).origin);
+
 /** A secret is given by reference — a file (mounted Secret) or an env var name — never inline. */
 export const secretRef = z
 	.strictObject({ file: nonEmpty.optional(), env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional() })
@@ -94,7 +107,7 @@ export const prometheusConfig = z
 export const configFile = z.strictObject({
 	server: z
 		.strictObject({
-			origin: httpUrl.optional()
+			origin: originUrl.optional()
 		})
 		.optional(),
 	auth: z
@@ -109,9 +122,17 @@ export const configFile = z.strictObject({
 				.strictObject({
 					max_failures_per_ip: z.number().int().min(1).default(20),
 					max_failures_per_user: z.number().int().min(1).default(5),
-					window_minutes: z.number().int().min(1).default(15)
+					max_failures_per_device: z.number().int().min(1).default(5),
+					window_minutes: z.number().int().min(1).max(24 * 60).default(15),
+					// 0: no browser is remembered, so every attempt draws on the user's and address's budgets.
+					device_days: z.number().int().min(0).max(730).default(180)
 				})
 				.prefault({})
+		})
+		.prefault({}),
+	audit: z
+		.strictObject({
+			retention_days: z.number().int().min(1).max(36_500).default(400)
 		})
 		.prefault({}),
 	sandbox: z.strictObject({ url: httpUrl }).optional(),

@@ -35,6 +35,10 @@ export interface Config {
 	metricsPort: number | undefined;
 	configPath: string | undefined;
 	auth: ConfigFile['auth'];
+	/** How the client address is read (ADDRESS_HEADER, XFF_DEPTH). */
+	clientAddress: { header: string | undefined; xffDepth: number };
+	/** Audit records older than this are deleted by the store's housekeeping. */
+	auditRetentionDays: number;
 	sources: SourceConfig[];
 	/** Metrics endpoints the built-in scraper reads (runner managers, ARC listeners); it keeps `windowMs` of capacity history. */
 	scrape: { targets: string[]; httpSd: string[]; intervalMs: number; windowMs: number; simulated: boolean };
@@ -277,10 +281,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		if (names.has(s.name)) throw new ConfigError(`sources: the name "${s.name}" is used twice; source names must be unique.`);
 		names.add(s.name);
 	}
+	const addressHeader = readEnv(env, 'ADDRESS_HEADER');
+	const xffDepth = readEnv(env, 'XFF_DEPTH')!;
+	if (env.XFF_DEPTH !== undefined && addressHeader !== 'x-forwarded-for') {
+		throw new ConfigError(`XFF_DEPTH is set but ADDRESS_HEADER is ${addressHeader ? `"${env.ADDRESS_HEADER}"` : 'unset'}: XFF_DEPTH applies only with ADDRESS_HEADER=X-Forwarded-For.`);
+	}
 	return {
 		port: readEnv(env, 'PORT')!,
 		host: readEnv(env, 'HOST')!,
-		origin: readEnv(env, 'ORIGIN') ?? file.server?.origin?.replace(/\/$/, ''),
+		origin: readEnv(env, 'ORIGIN') ?? file.server?.origin,
 		databaseUrl: readEnv(env, 'DATABASE_URL'),
 		sessionSecret: readEnv(env, 'SESSION_SECRET'),
 		dataDir: resolve(cwd, readEnv(env, 'RUNNER_DASHBOARD_DATA_DIR')!),
@@ -289,6 +298,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		metricsPort: readEnv(env, 'METRICS_PORT'),
 		configPath: configPath ? resolve(cwd, configPath) : undefined,
 		auth: file.auth,
+		clientAddress: { header: addressHeader, xffDepth },
+		auditRetentionDays: file.audit.retention_days,
 		sources,
 		scrape,
 		drift: {

@@ -3,7 +3,8 @@
 import type { RequestEvent, RequestHandler } from '@sveltejs/kit';
 import { UpstreamError } from '$lib/sources/errors';
 import { app } from '../app';
-import { ApiError, errorResponse } from './errors';
+import { DomainError } from '../services/errors';
+import { ApiError, domainFailure, errorResponse } from './errors';
 
 export function endpoint<E extends RequestEvent>(fn: (event: E) => Promise<Response> | Response): RequestHandler {
 	return (async (event: E) => {
@@ -12,14 +13,15 @@ export function endpoint<E extends RequestEvent>(fn: (event: E) => Promise<Respo
 		} catch (e) {
 			if (e && typeof e === 'object' && 'status' in e && 'location' in e) throw e; // SvelteKit redirect
 			const f = failureOf(e, event.locals.requestId);
-			return errorResponse(f.status, f.code, f.message);
+			return errorResponse(f.status, f.code, f.message, f.headers);
 		}
 	}) as RequestHandler;
 }
 
 /** The answer for a failed API handler; anything unexpected is logged and becomes a 500 naming the request. */
-export function failureOf(e: unknown, requestId: string): { status: number; code: string; message: string } {
+export function failureOf(e: unknown, requestId: string): { status: number; code: string; message: string; headers?: Record<string, string> } {
 	if (e instanceof ApiError) return { status: e.status, code: e.code, message: e.message };
+	if (e instanceof DomainError) return domainFailure(e);
 	if (e instanceof UpstreamError) return { status: e.kind === 'timeout' ? 504 : 502, code: `upstream_${e.kind}`, message: `${e.source}: ${e.message}` };
 	app().logger.error({ err: e instanceof Error ? e.stack : String(e), request_id: requestId }, 'unhandled API error');
 	return { status: 500, code: 'internal', message: `internal error (request ${requestId})` };

@@ -1,11 +1,12 @@
 import { app } from '$lib/server/app';
+import { actorOf } from '$lib/server/http/actor';
 import { readJson } from '$lib/server/http/body';
 import { endpoint, json } from '$lib/server/http/endpoint';
-import { createUser, newUser } from '$lib/server/services/accounts';
+import { newUser } from '$lib/server/services/accounts';
 
-export const GET = endpoint(async () => {
-	const items = await app().store.users.list();
+export const GET = endpoint(async (event) => {
+	const items = await app().accounts.listUsers(actorOf(event));
 	return json({ items, total: items.length, page: 1, per_page: items.length });
 });
 
-export const POST = endpoint(async (event) => json(await createUser(event, await readJson(event.request, newUser)), { status: 201 }));
+export const POST = endpoint(async (event) => json(await app().accounts.createUser(actorOf(event), await readJson(event.request, newUser)), { status: 201 }));
