@@ -93,8 +93,8 @@ function driftUntil(ok: (a: Answer) => boolean, what: string, since = 0, ms = 25
 }
 
 /** `runner-dashboard drift` with a clean environment: only what the flags and GITOPS_TOKEN say. */
-function cli(args: string[]) {
-	const r = spawnSync(process.execPath, [cliPath, 'drift', ...args], { cwd: root, env: { PATH: process.env.PATH!, GITOPS_TOKEN: GITLAB_TOKEN, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60_000 });
+function cli(args: string[], env: Record<string, string> = {}) {
+	const r = spawnSync(process.execPath, [cliPath, 'drift', ...args], { cwd: root, env: { PATH: process.env.PATH!, GITOPS_TOKEN: GITLAB_TOKEN, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 60_000 });
 	return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -144,6 +144,12 @@ describe('drift against the sandbox fleet', () => {
 		const asked = cli(['--exit-code', '--json', '--server', app.url, '--token', token]);
 		expect(asked.status).toBe(0);
 		expect(JSON.parse(asked.stdout)).toMatchObject({ items: [], errors: [] });
+		// The token kept out of argv: from a file, or from RUNNER_DASHBOARD_TOKEN.
+		const tokenFile = join(mkdtempSync(join(tmpdir(), 'rd-token-')), 'token');
+		writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+		expect(cli(['--exit-code', '--server', app.url, '--token-file', tokenFile]).status).toBe(0);
+		expect(cli(['--exit-code', '--server', app.url], { RUNNER_DASHBOARD_TOKEN: token }).status).toBe(0);
+		expect(cli(['--server', app.url]).stderr).toMatch(/answered 401/);
 
 		const denied = cli(['--server', app.url, '--token', 'rdt_not-a-token']);
 		expect(denied.status).toBe(2);

@@ -44,7 +44,9 @@ function readFlags(argv: string[], env: Record<string, string | undefined> = pro
 	const explicit = { token: f.token as string | undefined, tokenFile: f['token-file'] as string | undefined };
 	const flags: Flags = { json: f.json === true, exitCode: f['exit-code'] === true, config: f.config as string, server: f.server as string };
 	if (flags.server && flags.config) throw new UsageError('--config and --server exclude each other: the server uses its own configuration');
-	if ((explicit.token || explicit.tokenFile) && !flags.server) throw new UsageError('--token and --token-file go with --server');
+	for (const [flag, given] of [['--token', explicit.token], ['--token-file', explicit.tokenFile]] as const) {
+		if (given && !flags.server) throw new UsageError(`${flag} goes with --server`);
+	}
 	if (flags.server && !/^https?:\/\//.test(flags.server)) throw new UsageError('--server must be an http(s) URL');
 	if (flags.server) flags.token = serverToken(explicit, env);
 	return flags;

@@ -28,8 +28,13 @@ export const userPatch = z
 export const newToken = z.strictObject({
 	name: z.string().min(1).max(100).regex(/^[\w .:-]+$/, 'letters, digits, space, dot, colon, dash'),
 	role,
-	/** Days until the token stops working; without it the token lasts until revoked. */
-	expires_in_days: z.number().int().min(1).max(MAX_TOKEN_DAYS).optional()
+	expires_in_days: z
+		.number()
+		.int()
+		.min(1)
+		.max(MAX_TOKEN_DAYS)
+		.optional()
+		.describe(`Days until the token stops working (1-${MAX_TOKEN_DAYS}); without it the token lasts until revoked.`)
 });
 export const passwordChange = z.strictObject({ current_password: z.string().min(1).max(1000), new_password: password });
 
