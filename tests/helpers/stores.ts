@@ -4,8 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startPostgres, type TestPostgres } from './postgres';
-import type { Store } from '../../src/lib/server/store';
+import { Store } from '../../src/lib/server/store';
 
 /** A place for a fresh, empty database of one dialect. */
 export interface Backend {
@@ -59,4 +60,23 @@ export const BACKENDS: [string, () => Promise<Backend>][] = [
 export async function clearStore(store: Store): Promise<void> {
 	const db = store.conn.db;
 	for (const t of ['sessions', 'api_tokens', 'audit', 'settings', 'login_attempts', 'users'] as const) await db.deleteFrom(t).execute();
+}
+
+/**
+ * One migrated store of a dialect for the enclosing describe block: opened before its
+ * tests, emptied before each (before the block's own beforeEach), closed after.
+ */
+export function storeFor(makeBackend: () => Promise<Backend>): () => Store {
+	let backend: Backend | undefined;
+	let store: Store | undefined;
+	beforeAll(async () => {
+		backend = await makeBackend();
+		store = await Store.open(await backend.fresh());
+	});
+	afterAll(async () => {
+		await store?.close();
+		await backend?.stop();
+	});
+	beforeEach(() => clearStore(store!));
+	return () => store!;
 }

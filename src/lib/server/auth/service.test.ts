@@ -1,10 +1,10 @@
 // Auth against real stores of both dialects, with an injected clock and a counted
 // password check (every call is a real scrypt verification).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BACKENDS, clearStore, type Backend } from '../../../../tests/helpers/stores';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { BACKENDS, storeFor } from '../../../../tests/helpers/stores';
 import { parseConfigFile } from '../config';
 import type { Actor } from '../services/actor';
-import { Store } from '../store';
+import type { Store } from '../store';
 import { issueDevice } from './device';
 import { Auth, TOKEN_PREFIX } from './service';
 import { hashPassword, verifyPassword } from './secrets';
@@ -26,7 +26,7 @@ auth:
 const client = (ip: string | null = '10.0.0.1', requestId = 'req-1'): Actor => ({ principal: null, ip, userAgent: 'vitest', requestId });
 
 describe.each(BACKENDS)('Auth on %s', (_dialect, makeBackend) => {
-	let backend: Backend;
+	const current = storeFor(makeBackend);
 	let store: Store;
 	let clock: number;
 	let auth: Auth;
@@ -60,18 +60,8 @@ describe.each(BACKENDS)('Auth on %s', (_dialect, makeBackend) => {
 		return r;
 	}
 
-	beforeAll(async () => {
-		backend = await makeBackend();
-		store = await Store.open(await backend.fresh());
-	});
-
-	afterAll(async () => {
-		await store?.close();
-		await backend?.stop();
-	});
-
-	beforeEach(async () => {
-		await clearStore(store);
+	beforeEach(() => {
+		store = current();
 		clock = T0;
 		verified = 0;
 		auth = makeAuth();

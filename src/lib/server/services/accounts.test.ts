@@ -1,12 +1,12 @@
 // The account service against real stores of both dialects, called with Actors as the
 // API, the pages and the CLI call it.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BACKENDS, clearStore, type Backend } from '../../../../tests/helpers/stores';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { BACKENDS, storeFor } from '../../../../tests/helpers/stores';
 import { parseConfigFile } from '../config';
 import { Auth } from '../auth/service';
 import type { Principal } from '../auth/principal';
 import { hashPassword } from '../auth/secrets';
-import { Store } from '../store';
+import type { Store } from '../store';
 import { Accounts, newToken } from './accounts';
 import { CLI_ACTOR, type Actor } from './actor';
 import { DomainError } from './errors';
@@ -27,7 +27,7 @@ async function refusal(p: Promise<unknown>): Promise<DomainError> {
 }
 
 describe.each(BACKENDS)('Accounts on %s', (_dialect, makeBackend) => {
-	let backend: Backend;
+	const current = storeFor(makeBackend);
 	let store: Store;
 	let auth: Auth;
 	let accounts: Accounts;
@@ -35,18 +35,8 @@ describe.each(BACKENDS)('Accounts on %s', (_dialect, makeBackend) => {
 	let admin: Actor;
 	let adminUser: { id: number };
 
-	beforeAll(async () => {
-		backend = await makeBackend();
-		store = await Store.open(await backend.fresh());
-	});
-
-	afterAll(async () => {
-		await store?.close();
-		await backend?.stop();
-	});
-
 	beforeEach(async () => {
-		await clearStore(store);
+		store = current();
 		clock = T0;
 		const now = () => new Date(clock);
 		auth = new Auth({ store, pepper: 'pepper', settings, now, random: () => 0 });
