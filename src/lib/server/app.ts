@@ -120,7 +120,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	// Store housekeeping: expired sessions and throttle counters, audit records past their
 	// retention, and resolved drift items past their keep time.
 	const prune = setInterval(() => {
-		void auth.prune().catch((e) => logger.warn({ err: messageOf(e) }, 'session prune failed'));
+		void auth.prune().catch((e) => logger.warn({ err: messageOf(e) }, 'session and sign-in throttle prune failed'));
 		const auditBefore = new Date(Date.now() - config.auditRetentionDays * 86_400_000).toISOString();
 		void store.audit.prune(auditBefore).catch((e) => logger.warn({ err: messageOf(e) }, 'audit prune failed'));
 		void drift.pruneHistory().catch((e) => logger.warn({ err: messageOf(e) }, 'drift history prune failed'));
