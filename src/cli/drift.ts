@@ -79,22 +79,22 @@ async function computeLocally(flags: Flags): Promise<DriftAnswer> {
 	const github = new Map<string, GithubClient>();
 	const sourceOf = (name: string) => config.sources.find((s) => s.name === name)!;
 	const readers = config.drift.stacks.map((s) =>
-		stackReaders(s, {
-			gitlab(name) {
-				const src = sourceOf(name) as Extract<Config['sources'][number], { kind: 'gitlab' }>;
-				if (!gitlab.has(name)) gitlab.set(name, createGitlabClient({ source: name, url: src.gitlab.url, token: src.token }));
-				return gitlab.get(name)!;
+		stackReaders(
+			s,
+			{
+				gitlab(name) {
+					const src = sourceOf(name) as Extract<Config['sources'][number], { kind: 'gitlab' }>;
+					if (!gitlab.has(name)) gitlab.set(name, createGitlabClient({ source: name, url: src.gitlab.url, token: src.token }));
+					return gitlab.get(name)!;
+				},
+				github(name) {
+					const src = sourceOf(name) as Extract<Config['sources'][number], { kind: 'github' }>;
+					if (!github.has(name)) github.set(name, createGithubClient({ source: name, apiUrl: src.github.api_url, token: src.token }));
+					return github.get(name)!;
+				}
 			},
-			gitlabEndpoint(name) {
-				const src = sourceOf(name) as Extract<Config['sources'][number], { kind: 'gitlab' }>;
-				return { url: src.gitlab.url, token: src.token, source: name };
-			},
-			github(name) {
-				const src = sourceOf(name) as Extract<Config['sources'][number], { kind: 'github' }>;
-				if (!github.has(name)) github.set(name, createGithubClient({ source: name, apiUrl: src.github.api_url, token: src.token }));
-				return github.get(name)!;
-			}
-		})
+			config.drift.limits
+		)
 	);
 	const clusters = new Map<string, LiveSide>();
 	for (const name of new Set(config.drift.stacks.map((s) => s.cluster))) clusters.set(name, await listCluster(config, name));
@@ -134,7 +134,7 @@ export function formatDrift(a: DriftAnswer): string {
 	let lastObject = '';
 	const flush = () => {
 		if (!rows.length) return;
-		const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+		const widths = rows[0]!.map((_, c) => rows.reduce((w, r) => Math.max(w, r[c]!.length), 0));
 		for (const r of rows) out.push(`    ${r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()}`);
 		rows.length = 0;
 	};

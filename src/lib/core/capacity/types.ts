@@ -1,8 +1,12 @@
 // The capacity model behind /api/v1/capacity and /api/v1/capacity/series,
 // computed alike from Prometheus or from the built-in scraper's window.
+import type { Forge } from '../runner';
 
 export const WINDOWS = ['1h', '6h', '24h', '7d'] as const;
 export type CapacityWindow = (typeof WINDOWS)[number];
+
+/** The length of each window. */
+export const WINDOW_SECONDS: Record<CapacityWindow, number> = { '1h': 3600, '6h': 6 * 3600, '24h': 24 * 3600, '7d': 7 * 24 * 3600 };
 
 export type PanelId =
 	| 'pending'
@@ -29,7 +33,7 @@ export type CapacitySourceKind = 'prometheus' | 'scraper';
 
 /** One forge as a whole (`group` null) or one runner type (GitLab) / scale set (ARC). */
 export interface CapacityGroup {
-	forge: 'gitlab' | 'github';
+	forge: Forge;
 	kind: 'forge' | 'runner_type' | 'scale_set';
 	group: string | null;
 	pending: number | null;
@@ -62,7 +66,7 @@ export interface CapacitySnapshot {
 }
 
 export interface CapacitySeries {
-	forge: 'gitlab' | 'github';
+	forge: Forge;
 	group: string | null;
 	/** [unix seconds, value]; null where the source has no sample. */
 	points: [number, number | null][];

@@ -1,7 +1,7 @@
 import { parse as hcl2json } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadHcl, type HclParser } from './index';
-import { isUnevaluated, type HclValue } from './values';
+import { isUnevaluated, MAX_NESTING, type HclValue } from './values';
 
 let hcl: HclParser;
 beforeAll(async () => {
@@ -89,6 +89,30 @@ describe('parseTfvars against hcl2json', () => {
 			expect(r.error.message).toMatch(/syntax error/);
 		}
 		expect(hcl.parseTfvars('', 'empty.tfvars')).toEqual({ ok: true, value: { file: 'empty.tfvars', values: {} } });
+	});
+});
+
+describe('values past the limits', () => {
+	it('refuses 1 000-deep nesting with the limit in its message, at the line where it is passed', () => {
+		const text = `a = 1\nb = ${'['.repeat(1000)}${']'.repeat(1000)}\n`;
+		const r = hcl.parseTfvars(text, 'deep.tfvars');
+		expect(r).toEqual({ ok: false, error: { file: 'deep.tfvars', line: 2, message: `value nested deeper than ${MAX_NESTING} levels` } });
+		const objects = hcl.parseVariables(`variable "x" {\n  default = ${'{ a = '.repeat(1000)}1${' }'.repeat(1000)}\n}\n`, 'variables.tf');
+		expect(objects).toMatchObject({ ok: false, error: { line: 2, message: expect.stringContaining('nested deeper') } });
+		// At the limit it is still a value.
+		const atLimit = hcl.parseTfvars(`b = ${'['.repeat(MAX_NESTING)}1${']'.repeat(MAX_NESTING)}\n`, 'ok.tfvars');
+		expect(atLimit.ok).toBe(true);
+	});
+
+	it('reads a 200 000-line indented heredoc, stripping the common indentation', () => {
+		const lines = Array.from({ length: 200_000 }, (_, i) => `    l${i % 10}`);
+		lines[7] = '      deeper';
+		const r = hcl.parseTfvars(`script = <<-EOT\n${lines.join('\n')}\n  EOT\n`, 'long.tfvars');
+		if (!r.ok) throw new Error(r.error.message);
+		const value = r.value.values.script!.value as string;
+		expect(value.length).toBe(lines.reduce((n, l) => n + l.length - 4 + 1, 0));
+		expect(value.slice(0, 12)).toBe('l0\nl1\nl2\nl3\n');
+		expect(value.split('\n')[7]).toBe('  deeper');
 	});
 });
 

@@ -1,6 +1,9 @@
 // The YAML configuration file: sources and settings. Strict objects: an unknown key
 // is an error, so a typo never silently falls back to a default.
 import { z } from 'zod';
+import { DEFAULT_READ_LIMITS } from '$lib/sources/gitops/limits';
+
+const MIB = 2 ** 20;
 
 const nonEmpty = z.string().min(1, 'a non-empty string');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
@@ -155,6 +158,9 @@ export const configFile = z.strictObject({
 		.strictObject({
 			interval_seconds: z.number().int().min(10).max(3600).default(60),
 			map_file: nonEmpty.optional(),
+			// Larger files are refused while read, and reported against their stack.
+			max_declared_file_mib: z.number().int().min(1).max(64).default(DEFAULT_READ_LIMITS.declaredFileBytes / MIB),
+			max_state_mib: z.number().int().min(1).max(1024).default(DEFAULT_READ_LIMITS.stateBytes / MIB),
 			stacks: z.array(driftStack).default([])
 		})
 		.prefault({}),

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { ReadLimits } from '$lib/sources/gitops/limits';
 import { ENV_VARS, type EnvName } from './env';
 import { configFile, driftStack, kubernetesSource, type ConfigFile, type DriftStackConfig, type GithubSourceConfig, type GitlabSourceConfig, type KubernetesSourceConfig } from './file';
 
@@ -57,6 +58,8 @@ export interface DriftConfig {
 	/** Absolute path of a YAML drift map added to the built-in profile. */
 	mapFile: string | undefined;
 	stacks: DriftStack[];
+	/** Size caps on declared files and state, in bytes. */
+	limits: ReadLimits;
 }
 
 type Env = Record<string, string | undefined>;
@@ -305,7 +308,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		drift: {
 			intervalMs: driftIntervalMs,
 			mapFile: file.drift.map_file && resolve(baseDir, file.drift.map_file),
-			stacks: checkDriftStacks(driftStacks, sources)
+			stacks: checkDriftStacks(driftStacks, sources),
+			limits: { declaredFileBytes: file.drift.max_declared_file_mib * 2 ** 20, stateBytes: file.drift.max_state_mib * 2 ** 20 }
 		},
 		prometheus,
 		groupLabels: { gitlab: file.metrics.runner_type_label, arc: file.metrics.scale_set_label }

@@ -1,6 +1,7 @@
 // One migration set for both dialects. Only the auto-increment id differs; every
 // other column type is portable (text, integer).
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { maskStoredSecrets } from './drift';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -124,6 +125,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 				await db.schema.alterTable('audit').dropColumn('count').execute();
 				await db.schema.dropTable('login_attempts').execute();
 			}
+		},
+		// Rows written before drift masked secrets (a token line in config.toml, an env entry
+		// named like a credential) are masked in place; there is nothing to restore on down.
+		'0004_drift_history_masked': {
+			async up(db: Kysely<any>) {
+				await maskStoredSecrets(db);
+			},
+			async down() {}
 		}
 	};
 }
@@ -133,6 +142,12 @@ class InCodeProvider implements MigrationProvider {
 	async getMigrations() {
 		return migrations(this.dialect);
 	}
+}
+
+/** Bring the schema to a named version (tests of a migration start from the one before it). */
+export async function migrateTo(db: Kysely<any>, dialect: Dialect, name: string): Promise<void> {
+	const { error } = await new Migrator({ db, provider: new InCodeProvider(dialect) }).migrateTo(name);
+	if (error) throw error instanceof Error ? error : new Error(String(error));
 }
 
 /** Bring the schema to the latest version; concurrent replicas serialise on Kysely's migration lock. */

@@ -1,8 +1,10 @@
 // The store against both dialects: SQLite in a temp dir and a real PostgreSQL server.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS, clearStore, type Backend } from '../../../../tests/helpers/stores';
+import type { Kysely } from 'kysely';
 import { DriftHistory, scopeKey } from './drift';
 import { Store } from './index';
+import { migrateTo } from './migrations';
 
 const T = (min: number) => new Date(Date.UTC(2025, 2, 1, 12, 0, 0) + min * 60_000).toISOString();
 
@@ -35,7 +37,7 @@ describe.each(BACKENDS)('Store on %s', (dialect, makeBackend) => {
 		});
 
 		it('applies the migration set once; a second run applies nothing', async () => {
-			expect(firstMigration).toEqual(['0001_auth_audit', '0002_drift_history', '0003_sign_in_hardening']);
+			expect(firstMigration).toEqual(['0001_auth_audit', '0002_drift_history', '0003_sign_in_hardening', '0004_drift_history_masked']);
 			expect(secondMigration).toEqual([]);
 			expect(await store.migrate()).toEqual([]);
 			await expect(store.ping()).resolves.toBeUndefined();
@@ -52,6 +54,47 @@ describe.each(BACKENDS)('Store on %s', (dialect, makeBackend) => {
 				expect(await b.users.count()).toBe(1);
 			} finally {
 				await b.close();
+			}
+		});
+
+		it('masks secrets in drift history rows stored before drift masked them', async () => {
+			const where = await backend.fresh();
+			const old = await Store.open({ ...where, migrate: false });
+			try {
+				await migrateTo(old.conn.db as Kysely<any>, old.dialect, '0002_drift_history');
+				const toml = (token: string, interval: number) => `check_interval = ${interval}\n[[runners]]\n  token = "${token}"\n`;
+				const row = (field: string, applied: unknown, live: unknown) => ({
+					item_key: `k|${field}`,
+					stack: 'gitlab-runners',
+					env: 'dev',
+					object: 'ConfigMap gitlab-runners/docker-runner-config',
+					field,
+					class: 'out-of-band',
+					severity: 'warning',
+					declared: null,
+					applied: JSON.stringify(applied),
+					live: JSON.stringify(live),
+					first_seen: T(0),
+					last_seen: T(0),
+					resolved_at: null
+				});
+				await (old.conn.db as Kysely<any>)
+					.insertInto('drift_history')
+					.values([
+						row('data["config.toml"]', toml('glrt-SECRET-IN-STATE', 3), toml('glrt-SECRET-LIVE', 4)),
+						row('spec.template.spec.containers[name=runner].env[name=RUNNER_TOKEN].value', 'plain-a', 'plain-b'),
+						row('spec.maxReplicas', 8, 11)
+					])
+					.execute();
+				expect(await old.migrate()).toEqual(['0004_drift_history_masked']);
+				const rows = await (old.conn.db as Kysely<any>).selectFrom('drift_history').select(['field', 'declared', 'applied', 'live']).orderBy('id').execute();
+				expect(rows).toEqual([
+					{ field: 'data["config.toml"]', declared: null, applied: JSON.stringify(toml('(sensitive #1)', 3)), live: JSON.stringify(toml('(sensitive #2)', 4)) },
+					{ field: 'spec.template.spec.containers[name=runner].env[name=RUNNER_TOKEN].value', declared: null, applied: '"(sensitive)"', live: '"(sensitive)"' },
+					{ field: 'spec.maxReplicas', declared: null, applied: '8', live: '11' }
+				]);
+			} finally {
+				await old.close();
 			}
 		});
 
@@ -463,6 +506,14 @@ describe.each(BACKENDS)('Store on %s', (dialect, makeBackend) => {
 			expect(left.total).toBe(2);
 			expect(await history.pruneResolved(T(100))).toBe(1);
 			expect((await history.list({ page: 1, perPage: 10, open: true })).total).toBe(1);
+		});
+
+		it('stores a config.toml with a runner token masked, its other lines as they were', async () => {
+			const toml = (token: string, interval: number) => `concurrent = 4\ncheck_interval = ${interval}\n[[runners]]\n  token = "${token}"\n`;
+			await history.record([{ ...item('data["config.toml"]', toml('glrt-SECRET-LIVE', 4)), declared: null, applied: toml('glrt-SECRET-IN-STATE', 3) }], dev, T(0));
+			const raw = await (store.conn.db as any).selectFrom('drift_history').selectAll().execute();
+			expect(JSON.stringify(raw)).not.toMatch(/glrt-|SECRET/);
+			expect((await history.list({ page: 1, perPage: 1 })).items[0]!.values).toEqual({ declared: null, applied: toml('(sensitive #1)', 3), live: toml('(sensitive #2)', 4) });
 		});
 
 		it('stores null, objects and strings and reads them back unchanged', async () => {

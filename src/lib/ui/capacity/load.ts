@@ -2,7 +2,8 @@
 // the snapshot, one series request per panel, and the autoscalers with their history.
 // A failing request becomes its error text on the page, never a broken page.
 import type { CapacitySeriesResponse, CapacitySnapshot, CapacityWindow, PanelId } from '$lib/core/capacity/types';
-import { PANEL_ORDER, type Autoscaler, type Forge } from './view';
+import type { Forge } from '$lib/core/runner';
+import { PANEL_ORDER, type Autoscaler } from './view';
 
 export type Fetched<T> = { ok: true; body: T } | { ok: false; error: string };
 

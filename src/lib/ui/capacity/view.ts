@@ -1,10 +1,11 @@
 // How the capacity pages read the API: windows from the URL, per-forge rows, chart
 // series per panel, autoscaler summaries, and links between capacity and the fleet.
-import type { AutoscalerView, MetricView, ReplicaPoint } from '$lib/core/autoscalers';
+import type { AutoscalerView, MetricView } from '$lib/core/autoscalers/views';
+import type { ReplicaPoint } from '$lib/core/autoscalers/history';
+import type { Forge } from '$lib/core/runner';
 import { WINDOWS, type CapacityGroup, type CapacitySeries, type CapacitySnapshot, type CapacitySourceKind, type CapacityWindow, type PanelId, type PanelInfo } from '$lib/core/capacity/types';
 import type { ChartSeries, ChartUnit } from '$lib/ui/charts/series';
 
-export type Forge = 'gitlab' | 'github';
 export const FORGE_NAMES: Record<Forge, string> = { gitlab: 'GitLab', github: 'GitHub' };
 export const FORGE_LIST: Forge[] = ['gitlab', 'github'];
 

@@ -1,4 +1,4 @@
-import { HISTORY_STEP_S } from '$lib/core/autoscalers';
+import { HISTORY_STEP_S } from '$lib/core/autoscalers/history';
 import { pageOf } from '$lib/core/fleet-query';
 import { readQuery } from '$lib/server/http/body';
 import { endpoint, json } from '$lib/server/http/endpoint';
