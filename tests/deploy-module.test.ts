@@ -452,8 +452,9 @@ describe('deploy/tofu/modules/runner-dashboard', () => {
 
 	describe('client address behind the Ingress (ADDRESS_HEADER, XFF_DEPTH)', () => {
 		/** The env the container gets from the address settings, for given inputs. */
-		const addressEnv = (vars: Record<string, unknown>): Record<string, string> => {
-			const scope = { vars: { ingress: null, address_header: null, xff_depth: 1, ...vars } as Record<string, never>, locals };
+		const defaults: Record<string, Value> = { ingress: null, address_header: null, xff_depth: 1 };
+		const addressEnv = (vars: Record<string, Value>): Record<string, string> => {
+			const scope: Scope = { vars: { ...defaults, ...vars }, locals };
 			const out: Record<string, string> = {};
 			for (const d of many((container.dynamic as Obj).env)) {
 				const content = one(d.content);
@@ -464,11 +465,11 @@ describe('deploy/tofu/modules/runner-dashboard', () => {
 			}
 			return out;
 		};
-		const preconditionsHold = (vars: Record<string, unknown>) =>
+		const preconditionsHold = (vars: Record<string, Value>) =>
 			many(one(deployment.lifecycle).precondition)
 				.map((p) => String(p.condition))
 				.filter((c) => c.includes('xff_depth'))
-				.every((c) => evalCondition(c, { ingress: null, address_header: null, xff_depth: 1, ...vars } as Record<string, never>, locals));
+				.every((c) => evalCondition(c, { ...defaults, ...vars }, locals));
 		const ingress = { host: 'runners.example.com', class: 'nginx', tls_secret: null, annotations: {} };
 
 		it('defaults to X-Forwarded-For at depth 1 with the module Ingress, and to nothing without one', () => {
