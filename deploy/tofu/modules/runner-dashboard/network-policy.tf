@@ -20,31 +20,18 @@ resource "kubernetes_network_policy_v1" "this" {
     }
     policy_types = ["Ingress", "Egress"]
 
-    # An ingress rule without `from` would admit everyone, so an empty list leaves the rule out.
+    # Port => namespaces allowed to reach it. A rule without `from` would admit everyone,
+    # so a port whose list is empty gets no rule at all.
     dynamic "ingress" {
-      for_each = length(var.network_policy.http_from_namespaces) == 0 ? [] : [var.network_policy.http_from_namespaces]
-      content {
-        ports {
-          port     = tostring(local.http_port)
-          protocol = "TCP"
-        }
-        from {
-          namespace_selector {
-            match_expressions {
-              key      = "kubernetes.io/metadata.name"
-              operator = "In"
-              values   = ingress.value
-            }
-          }
-        }
+      for_each = {
+        for port, namespaces in {
+          (tostring(local.http_port))  = var.network_policy.http_from_namespaces
+          (tostring(var.metrics_port)) = var.network_policy.metrics_from_namespaces
+        } : port => namespaces if length(namespaces) > 0
       }
-    }
-
-    dynamic "ingress" {
-      for_each = length(var.network_policy.metrics_from_namespaces) == 0 ? [] : [var.network_policy.metrics_from_namespaces]
       content {
         ports {
-          port     = tostring(var.metrics_port)
+          port     = ingress.key
           protocol = "TCP"
         }
         from {
