@@ -2,6 +2,7 @@
 // from the tree as data, so a form can be generated from them and values checked
 // against them before anything is written.
 import type { Node } from 'web-tree-sitter';
+import { renderValue } from './render';
 import { valueOf, isUnevaluated, type HclValue } from './values';
 
 export type TypeConstraint =
@@ -179,7 +180,7 @@ export function typeText(t: TypeConstraint): string {
 			const attrs = Object.entries(t.attributes).map(([k, a]) => {
 				const inner = typeText(a.type);
 				if (!a.optional) return `${k} = ${inner}`;
-				return a.default === undefined ? `${k} = optional(${inner})` : `${k} = optional(${inner}, ${JSON.stringify(a.default)})`;
+				return a.default === undefined ? `${k} = optional(${inner})` : `${k} = optional(${inner}, ${renderValue(a.default)})`;
 			});
 			return attrs.length ? `object({ ${attrs.join(', ')} })` : 'object({})';
 		}
