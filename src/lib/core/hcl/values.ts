@@ -122,9 +122,10 @@ function objectKey(key: Node, text: string): string | null {
 
 // The raw text between the quotes, unescaped: tree-sitter's literal children do
 // not always cover the whitespace next to an interpolation, so they are not concatenated.
+// HCL normalizes every string to Unicode NFC, so OpenTofu reads "e\u0301" as "é"; so does this.
 function quoted(node: Node, text: string): Lit {
 	if (named(node).some((c) => c.type === 'template_interpolation' || c.type === 'template_directive')) return NOT_LITERAL;
-	return unescapeQuoted(text.slice(node.startIndex + 1, node.endIndex - 1));
+	return unescapeQuoted(text.slice(node.startIndex + 1, node.endIndex - 1)).normalize('NFC');
 }
 
 const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
@@ -142,7 +143,8 @@ export function unescapeQuoted(raw: string): string {
 
 // A heredoc's value is the lines between the opening and closing markers, each
 // ending in a newline; `<<-` strips the smallest common indentation. Backslash
-// escapes are not processed in heredocs; `$${` and `%%{` are.
+// escapes are not processed in heredocs; `$${` and `%%{` are. A CRLF file's lines
+// keep their \r, as OpenTofu's HCL reads them.
 function heredoc(node: Node, text: string): Lit {
 	const kids = named(node);
 	if (kids.some((c) => c.type === 'template_interpolation' || c.type === 'template_directive')) return NOT_LITERAL;
@@ -154,11 +156,13 @@ function heredoc(node: Node, text: string): Lit {
 	const bodyEnd = text.lastIndexOf('\n', close.startIndex) + 1;
 	if (bodyStart <= 0 || bodyEnd < bodyStart) return NOT_LITERAL;
 	let lines = text.slice(bodyStart, bodyEnd).split('\n').slice(0, -1);
-	lines = lines.map((l) => l.replace(/\r$/, ''));
 	if (start.text === '<<-') {
 		const indents = lines.filter((l) => l.trim() !== '').map((l) => /^[ \t]*/.exec(l)?.[0].length ?? 0);
 		const cut = indents.length ? Math.min(...indents) : 0;
 		lines = lines.map((l) => l.slice(Math.min(cut, /^[ \t]*/.exec(l)?.[0].length ?? 0)));
 	}
-	return lines.map((l) => `${l.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{')}\n`).join('');
+	return lines
+		.map((l) => `${l.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{')}\n`)
+		.join('')
+		.normalize('NFC');
 }
