@@ -62,6 +62,10 @@ describe('primitive conversions (OpenTofu: "Conversion of Primitive Types")', ()
 		expect(err(S, ['x'])).toBe('v: expected string, got a list');
 		expect(err(S, { a: 1 })).toBe('v: expected string, got an object');
 		expect(err(S, 'bad \ud800 surrogate')).toBe('v: not valid Unicode text (a lone surrogate)');
+		// HCL reads strings in NFC: "e" + combining acute is written as "é".
+		expect(ok(S, 'cafe\u0301').value).toBe('caf\u00e9');
+		expect(ok(map(N), { 'e\u0301': 1 }).value).toEqual({ '\u00e9': 1 });
+		expect(err(map(N), { 'e\u0301': 1, '\u00e9': 2 })).toBe('v["é"]: two keys are the same text once normalized (Unicode NFC)');
 	});
 
 	it('null is a value of every type', () => {

@@ -12,7 +12,8 @@
 // - `list(any)`, `set(any)` and `map(any)` need elements of one common type, as
 //   OpenTofu unifies them (mixed primitives become strings);
 // - null is accepted anywhere; whether the variable itself may be null is the
-//   editor's check (`nullable`).
+//   editor's check (`nullable`);
+// - strings (and keys) are normalized to Unicode NFC, as HCL reads them.
 // One deliberate difference: OpenTofu silently drops attributes an object type
 // does not declare; here they are refused, so a mistyped attribute name is
 // reported instead of lost. Everything accepted here is accepted by OpenTofu.
@@ -75,17 +76,21 @@ function describe(v: unknown): string {
 	return typeof v;
 }
 
+// HCL reads every string in Unicode NFC; writing it so makes the file hold exactly what OpenTofu will read.
 function checkString(s: string, path: string): string {
 	if (LONE_SURROGATE.test(s)) fail(path, 'not valid Unicode text (a lone surrogate)');
-	return s;
+	return s.normalize('NFC');
 }
 
 function entries(v: Record<string, unknown>, path: string): [string, unknown][] {
+	const seen = new Set<string>();
 	return Object.keys(v).map((k) => {
-		checkString(k, path);
+		const key = checkString(k, path);
 		// A `__proto__` key cannot round-trip through JavaScript objects without becoming a prototype.
-		if (k === '__proto__') fail(path, 'the key __proto__ is not supported');
-		return [k, v[k]];
+		if (key === '__proto__') fail(path, 'the key __proto__ is not supported');
+		if (seen.has(key)) fail(at(path, key), 'two keys are the same text once normalized (Unicode NFC)');
+		seen.add(key);
+		return [key, v[k]];
 	});
 }
 
