@@ -33,6 +33,11 @@ describe('checkable conditions', () => {
 		expect(check('!(var.x == 3)', 3)).toBe(false);
 		expect(check('var.x % 2 == 0 && var.x * 2 - 1 == 7', 4)).toBe(true);
 		expect(check('-var.x < 0', 4)).toBe(true);
+		expect(check('(var.x > 1) && (var.x < 5)', 3)).toBe(true);
+		expect(check('((var.x)) == 3', 3)).toBe(true);
+		expect(check('!var.x', false)).toBe(true);
+		expect(check('var.x.0 == "a"', ['a'])).toBe(true);
+		expect(check('var.x > "2"', 3)).toBe(true);
 	});
 
 	it('contains, length and regex as validations use them', () => {

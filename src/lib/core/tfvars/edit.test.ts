@@ -308,6 +308,11 @@ describe('rebaseEdit', () => {
 		expect(rebaseEdit(hcl, base, 'name = "docker-runner"\n', { max_replicas: 3 }, vars)).toMatchObject({ reason: 'conflict', conflicts: [{ name: 'max_replicas', base: 8, head: undefined }] });
 	});
 
+	it('refuses before it reports a conflict, so a sensitive value is never shown', () => {
+		const r = rebaseEdit(hcl, 'runner_token = "a"\n', 'runner_token = "b"\n', { runner_token: 'c' }, vars);
+		expect(r).toEqual({ ok: false, reason: 'refused', problems: [{ name: 'runner_token', kind: 'sensitive', message: 'runner_token is sensitive and cannot be edited here' }] });
+	});
+
 	it('is not a conflict when head already has the proposed value', () => {
 		const r = rebaseEdit(hcl, base, 'max_replicas = 10\nname = "docker-runner"\n', { max_replicas: 10 }, vars);
 		expect(r).toMatchObject({ ok: true, changed: [], unchanged: ['max_replicas'] });

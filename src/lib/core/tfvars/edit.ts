@@ -186,7 +186,8 @@ export interface Conflict {
 	base: HclValue | undefined;
 	/** The value in the newer file. */
 	head: HclValue | undefined;
-	proposed: unknown;
+	/** The proposed value, converted to the variable's type. */
+	proposed: HclValue;
 }
 
 export interface Conflicted {
@@ -199,26 +200,29 @@ export interface Conflicted {
  * Applies an edit proposed against `baseText` onto the newer `headText`: when
  * every edited attribute is the same in both (or head already holds the proposed
  * value), the edit is made on head, so unrelated changes there survive.
- * `vars` should be the declarations at head.
+ * `vars` should be the declarations at head. A refusal (a sensitive variable, a
+ * bad value) comes before any conflict, so a conflict never shows a value that
+ * could not be edited.
  */
 export function rebaseEdit(hcl: HclParser, baseText: string, headText: string, set: Record<string, unknown>, vars: VariablesFile, options: EditOptions = {}): EditResult | Conflicted {
 	const file = options.file ?? 'terraform.tfvars';
 	const base = read(hcl, baseText, file);
 	if (!base.ok) return base;
-	const head = read(hcl, headText, file);
-	if (!head.ok) return head;
+	const edited = editTfvars(hcl, headText, set, vars, options);
+	if (!edited.ok) return edited;
+	// Already read (and remembered by the parser) while editing.
+	const head = hcl.parseTfvars(headText, file);
+	if (!head.ok) return edited;
 	const conflicts: Conflict[] = [];
 	for (const [name, proposed] of Object.entries(set)) {
 		const b = base.tfvars.values[name];
-		const h = head.tfvars.values[name];
+		const h = head.value.values[name];
 		if (sameAttribute(b, h)) continue;
-		const declared = Object.hasOwn(vars.variables, name) ? vars.variables[name] : undefined;
-		const converted = declared?.constraint ? validateValue(declared.constraint, proposed, name) : null;
-		if (h && converted?.ok && equalValues(h.value, converted.value)) continue;
-		conflicts.push({ name, base: b?.value, head: h?.value, proposed: converted?.ok ? converted.value : proposed });
+		const converted = validateValue(vars.variables[name]!.constraint!, proposed, name);
+		if (!converted.ok || (h && equalValues(h.value, converted.value))) continue;
+		conflicts.push({ name, base: b?.value, head: h?.value, proposed: converted.value });
 	}
-	if (conflicts.length) return { ok: false, reason: 'conflict', conflicts };
-	return editTfvars(hcl, headText, set, vars, options);
+	return conflicts.length ? { ok: false, reason: 'conflict', conflicts } : edited;
 }
 
 function sameAttribute(a: TfvarsAttribute | undefined, b: TfvarsAttribute | undefined): boolean {
