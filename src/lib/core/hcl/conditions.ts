@@ -5,6 +5,7 @@
 // outside the set, regexes whose RE2 meaning JavaScript could misread — is left
 // to `tofu plan`: compileCondition returns null with the reason.
 import type { Node } from 'web-tree-sitter';
+import { objectKeyName, significant } from './body';
 import { valueOf, isUnevaluated, type HclValue } from './values';
 
 /** A compiled condition: plain data, so it travels with the variable it belongs to. */
@@ -174,14 +175,7 @@ class Compiler {
 			const key = elem.childForFieldName('key');
 			const val = elem.childForFieldName('val');
 			if (!key || !val) return no('malformed object');
-			const kids = significant(key);
-			const only = kids.length === 1 ? kids[0] : undefined;
-			let name: string | null = null;
-			if (only?.type === 'variable_expr' && significant(only).length === 1) name = only.text;
-			else if (only?.type === 'literal_value') {
-				const v = valueOf(key, this.text);
-				if (typeof v === 'string') name = v;
-			}
+			const name = objectKeyName(key, this.text);
 			if (name === null) return no('computed object keys are not checked here');
 			items.push([name, this.expr(val, depth, scope)]);
 		}
@@ -251,12 +245,6 @@ class Compiler {
 			when: whenNode ? this.expr(whenNode, depth, inner) : null
 		};
 	}
-}
-
-function significant(node: Node): Node[] {
-	const out: Node[] = [];
-	for (const c of node.namedChildren) if (c && c.type !== 'comment') out.push(c);
-	return out;
 }
 
 function snippet(node: Node): string {

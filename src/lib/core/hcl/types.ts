@@ -2,6 +2,7 @@
 // from the tree as data, so a form can be generated from them and values checked
 // against them before anything is written.
 import type { Node } from 'web-tree-sitter';
+import { objectKeyName, significant } from './body';
 import { renderValue } from './render';
 import { valueOf, isUnevaluated, type HclValue } from './values';
 
@@ -43,12 +44,6 @@ class TypeSyntaxError extends Error {}
 
 function fail(node: Node, message: string): never {
 	throw new TypeSyntaxError(`${message} at ${JSON.stringify(node.text.slice(0, 60))}`);
-}
-
-function significant(node: Node): Node[] {
-	const out: Node[] = [];
-	for (const c of node.namedChildren) if (c && c.type !== 'comment') out.push(c);
-	return out;
 }
 
 function read(node: Node, text: string, depth: number): TypeConstraint {
@@ -122,23 +117,12 @@ function attributes(obj: Node, text: string, depth: number): Record<string, Obje
 		const key = elem.childForFieldName('key');
 		const val = elem.childForFieldName('val');
 		if (!key || !val) fail(elem, 'not an attribute type');
-		const name = attributeName(key, text);
+		const name = objectKeyName(key, text);
 		if (name === null) fail(key, 'an attribute name must be a name or a quoted string');
 		if (name in out) fail(key, `attribute ${name} declared twice`);
 		out[name] = attribute(val, text, depth + 1);
 	}
 	return out;
-}
-
-function attributeName(key: Node, text: string): string | null {
-	const kids = significant(key);
-	const only = kids.length === 1 ? kids[0] : undefined;
-	if (only?.type === 'variable_expr' && significant(only).length === 1) return only.text;
-	if (only?.type === 'literal_value') {
-		const v = valueOf(key, text);
-		if (typeof v === 'string') return v;
-	}
-	return null;
 }
 
 function attribute(val: Node, text: string, depth: number): ObjectAttribute {
