@@ -92,50 +92,9 @@ export function editTfvars(hcl: HclParser, text: string, set: Record<string, unk
 	const parsed = read(hcl, text, file);
 	if (!parsed.ok) return parsed;
 	const { tfvars, layout } = parsed;
-	const problems: EditProblem[] = [];
-	const unchecked: UncheckedValidation[] = [];
-	const wanted: { name: string; value: HclValue; declared: DeclaredVariable }[] = [];
 	const counts = new Map<string, number>();
 	for (const s of layout.slots) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
-
-	for (const [name, raw] of Object.entries(set)) {
-		const declared = Object.hasOwn(vars.variables, name) ? vars.variables[name] : undefined;
-		if (!declared) {
-			problems.push({ name, kind: 'unknown', message: `${name} is not declared in ${vars.file}` });
-			continue;
-		}
-		if (declared.sensitive) {
-			problems.push({ name, kind: 'sensitive', message: `${name} is sensitive and cannot be edited here` });
-			continue;
-		}
-		if (!declared.constraint) {
-			problems.push({ name, kind: 'type', message: `${name}: its type constraint is not understood (${declared.typeError ?? 'unknown'})` });
-			continue;
-		}
-		if ((counts.get(name) ?? 0) > 1) {
-			problems.push({ name, kind: 'repeated', message: `${name} is set more than once in ${file}` });
-			continue;
-		}
-		if (raw === null && !declared.nullable) {
-			problems.push({ name, kind: 'null', message: `${name} cannot be null (nullable = false)` });
-			continue;
-		}
-		const v = validateValue(declared.constraint, raw, name);
-		if (!v.ok) {
-			problems.push({ name, kind: 'type', message: v.message });
-			continue;
-		}
-		for (const rule of declared.validations) {
-			if (!rule.check) {
-				unchecked.push({ name, condition: rule.condition, errorMessage: rule.errorMessage, reason: rule.uncheckable ?? 'not checkable here' });
-				continue;
-			}
-			const r = checkCondition(rule.check, v.effective);
-			if (!r.ok) problems.push({ name, kind: 'validation', message: `${name}: the condition ${rule.condition} could not be evaluated: ${r.message}` });
-			else if (!r.passed) problems.push({ name, kind: 'validation', message: `${name}: ${rule.errorMessage || `fails ${rule.condition}`}` });
-		}
-		wanted.push({ name, value: v.value, declared });
-	}
+	const { wanted, problems, unchecked } = checkRequest(set, vars, counts, file);
 	if (problems.length) return { ok: false, reason: 'refused', problems };
 
 	const eol = text.includes('\r\n') ? '\r\n' : '\n';
@@ -178,6 +137,57 @@ export function editTfvars(hcl: HclParser, text: string, set: Record<string, unk
 		unchanged,
 		unchecked
 	};
+}
+
+/** Every requested value checked against its declaration: what to write, what is refused, what only `tofu plan` can check. */
+function checkRequest(
+	set: Record<string, unknown>,
+	vars: VariablesFile,
+	counts: ReadonlyMap<string, number>,
+	file: string
+): { wanted: { name: string; value: HclValue; declared: DeclaredVariable }[]; problems: EditProblem[]; unchecked: UncheckedValidation[] } {
+	const problems: EditProblem[] = [];
+	const unchecked: UncheckedValidation[] = [];
+	const wanted: { name: string; value: HclValue; declared: DeclaredVariable }[] = [];
+	for (const [name, raw] of Object.entries(set)) {
+		const declared = Object.hasOwn(vars.variables, name) ? vars.variables[name] : undefined;
+		if (!declared) {
+			problems.push({ name, kind: 'unknown', message: `${name} is not declared in ${vars.file}` });
+			continue;
+		}
+		if (declared.sensitive) {
+			problems.push({ name, kind: 'sensitive', message: `${name} is sensitive and cannot be edited here` });
+			continue;
+		}
+		if (!declared.constraint) {
+			problems.push({ name, kind: 'type', message: `${name}: its type constraint is not understood (${declared.typeError ?? 'unknown'})` });
+			continue;
+		}
+		if ((counts.get(name) ?? 0) > 1) {
+			problems.push({ name, kind: 'repeated', message: `${name} is set more than once in ${file}` });
+			continue;
+		}
+		if (raw === null && !declared.nullable) {
+			problems.push({ name, kind: 'null', message: `${name} cannot be null (nullable = false)` });
+			continue;
+		}
+		const v = validateValue(declared.constraint, raw, name);
+		if (!v.ok) {
+			problems.push({ name, kind: 'type', message: v.message });
+			continue;
+		}
+		for (const rule of declared.validations) {
+			if (!rule.check) {
+				unchecked.push({ name, condition: rule.condition, errorMessage: rule.errorMessage, reason: rule.uncheckable ?? 'not checkable here' });
+				continue;
+			}
+			const r = checkCondition(rule.check, v.effective);
+			if (!r.ok) problems.push({ name, kind: 'validation', message: `${name}: the condition ${rule.condition} could not be evaluated: ${r.message}` });
+			else if (!r.passed) problems.push({ name, kind: 'validation', message: `${name}: ${rule.errorMessage || `fails ${rule.condition}`}` });
+		}
+		wanted.push({ name, value: v.value, declared });
+	}
+	return { wanted, problems, unchecked };
 }
 
 export interface Conflict {
