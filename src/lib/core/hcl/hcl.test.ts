@@ -24,6 +24,8 @@ const CORPUS: Record<string, string> = {
 	lists: 'a = [1, 2, 3]\nb = [\n  "x",\n  "y", # trailing comment\n  "z",\n]\nc = []\nd = [[1, 2], ["a"]]\n',
 	maps: 'a = { x = 1, y = "two" }\nb = {\n  "quoted-key" = true\n  plain       = [1]\n  nested = { deep = { deeper = "yes" } }\n}\nc = {}\nd = { k: "colon" }\n',
 	heredocs: 'a = <<EOT\nline one\n  line two\nEOT\nb = <<-EOT\n    indented\n      more\n    EOT\nc = <<EOT\n$${kept} and "quotes" \\n raw\nEOT\n',
+	nfc: 'a = "e\u0301"\nb = "e\\u0301"\nc = <<EOT\ne\u0301\nEOT\nd = { "e\u0301" = "\\U0002F800" }\n',
+	crlf: 'a = 1\r\nb = <<EOT\r\nline one\r\nEOT\r\nc = <<-EOT\r\n    indented\r\n      more\r\n    EOT\r\nd = [\r\n  "x",\r\n]\r\n',
 	comments: '# hash\n// slashes\n/* block\n comment */\na = 1 # after\nb = /* inline */ 2\n',
 	mixed: 'runners = [\n  { name = "docker", max = 8, tags = ["a", "b"] },\n  { name = "nix", max = 4, tags = [] },\n]\nresources = { requests = { cpu = "500m", memory = "1Gi" } }\n'
 };

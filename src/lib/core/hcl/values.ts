@@ -138,9 +138,10 @@ function objectKey(key: Node, text: string, depth: number): string | null {
 
 // The raw text between the quotes, unescaped: tree-sitter's literal children do
 // not always cover the whitespace next to an interpolation, so they are not concatenated.
+// HCL normalizes every string to Unicode NFC, so OpenTofu reads "e\u0301" as "é"; so does this.
 function quoted(node: Node, text: string): Lit {
 	if (named(node).some((c) => c.type === 'template_interpolation' || c.type === 'template_directive')) return NOT_LITERAL;
-	return unescapeQuoted(text.slice(node.startIndex + 1, node.endIndex - 1));
+	return unescapeQuoted(text.slice(node.startIndex + 1, node.endIndex - 1)).normalize('NFC');
 }
 
 const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
@@ -160,7 +161,8 @@ const indentOf = (line: string) => /^[ \t]*/.exec(line)?.[0].length ?? 0;
 
 // A heredoc's value is the lines between the opening and closing markers, each
 // ending in a newline; `<<-` strips the smallest common indentation. Backslash
-// escapes are not processed in heredocs; `$${` and `%%{` are.
+// escapes are not processed in heredocs; `$${` and `%%{` are. A CRLF file's lines
+// keep their \r, as OpenTofu's HCL reads them.
 function heredoc(node: Node, text: string): Lit {
 	const kids = named(node);
 	if (kids.some((c) => c.type === 'template_interpolation' || c.type === 'template_directive')) return NOT_LITERAL;
@@ -172,7 +174,6 @@ function heredoc(node: Node, text: string): Lit {
 	const bodyEnd = text.lastIndexOf('\n', close.startIndex) + 1;
 	if (bodyStart <= 0 || bodyEnd < bodyStart) return NOT_LITERAL;
 	let lines = text.slice(bodyStart, bodyEnd).split('\n').slice(0, -1);
-	lines = lines.map((l) => l.replace(/\r$/, ''));
 	if (start.text === '<<-') {
 		// A loop, not Math.min(...indents): a spread of a long heredoc's lines overflows the call stack.
 		let cut = Infinity;
@@ -180,5 +181,8 @@ function heredoc(node: Node, text: string): Lit {
 		if (cut === Infinity) cut = 0;
 		lines = lines.map((l) => l.slice(Math.min(cut, indentOf(l))));
 	}
-	return lines.map((l) => `${l.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{')}\n`).join('');
+	return lines
+		.map((l) => `${l.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{')}\n`)
+		.join('')
+		.normalize('NFC');
 }
