@@ -73,7 +73,8 @@ export class FlowError extends Error {
 	}
 }
 
-export type MergeStatus = 'mergeable' | 'not_open' | 'draft' | 'source_missing' | 'conflict' | 'ci_running' | 'ci_failed';
+/** `checking`: no pipeline for the head yet (just opened or pushed; it is being created). */
+export type MergeStatus = 'mergeable' | 'not_open' | 'draft' | 'source_missing' | 'conflict' | 'checking' | 'ci_running' | 'ci_failed';
 
 export interface Mergeability {
 	status: MergeStatus;
@@ -320,7 +321,8 @@ export class ChangeFlow {
 			if (p.draft) return 'draft';
 			if (!this.sourceHead(p)) return 'source_missing';
 			if (conflict) return 'conflict';
-			if (!pipeline || pipeline.sha !== p.headSha || pipeline.status === 'failed' || pipeline.status === 'canceled') return 'ci_failed';
+			if (!pipeline || pipeline.sha !== p.headSha) return 'checking';
+			if (pipeline.status === 'failed' || pipeline.status === 'canceled') return 'ci_failed';
 			if (!pipelineFinished(pipeline)) return 'ci_running';
 			return 'mergeable';
 		})();
@@ -339,7 +341,7 @@ export class ChangeFlow {
 		const shaMismatch = opts.sha !== undefined && opts.sha !== p.headSha;
 		if (forge === 'github' && shaMismatch) throw new FlowError('sha_mismatch', 'Head branch was modified. Review and try the merge again.');
 		const waits = opts.auto === true && m.status === 'ci_running';
-		if (m.status !== 'mergeable' && !waits) throw new FlowError(m.status === 'ci_running' ? 'ci_running' : m.status === 'ci_failed' ? 'ci_failed' : m.status === 'draft' ? 'draft' : m.status === 'conflict' ? 'conflict' : 'not_open', mergeMessage(m));
+		if (m.status !== 'mergeable' && !waits) throw new FlowError(m.status === 'ci_running' || m.status === 'checking' ? 'ci_running' : m.status === 'ci_failed' ? 'ci_failed' : m.status === 'draft' ? 'draft' : m.status === 'conflict' ? 'conflict' : 'not_open', mergeMessage(m));
 		if (shaMismatch) throw new FlowError('sha_mismatch', `SHA does not match HEAD of source branch: ${p.headSha}`);
 		if (waits) {
 			p.autoMerge = { message: opts.message, squash: opts.squash ?? false, removeSourceBranch: opts.removeSourceBranch };
@@ -621,6 +623,8 @@ function mergeMessage(m: Mergeability): string {
 			return 'the pipeline has not finished';
 		case 'ci_failed':
 			return 'the pipeline did not succeed';
+		case 'checking':
+			return 'the pipeline has not started yet';
 		default:
 			return 'not mergeable';
 	}

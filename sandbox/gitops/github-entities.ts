@@ -147,6 +147,8 @@ export function mergeState(flow: ChangeFlow, p: Proposal): { mergeable: boolean 
 	if (m.conflict) return { mergeable: false, state: 'dirty' };
 	if (m.status === 'draft') return { mergeable: true, state: 'draft' };
 	if (m.status === 'source_missing') return { mergeable: false, state: 'unknown' };
+	// GitHub works mergeability out in the background: unknown until the checks start.
+	if (m.status === 'checking') return { mergeable: null, state: 'unknown' };
 	return { mergeable: true, state: m.status === 'mergeable' ? 'clean' : 'blocked' };
 }
 

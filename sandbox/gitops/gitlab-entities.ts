@@ -30,6 +30,7 @@ export function detailedMergeStatus(flow: ChangeFlow, p: Proposal): string {
 		draft: 'draft_status',
 		source_missing: 'broken_status',
 		conflict: 'conflict',
+		checking: 'checking',
 		ci_running: 'ci_still_running',
 		ci_failed: 'ci_must_pass'
 	}[m.status];

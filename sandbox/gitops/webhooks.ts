@@ -75,6 +75,8 @@ export class Webhooks {
 	private closed = false;
 	private readonly waits = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
 	private readonly inflight = new Set<AbortController>();
+	/** Real ms between attempts (tests shorten them). */
+	retryDelaysMs: readonly number[] = RETRY_DELAYS_MS;
 
 	constructor(private readonly flow: ChangeFlow) {
 		flow.onEvent((e) => this.onEvent(e));
@@ -218,7 +220,7 @@ export class Webhooks {
 				d.status = 'delivered';
 				return;
 			}
-			const delay = RETRY_DELAYS_MS[i];
+			const delay = this.retryDelaysMs[i];
 			if (delay === undefined || this.closed) {
 				d.status = 'failed';
 				return;
