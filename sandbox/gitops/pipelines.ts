@@ -100,6 +100,8 @@ const ID_BASE: Record<Forge, { pipeline: number; job: number }> = {
 
 export class Pipelines {
 	private readonly all: Pipeline[] = [];
+	/** Unfinished pipelines: a step with none costs nothing (days of simulated time pass in one call). */
+	private readonly active = new Set<Pipeline>();
 	private readonly next: Record<Forge, { id: number; iid: number; job: number }> = {
 		gitlab: { id: ID_BASE.gitlab.pipeline, iid: 1, job: ID_BASE.gitlab.job },
 		github: { id: ID_BASE.github.pipeline, iid: 1, job: ID_BASE.github.job }
@@ -150,6 +152,7 @@ export class Pipelines {
 		delete (p as Partial<typeof opts>).apply;
 		delete (p as Partial<typeof opts>).at;
 		this.all.push(p);
+		this.active.add(p);
 		this.evict();
 		this.emit({ kind: 'pipeline', pipeline: p, previous: null, at: opts.at });
 		for (const j of jobs) this.emit({ kind: 'job', pipeline: p, job: j, previous: null, at: opts.at });
@@ -176,16 +179,14 @@ export class Pipelines {
 		this.refresh(p, at);
 	}
 
-	/** Moves every transition due by `t1`, in time order across pipelines. */
+	/** Moves every transition due by `t1`, in time order (pipelines in creation order at the same moment). */
 	step(t1: number): void {
-		for (let guard = 0; guard < 100_000; guard++) {
-			let due: { p: Pipeline; j: Job } | undefined;
-			for (const p of this.all) {
-				if (pipelineFinished(p)) continue;
-				for (const j of p.jobs) if (j.nextAt !== null && j.nextAt <= t1 && (!due || j.nextAt < (due.j.nextAt as number))) due = { p, j };
-			}
-			if (!due) return;
-			this.advance(due.p, due.j, due.j.nextAt as number);
+		for (let guard = 0; guard < 100_000 && this.active.size > 0; guard++) {
+			const active = [...this.active];
+			let at = Infinity;
+			for (const p of active) for (const j of p.jobs) if (j.nextAt !== null && j.nextAt <= t1 && j.nextAt < at) at = j.nextAt;
+			if (at === Infinity) return;
+			for (const p of active) for (const j of p.jobs) if (j.nextAt === at) this.advance(p, j, at);
 		}
 	}
 
@@ -238,6 +239,7 @@ export class Pipelines {
 		const previous = p.status;
 		p.status = status;
 		p.updatedAt = at;
+		if (pipelineFinished(p)) this.active.delete(p);
 		this.emit({ kind: 'pipeline', pipeline: p, previous, at });
 	}
 }

@@ -31,6 +31,7 @@ describe('GitHub pull requests, checks and workflow runs on sandbox-org/gitops',
 		spec = loadGhesSpec();
 	});
 	afterAll(() => sb.close());
+	const requests = async () => (await fetch(`${sb.url}/_sandbox/requests`)).json();
 
 	/** A branch from main with one contents commit setting `name` to `value`, as the product writes it. */
 	async function proposeEdit(branch: string, name: string, value: number) {
@@ -87,6 +88,7 @@ describe('GitHub pull requests, checks and workflow runs on sandbox-org/gitops',
 	});
 
 	it('takes a change from pull request to applied: plan check, merge, plan + apply on main', async () => {
+		const requestsBefore = await requests();
 		const before = await state(sb);
 		expect(await maxRunners(sb, 'gh-docker')).toBe(20);
 		const { base, head } = await proposeEdit('change/arc-docker', 'docker_max_runners', 25);
@@ -170,6 +172,12 @@ describe('GitHub pull requests, checks and workflow runs on sandbox-org/gitops',
 		expect(dispatched.map((r) => [r.head_branch, r.status])).toEqual([['main', 'queued']]);
 		const workflows = await gh.actions.listRepoWorkflows(R);
 		conforms('/repos/{owner}/{repo}/actions/workflows', 'get', '200', workflows.data);
+		// Every call above is counted by route pattern.
+		const counted = (await requests()).github;
+		const delta = (k: string) => (counted[k] ?? 0) - (requestsBefore.github[k] ?? 0);
+		expect(
+			['POST /repos/:owner/:repo/pulls', 'PUT /repos/:owner/:repo/pulls/:number/merge', 'GET /repos/:owner/:repo/commits/:ref/check-runs', 'PUT /repos/:owner/:repo/contents/*path', 'POST /repos/:owner/:repo/actions/workflows/:workflow_id/dispatches'].map(delta)
+		).toEqual([2, 5, 4, 1, 1]);
 	});
 
 	it('lists, edits and closes pull requests; deleting the head branch closes one', async () => {
