@@ -511,7 +511,7 @@ export class ChangeFlow {
 
 	private runJob(p: Pipeline, job: Job, at: number): JobOutcome {
 		if (!hclParserReady()) {
-			void loadHclParser();
+			loadHclParser().catch(() => undefined);
 			return { ok: false, log: '', retry: true };
 		}
 		const commit = this.repo.commit(p.sha) as Commit;

@@ -5,11 +5,11 @@
 
 import { createHash } from 'node:crypto';
 import type { Bases } from '../github/entities.js';
-import { repoEntity } from '../github/entities.js';
+import { repoEntity, simpleUserEntity } from '../github/entities.js';
 import { iso } from '../sim/clock.js';
 import { ORG, type Repo as CatalogRepo } from '../sim/github/catalog.js';
 import type { ChangeFlow } from './flow.js';
-import type { Job, Pipeline } from './pipelines.js';
+import type { Job, JobStatus, Pipeline } from './pipelines.js';
 import type { Note, Proposal } from './proposals.js';
 import type { Commit } from './repo.js';
 
@@ -34,32 +34,8 @@ const nodeId = (prefix: string, id: number | string) => Buffer.from(`${prefix}${
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms).replace(/\.\d{3}Z$/, 'Z'));
 const ghIso = (ms: number) => iso(ms).replace(/\.\d{3}Z$/, 'Z');
 
-function userOf(b: Bases, login: string, id: number, type: 'User' | 'Organization', siteAdmin: boolean) {
-	const u = `${b.api}/users/${login}`;
-	return {
-		login,
-		id,
-		node_id: nodeId(type === 'User' ? '04:User' : '04:Organization', id),
-		avatar_url: `${b.web}/avatars/u/${id}?`,
-		gravatar_id: '',
-		url: u,
-		html_url: `${b.web}/${login}`,
-		followers_url: `${u}/followers`,
-		following_url: `${u}/following{/other_user}`,
-		gists_url: `${u}/gists{/gist_id}`,
-		starred_url: `${u}/starred{/owner}{/repo}`,
-		subscriptions_url: `${u}/subscriptions`,
-		organizations_url: `${u}/orgs`,
-		repos_url: `${u}/repos`,
-		events_url: `${u}/events{/privacy}`,
-		received_events_url: `${u}/received_events`,
-		type,
-		site_admin: siteAdmin
-	};
-}
-
-export const actorEntity = (b: Bases) => userOf(b, GITHUB_ACTOR.login, GITHUB_ACTOR.id, 'User', true);
-export const orgUser = (b: Bases) => userOf(b, ORG.login, ORG.id, 'Organization', false);
+export const actorEntity = (b: Bases) => simpleUserEntity(b, GITHUB_ACTOR.login, GITHUB_ACTOR.id, 'User', true);
+export const orgUser = (b: Bases) => simpleUserEntity(b, ORG.login, ORG.id, 'Organization', false);
 
 /** The repository as GET /repos/{owner}/{repo} answers it (full-repository). */
 export function gitopsFullRepository(b: Bases) {
@@ -269,7 +245,7 @@ export function actionsApp(b: Bases) {
 		id: 15368,
 		slug: 'github-actions',
 		node_id: nodeId('03:Integration', 15368),
-		owner: userOf(b, 'github', 9919, 'Organization', false),
+		owner: simpleUserEntity(b, 'github', 9919, 'Organization', false),
 		name: 'GitHub Actions',
 		description: 'Automate your workflow from idea to production',
 		external_url: `${b.web}/features/actions`,
@@ -281,40 +257,19 @@ export function actionsApp(b: Bases) {
 	};
 }
 
-/** GitHub's status/conclusion for a job. */
-export function checkStatus(j: Job): { status: string; conclusion: string | null } {
-	switch (j.status) {
-		case 'created':
-		case 'pending':
-			return { status: 'queued', conclusion: null };
-		case 'running':
-			return { status: 'in_progress', conclusion: null };
-		case 'success':
-			return { status: 'completed', conclusion: 'success' };
-		case 'failed':
-			return { status: 'completed', conclusion: 'failure' };
-		case 'canceled':
-			return { status: 'completed', conclusion: 'cancelled' };
-		case 'skipped':
-			return { status: 'completed', conclusion: 'skipped' };
-	}
-}
+/** GitHub's status and conclusion for a job (a check run) or a pipeline (a workflow run). */
+const GH_STATUS: Record<JobStatus, { status: string; conclusion: string | null }> = {
+	created: { status: 'queued', conclusion: null },
+	pending: { status: 'queued', conclusion: null },
+	running: { status: 'in_progress', conclusion: null },
+	success: { status: 'completed', conclusion: 'success' },
+	failed: { status: 'completed', conclusion: 'failure' },
+	canceled: { status: 'completed', conclusion: 'cancelled' },
+	skipped: { status: 'completed', conclusion: 'skipped' }
+};
 
-export function runStatus(p: Pipeline): { status: string; conclusion: string | null } {
-	switch (p.status) {
-		case 'created':
-		case 'pending':
-			return { status: 'queued', conclusion: null };
-		case 'running':
-			return { status: 'in_progress', conclusion: null };
-		case 'success':
-			return { status: 'completed', conclusion: 'success' };
-		case 'failed':
-			return { status: 'completed', conclusion: 'failure' };
-		case 'canceled':
-			return { status: 'completed', conclusion: 'cancelled' };
-	}
-}
+export const checkStatus = (j: Job) => GH_STATUS[j.status];
+export const runStatus = (p: Pipeline) => GH_STATUS[p.status];
 
 /** The pull requests a run or check belongs to (`pull-request-minimal`). */
 function pullsOf(flow: ChangeFlow, p: Pipeline, b: Bases) {

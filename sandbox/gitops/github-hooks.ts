@@ -3,7 +3,7 @@
 // `check_run` (created when a job is queued, completed when it ends) and `workflow_run`
 // (requested, in_progress, completed), shaped as GHES 3.17's webhook schemas.
 
-import type { Bases } from '../github/entities.js';
+import { orgUrls, type Bases } from '../github/entities.js';
 import { ORG } from '../sim/github/catalog.js';
 import type { ChangeFlow, FlowEvent } from './flow.js';
 import {
@@ -13,6 +13,7 @@ import {
 	gitopsMinimalRepository,
 	gitopsRepository,
 	labelEntity,
+	orgUser,
 	pullEntity,
 	runStatus,
 	workflowEntity,
@@ -21,22 +22,9 @@ import {
 import type { HookPayload } from './gitlab-hooks.js';
 import type { Job, Pipeline } from './pipelines.js';
 
+/** The organisation as webhook payloads carry it (organization-simple-webhooks). */
 function organization(b: Bases) {
-	const u = `${b.api}/orgs/${ORG.login}`;
-	return {
-		login: ORG.login,
-		id: ORG.id,
-		node_id: Buffer.from(`04:Organization${ORG.id}`).toString('base64').replace(/=+$/, ''),
-		url: u,
-		repos_url: `${u}/repos`,
-		events_url: `${u}/events`,
-		hooks_url: `${u}/hooks`,
-		issues_url: `${u}/issues`,
-		members_url: `${u}/members{/member}`,
-		public_members_url: `${u}/public_members{/member}`,
-		avatar_url: `${b.web}/avatars/u/${ORG.id}?`,
-		description: ORG.description
-	};
+	return { login: ORG.login, id: ORG.id, node_id: orgUser(b).node_id, ...orgUrls(b), description: ORG.description };
 }
 
 const envelope = (b: Bases) => ({ repository: gitopsRepository(b), organization: organization(b), sender: actorEntity(b) });

@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../index.js';
-import { control, controlOk, state } from '../testing.js';
+import { control, controlOk, start, state } from '../testing.js';
 import { advance, changes, gitbeaker } from './testing.js';
 
 const TFVARS = 'tofu/stacks/gitlab-runners/dev.tfvars';
@@ -31,7 +31,7 @@ describe('GitLab merge requests, pipelines and merges on the GitOps project', ()
 	let sb: Sandbox;
 	let api: ReturnType<typeof gitbeaker>;
 	beforeAll(async () => {
-		sb = await (await import('../testing.js')).start();
+		sb = await start();
 		api = gitbeaker(sb);
 	});
 	afterAll(() => sb.close());
@@ -217,7 +217,7 @@ describe('GitLab merges: conflicts, rebased changes, failed jobs and refused cal
 	let sb: Sandbox;
 	let api: ReturnType<typeof gitbeaker>;
 	beforeAll(async () => {
-		sb = await (await import('../testing.js')).start();
+		sb = await start();
 		api = gitbeaker(sb);
 	});
 	afterAll(() => sb.close());
