@@ -152,7 +152,17 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 				'POST /_sandbox/github/runners/:id',
 				'POST /_sandbox/gitops/commit',
 				'POST /_sandbox/gitops/state',
-				'POST /_sandbox/gitops/apply'
+				'POST /_sandbox/gitops/apply',
+				'GET /_sandbox/gitops/changes',
+				'POST /_sandbox/gitops/fail-job',
+				'POST /_sandbox/gitops/fail-next',
+				'POST /_sandbox/gitops/conflict',
+				'POST /_sandbox/gitops/merge',
+				'GET /_sandbox/webhooks',
+				'POST /_sandbox/webhooks',
+				'DELETE /_sandbox/webhooks/:forge',
+				'GET /_sandbox/webhooks/deliveries',
+				'POST /_sandbox/webhooks/deliveries/:id/redeliver'
 			],
 			docs: 'docs/sandbox.md'
 		})

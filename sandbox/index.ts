@@ -12,6 +12,7 @@ import { createGitHubMount } from './github/api.js';
 import { createGitLabMount } from './gitlab/api.js';
 import { RequestCounts } from './http/counts.js';
 import { sendJson } from './http/respond.js';
+import { loadHclParser } from './gitops/hcl-read.js';
 import { createK8sMount } from './k8s/api.js';
 import { Ticker } from './sim/ticker.js';
 import { World } from './sim/world.js';
@@ -85,6 +86,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 export async function startSandboxWithWorld(opts: SandboxOptions): Promise<Sandbox & { world: World }> {
 	const o = validate(opts);
 	const log = opts.log ?? (() => {});
+	// Pipelines plan and apply inside simulation steps, which read HCL synchronously.
+	await loadHclParser();
 	const world = new World({ seed: o.seed, gitlabRunners: o.gitlabRunners, githubRunners: o.githubRunners, scaleSets: o.scaleSets });
 	const faults = new Faults();
 	let baseUrl = '';
@@ -136,6 +139,7 @@ export async function startSandboxWithWorld(opts: SandboxOptions): Promise<Sandb
 	const port = (server.address() as AddressInfo).port;
 	const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host;
 	baseUrl = `http://${hostForUrl}:${port}`;
+	world.changes.webhooks.setBaseUrl(baseUrl);
 
 	const ticker = new Ticker(world, o.tickMs, (err) => log(`sandbox: tick failed: ${err instanceof Error ? err.stack : String(err)}`));
 	ticker.start();
@@ -149,6 +153,7 @@ export async function startSandboxWithWorld(opts: SandboxOptions): Promise<Sandb
 		close() {
 			closing ??= new Promise<void>((resolve) => {
 				ticker.stop();
+				world.changes.webhooks.close();
 				faults.destroyHeld();
 				k8s.close();
 				server.close(() => resolve());

@@ -11,7 +11,7 @@ import type { RequestCounts } from '../http/counts.js';
 import type { FaultStyle } from '../faults.js';
 import { GHES_VERSION } from '../sim/github/catalog.js';
 import type { World } from '../sim/world.js';
-import { gitopsContents, isGitopsContents } from '../gitops/github.js';
+import { gitopsContents, gitopsGitHubRoutes, isGitopsContents } from '../gitops/github.js';
 import { DOCS, GitHubError, JSON_TYPE, errorBody, type GitHubApi } from './context.js';
 import { orgRoutes } from './orgs.js';
 import { GitHubRateWindow } from './ratelimit.js';
@@ -63,6 +63,8 @@ export function createGitHubMount(opts: GitHubMountOptions): GitHubMount {
 		}
 	};
 	runnerRoutes(router, api);
+	// Before orgRoutes: the GitOps repository answers its own /repos/sandbox-org/gitops.
+	gitopsGitHubRoutes(router, api);
 	orgRoutes(router, api);
 
 	const faultStyle: FaultStyle = {

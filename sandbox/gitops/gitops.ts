@@ -130,12 +130,13 @@ export class GitOps {
 
 	// --- repository ---
 
-	/** Commits one file on the default branch (created when new). */
-	commitFile(filePath: string, content: string, message: string | undefined, author: Person = API_AUTHOR): Commit {
-		const head = this.repo.head();
+	/** Commits one file on a branch, the default one unless told (created when new). */
+	commitFile(filePath: string, content: string, message: string | undefined, author: Person = API_AUTHOR, branch = this.repo.defaultBranch): Commit {
+		const head = this.repo.resolve(branch);
+		if (!head || !this.repo.branches.has(branch)) throw new GitOpsError(404, `no branch ${branch}`);
 		const action = head.files.has(filePath) ? 'update' : 'create';
 		return this.repo.write({
-			branch: this.repo.defaultBranch,
+			branch,
 			message: message ?? `Update ${filePath}`,
 			actions: [{ action, filePath, content }],
 			author,
@@ -220,10 +221,10 @@ export class GitOps {
 	}
 
 	/** After an apply: the state records the live objects again, one serial on. */
-	rerecord(stack: StackName, env: string): number {
+	rerecord(stack: StackName, env: string, at = this.opts.now()): number {
 		const name = stateName(stack, env);
 		const serial = (this.stateSerial(name) ?? INITIAL_SERIAL[stack]) + 1;
-		this.recordState(stack, env, serial, this.opts.now());
+		this.recordState(stack, env, serial, at);
 		return serial;
 	}
 

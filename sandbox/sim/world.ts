@@ -9,6 +9,7 @@ import { GitLabSim } from './gitlab/sim.js';
 import { Rng, mix32 } from './rng.js';
 import { ObjectStore } from '../k8s/store.js';
 import { GitOps } from '../gitops/gitops.js';
+import { ChangeFlow } from '../gitops/flow.js';
 
 export interface WorldOptions {
 	seed: number;
@@ -38,6 +39,8 @@ export class World {
 	readonly kube: KubeSim;
 	/** The GitOps project (stacks in git, OpenTofu states) that declares what `cluster` runs. */
 	readonly gitops: GitOps;
+	/** Merge/pull requests on the GitOps repository, their pipelines (plan, apply) and webhooks. */
+	readonly changes: ChangeFlow;
 	/** GitLab job arrivals per simulated minute, across the fleet. */
 	jobsPerMinute: number;
 	/** GitHub Actions job arrivals per simulated minute (plain runners and scale sets). */
@@ -56,6 +59,7 @@ export class World {
 		this.kube = new KubeSim(this.cluster, new Rng(mix32(opts.seed, 0xc1a5)), this.gitlab, this.github, opts.scaleSets ?? DEFAULT_SCALE_SETS, now);
 		// After install: the states record the objects as the stacks created them.
 		this.gitops = new GitOps({ seed: opts.seed, cluster: this.cluster, scaleSets: opts.scaleSets ?? DEFAULT_SCALE_SETS, now: () => this.now() });
+		this.changes = new ChangeFlow(this);
 	}
 
 	now(): number {
@@ -72,6 +76,8 @@ export class World {
 		this.clock.advance(ms, (t0, t1) => {
 			this.gitlab.step(t0, t1, this.jobsPerMinute);
 			this.github.step(t0, t1, this.githubJobsPerMinute);
+			// Before the controllers: an apply job's changes are picked up in the same step.
+			this.changes.step(t0, t1);
 			this.kube.step(t0, t1);
 		});
 	}
