@@ -64,10 +64,11 @@ export function runnerGroupEntity(g: RunnerGroup, b: Bases) {
 	};
 }
 
-const nodeId = (prefix: string, id: number) => Buffer.from(`${prefix}${id}`).toString('base64').replace(/=+$/, '');
+export const nodeId = (prefix: string, id: number) => Buffer.from(`${prefix}${id}`).toString('base64').replace(/=+$/, '');
 
-function orgUrls(b: Bases) {
-	const u = `${b.api}/orgs/${ORG.login}`;
+/** The URL fields of an organisation (organization-simple), for the sandbox org or another. */
+export function orgUrls(b: Bases, login = ORG.login, id = ORG.id) {
+	const u = `${b.api}/orgs/${login}`;
 	return {
 		url: u,
 		repos_url: `${u}/repos`,
@@ -76,7 +77,7 @@ function orgUrls(b: Bases) {
 		issues_url: `${u}/issues`,
 		members_url: `${u}/members{/member}`,
 		public_members_url: `${u}/public_members{/member}`,
-		avatar_url: `${b.web}/avatars/u/${ORG.id}?`
+		avatar_url: `${b.web}/avatars/u/${id}?`
 	};
 }
 
@@ -116,17 +117,17 @@ export function orgEntity(b: Bases) {
 	};
 }
 
-/** The org as a repository owner (simple-user). */
-function ownerEntity(b: Bases) {
-	const u = `${b.api}/users/${ORG.login}`;
+/** A user or organisation as GitHub's simple-user (e.g. a repository owner). */
+export function simpleUserEntity(b: Bases, login: string, id: number, type: 'User' | 'Organization', siteAdmin = false) {
+	const u = `${b.api}/users/${login}`;
 	return {
-		login: ORG.login,
-		id: ORG.id,
-		node_id: nodeId('04:Organization', ORG.id),
-		avatar_url: `${b.web}/avatars/u/${ORG.id}?`,
+		login,
+		id,
+		node_id: nodeId(type === 'User' ? '04:User' : '04:Organization', id),
+		avatar_url: `${b.web}/avatars/u/${id}?`,
 		gravatar_id: '',
 		url: u,
-		html_url: `${b.web}/${ORG.login}`,
+		html_url: `${b.web}/${login}`,
 		followers_url: `${u}/followers`,
 		following_url: `${u}/following{/other_user}`,
 		gists_url: `${u}/gists{/gist_id}`,
@@ -136,10 +137,12 @@ function ownerEntity(b: Bases) {
 		repos_url: `${u}/repos`,
 		events_url: `${u}/events{/privacy}`,
 		received_events_url: `${u}/received_events`,
-		type: 'Organization',
-		site_admin: false
+		type,
+		site_admin: siteAdmin
 	};
 }
+
+const ownerEntity = (b: Bases) => simpleUserEntity(b, ORG.login, ORG.id, 'Organization');
 
 export function repoEntity(r: Repo, b: Bases) {
 	const full = repoFullName(r);
