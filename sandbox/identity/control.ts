@@ -54,7 +54,7 @@ const TokenBody = z.strictObject({
 	expires_at: z
 		.string({ error: 'expires_at must be a date (YYYY-MM-DD) or null' })
 		.regex(/^\d{4}-\d{2}-\d{2}$/, 'expires_at must be a date (YYYY-MM-DD) or null')
-		.refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'expires_at is not a real date')
+		.refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'expires_at is not a real date')
 		.nullable()
 		.optional(),
 	revoked: z.boolean({ error: 'revoked must be true or false' }).optional()
