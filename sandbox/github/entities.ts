@@ -2,7 +2,7 @@
 // GitHub's OpenAPI description in the tests). URLs are built from the API base the
 // client used, as GHES does.
 
-import { EPHEMERAL_RUNNER_VERSION, GHES_VERSION, ORG, label, repoFullName, type Repo, type RunnerGroup } from '../sim/github/catalog.js';
+import { EPHEMERAL_RUNNER_VERSION, GHES_VERSION, ORG, label, repoFullName, type Org, type Repo, type RunnerGroup } from '../sim/github/catalog.js';
 import { plainBusy, plainStatus, type EphemeralRegistration, type PlainRunner } from '../sim/github/model.js';
 import type { GitHubSim, ListedRunner } from '../sim/github/sim.js';
 
@@ -66,8 +66,7 @@ export function runnerGroupEntity(g: RunnerGroup, b: Bases) {
 
 export const nodeId = (prefix: string, id: number) => Buffer.from(`${prefix}${id}`).toString('base64').replace(/=+$/, '');
 
-/** The URL fields of an organisation (organization-simple), for the sandbox org or another. */
-export function orgUrls(b: Bases, login = ORG.login, id = ORG.id) {
+function orgUrls(b: Bases, login: string, id: number) {
 	const u = `${b.api}/orgs/${login}`;
 	return {
 		url: u,
@@ -81,14 +80,18 @@ export function orgUrls(b: Bases, login = ORG.login, id = ORG.id) {
 	};
 }
 
-export function orgEntity(b: Bases) {
+/** organization-simple, for the sandbox org or another. */
+export function orgSimpleEntity(b: Bases, org: Org = ORG) {
+	return { login: org.login, id: org.id, node_id: nodeId('04:Organization', org.id), ...orgUrls(b, org.login, org.id), description: org.description };
+}
+
+/** organization-full, for the sandbox org or another. */
+export function orgEntity(b: Bases, org: Org = ORG) {
+	// Only the sandbox org has repositories.
+	const privateRepos = org.id === ORG.id ? 2 : 0;
 	return {
-		login: ORG.login,
-		id: ORG.id,
-		node_id: nodeId('04:Organization', ORG.id),
-		...orgUrls(b),
-		description: ORG.description,
-		name: ORG.name,
+		...orgSimpleEntity(b, org),
+		name: org.name,
 		twitter_username: null,
 		is_verified: false,
 		has_organization_projects: true,
@@ -97,12 +100,12 @@ export function orgEntity(b: Bases) {
 		public_gists: 0,
 		followers: 0,
 		following: 0,
-		html_url: `${b.web}/${ORG.login}`,
+		html_url: `${b.web}/${org.login}`,
 		type: 'Organization',
-		total_private_repos: 2,
-		owned_private_repos: 2,
-		created_at: ORG.createdAt,
-		updated_at: ORG.createdAt,
+		total_private_repos: privateRepos,
+		owned_private_repos: privateRepos,
+		created_at: org.createdAt,
+		updated_at: org.createdAt,
 		archived_at: null,
 		members_can_create_repositories: false,
 		two_factor_requirement_enabled: true,

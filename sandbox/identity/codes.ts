@@ -14,8 +14,6 @@ export interface CodeGrant {
 	clientId: string;
 	/** The redirect_uri the code went to. */
 	redirectUri: string;
-	/** Whether the authorization request named the redirect_uri (GitHub may fall back to the callback URL). */
-	redirectGiven: boolean;
 	scopes: string[];
 	nonce?: string;
 	codeChallenge?: string;

@@ -6,9 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '../http/respond.js';
 import type { Ctx, Router } from '../http/router.js';
 import { iso } from '../sim/clock.js';
-import { ORG } from '../sim/github/catalog.js';
+import { ORG, type Org } from '../sim/github/catalog.js';
 import { DOCS, JSON_TYPE, errorBody, ok } from '../github/context.js';
-import { nodeId, orgUrls, simpleUserEntity, type Bases } from '../github/entities.js';
+import { nodeId, orgEntity, orgSimpleEntity, simpleUserEntity, type Bases } from '../github/entities.js';
 import { linkHeader, pageOf, readPaging } from '../github/pagination.js';
 import type { GitHubTeamRef, User } from './directory.js';
 import type { Identity } from './identity.js';
@@ -65,29 +65,10 @@ export interface GitHubAuth {
 
 export function createGitHubAuth(identity: Identity): GitHubAuth {
 	const dir = identity.directory;
-	const orgId = (login: string) => (login === ORG.login ? ORG.id : 91000 + dir.groupId(login));
-
-	function orgSimple(b: Bases, login: string) {
-		const id = orgId(login);
-		return { login, id, node_id: nodeId('04:Organization', id), ...orgUrls(b, login, id), description: login === ORG.login ? ORG.description : null };
-	}
-
-	function teamOrganization(b: Bases, login: string) {
-		return {
-			...orgSimple(b, login),
-			html_url: `${b.web}/${login}`,
-			has_organization_projects: true,
-			has_repository_projects: true,
-			public_repos: 0,
-			public_gists: 0,
-			followers: 0,
-			following: 0,
-			type: 'Organization',
-			created_at: CREATED,
-			updated_at: CREATED,
-			archived_at: null
-		};
-	}
+	/** The sandbox org, or an organisation that exists only as the first segment of group paths. */
+	const org = (login: string): Org =>
+		login === ORG.login ? ORG : { id: 91000 + dir.groupId(login), login, name: login, description: `Organisation ${login} of the sandbox's users`, createdAt: CREATED };
+	const orgId = (login: string) => org(login).id;
 
 	function teamSimple(b: Bases, t: { org: string; slug: string; path: string }) {
 		const id = dir.groupId(t.path);
@@ -119,7 +100,7 @@ export function createGitHubAuth(identity: Identity): GitHubAuth {
 			repos_count: 0,
 			created_at: CREATED,
 			updated_at: CREATED,
-			organization: teamOrganization(b, t.org)
+			organization: orgEntity(b, org(t.org))
 		};
 	}
 
@@ -173,7 +154,7 @@ export function createGitHubAuth(identity: Identity): GitHubAuth {
 			router.get('/user/orgs', (ctx) => {
 				const u = userOf(ctx);
 				const logins = u ? dir.githubOrgs(u) : [ORG.login];
-				sendList(ctx, logins.map((l) => orgSimple(bases(ctx), l)));
+				sendList(ctx, logins.map((l) => orgSimpleEntity(bases(ctx), org(l))));
 			});
 			router.get('/user/teams', (ctx) => {
 				const u = userOf(ctx);

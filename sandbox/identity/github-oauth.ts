@@ -6,12 +6,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson, sendText } from '../http/respond.js';
 import { Router, type Ctx } from '../http/router.js';
-import { redirectAllowed, type OAuthApp } from './apps.js';
+import { redirectAllowed } from './apps.js';
+import { authenticatedClient, carried, signInStep, webRoutes, type AuthorizationRequest, type WebHandler } from './authorize.js';
 import { pkceMatches } from './codes.js';
 import type { Identity } from './identity.js';
-import { BodyError, clientCredentials, nowS, param, redirectTo, requestFields, splitScopes, type Fields } from './oauth.js';
+import { param, redirectTo, requestFields, splitScopes, type Fields } from './oauth.js';
 import { knownScope } from './scopes.js';
-import { errorPage, sendHtml, signInPage } from './signin.js';
+import { errorPage, sendHtml } from './signin.js';
 import { randomToken } from './tokens.js';
 
 const TROUBLESHOOT_TOKEN = 'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors';
@@ -27,7 +28,7 @@ const EXCHANGE_ERRORS = {
 const REQUEST_PARAMS = ['client_id', 'redirect_uri', 'scope', 'state', 'login', 'allow_signup', 'code_challenge', 'code_challenge_method', 'prompt'] as const;
 
 type Checked =
-	| { kind: 'ok'; app: OAuthApp; redirectUri: string; redirectGiven: boolean; scopes: string[]; state?: string; challenge?: string; request: Record<string, string> }
+	| ({ kind: 'ok' } & AuthorizationRequest)
 	| { kind: 'page'; status: number; heading: string; detail: string }
 	| { kind: 'redirect'; redirectUri: string; error: string; description: string; uri: string; state?: string };
 
@@ -47,7 +48,8 @@ function exchangeError(req: IncomingMessage, res: ServerResponse, error: keyof t
 }
 
 export interface GitHubOAuth {
-	handle(req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<boolean>;
+	/** Answers a web-flow path; false when `path` is not one. */
+	handle: WebHandler;
 }
 
 export function createGitHubOAuth(identity: Identity): GitHubOAuth {
@@ -81,12 +83,7 @@ export function createGitHubOAuth(identity: Identity): GitHubOAuth {
 		}
 		// Scopes GitHub does not know are left out of the grant rather than refused.
 		const scopes = splitScopes(param(f, 'scope')).filter((s) => knownScope('github', s));
-		const request: Record<string, string> = {};
-		for (const k of REQUEST_PARAMS) {
-			const v = param(f, k);
-			if (v !== undefined) request[k] = v;
-		}
-		return { kind: 'ok', app, redirectUri, redirectGiven: given !== undefined, scopes, state, challenge, request };
+		return { kind: 'ok', app, redirectUri, scopes, state, challenge, request: carried(f, REQUEST_PARAMS) };
 	}
 
 	async function authorize(ctx: Ctx): Promise<void> {
@@ -94,33 +91,12 @@ export function createGitHubOAuth(identity: Identity): GitHubOAuth {
 		const c = checkRequest(f);
 		if (c.kind === 'page') return sendHtml(ctx.res, c.status, errorPage('github', c.heading, c.detail));
 		if (c.kind === 'redirect') return redirectTo(ctx.res, c.redirectUri, { error: c.error, error_description: c.description, error_uri: c.uri, state: c.state });
-		const form = (status: number, error?: string, login?: string) =>
-			sendHtml(ctx.res, status, signInPage({ forge: 'github', action: ctx.url.pathname, request: c.request, clientId: c.app.clientId, error, login, users: dir.list().map((u) => u.username) }));
-		if (ctx.req.method === 'GET') return form(200, undefined, param(f, 'login'));
-		const login = typeof f.login === 'string' ? f.login : undefined;
-		const user = login === undefined ? undefined : dir.authenticate(login, typeof f.password === 'string' ? f.password : '');
-		if (!user) {
-			identity.record('github', 'sign_in_failed', { user: login, client_id: c.app.clientId });
-			return form(401, 'Incorrect username or password.', login);
-		}
-		identity.record('github', 'sign_in', { user: user.username, client_id: c.app.clientId });
-		const code = identity.codes.issue({
-			forge: 'github',
-			clientId: c.app.clientId,
-			redirectUri: c.redirectUri,
-			redirectGiven: c.redirectGiven,
-			scopes: c.scopes,
-			codeChallenge: c.challenge,
-			user: user.username,
-			authTime: nowS()
-		});
-		redirectTo(ctx.res, c.redirectUri, { code: code.code, state: c.state });
+		signInStep(ctx, identity, 'github', c, f, 'Incorrect username or password.');
 	}
 
 	async function accessToken(ctx: Ctx): Promise<void> {
 		const f = await requestFields(ctx.req, ctx.url);
-		const creds = clientCredentials(ctx.req, f);
-		const app = creds && identity.apps.authenticate('github', creds.id, creds.secret);
+		const { app } = authenticatedClient(identity, 'github', ctx.req, f);
 		if (!app) return exchangeError(ctx.req, ctx.res, 'incorrect_client_credentials');
 		const grantType = param(f, 'grant_type');
 		if (grantType !== undefined && grantType !== 'authorization_code') return exchangeError(ctx.req, ctx.res, 'unsupported_grant_type');
@@ -147,20 +123,10 @@ export function createGitHubOAuth(identity: Identity): GitHubOAuth {
 	router.post('/login/oauth/access_token', accessToken);
 
 	return {
-		async handle(req, res, url, path) {
-			const match = router.match(req.method ?? 'GET', path);
-			if (match.kind === 'not_found') return false;
-			if (match.kind === 'method_not_allowed') {
-				sendText(res, 405, 'Method Not Allowed\n');
-				return true;
-			}
-			try {
-				await match.handler({ req, res, url, path, params: match.params });
-			} catch (err) {
-				if (!(err instanceof BodyError)) throw err;
-				sendJson(res, err.status, { error: 'invalid_request', error_description: err.message });
-			}
-			return true;
-		}
+		handle: webRoutes(
+			router,
+			(res) => sendText(res, 405, 'Method Not Allowed\n'),
+			(res, err) => sendJson(res, err.status, { error: 'invalid_request', error_description: err.message })
+		)
 	};
 }

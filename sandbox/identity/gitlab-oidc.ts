@@ -3,16 +3,17 @@
 // token), userinfo, JWKS, revocation and RP-initiated logout. Errors are worded as
 // GitLab's Doorkeeper words them.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { sendJson } from '../http/respond.js';
 import { Router, type Ctx } from '../http/router.js';
-import { redirectAllowed, type OAuthApp } from './apps.js';
+import { redirectAllowed } from './apps.js';
+import { authenticatedClient, carried, signInStep, webRoutes, type AuthorizationRequest, type WebHandler } from './authorize.js';
 import { pkceMatches } from './codes.js';
 import type { User } from './directory.js';
 import type { Identity } from './identity.js';
-import { BodyError, clientCredentials, nowS, param, redirectTo, requestFields, splitScopes, type Fields } from './oauth.js';
+import { nowS, param, redirectTo, requestFields, splitScopes, type Fields } from './oauth.js';
 import { GITLAB_SCOPES } from './scopes.js';
-import { errorPage, sendHtml, signInPage, signedOutPage } from './signin.js';
+import { errorPage, sendHtml, signedOutPage } from './signin.js';
 import { GITLAB_ACCESS_TTL_S, randomHex, type AccessGrant } from './tokens.js';
 
 /** GitLab's ID tokens live two minutes (doorkeeper-openid_connect's default). */
@@ -37,7 +38,7 @@ const DESCRIPTIONS = {
 const REQUEST_PARAMS = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'prompt'] as const;
 
 type Checked =
-	| { kind: 'ok'; app: OAuthApp; redirectUri: string; scopes: string[]; state?: string; nonce?: string; challenge: string; request: Record<string, string> }
+	| ({ kind: 'ok' } & AuthorizationRequest)
 	| { kind: 'page'; status: number; heading: string; detail: string }
 	| { kind: 'redirect'; redirectUri: string; error: string; description: string; state?: string };
 
@@ -55,7 +56,7 @@ function bearerError(res: ServerResponse, status: 401 | 403, error: string, desc
 
 export interface GitLabOidc {
 	/** Answers an OpenID/OAuth path; false when `path` is not one. */
-	handle(req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<boolean>;
+	handle: WebHandler;
 }
 
 export function createGitLabOidc(identity: Identity, issuer: () => string): GitLabOidc {
@@ -146,12 +147,7 @@ export function createGitLabOidc(identity: Identity, issuer: () => string): GitL
 		if (param(f, 'code_challenge_method') !== 'S256') return fail('invalid_request', 'The code_challenge_method must be S256.');
 		// The sandbox keeps no sign-in session of its own, so a silent authorization never succeeds.
 		if (param(f, 'prompt') === 'none') return fail('login_required', 'The authorization server requires end-user authentication.');
-		const request: Record<string, string> = {};
-		for (const k of REQUEST_PARAMS) {
-			const v = param(f, k);
-			if (v !== undefined) request[k] = v;
-		}
-		return { kind: 'ok', app, redirectUri, scopes, state, nonce: param(f, 'nonce'), challenge, request };
+		return { kind: 'ok', app, redirectUri, scopes, state, nonce: param(f, 'nonce'), challenge, request: carried(f, REQUEST_PARAMS) };
 	}
 
 	async function authorize(ctx: Ctx): Promise<void> {
@@ -159,35 +155,13 @@ export function createGitLabOidc(identity: Identity, issuer: () => string): GitL
 		const c = checkRequest(f);
 		if (c.kind === 'page') return sendHtml(ctx.res, c.status, errorPage('gitlab', c.heading, c.detail));
 		if (c.kind === 'redirect') return redirectTo(ctx.res, c.redirectUri, { error: c.error, error_description: c.description, state: c.state });
-		const form = (status: number, error?: string, login?: string) =>
-			sendHtml(ctx.res, status, signInPage({ forge: 'gitlab', action: ctx.url.pathname, request: c.request, clientId: c.app.clientId, error, login, users: dir.list().map((u) => u.username) }));
-		if (ctx.req.method === 'GET') return form(200);
-		const login = param(f, 'login');
-		const user = login === undefined ? undefined : dir.authenticate(login, typeof f.password === 'string' ? f.password : '');
-		if (!user) {
-			identity.record('gitlab', 'sign_in_failed', { user: login, client_id: c.app.clientId });
-			return form(401, 'Invalid login or password.', login);
-		}
-		identity.record('gitlab', 'sign_in', { user: user.username, client_id: c.app.clientId });
-		const code = identity.codes.issue({
-			forge: 'gitlab',
-			clientId: c.app.clientId,
-			redirectUri: c.redirectUri,
-			redirectGiven: true,
-			scopes: c.scopes,
-			nonce: c.nonce,
-			codeChallenge: c.challenge,
-			user: user.username,
-			authTime: nowS()
-		});
-		redirectTo(ctx.res, c.redirectUri, { code: code.code, state: c.state });
+		signInStep(ctx, identity, 'gitlab', c, f, 'Invalid login or password.');
 	}
 
 	async function token(ctx: Ctx): Promise<void> {
 		const f = await requestFields(ctx.req, ctx.url);
-		const creds = clientCredentials(ctx.req, f);
-		const app = creds && identity.apps.authenticate('gitlab', creds.id, creds.secret);
-		if (!app) return tokenResponseError(ctx.res, 401, 'invalid_client', undefined, creds?.method === 'client_secret_basic');
+		const { app, basic } = authenticatedClient(identity, 'gitlab', ctx.req, f);
+		if (!app) return tokenResponseError(ctx.res, 401, 'invalid_client', undefined, basic);
 		const grantType = param(f, 'grant_type');
 		if (grantType === 'authorization_code') {
 			const code = param(f, 'code');
@@ -243,9 +217,8 @@ export function createGitLabOidc(identity: Identity, issuer: () => string): GitL
 
 	async function revoke(ctx: Ctx): Promise<void> {
 		const f = await requestFields(ctx.req, ctx.url);
-		const creds = clientCredentials(ctx.req, f);
-		const app = creds && identity.apps.authenticate('gitlab', creds.id, creds.secret);
-		if (!app) return tokenResponseError(ctx.res, 401, 'invalid_client', undefined, creds?.method === 'client_secret_basic');
+		const { app, basic } = authenticatedClient(identity, 'gitlab', ctx.req, f);
+		if (!app) return tokenResponseError(ctx.res, 401, 'invalid_client', undefined, basic);
 		const t = param(f, 'token');
 		if (t === undefined) return tokenResponseError(ctx.res, 400, 'invalid_request', 'Missing required parameter: token.');
 		identity.tokens.revokeOAuth('gitlab', t, app.clientId);
@@ -285,20 +258,10 @@ export function createGitLabOidc(identity: Identity, issuer: () => string): GitL
 	router.post('/oauth/end_session', endSession);
 
 	return {
-		async handle(req, res, url, path) {
-			const match = router.match(req.method ?? 'GET', path);
-			if (match.kind === 'not_found') return false;
-			if (match.kind === 'method_not_allowed') {
-				sendJson(res, 405, { error: '405 Not Allowed' });
-				return true;
-			}
-			try {
-				await match.handler({ req, res, url, path, params: match.params });
-			} catch (err) {
-				if (!(err instanceof BodyError)) throw err;
-				tokenResponseError(res, err.status, 'invalid_request', err.message);
-			}
-			return true;
-		}
+		handle: webRoutes(
+			router,
+			(res) => sendJson(res, 405, { error: '405 Not Allowed' }),
+			(res, err) => tokenResponseError(res, err.status, 'invalid_request', err.message)
+		)
 	};
 }

@@ -70,7 +70,11 @@ export function gitbeaker(host: string, token: string) {
 		const text = await res.text();
 		const parsed = (res.headers.get('content-type') ?? '').startsWith('application/json') && text ? JSON.parse(text) : text;
 		if (!res.ok) throw new GitLabHttpError(res.status, parsed, res.headers);
-		return { body: parsed, headers: Object.fromEntries(res.headers.entries()), status: res.status };
+		const out: Record<string, string> = {};
+		res.headers.forEach((v, k) => {
+			out[k] = v;
+		});
+		return { body: parsed, headers: out, status: res.status };
 	};
 	const requesterFn = createRequesterFn(async (_: unknown, reqo: unknown) => reqo as never, handler as never);
 	return new Gitlab({ host, token, queryTimeout: null, requesterFn } as never) as InstanceType<typeof Gitlab<false>>;
