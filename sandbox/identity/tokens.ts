@@ -95,7 +95,9 @@ export class Tokens {
 	private personal = new Map<string, AccessGrant>();
 	private oauth = new Map<string, AccessGrant>();
 	private refresh = new Map<string, RefreshGrant>();
-	private nextId: Record<Forge, number> = { gitlab: 1, github: 1 };
+	/** Separate sequences, so personal token ids do not depend on how many sign-ins came first. */
+	private nextPersonalId: Record<Forge, number> = { gitlab: 1, github: 1 };
+	private nextOAuthId: Record<Forge, number> = { gitlab: 1, github: 1 };
 
 	constructor(
 		/** Simulated now (ms). */
@@ -126,8 +128,8 @@ export class Tokens {
 			forge: input.forge,
 			token: input.token,
 			kind: 'personal',
-			id: this.nextId[input.forge]++,
-			name: input.name ?? `token-${this.nextId[input.forge] - 1}`,
+			id: this.nextPersonalId[input.forge],
+			name: input.name ?? `token-${this.nextPersonalId[input.forge]}`,
 			scopes: [...input.scopes],
 			user: input.user ?? SERVICE_USER,
 			createdAt: this.simNow(),
@@ -135,6 +137,7 @@ export class Tokens {
 			revoked: input.revoked ?? false,
 			lastUsedAt: null
 		};
+		this.nextPersonalId[input.forge]++;
 		this.personal.set(key, grant);
 		return grant;
 	}
@@ -169,7 +172,7 @@ export class Tokens {
 			forge,
 			token,
 			kind: 'oauth',
-			id: this.nextId[forge]++,
+			id: this.nextOAuthId[forge]++,
 			name: `oauth:${clientId}`,
 			scopes: [...scopes],
 			user,
