@@ -54,7 +54,7 @@ export function signInStep(ctx: Ctx, identity: Identity, forge: Forge, a: Author
 		scopes: a.scopes,
 		nonce: a.nonce,
 		codeChallenge: a.challenge,
-		user: user.username,
+		userId: user.gitlabId,
 		authTime: nowS()
 	});
 	redirectTo(ctx.res, a.redirectUri, { code: code.code, state: a.state });

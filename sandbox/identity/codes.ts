@@ -17,7 +17,8 @@ export interface CodeGrant {
 	scopes: string[];
 	nonce?: string;
 	codeChallenge?: string;
-	user: string;
+	/** The signed-in user's GitLab id. */
+	userId: number;
 	/** Unix seconds of the sign-in. */
 	authTime: number;
 	expiresAt: number;

@@ -76,14 +76,14 @@ function userView(identity: Identity, u: User) {
 
 const appView = (a: OAuthApp) => ({ forge: a.forge, client_id: a.clientId, client_secret: a.clientSecret, redirect_uris: a.redirectUris });
 
-function tokenView(g: AccessGrant) {
+function tokenView(identity: Identity, g: AccessGrant) {
 	return {
 		forge: g.forge,
 		token: g.token,
 		id: g.id,
 		name: g.name,
 		scopes: g.scopes,
-		user: g.user,
+		user: g.userId === null ? null : (identity.directory.byId(g.userId)?.username ?? null),
 		expires_at: g.expiresAt === null ? null : iso(g.expiresAt).slice(0, 10),
 		revoked: g.revoked,
 		last_used_at: g.lastUsedAt === null ? null : iso(g.lastUsedAt)
@@ -162,7 +162,7 @@ export function identityControlRoutes(router: Router, identity: Identity, body: 
 		identity.endSession = b.end_session;
 		sendJson(ctx.res, 200, { end_session: identity.endSession });
 	});
-	router.get('/tokens', (ctx) => sendJson(ctx.res, 200, identity.tokens.listPersonal().map(tokenView)));
+	router.get('/tokens', (ctx) => sendJson(ctx.res, 200, identity.tokens.listPersonal().map((g) => tokenView(identity, g))));
 	router.post(
 		'/tokens',
 		guarded(async (ctx) => {
@@ -176,7 +176,7 @@ export function identityControlRoutes(router: Router, identity: Identity, body: 
 				expiresAt: b.expires_at === undefined ? undefined : b.expires_at === null ? null : Date.parse(`${b.expires_at}T00:00:00Z`),
 				revoked: b.revoked
 			});
-			sendJson(ctx.res, 200, tokenView(grant));
+			sendJson(ctx.res, 200, tokenView(identity, grant));
 		})
 	);
 }

@@ -75,6 +75,8 @@ export interface GitHubTeamRef {
 
 export class Directory {
 	private users = new Map<string, User>();
+	/** By GitLab id, which no later user reuses: a token outlives a deleted user's name, not the user. */
+	private byGitlabId = new Map<number, User>();
 	private created = 0;
 	/** Ids for GitHub organisations and teams, given when a path is first used so they stay put. */
 	private ids = new Map<string, number>();
@@ -89,6 +91,11 @@ export class Directory {
 
 	get(username: string): User | undefined {
 		return this.users.get(username.toLowerCase());
+	}
+
+	/** The user with this GitLab id (the directory's own key for a user). */
+	byId(gitlabId: number): User | undefined {
+		return this.byGitlabId.get(gitlabId);
 	}
 
 	/** The user whose username or email is `login` (the sign-in form accepts either, as GitLab's does). */
@@ -129,6 +136,7 @@ export class Directory {
 			createdAt: this.now()
 		};
 		this.users.set(key, user);
+		this.byGitlabId.set(user.gitlabId, user);
 		return { user, created: true };
 	}
 
@@ -143,6 +151,7 @@ export class Directory {
 		const u = this.get(username);
 		if (!u) throw new DirectoryError(404, `no user ${username}`);
 		this.users.delete(u.username.toLowerCase());
+		this.byGitlabId.delete(u.gitlabId);
 		return u;
 	}
 

@@ -113,7 +113,7 @@ export function createGitHubAuth(identity: Identity): GitHubAuth {
 
 	const userOf = (ctx: Ctx): User | undefined => {
 		const g = grants.get(ctx.req) as AccessGrant;
-		return g.user === null ? undefined : dir.get(g.user);
+		return g.userId === null ? undefined : dir.byId(g.userId);
 	};
 
 	return {

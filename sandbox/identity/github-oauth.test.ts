@@ -178,7 +178,7 @@ describe('the user token with Octokit', () => {
 		expect(runners.status).toBe(403);
 	});
 
-	it('stops a deleted user\'s token', async () => {
+	it('stops a deleted user\'s token, even when the name comes back', async () => {
 		expect((await control(sb, '/identity/users', { username: 'erin', password: 'pw' })).status).toBe(201);
 		const callback = await signInAt(authorizeUrl(), 'erin', 'pw');
 		const token = ((await (await exchange({ code: callback.searchParams.get('code') as string })).json()) as { access_token: string }).access_token;
@@ -186,5 +186,9 @@ describe('the user token with Octokit', () => {
 		await fetch(`${sb.url}/_sandbox/identity/users/erin`, { method: 'DELETE' });
 		const err = (await octokit(token).rest.users.getAuthenticated().catch((e: unknown) => e)) as { status: number };
 		expect(err.status).toBe(401);
+		// A new user of the same name is someone else: the old token stays dead.
+		expect((await control(sb, '/identity/users', { username: 'erin' })).status).toBe(201);
+		const again = (await octokit(token).rest.users.getAuthenticated().catch((e: unknown) => e)) as { status: number };
+		expect(again.status).toBe(401);
 	});
 });

@@ -110,9 +110,9 @@ export function createGitHubOAuth(identity: Identity): GitHubOAuth {
 			const verifier = param(f, 'code_verifier');
 			if (verifier === undefined || !pkceMatches(g.codeChallenge, verifier)) return exchangeError(ctx.req, ctx.res, 'bad_verification_code', 'The code_verifier does not match the code_challenge.');
 		}
-		const user = dir.get(g.user);
+		const user = dir.byId(g.userId);
 		if (!user) return exchangeError(ctx.req, ctx.res, 'bad_verification_code');
-		const grant = identity.tokens.issueAccess('github', `gho_${randomToken(36)}`, app.clientId, user.username, g.scopes, null);
+		const grant = identity.tokens.issueAccess('github', `gho_${randomToken(36)}`, app.clientId, user.gitlabId, g.scopes, null);
 		g.issued.push(grant.token);
 		identity.record('github', 'token', { user: user.username, client_id: app.clientId });
 		exchangeAnswer(ctx.req, ctx.res, { access_token: grant.token, token_type: 'bearer', scope: g.scopes.join(',') });

@@ -52,7 +52,7 @@ export function directoryUserEntity(u: User, webBase: string) {
 }
 
 function patEntity(g: AccessGrant, identity: Identity, now: number) {
-	const owner = g.user === null ? undefined : identity.directory.get(g.user);
+	const owner = g.userId === null ? undefined : identity.directory.byId(g.userId);
 	const expired = g.expiresAt !== null && now >= g.expiresAt;
 	return {
 		id: g.id,
@@ -106,7 +106,7 @@ export function createGitLabAuth(identity: Identity): GitLabAuth {
 			const grantOf = (ctx: Ctx) => grants.get(ctx.req) as AccessGrant;
 			router.get('/user', (ctx) => {
 				const g = grantOf(ctx);
-				const u = g.user === null ? undefined : identity.directory.get(g.user);
+				const u = g.userId === null ? undefined : identity.directory.byId(g.userId);
 				sendJson(ctx.res, 200, u ? directoryUserEntity(u, webBase()) : userEntity(webBase()));
 			});
 			router.get('/personal_access_tokens/self', (ctx) => {

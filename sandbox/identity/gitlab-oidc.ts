@@ -116,8 +116,8 @@ export function createGitLabOidc(identity: Identity, issuer: () => string): GitL
 
 	/** Issues an access token, a refresh token and (with `openid`) an ID token. */
 	async function issue(res: ServerResponse, u: User, clientId: string, scopes: string[], authTime: number, nonce?: string): Promise<AccessGrant> {
-		const access = identity.tokens.issueAccess('gitlab', randomHex(), clientId, u.username, scopes, GITLAB_ACCESS_TTL_S);
-		const refresh = identity.tokens.issueRefresh({ clientId, user: u.username, scopes, authTime, access: access.token });
+		const access = identity.tokens.issueAccess('gitlab', randomHex(), clientId, u.gitlabId, scopes, GITLAB_ACCESS_TTL_S);
+		const refresh = identity.tokens.issueRefresh({ clientId, userId: u.gitlabId, scopes, authTime, access: access.token });
 		const body: Record<string, unknown> = {
 			access_token: access.token,
 			token_type: 'Bearer',
@@ -170,13 +170,13 @@ export function createGitLabOidc(identity: Identity, issuer: () => string): GitL
 			if (taken.kind === 'replayed') {
 				// RFC 6749 §4.1.2: a code used twice takes back the tokens it gave.
 				identity.tokens.revokeAccess('gitlab', taken.grant.issued);
-				identity.record('gitlab', 'code_replayed', { user: taken.grant.user, client_id: app.clientId });
+				identity.record('gitlab', 'code_replayed', { user: dir.byId(taken.grant.userId)?.username, client_id: app.clientId });
 				return tokenResponseError(ctx.res, 400, 'invalid_grant');
 			}
 			if (taken.kind === 'invalid') return tokenResponseError(ctx.res, 400, 'invalid_grant');
 			const g = taken.grant;
 			const verifier = param(f, 'code_verifier');
-			const user = dir.get(g.user);
+			const user = dir.byId(g.userId);
 			if (g.clientId !== app.clientId || param(f, 'redirect_uri') !== g.redirectUri || !user) return tokenResponseError(ctx.res, 400, 'invalid_grant');
 			if (verifier === undefined || !g.codeChallenge || !pkceMatches(g.codeChallenge, verifier)) return tokenResponseError(ctx.res, 400, 'invalid_grant');
 			const access = await issue(ctx.res, user, app.clientId, g.scopes, g.authTime, g.nonce);
@@ -188,7 +188,7 @@ export function createGitLabOidc(identity: Identity, issuer: () => string): GitL
 			const raw = param(f, 'refresh_token');
 			if (raw === undefined) return tokenResponseError(ctx.res, 400, 'invalid_request', 'Missing required parameter: refresh_token.');
 			const r = identity.tokens.findRefresh(raw);
-			const user = r && dir.get(r.user);
+			const user = r && dir.byId(r.userId);
 			if (!r || r.revoked || r.clientId !== app.clientId || !user) return tokenResponseError(ctx.res, 400, 'invalid_grant');
 			// Rotation: the old refresh token is spent, the new tokens carry today's groups.
 			r.revoked = true;
@@ -204,14 +204,14 @@ export function createGitLabOidc(identity: Identity, issuer: () => string): GitL
 		const presented = auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : undefined;
 		if (presented === undefined) return bearerError(ctx.res, 401, 'invalid_token', DESCRIPTIONS.invalid_token);
 		const found = identity.tokens.lookup('gitlab', presented);
-		if (!found.ok || found.grant.kind !== 'oauth' || found.grant.user === null) {
+		if (!found.ok || found.grant.kind !== 'oauth' || found.grant.userId === null) {
 			const reason = found.ok ? 'unknown' : found.reason;
 			const description = reason === 'expired' ? DESCRIPTIONS.expired_token : reason === 'revoked' ? DESCRIPTIONS.revoked_token : DESCRIPTIONS.invalid_token;
 			return bearerError(ctx.res, 401, 'invalid_token', description);
 		}
 		const g = found.grant;
 		if (!g.scopes.includes('openid')) return bearerError(ctx.res, 403, 'insufficient_scope', DESCRIPTIONS.insufficient_scope, 'openid');
-		const u = dir.get(g.user as string) as User;
+		const u = dir.byId(g.userId as number) as User;
 		sendJson(ctx.res, 200, { sub: String(u.gitlabId), ...profileClaims(u, g.scopes, 'userinfo') }, { 'Cache-Control': 'no-store' });
 	}
 
@@ -240,7 +240,7 @@ export function createGitLabOidc(identity: Identity, issuer: () => string): GitL
 		if (post !== undefined && (!app || !redirectAllowed(app, post))) {
 			return sendHtml(ctx.res, 400, errorPage('gitlab', 'Sign-out failed', 'post_logout_redirect_uri is not registered for this application (give client_id or id_token_hint).'));
 		}
-		const user = claims ? dir.list().find((u) => String(u.gitlabId) === claims.sub) : undefined;
+		const user = claims ? dir.byId(Number(claims.sub)) : undefined;
 		identity.record('gitlab', 'end_session', { user: user?.username, client_id: clientId });
 		if (post === undefined) return sendHtml(ctx.res, 200, signedOutPage('gitlab'));
 		redirectTo(ctx.res, post, { state: param(f, 'state') });

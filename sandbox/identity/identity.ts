@@ -52,7 +52,7 @@ export class Identity {
 
 	constructor(opts: IdentityOptions) {
 		this.directory = new Directory(opts.now);
-		this.tokens = new Tokens(opts.now, (u) => this.directory.get(u) !== undefined);
+		this.tokens = new Tokens(opts.now, (id) => this.directory.byId(id) !== undefined);
 		this.tokens.putPersonal({ forge: 'gitlab', token: opts.gitlabToken, scopes: [...DEFAULT_SCOPES.gitlab], name: 'sandbox-default' });
 		this.tokens.putPersonal({ forge: 'github', token: opts.githubToken, scopes: [...DEFAULT_SCOPES.github], name: 'sandbox-default' });
 		for (const t of opts.tokens ?? []) {
@@ -69,8 +69,9 @@ export class Identity {
 		if (!spec.token.trim()) throw new TokenError(400, 'token must not be empty');
 		const unknown = spec.scopes.filter((s) => !knownScope(spec.forge, s));
 		if (unknown.length) throw new TokenError(400, `unknown ${spec.forge} scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
-		if (spec.user !== undefined && !this.directory.get(spec.user)) throw new TokenError(400, `no user ${spec.user}`);
-		return this.tokens.putPersonal({ ...spec, user: spec.user === undefined ? undefined : (this.directory.get(spec.user)?.username ?? null) });
+		const owner = spec.user === undefined ? undefined : this.directory.get(spec.user);
+		if (spec.user !== undefined && !owner) throw new TokenError(400, `no user ${spec.user}`);
+		return this.tokens.putPersonal({ ...spec, userId: owner?.gitlabId });
 	}
 
 	record(forge: Forge, kind: IdentityEventKind, detail: { user?: string; client_id?: string } = {}): void {

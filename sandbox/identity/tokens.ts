@@ -24,8 +24,8 @@ export interface AccessGrant {
 	id: number;
 	name: string;
 	scopes: string[];
-	/** Directory username, or null for the forge's admin service account. */
-	user: string | null;
+	/** The directory user's GitLab id, or null for the forge's admin service account. */
+	userId: number | null;
 	createdAt: number;
 	expiresAt: number | null;
 	revoked: boolean;
@@ -37,7 +37,7 @@ export interface AccessGrant {
 export interface RefreshGrant {
 	token: string;
 	clientId: string;
-	user: string;
+	userId: number;
 	scopes: string[];
 	/** Unix seconds of the sign-in the grant came from (`auth_time`). */
 	authTime: number;
@@ -53,7 +53,7 @@ export interface PersonalTokenInput {
 	token: string;
 	scopes: string[];
 	name?: string;
-	user?: string | null;
+	userId?: number | null;
 	/** Simulated ms at the end of which the token stops working; null never. */
 	expiresAt?: number | null;
 	revoked?: boolean;
@@ -103,7 +103,7 @@ export class Tokens {
 		/** Simulated now (ms). */
 		private readonly simNow: () => number,
 		/** Whether a directory user still exists; a deleted user's tokens stop working. */
-		private readonly userExists: (username: string) => boolean
+		private readonly userExists: (userId: number) => boolean
 	) {}
 
 	private key(forge: Forge, token: string): string {
@@ -118,7 +118,7 @@ export class Tokens {
 		if (existing) {
 			existing.scopes = [...input.scopes];
 			if (input.name !== undefined) existing.name = input.name;
-			if (input.user !== undefined) existing.user = input.user;
+			if (input.userId !== undefined) existing.userId = input.userId;
 			if (input.expiresAt !== undefined) existing.expiresAt = input.expiresAt;
 			if (input.revoked !== undefined) existing.revoked = input.revoked;
 			return existing;
@@ -131,7 +131,7 @@ export class Tokens {
 			id: this.nextPersonalId[input.forge],
 			name: input.name ?? `token-${this.nextPersonalId[input.forge]}`,
 			scopes: [...input.scopes],
-			user: input.user ?? SERVICE_USER,
+			userId: input.userId ?? SERVICE_USER,
 			createdAt: this.simNow(),
 			expiresAt: input.expiresAt ?? null,
 			revoked: input.revoked ?? false,
@@ -151,14 +151,14 @@ export class Tokens {
 		const key = this.key(forge, token);
 		const personal = this.personal.get(key);
 		if (personal) {
-			if (personal.user !== null && !this.userExists(personal.user)) return { ok: false, reason: 'unknown' };
+			if (personal.userId !== null && !this.userExists(personal.userId)) return { ok: false, reason: 'unknown' };
 			if (personal.revoked) return { ok: false, reason: 'revoked' };
 			if (personal.expiresAt !== null && this.simNow() >= personal.expiresAt) return { ok: false, reason: 'expired' };
 			personal.lastUsedAt = this.simNow();
 			return { ok: true, grant: personal };
 		}
 		const oauth = this.oauth.get(key);
-		if (!oauth || (oauth.user !== null && !this.userExists(oauth.user))) return { ok: false, reason: 'unknown' };
+		if (!oauth || (oauth.userId !== null && !this.userExists(oauth.userId))) return { ok: false, reason: 'unknown' };
 		if (oauth.revoked) return { ok: false, reason: 'revoked' };
 		if (oauth.expiresAt !== null && Date.now() >= oauth.expiresAt) return { ok: false, reason: 'expired' };
 		oauth.lastUsedAt = this.simNow();
@@ -166,7 +166,7 @@ export class Tokens {
 	}
 
 	/** Issues an OAuth access token; `ttlS` null for tokens that do not expire (GitHub OAuth apps). */
-	issueAccess(forge: Forge, token: string, clientId: string, user: string, scopes: string[], ttlS: number | null): AccessGrant {
+	issueAccess(forge: Forge, token: string, clientId: string, userId: number, scopes: string[], ttlS: number | null): AccessGrant {
 		const now = Date.now();
 		const grant: AccessGrant = {
 			forge,
@@ -175,7 +175,7 @@ export class Tokens {
 			id: this.nextOAuthId[forge]++,
 			name: `oauth:${clientId}`,
 			scopes: [...scopes],
-			user,
+			userId,
 			createdAt: now,
 			expiresAt: ttlS === null ? null : now + ttlS * 1000,
 			revoked: false,
@@ -196,7 +196,7 @@ export class Tokens {
 
 	findRefresh(token: string): RefreshGrant | undefined {
 		const r = this.refresh.get(token);
-		return r && this.userExists(r.user) ? r : undefined;
+		return r && this.userExists(r.userId) ? r : undefined;
 	}
 
 	/** Revokes an OAuth token (access or refresh) of `clientId`; a refresh token takes its access token with it. */
