@@ -12,6 +12,8 @@ import { gitlabByRunnerType } from './exporters/gitlab.js';
 import { FAULT_MODES, FAULT_TARGETS, type Faults } from './faults.js';
 import { gitopsControlRoutes } from './gitops/control.js';
 import { GitOpsError } from './gitops/gitops.js';
+import { IDENTITY_CONTROL_ENDPOINTS, identityControlRoutes } from './identity/control.js';
+import type { Identity } from './identity/identity.js';
 import { DAY, iso } from './sim/clock.js';
 import { plainBusy, plainStatus } from './sim/github/model.js';
 import type { World } from './sim/world.js';
@@ -135,7 +137,7 @@ export function groundTruth(world: World, faults: Faults) {
 	};
 }
 
-export function createControl(world: World, faults: Faults, log: (msg: string) => void, requests?: Record<'gitlab' | 'github', RequestCounts>) {
+export function createControl(world: World, faults: Faults, log: (msg: string) => void, requests?: Record<'gitlab' | 'github', RequestCounts>, identity?: Identity) {
 	const router = new Router();
 	const state = (ctx: Ctx) => sendJson(ctx.res, 200, groundTruth(world, faults));
 
@@ -162,7 +164,8 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 				'POST /_sandbox/webhooks',
 				'DELETE /_sandbox/webhooks/:forge',
 				'GET /_sandbox/webhooks/deliveries',
-				'POST /_sandbox/webhooks/deliveries/:id/redeliver'
+				'POST /_sandbox/webhooks/deliveries/:id/redeliver',
+				...(identity ? IDENTITY_CONTROL_ENDPOINTS : [])
 			],
 			docs: 'docs/sandbox.md'
 		})
@@ -224,6 +227,7 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 	});
 
 	gitopsControlRoutes(router, world, body);
+	if (identity) identityControlRoutes(router, identity, body);
 
 	return async (req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void> => {
 		const match = router.match(req.method ?? 'GET', path || '/');

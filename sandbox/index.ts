@@ -13,6 +13,7 @@ import { createGitLabMount } from './gitlab/api.js';
 import { RequestCounts } from './http/counts.js';
 import { sendJson } from './http/respond.js';
 import { loadHclParser } from './gitops/hcl-read.js';
+import { Identity, type TokenSpec } from './identity/identity.js';
 import { createK8sMount } from './k8s/api.js';
 import { Ticker } from './sim/ticker.js';
 import { World } from './sim/world.js';
@@ -31,6 +32,8 @@ export interface SandboxOptions {
 	gitlabToken?: string;
 	/** Default 'sandbox-github-token'. */
 	githubToken?: string;
+	/** More personal tokens for either forge, e.g. with narrower scopes than the two above (`api`; `repo, admin:org, workflow`). */
+	tokens?: readonly TokenSpec[];
 	/** Plain self-hosted GitHub runners; default 40. */
 	githubRunners?: number;
 	/** ARC AutoscalingRunnerSets; default 3 (gh-nix, gh-docker, gh-dind), more are gh-extra-N. */
@@ -54,7 +57,7 @@ interface Mount {
 	handle: Handle;
 }
 
-function validate(opts: SandboxOptions): Required<Omit<SandboxOptions, 'log'>> {
+function validate(opts: SandboxOptions): Required<Omit<SandboxOptions, 'log' | 'tokens'>> {
 	const o = {
 		port: opts.port,
 		host: opts.host ?? '127.0.0.1',
@@ -91,18 +94,19 @@ export async function startSandboxWithWorld(opts: SandboxOptions): Promise<Sandb
 	const world = new World({ seed: o.seed, gitlabRunners: o.gitlabRunners, githubRunners: o.githubRunners, scaleSets: o.scaleSets });
 	const faults = new Faults();
 	let baseUrl = '';
+	const identity = new Identity({ now: () => world.now(), gitlabToken: o.gitlabToken, githubToken: o.githubToken, tokens: opts.tokens });
 
 	const requests = { gitlab: new RequestCounts(), github: new RequestCounts() };
-	const gitlab = createGitLabMount({ world, token: o.gitlabToken, webBase: () => `${baseUrl}/gitlab`, log, counts: requests.gitlab });
+	const gitlab = createGitLabMount({ world, identity, webBase: () => `${baseUrl}/gitlab`, log, counts: requests.gitlab });
 	faults.setStyle('gitlab', gitlab.faultStyle);
-	const github = createGitHubMount({ world, token: o.githubToken, webBase: () => `${baseUrl}/github`, log, counts: requests.github });
+	const github = createGitHubMount({ world, identity, webBase: () => `${baseUrl}/github`, log, counts: requests.github });
 	faults.setStyle('github', github.faultStyle);
 	const k8s = createK8sMount({ store: world.cluster, now: () => world.now(), serverAddress: () => new URL(baseUrl).host, log, faultMode: () => faults.modes().k8s });
 	faults.setStyle('k8s', k8s.faultStyle);
 	const exporters = createExportersMount({ world, baseUrl: () => baseUrl });
 	faults.setStyle('exporters', exporters.faultStyle);
 	const mounts: Mount[] = [
-		{ prefix: '/_sandbox', handle: createControl(world, faults, log, requests) },
+		{ prefix: '/_sandbox', handle: createControl(world, faults, log, requests, identity) },
 		{ prefix: '/gitlab', target: 'gitlab', prepare: gitlab.prepare, handle: gitlab.handle },
 		{ prefix: '/github', target: 'github', prepare: github.prepare, handle: github.handle },
 		{ prefix: '/k8s', target: 'k8s', handle: k8s.handle },

@@ -2,7 +2,7 @@
 // GitHub's OpenAPI description in the tests). URLs are built from the API base the
 // client used, as GHES does.
 
-import { EPHEMERAL_RUNNER_VERSION, GHES_VERSION, ORG, label, repoFullName, type Repo, type RunnerGroup } from '../sim/github/catalog.js';
+import { EPHEMERAL_RUNNER_VERSION, GHES_VERSION, ORG, label, repoFullName, type Org, type Repo, type RunnerGroup } from '../sim/github/catalog.js';
 import { plainBusy, plainStatus, type EphemeralRegistration, type PlainRunner } from '../sim/github/model.js';
 import type { GitHubSim, ListedRunner } from '../sim/github/sim.js';
 
@@ -64,10 +64,10 @@ export function runnerGroupEntity(g: RunnerGroup, b: Bases) {
 	};
 }
 
-const nodeId = (prefix: string, id: number) => Buffer.from(`${prefix}${id}`).toString('base64').replace(/=+$/, '');
+export const nodeId = (prefix: string, id: number) => Buffer.from(`${prefix}${id}`).toString('base64').replace(/=+$/, '');
 
-export function orgUrls(b: Bases) {
-	const u = `${b.api}/orgs/${ORG.login}`;
+export function orgUrls(b: Bases, login: string, id: number) {
+	const u = `${b.api}/orgs/${login}`;
 	return {
 		url: u,
 		repos_url: `${u}/repos`,
@@ -76,18 +76,22 @@ export function orgUrls(b: Bases) {
 		issues_url: `${u}/issues`,
 		members_url: `${u}/members{/member}`,
 		public_members_url: `${u}/public_members{/member}`,
-		avatar_url: `${b.web}/avatars/u/${ORG.id}?`
+		avatar_url: `${b.web}/avatars/u/${id}?`
 	};
 }
 
-export function orgEntity(b: Bases) {
+/** organization-simple, for the sandbox org or another. */
+export function orgSimpleEntity(b: Bases, org: Org = ORG) {
+	return { login: org.login, id: org.id, node_id: nodeId('04:Organization', org.id), ...orgUrls(b, org.login, org.id), description: org.description };
+}
+
+/** organization-full, for the sandbox org or another. */
+export function orgEntity(b: Bases, org: Org = ORG) {
+	// Only the sandbox org has repositories.
+	const privateRepos = org.id === ORG.id ? 2 : 0;
 	return {
-		login: ORG.login,
-		id: ORG.id,
-		node_id: nodeId('04:Organization', ORG.id),
-		...orgUrls(b),
-		description: ORG.description,
-		name: ORG.name,
+		...orgSimpleEntity(b, org),
+		name: org.name,
 		twitter_username: null,
 		is_verified: false,
 		has_organization_projects: true,
@@ -96,12 +100,12 @@ export function orgEntity(b: Bases) {
 		public_gists: 0,
 		followers: 0,
 		following: 0,
-		html_url: `${b.web}/${ORG.login}`,
+		html_url: `${b.web}/${org.login}`,
 		type: 'Organization',
-		total_private_repos: 2,
-		owned_private_repos: 2,
-		created_at: ORG.createdAt,
-		updated_at: ORG.createdAt,
+		total_private_repos: privateRepos,
+		owned_private_repos: privateRepos,
+		created_at: org.createdAt,
+		updated_at: org.createdAt,
 		archived_at: null,
 		members_can_create_repositories: false,
 		two_factor_requirement_enabled: true,
@@ -116,8 +120,8 @@ export function orgEntity(b: Bases) {
 	};
 }
 
-/** A user or organisation as GitHub embeds it (simple-user). */
-export function simpleUserEntity(b: Bases, login: string, id: number, type: 'User' | 'Organization', siteAdmin: boolean) {
+/** A user or organisation as GitHub's simple-user (e.g. a repository owner). */
+export function simpleUserEntity(b: Bases, login: string, id: number, type: 'User' | 'Organization', siteAdmin = false) {
 	const u = `${b.api}/users/${login}`;
 	return {
 		login,
@@ -141,8 +145,7 @@ export function simpleUserEntity(b: Bases, login: string, id: number, type: 'Use
 	};
 }
 
-/** The org as a repository owner. */
-const ownerEntity = (b: Bases) => simpleUserEntity(b, ORG.login, ORG.id, 'Organization', false);
+const ownerEntity = (b: Bases) => simpleUserEntity(b, ORG.login, ORG.id, 'Organization');
 
 export function repoEntity(r: Repo, b: Bases) {
 	const full = repoFullName(r);

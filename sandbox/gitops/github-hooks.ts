@@ -24,7 +24,7 @@ import type { Job, Pipeline } from './pipelines.js';
 
 /** The organisation as webhook payloads carry it (organization-simple-webhooks). */
 function organization(b: Bases) {
-	return { login: ORG.login, id: ORG.id, node_id: orgUser(b).node_id, ...orgUrls(b), description: ORG.description };
+	return { login: ORG.login, id: ORG.id, node_id: orgUser(b).node_id, ...orgUrls(b, ORG.login, ORG.id), description: ORG.description };
 }
 
 const envelope = (b: Bases) => ({ repository: gitopsRepository(b), organization: organization(b), sender: actorEntity(b) });
