@@ -8,10 +8,11 @@
 import type { K8sObject } from '../../k8s/store.js';
 import { APPS_V1, AUTOSCALING_V2, formatQuantity, kubeTime, objectKey, parseQuantity } from './meta.js';
 import type { Workloads } from './workloads.js';
-import type { EventRecorder, Writer } from './writer.js';
+import type { EventRecorder } from './events.js';
+import type { Writer } from './writer.js';
 
-/** Value of an external metric, or undefined when the metrics API has no such series. */
-export type ExternalMetrics = (name: string, matchLabels: Record<string, string>) => number | undefined;
+/** Value of an external metric, undefined when the metrics API has no such series, or the API's failure. */
+export type ExternalMetrics = (name: string, matchLabels: Record<string, string>) => number | undefined | { error: string };
 
 interface Condition {
 	status: 'True' | 'False';
@@ -112,7 +113,8 @@ export class HpaController {
 		const labels: Record<string, string> = metric?.external?.metric?.selector?.matchLabels ?? {};
 		const targetSpec = metric?.external?.target ?? {};
 		const perPod = parseQuantity(targetSpec.averageValue ?? targetSpec.value);
-		const value = metric ? metrics(metricName, labels) : undefined;
+		const answer = metric ? metrics(metricName, labels) : undefined;
+		const value = typeof answer === 'number' ? answer : undefined;
 		const described = `external metric ${metricName}(${selectorText(labels)})`;
 		const average = value === undefined ? '' : formatQuantity(Math.round((1000 * value) / Math.max(1, observed)) / 1000);
 		const currentMetrics = () =>
@@ -129,7 +131,15 @@ export class HpaController {
 			desired = min;
 			reason = 'Current number of replicas below Spec.MinReplicas';
 		} else if (value === undefined || !(perPod > 0)) {
-			this.cond(st, 'ScalingActive', 'False', 'FailedGetExternalMetric', `the HPA was unable to compute the replica count: unable to get ${described}: no metrics returned from external metrics API`, at);
+			// Upstream computeReplicasForMetrics: no replica count, status keeps the last desired count, two Warnings.
+			const why = typeof answer === 'object' ? `unable to fetch metrics from external metrics API: ${answer.error}` : 'no metrics returned from external metrics API';
+			const err = `unable to get external metric ${st.namespace}/${metricName}/${selectorText(labels)}: ${why}`;
+			this.cond(st, 'ScalingActive', 'False', 'FailedGetExternalMetric', `the HPA was unable to compute the replica count: ${err}`, at);
+			this.events.record(hpa, 'Warning', 'FailedGetExternalMetric', err, 'horizontal-pod-autoscaler', at);
+			this.events.record(hpa, 'Warning', 'FailedComputeMetricsReplicas', `invalid metrics (1 invalid out of 1), first error is: failed to get ${metricName} external metric value: failed to get external metric ${metricName}: ${err}`, 'horizontal-pod-autoscaler', at);
+			const lastDesired = Number.isInteger(hpa.status?.desiredReplicas) ? (hpa.status.desiredReplicas as number) : current;
+			this.writeStatus(st, hpa, observed, lastDesired, 'unknown', () => [{ type: '' }]);
+			return;
 		} else {
 			this.cond(st, 'ScalingActive', 'True', 'ValidMetricFound', `the HPA was able to successfully calculate a replica count from ${described}`, at);
 			const ratio = value / (perPod * Math.max(1, current));

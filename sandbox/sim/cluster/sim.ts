@@ -1,8 +1,9 @@
 // The Kubernetes side of the world: the controllers that act on `world.cluster` (the
 // object store the /k8s API serves). Each step they first take in what changed through
 // the API since their last step (from the store's event history: deleted pods, new or
-// deleted Deployments, HPAs and AutoscalingRunnerSets), then run: the HPA controller
-// (on the GitLab job load), the Deployment/ReplicaSet controllers, and ARC.
+// deleted Deployments, HPAs and AutoscalingRunnerSets), then run: the scheduler (pods
+// waiting for room), the HPA controller (on the GitLab job load), the
+// Deployment/ReplicaSet controllers, and ARC; Events older than their TTL go last.
 
 import type { K8sObject, ObjectStore, WatchEvent } from '../../k8s/store.js';
 import type { GitLabSim } from '../gitlab/sim.js';
@@ -13,6 +14,8 @@ import { ArcController, type ScaleSetTruth } from './arc.js';
 import { HpaController, type ExternalMetrics } from './hpa.js';
 import { APPS_V1, ARC_V1ALPHA1, AUTOSCALING_V2, V1, keyOf } from './meta.js';
 import {
+	ARC_CONTROLLER,
+	ARC_CONTROLLER_NAMESPACE,
 	ARC_RUNNER_NAMESPACE,
 	GITLAB_RUNNER_STACK,
 	HPA_METRIC,
@@ -29,8 +32,10 @@ import {
 	scaleSetSpec,
 	type RunnerType
 } from './stacks.js';
+import { EventRecorder } from './events.js';
+import { Nodes } from './nodes.js';
 import { Workloads } from './workloads.js';
-import { EventRecorder, Writer } from './writer.js';
+import { Writer } from './writer.js';
 
 export const DEFAULT_SCALE_SETS = 3;
 
@@ -58,12 +63,16 @@ export function kindOfTags(tags: readonly string[]): RunnerKind {
 
 export class KubeSim {
 	private readonly w: Writer;
-	private readonly events: EventRecorder;
+	readonly events: EventRecorder;
+	/** Nodes, node pools and the scheduler. */
+	readonly nodes: Nodes;
 	readonly workloads: Workloads;
 	readonly hpas: HpaController;
 	readonly arc: ArcController;
 	/** Store version after our last step: later events were made by someone else. */
 	private seenRv = 0;
+	/** The metrics APIs (external.metrics.k8s.io) answer 503: the HPAs cannot compute. */
+	metricsDown = false;
 
 	constructor(
 		private readonly store: ObjectStore,
@@ -75,9 +84,10 @@ export class KubeSim {
 	) {
 		this.w = new Writer(store);
 		this.events = new EventRecorder(this.w);
-		this.workloads = new Workloads(this.w, rng, this.events);
+		this.nodes = new Nodes(this.w, this.events, store);
+		this.workloads = new Workloads(this.w, rng, this.events, this.nodes);
 		this.hpas = new HpaController(this.w, this.events, this.workloads);
-		this.arc = new ArcController(this.w, rng, this.events, github);
+		this.arc = new ArcController(this.w, rng, this.events, github, this.nodes, () => (this.workloads.replicas(ARC_CONTROLLER_NAMESPACE, ARC_CONTROLLER)?.ready ?? 0) > 0);
 		this.install(scaleSets, now);
 	}
 
@@ -100,8 +110,10 @@ export class KubeSim {
 
 	step(_t0: number, t1: number): void {
 		this.observeChanges(t1);
+		this.nodes.retry(t1);
 		let load: Record<RunnerKind, number> | undefined;
 		const metrics: ExternalMetrics = (name, labels) => {
+			if (this.metricsDown) return { error: `the server is currently unable to handle the request (get ${name}.external.metrics.k8s.io)` };
 			if (name !== HPA_METRIC) return undefined;
 			const type = labels.runner_type;
 			if (type !== 'docker' && type !== 'dind' && type !== 'nix') return undefined;
@@ -111,6 +123,7 @@ export class KubeSim {
 		this.hpas.reconcileAll(t1, metrics);
 		this.workloads.reconcileAll(t1);
 		this.arc.reconcileAll(t1);
+		this.events.expire(t1);
 		this.seenRv = Number(this.store.resourceVersion);
 	}
 
