@@ -10,6 +10,7 @@ import type { RequestCounts } from './http/counts.js';
 import { Router, type Ctx } from './http/router.js';
 import { gitlabByRunnerType } from './exporters/gitlab.js';
 import { FAULT_MODES, FAULT_TARGETS, type Faults } from './faults.js';
+import { clusterControlRoutes } from './cluster-control.js';
 import { gitopsControlRoutes } from './gitops/control.js';
 import { GitOpsError } from './gitops/gitops.js';
 import { DAY, iso } from './sim/clock.js';
@@ -152,7 +153,13 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 				'POST /_sandbox/github/runners/:id',
 				'POST /_sandbox/gitops/commit',
 				'POST /_sandbox/gitops/state',
-				'POST /_sandbox/gitops/apply'
+				'POST /_sandbox/gitops/apply',
+				'GET|POST /_sandbox/k8s/permissions',
+				'POST /_sandbox/k8s/faults',
+				'GET|POST /_sandbox/k8s/nodes',
+				'POST /_sandbox/arc/listeners',
+				'POST /_sandbox/arc/orphan',
+				'POST /_sandbox/arc/freeze'
 			],
 			docs: 'docs/sandbox.md'
 		})
@@ -214,6 +221,7 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 	});
 
 	gitopsControlRoutes(router, world, body);
+	clusterControlRoutes(router, world, body);
 
 	return async (req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void> => {
 		const match = router.match(req.method ?? 'GET', path || '/');

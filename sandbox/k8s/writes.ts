@@ -125,6 +125,10 @@ export function createWrites(store: ObjectStore): Writes {
 				throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
 			}
 			meta.namespace = t.namespace;
+			// The NamespaceLifecycle admission plugin: nothing is created in a namespace that does not exist.
+			if (!store.get('v1', 'Namespace', undefined, t.namespace as string)) {
+				throw new StatusError(404, 'NotFound', `namespaces "${t.namespace}" not found`, { name: t.namespace, kind: 'namespaces' });
+			}
 		} else delete meta.namespace;
 		if (!meta.name && typeof meta.generateName === 'string' && meta.generateName) meta.name = `${meta.generateName}${suffix(++generated)}`;
 		// The storage layer refuses this with an error it has no reason for (500, no `reason`).

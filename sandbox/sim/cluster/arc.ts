@@ -40,6 +40,15 @@ export function arcHash(text: string): string {
 	return [...String(fnv32(text))].map((d) => SAFE[d.charCodeAt(0) % SAFE.length]).join('');
 }
 
+/** A label map as text, computed once per map (status writes keep the scale set's labels object). */
+const labelTexts = new WeakMap<object, string>();
+function labelsText(labels: Record<string, string> | undefined): string {
+	if (!labels) return '';
+	let t = labelTexts.get(labels);
+	if (t === undefined) labelTexts.set(labels, (t = JSON.stringify(labels)));
+	return t;
+}
+
 /** Go's time.Duration.String for whole seconds: 10s, 1m20s, 5m0s. */
 function goDuration(ms: number): string {
 	const s = Math.round(ms / 1000);
@@ -512,7 +521,7 @@ export class ArcController {
 			'actions.github.com/organization': ORG.login
 		};
 		const image = `ghcr.io/actions/gha-runner-scale-set-controller:${ARC_VERSION}`;
-		const sig = `${st.scaleSetId}|${st.ersName}|${minRunners}|${maxRunners}|${ars.spec?.githubConfigUrl}|${ars.spec?.githubConfigSecret}|${JSON.stringify(labels)}`;
+		const sig = `${st.scaleSetId}|${st.ersName}|${minRunners}|${maxRunners}|${ars.spec?.githubConfigUrl}|${ars.spec?.githubConfigSecret}|${labelsText(ars.metadata.labels)}`;
 		const unchanged = sig === st.listenerSig && this.w.current(ARC_V1ALPHA1, 'AutoscalingListener', ARC_CONTROLLER_NAMESPACE, st.listenerName, 'object');
 		st.listenerSig = sig;
 		const listener = unchanged ? undefined : this.w.owned(

@@ -52,6 +52,11 @@ export interface HpaTruth {
 export interface K8sCounts {
 	pods: { total: number; by_namespace: Record<string, number>; by_phase: Record<string, number> };
 	hpas: HpaTruth[];
+	nodes: { total: number; by_pool: Record<string, number> };
+	/** Pods no node has room for (PodScheduled=False). */
+	unschedulable_pods: number;
+	/** Whether the metrics APIs are failing (the control API's metrics fault). */
+	metrics_down: boolean;
 }
 
 /** Which runner type's HPA a GitLab job counts towards: by its tags when pending, by its runner when running. */
@@ -263,7 +268,14 @@ export class KubeSim {
 			desired: h.status?.desiredReplicas ?? 0
 		}));
 		const sorted = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
-		return { pods: { total, by_namespace: sorted(byNamespace), by_phase: sorted(byPhase) }, hpas };
+		const byPool = { ci: this.nodes.pool('ci').nodes, system: this.nodes.pool('system').nodes };
+		return {
+			pods: { total, by_namespace: sorted(byNamespace), by_phase: sorted(byPhase) },
+			hpas,
+			nodes: { total: byPool.ci + byPool.system, by_pool: byPool },
+			unschedulable_pods: this.nodes.pendingCount,
+			metrics_down: this.metricsDown
+		};
 	}
 
 	scaleSets(): ScaleSetTruth[] {
