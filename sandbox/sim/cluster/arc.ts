@@ -278,7 +278,7 @@ export class ArcController {
 		const arsRv = this.w.get(ARC_V1ALPHA1, 'AutoscalingRunnerSet', st.namespace, st.name)?.metadata.resourceVersion;
 		st.sig = after ? `${arsRv}|${assignedCount(after)}|${after.started}|${after.completed}|${after.running}` : '';
 		st.wake = st.listener ? podWake(st.listener) : st.listenerMode === 'stopped' ? Infinity : -Infinity;
-		if (st.crash) st.wake = Math.min(st.wake, st.crash.next);
+		if (st.listenerMode === 'crashloop') st.wake = Math.min(st.wake, st.crash?.next ?? at);
 		for (const r of st.runners.values()) {
 			if (r.frozen) st.wake = Math.min(st.wake, r.frozen.nextBackOff);
 			else if (r.phase === 'Pending' && r.pod) st.wake = Math.min(st.wake, r.pod.readyAt);

@@ -107,19 +107,14 @@ export class Nodes {
 	private room = 0;
 	/** Nodes deleted through the API, to evict from on the next step. */
 	private lost: string[] = [];
-	private readonly unsubscribe: () => void;
 
 	constructor(
 		private readonly w: Writer,
 		private readonly events: EventRecorder,
 		store: ObjectStore
 	) {
-		this.unsubscribe = store.watch((e) => this.observe(e));
+		store.watch((e) => this.observe(e));
 		for (const pool of NODE_POOLS) for (let n = 1; n <= this.pools[pool].min; n++) this.addNode(pool, n, INSTALLED_AT);
-	}
-
-	close(): void {
-		this.unsubscribe();
 	}
 
 	/**
@@ -365,7 +360,8 @@ export class Nodes {
 
 	private writeNode(n: NodeRec): void {
 		const cpu = (v: number) => (Number.isInteger(v) ? String(v) : `${Math.round(v * 1000)}m`);
-		const mem = (v: number) => (v % GIB === 0 ? `${v / GIB}Gi` : `${Math.round(v / 1024)}Ki`);
+		// Kubelets report memory in Ki.
+		const mem = (v: number) => `${Math.round(v / 1024)}Ki`;
 		// Capacity is allocatable plus what the kubelet and system reserve.
 		const ready = kubeTime(n.createdAt);
 		const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, lastHeartbeatTime: ready, lastTransitionTime: ready, reason, message });
