@@ -11,12 +11,14 @@ import type { RunnerKind } from '../gitlab/model.js';
 import type { GitHubSim } from '../github/sim.js';
 import type { Rng } from '../rng.js';
 import { ArcController, type ScaleSetTruth } from './arc.js';
-import { HpaController, type ExternalMetrics } from './hpa.js';
-import { APPS_V1, ARC_V1ALPHA1, AUTOSCALING_V2, V1, keyOf } from './meta.js';
+import { HpaController } from './hpa.js';
+import type { MetricsSource, PodUsage } from './hpa-metrics.js';
+import { APPS_V1, ARC_V1ALPHA1, AUTOSCALING_V2, V1, keyOf, parseQuantity } from './meta.js';
 import {
 	ARC_CONTROLLER,
 	ARC_CONTROLLER_NAMESPACE,
 	ARC_RUNNER_NAMESPACE,
+	GITLAB_RUNNER_NAMESPACE,
 	GITLAB_RUNNER_STACK,
 	HPA_METRIC,
 	INSTALLED_AT,
@@ -117,19 +119,41 @@ export class KubeSim {
 		this.observeChanges(t1);
 		this.nodes.retry(t1);
 		let load: Record<RunnerKind, number> | undefined;
-		const metrics: ExternalMetrics = (name, labels) => {
-			if (this.metricsDown) return { error: `the server is currently unable to handle the request (get ${name}.external.metrics.k8s.io)` };
-			if (name !== HPA_METRIC) return undefined;
-			const type = labels.runner_type;
-			if (type !== 'docker' && type !== 'dind' && type !== 'nix') return undefined;
-			load ??= this.gitlabLoad();
-			return load[type];
+		const loadOf = (type: RunnerKind) => (load ??= this.gitlabLoad())[type];
+		const metrics: MetricsSource = {
+			external: (name, labels) => {
+				if (this.metricsDown) return { error: `the server is currently unable to handle the request (get ${name}.external.metrics.k8s.io)` };
+				if (name !== HPA_METRIC) return undefined;
+				const type = labels.runner_type;
+				return type === 'docker' || type === 'dind' || type === 'nix' ? loadOf(type) : undefined;
+			},
+			pods: (namespace, deployment, resource) => {
+				if (this.metricsDown) return { error: 'the server is currently unable to handle the request (get pods.metrics.k8s.io)' };
+				return this.podUsage(namespace, deployment, resource, loadOf);
+			}
 		};
 		this.hpas.reconcileAll(t1, metrics);
 		this.workloads.reconcileAll(t1);
 		this.arc.reconcileAll(t1);
 		this.events.expire(t1);
 		this.seenRv = Number(this.store.resourceVersion);
+	}
+
+	/**
+	 * What metrics-server would report for a Deployment's running pods. A runner
+	 * manager's usage follows the jobs it supervises (15 % of its request idle, its
+	 * request at `concurrent` jobs per pod, at most twice that); other pods sit at 30 %.
+	 */
+	private podUsage(namespace: string, deployment: string, resource: string, loadOf: (t: RunnerKind) => number): PodUsage[] {
+		const dep = this.store.get(APPS_V1, 'Deployment', namespace, deployment);
+		const container = dep?.spec?.template?.spec?.containers?.[0] ?? {};
+		const request = parseQuantity(container.resources?.requests?.[resource]);
+		const running = this.workloads.runningPods(namespace, deployment);
+		const type = RUNNER_TYPES.find((t) => namespace === GITLAB_RUNNER_NAMESPACE && GITLAB_RUNNER_STACK[t].name === deployment);
+		let busy = 0.3;
+		if (type && running.length > 0) busy = 0.15 + 0.85 * Math.min(2, loadOf(type) / (running.length * GITLAB_RUNNER_STACK[type].concurrent));
+		const base = Number.isFinite(request) && request > 0 ? request : resource === 'cpu' ? 0.1 : 128 * 1024 ** 2;
+		return running.map((pod) => ({ pod, container: String(container.name ?? ''), usage: Math.round(base * busy * 1000) / 1000, request }));
 	}
 
 	/** Pending + running GitLab jobs per runner type: the HPAs' external metric. */

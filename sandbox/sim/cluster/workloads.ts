@@ -78,6 +78,12 @@ export class Workloads {
 		return { replicas: st.pods.length, ready };
 	}
 
+	/** Names of a deployment's Running pods (what metrics-server has usage for). */
+	runningPods(namespace: string, name: string): string[] {
+		const st = this.deployments.get(objectKey(APPS_V1, 'Deployment', namespace, name));
+		return st ? st.pods.filter((p) => p.phase === 'Running' && !p.waiting).map((p) => p.name) : [];
+	}
+
 	/** A pod was deleted by someone else; the ReplicaSet replaces it on the next reconcile. */
 	podGone(podKey: string): boolean {
 		const st = this.podOwner.get(podKey);
