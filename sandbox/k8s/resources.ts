@@ -51,6 +51,10 @@ const def = (d: Def): ResourceType => ({ shortNames: [], categories: [], statusS
 const review = (group: string, kind: string, plural: string): ResourceType =>
 	def({ group, version: 'v1', plural, singular: plural.slice(0, -1), kind, namespaced: false, verbs: CREATE_ONLY, review: true, printer: defaultPrinter });
 
+/** Events, in the core group or events.k8s.io (a view of the core ones). */
+const eventsIn = (group: string, fields: ResourceType['fields'], view?: View): ResourceType =>
+	def({ group, version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'], fields, printer: printers.event, ...(view ? { view } : {}) });
+
 /** The involved object's fields, under the names each Event version selects them by. */
 const involvedFields = (prefix: string) =>
 	Object.fromEntries(['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'].map((f) => [`${prefix}.${f}`, (o: any) => o.involvedObject?.[f]]));
@@ -82,22 +86,12 @@ export const RESOURCES: readonly ResourceType[] = [
 		printer: printers.pod
 	}),
 	def({ group: '', version: 'v1', plural: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'], printer: printers.configMap }),
-	def({
-		group: '',
-		version: 'v1',
-		plural: 'events',
-		singular: 'event',
-		kind: 'Event',
-		namespaced: true,
-		shortNames: ['ev'],
-		fields: {
-			...involvedFields('involvedObject'),
-			reason: (o) => o.reason,
-			reportingComponent: (o) => o.reportingComponent,
-			source: (o) => o.source?.component,
-			type: (o) => o.type
-		},
-		printer: printers.event
+	eventsIn('', {
+		...involvedFields('involvedObject'),
+		reason: (o) => o.reason,
+		reportingComponent: (o) => o.reportingComponent,
+		source: (o) => o.source?.component,
+		type: (o) => o.type
 	}),
 	def({
 		group: '',
@@ -115,20 +109,12 @@ export const RESOURCES: readonly ResourceType[] = [
 	def({ group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], statusSubresource: true, printer: printers.deployment }),
 	def({ group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'], categories: ['all'], statusSubresource: true, printer: printers.replicaSet }),
 	// Group order as the API server lists them: apps, events, authentication, authorization, autoscaling, … then CRDs.
-	def({
-		group: 'events.k8s.io',
-		version: 'v1',
-		plural: 'events',
-		singular: 'event',
-		kind: 'Event',
-		namespaced: true,
-		shortNames: ['ev'],
-		// Field labels as events.k8s.io converts them to the stored Event's.
-		fields: { ...involvedFields('regarding'), reason: (o) => o.reason, reportingController: (o) => o.reportingComponent, type: (o) => o.type },
-		// Rows come from the stored object: the server has one printer for both versions.
-		printer: printers.event,
-		view: { storage: { apiVersion: 'v1', kind: 'Event' }, toView: toEventsV1, fromView: fromEventsV1 }
-	}),
+	// Field labels as events.k8s.io converts them to the stored Event's; rows printed from the stored object (one printer for both versions).
+	eventsIn(
+		'events.k8s.io',
+		{ ...involvedFields('regarding'), reason: (o) => o.reason, reportingController: (o) => o.reportingComponent, type: (o) => o.type },
+		{ storage: { apiVersion: 'v1', kind: 'Event' }, toView: toEventsV1, fromView: fromEventsV1 }
+	),
 	review('authentication.k8s.io', 'SelfSubjectReview', 'selfsubjectreviews'),
 	review('authorization.k8s.io', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews'),
 	review('authorization.k8s.io', 'SelfSubjectRulesReview', 'selfsubjectrulesreviews'),

@@ -561,16 +561,13 @@ export class ArcController {
 			this.nodes.schedule(
 				pod,
 				spec,
-				createdAt,
+				at,
 				settled,
-				() => {
-					if (settled && pod.unschedulable === null) progressPod(this.rng, pod, at);
-					pod.dirty = false;
-					return this.w.create(podObject(pod, { labels, ownerReferences: owner ? [ownerRef(owner)] : [] }, spec), at);
-				},
+				() => this.w.create(podObject(pod, { labels, ownerReferences: owner ? [ownerRef(owner)] : [] }, spec), at),
 				() => {
 					st.wake = -Infinity;
-				}
+				},
+				this.rng
 			);
 			this.index.set(objectKey(V1, 'Pod', ARC_CONTROLLER_NAMESPACE, st.listenerName), st);
 			return;

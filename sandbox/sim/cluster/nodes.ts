@@ -14,7 +14,8 @@ import type { K8sObject, ObjectStore, WatchEvent } from '../../k8s/store.js';
 import { MINUTE, SECOND } from '../clock.js';
 import type { EventRecorder } from './events.js';
 import { V1, formatQuantity, kubeTime, parseQuantity } from './meta.js';
-import { POOL_SIZE, nodeIP, nodeName, podStatus, type NodePool, type PodRec } from './pods.js';
+import type { Rng } from '../rng.js';
+import { POOL_SIZE, nodeIP, nodeName, podStatus, progressPod, type NodePool, type PodRec } from './pods.js';
 import { INSTALLED_AT } from './stacks.js';
 import type { Writer } from './writer.js';
 
@@ -121,12 +122,16 @@ export class Nodes {
 	 * Binds a new pod: its preferred node if it has room, else the first node that has,
 	 * else a new node of its pool. `create` writes the pod object (after `p.node` is set,
 	 * or with no node while it waits); `onBound` is told when a waiting pod gets a node.
+	 * A `settled` pod (one the sandbox starts with) has no events; given `rng`, it is
+	 * also moved along to where it would be by now before it is written.
 	 */
-	schedule(p: PodRec, spec: any, at: number, settled: boolean, create: () => K8sObject, onBound: () => void): K8sObject {
+	schedule(p: PodRec, spec: any, at: number, settled: boolean, create: () => K8sObject, onBound: () => void, rng?: Rng): K8sObject {
 		const requests = requestsOf(spec);
 		const node = this.fit(p, requests, at);
 		if (node) {
 			this.bind(p, node);
+			if (settled && rng) progressPod(rng, p, at);
+			p.dirty = false;
 			const obj = create();
 			if (!settled) this.scheduled(obj, node, at);
 			return obj;
@@ -134,6 +139,7 @@ export class Nodes {
 		p.unschedulable = this.failure(requests);
 		const startDelay = p.readyAt - p.createdAt;
 		p.readyAt = Infinity;
+		p.dirty = false;
 		const obj = create();
 		this.waiting.set(podKey(p.namespace, p.name), { p, requests, startDelay, lastTry: at, roomSeen: this.room, onBound });
 		this.events.emit(obj, 'Warning', 'FailedScheduling', 'Scheduling', p.unschedulable, SCHEDULER, SCHEDULER_INSTANCE, at);

@@ -218,14 +218,11 @@ export class Workloads {
 			spec,
 			at,
 			settled,
-			() => {
-				if (settled && p.unschedulable === null) progressPod(this.rng, p, at);
-				p.dirty = false;
-				return this.w.create(podObject(p, { labels, annotations: template.metadata?.annotations, ownerReferences: [owner] }, spec), at);
-			},
+			() => this.w.create(podObject(p, { labels, annotations: template.metadata?.annotations, ownerReferences: [owner] }, spec), at),
 			() => {
 				st.wake = -Infinity;
-			}
+			},
+			this.rng
 		);
 		st.pods.push(p);
 		this.podOwner.set(objectKey(V1, 'Pod', p.namespace, p.name), st);
