@@ -10,6 +10,7 @@ import type { RequestCounts } from './http/counts.js';
 import { Router, type Ctx } from './http/router.js';
 import { gitlabByRunnerType } from './exporters/gitlab.js';
 import { FAULT_MODES, FAULT_TARGETS, type Faults } from './faults.js';
+import { clusterControlRoutes } from './cluster-control.js';
 import { gitopsControlRoutes } from './gitops/control.js';
 import { GitOpsError } from './gitops/gitops.js';
 import { IDENTITY_CONTROL_ENDPOINTS, identityControlRoutes } from './identity/control.js';
@@ -165,6 +166,12 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 				'DELETE /_sandbox/webhooks/:forge',
 				'GET /_sandbox/webhooks/deliveries',
 				'POST /_sandbox/webhooks/deliveries/:id/redeliver',
+				'GET|POST /_sandbox/k8s/permissions',
+				'POST /_sandbox/k8s/faults',
+				'GET|POST /_sandbox/k8s/nodes',
+				'POST /_sandbox/arc/listeners',
+				'POST /_sandbox/arc/orphan',
+				'POST /_sandbox/arc/freeze',
 				...(identity ? IDENTITY_CONTROL_ENDPOINTS : [])
 			],
 			docs: 'docs/sandbox.md'

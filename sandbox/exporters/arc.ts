@@ -107,7 +107,8 @@ export class ArcExporters implements ScaleSetJobObserver {
 		const pod = this.world.cluster.get(V1, 'Pod', ARC_CONTROLLER_NAMESPACE, listenerPod);
 		if (!pod) return undefined;
 		const restarts = Number(pod.status?.containerStatuses?.[0]?.restartCount ?? 0);
-		return { id: `${pod.metadata.uid}/${restarts}`, running: pod.status?.phase === 'Running' };
+		// A crash-looping container is not listening, whatever the pod's phase.
+		return { id: `${pod.metadata.uid}/${restarts}`, running: pod.status?.phase === 'Running' && pod.status?.containerStatuses?.[0]?.ready !== false };
 	}
 
 	/** The counters of the listener process now running for `namespace/name`, or undefined when none runs. */

@@ -12,7 +12,9 @@ import { APPS_V1, ARC_V1ALPHA1, AUTOSCALING_V2, V1, kubeTime } from './meta.js';
 export const GITLAB_RUNNER_NAMESPACE = 'gitlab-runners';
 export const ARC_CONTROLLER_NAMESPACE = 'arc-systems';
 export const ARC_RUNNER_NAMESPACE = 'arc-runners';
-export const NAMESPACES = ['default', 'kube-system', GITLAB_RUNNER_NAMESPACE, ARC_CONTROLLER_NAMESPACE, ARC_RUNNER_NAMESPACE];
+/** Where the dashboard itself runs (its ServiceAccount, its Lease). */
+export const DASHBOARD_NAMESPACE = 'runner-dashboard';
+export const NAMESPACES = ['default', 'kube-system', GITLAB_RUNNER_NAMESPACE, ARC_CONTROLLER_NAMESPACE, ARC_RUNNER_NAMESPACE, DASHBOARD_NAMESPACE];
 
 /** When the stacks were applied: a month before the simulation starts. */
 export const INSTALLED_AT = SIM_ORIGIN_MS - 30 * DAY;
