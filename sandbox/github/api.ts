@@ -12,6 +12,7 @@ import type { FaultStyle } from '../faults.js';
 import { GHES_VERSION } from '../sim/github/catalog.js';
 import type { World } from '../sim/world.js';
 import { gitopsContents, isGitopsContents } from '../gitops/github.js';
+import { actionRoutes } from './actions.js';
 import { DOCS, GitHubError, JSON_TYPE, errorBody, type GitHubApi } from './context.js';
 import { orgRoutes } from './orgs.js';
 import { GitHubRateWindow } from './ratelimit.js';
@@ -62,6 +63,7 @@ export function createGitHubMount(opts: GitHubMountOptions): GitHubMount {
 			return { web, api: `${web}${API_PREFIX}` };
 		}
 	};
+	actionRoutes(router, api);
 	runnerRoutes(router, api);
 	orgRoutes(router, api);
 

@@ -64,7 +64,7 @@ export function runnerGroupEntity(g: RunnerGroup, b: Bases) {
 	};
 }
 
-const nodeId = (prefix: string, id: number) => Buffer.from(`${prefix}${id}`).toString('base64').replace(/=+$/, '');
+export const nodeId = (prefix: string, id: number) => Buffer.from(`${prefix}${id}`).toString('base64').replace(/=+$/, '');
 
 function orgUrls(b: Bases) {
 	const u = `${b.api}/orgs/${ORG.login}`;
@@ -141,7 +141,9 @@ function ownerEntity(b: Bases) {
 	};
 }
 
-export function repoEntity(r: Repo, b: Bases) {
+/** `origin`: the simulation's start, which the last push is placed before. */
+export function repoEntity(r: Repo, b: Bases, origin: number) {
+	const pushedAt = new Date(origin - r.pushedBeforeStartMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 	const full = repoFullName(r);
 	const u = `${b.api}/repos/${full}`;
 	const html = `${b.web}/${full}`;
@@ -194,8 +196,8 @@ export function repoEntity(r: Repo, b: Bases) {
 		releases_url: `${u}/releases{/id}`,
 		deployments_url: `${u}/deployments`,
 		created_at: r.createdAt,
-		updated_at: r.pushedAt,
-		pushed_at: r.pushedAt,
+		updated_at: pushedAt,
+		pushed_at: pushedAt,
 		git_url: `git://${host}/${full}.git`,
 		ssh_url: `git@${host}:${full}.git`,
 		clone_url: `${html}.git`,

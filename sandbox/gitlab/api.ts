@@ -11,6 +11,7 @@ import type { FaultStyle } from '../faults.js';
 import type { World } from '../sim/world.js';
 import { gitopsRoutes } from '../gitops/api.js';
 import { ApiError, type GitLabApi } from './context.js';
+import { jobRoutes } from './jobs.js';
 import { namespaceRoutes } from './namespaces.js';
 import { ParamErrors } from './params.js';
 import { RateWindow } from './ratelimit.js';
@@ -65,6 +66,7 @@ export function createGitLabMount(opts: GitLabMountOptions): GitLabMount {
 		}
 	};
 	runnerRoutes(router, api);
+	jobRoutes(router, api);
 	// Before the namespace routes: the GitOps project answers its own /projects/:id.
 	gitopsRoutes(router, api);
 	namespaceRoutes(router, api);

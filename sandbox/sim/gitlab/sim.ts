@@ -1,10 +1,10 @@
 // The live GitLab side of the world: the runner fleet, the job queue and what happens
 // each simulation step (runners drop and return, jobs arrive, get picked, finish).
 
-import { projectById } from '../catalog.js';
+import { projectById, type Project } from '../catalog.js';
 import { DAY, SECOND } from '../clock.js';
 import type { Rng } from '../rng.js';
-import { JobBoard } from './board.js';
+import { JobBoard, MAX_PENDING } from './board.js';
 import { MEAN_UP_MS, downtime, makeRunner, revisionOf } from './fleet.js';
 import {
 	ONLINE_CONTACT_TIMEOUT_MS,
@@ -19,6 +19,7 @@ import {
 	type RunnerStatus,
 	type RunnerType
 } from './model.js';
+import { UnmatchedWork } from './unmatched.js';
 import { Workload, jobDurationMs } from './workload.js';
 
 /** Finished jobs kept per runner for `GET /runners/:id/jobs`. */
@@ -55,6 +56,10 @@ export class GitLabSim {
 	private byId = new Map<number, Runner>();
 	readonly board = new JobBoard();
 	private workload: Workload;
+	/** Jobs asking for tags no runner has; also the stream for jobs added out of band. */
+	private unmatched: UnmatchedWork;
+	/** Kinds of deleted runners by fleet index: their ids are never handed out again. */
+	private deleted = new Map<number, RunnerKind>();
 	private arrivalCarry = 0;
 	private totals = { success: 0, failed: 0, canceled: 0, dropped: 0 };
 	private running = 0;
@@ -69,14 +74,20 @@ export class GitLabSim {
 		now: number
 	) {
 		this.workload = new Workload(rng);
+		this.unmatched = new UnmatchedWork(seed);
 		this.resize(size, now);
+		for (const { at, shape } of this.unmatched.backlog(now)) this.enqueue(this.workload.custom(at, this.unmatched.rng, shape));
 	}
 
 	runner(id: number): Runner | undefined {
 		return this.byId.get(id);
 	}
 
-	/** Grows (deterministically, by index) or shrinks (newest first) the fleet. */
+	/**
+	 * Grows (deterministically, by index) or shrinks (newest first) the fleet. Deleted
+	 * runners stay deleted: growing skips their indexes (and counts them when numbering
+	 * names per kind, so a regrown runner gets its old name).
+	 */
 	resize(size: number, now: number): void {
 		while (this.runners.length > size) {
 			const r = this.runners.pop() as Runner;
@@ -84,19 +95,58 @@ export class GitLabSim {
 			this.running -= r.running.length;
 		}
 		if (this.runners.length < size) {
+			const start = this.runners.length > 0 ? (this.runners[this.runners.length - 1] as Runner).index + 1 : 0;
 			const perKind = new Map<RunnerKind, number>();
-			for (const r of this.runners) perKind.set(r.kind, (perKind.get(r.kind) ?? 0) + 1);
-			for (let i = this.runners.length; i < size; i++) {
+			const count = (kind: RunnerKind) => perKind.set(kind, (perKind.get(kind) ?? 0) + 1);
+			for (const r of this.runners) count(r.kind);
+			for (const [index, kind] of this.deleted) if (index < start) count(kind);
+			for (let i = start; this.runners.length < size; i++) {
+				const gone = this.deleted.get(i);
+				if (gone !== undefined) {
+					count(gone);
+					continue;
+				}
 				const r = makeRunner(this.seed, i, now, (kind) => {
-					const n = (perKind.get(kind) ?? 0) + 1;
-					perKind.set(kind, n);
-					return n;
+					count(kind);
+					return perKind.get(kind) as number;
 				});
 				this.runners.push(r);
 				this.byId.set(r.id, r);
 			}
 		}
 		this.nextChurnAt = -Infinity;
+	}
+
+	/** Deletes a runner (`DELETE /runners/:id`): its running jobs fail as if its processes vanished. */
+	remove(r: Runner, at: number): void {
+		if (this.byId.get(r.id) !== r) return;
+		if (r.connected) this.disconnect(r, at);
+		this.byId.delete(r.id);
+		const i = this.runners.indexOf(r);
+		if (i >= 0) this.runners.splice(i, 1);
+		this.deleted.set(r.index, r.kind);
+		this.nextChurnAt = -Infinity;
+	}
+
+	/** Queues a new pending job. */
+	private enqueue(job: Job): void {
+		this.board.enqueue(job, projectById(job.projectId)?.groupId ?? 0);
+	}
+
+	/**
+	 * Jobs added out of band (`POST /_sandbox/jobs`): `count` pending jobs of `project`
+	 * asking for `tags`, created at `at` (in the past for jobs already waiting). Refused
+	 * with an error message when the queue has no room for them.
+	 */
+	addPending(shape: { project: Project; tags: readonly string[]; name: string; ref?: string }, count: number, at: number): Job[] | string {
+		if (this.board.pending + count > MAX_PENDING) return `the queue holds at most ${MAX_PENDING} pending jobs (${this.board.pending} now)`;
+		const jobs: Job[] = [];
+		for (let k = 0; k < count; k++) {
+			const job = this.workload.custom(at, this.unmatched.rng, { ...shape, stage: 'build' });
+			this.enqueue(job);
+			jobs.push(job);
+		}
+		return jobs;
 	}
 
 	/** One simulation step over [t0, t1). Contact times of connected runners read as t0 here. */
@@ -213,7 +263,9 @@ export class GitLabSim {
 			}
 			// Spread arrivals over the step so created_at values look continuous.
 			const job = this.workload.next(t0 + Math.floor(((k + this.rng.next()) / n) * (t1 - t0)));
-			this.board.enqueue(job, projectById(job.projectId)?.groupId ?? 0);
+			this.enqueue(job);
+			const odd = this.unmatched.next();
+			if (odd && !this.board.full()) this.enqueue(this.workload.custom(job.createdAt, this.unmatched.rng, odd));
 		}
 	}
 

@@ -72,6 +72,40 @@ export class Workload {
 		return job;
 	}
 
+	/**
+	 * A pending job of a given shape in a pipeline of its own, drawing only from `rng`
+	 * (never from the workload's stream, and joining no open pipeline), so jobs made
+	 * this way leave the regular arrivals exactly as they would have been. Ids come
+	 * from the same counters: GitLab's ids are global.
+	 */
+	custom(at: number, rng: Rng, shape: { project: Project; tags: readonly string[]; name: string; stage: string; ref?: string }): Job {
+		const iid = (this.iidByProject.get(shape.project.id) ?? 0) + 1;
+		this.iidByProject.set(shape.project.id, iid);
+		const ref = shape.ref ?? shape.project.defaultBranch;
+		const p: Pipeline = { id: this.nextPipelineId++, iid, projectId: shape.project.id, ref, sha: rng.hex(40), tag: false, createdAt: at, jobs: [] };
+		const job: Job = {
+			id: this.nextJobId++,
+			projectId: shape.project.id,
+			pipeline: p,
+			stage: shape.stage,
+			name: shape.name,
+			ref,
+			tag: false,
+			protectedRef: ref === shape.project.defaultBranch,
+			tags: [...shape.tags],
+			status: 'pending',
+			createdAt: at,
+			startedAt: null,
+			finishedAt: null,
+			endsAt: Infinity,
+			runnerId: null,
+			systemId: null,
+			failureReason: null
+		};
+		p.jobs.push(job);
+		return job;
+	}
+
 	private pipelineFor(project: Project, at: number): Pipeline {
 		const rng = this.rng;
 		const open = this.openPipeline.get(project.id);
