@@ -164,7 +164,11 @@ export class GitHubSim {
 			const job = this.workload.next(now - this.rng.range(60_000, 600_000), { kind: 'labels', labels: ['self-hosted'] });
 			const startedAt = job.createdAt + this.rng.range(1000, 30_000);
 			const endsAt = startedAt + githubJobDurationMs(this.rng);
-			if (endsAt <= now) continue;
+			if (endsAt <= now) {
+				// It ran and finished before the start: history in its run, not in the counts since start.
+				Object.assign(job, { status: 'completed', conclusion: 'success', startedAt, finishedAt: endsAt, runnerId: r.id, runnerName: r.name, runnerGroupId: r.groupId });
+				continue;
+			}
 			this.start(job, r, startedAt);
 			job.endsAt = endsAt;
 			this.nextFinishAt = Math.min(this.nextFinishAt, endsAt);

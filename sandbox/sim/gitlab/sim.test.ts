@@ -93,3 +93,14 @@ describe('dead weight', () => {
 		expect(w.gitlab.runners.some((r) => runnerStatus(r, w.stepTime(), w.now()) === 'offline' && t(r) > DAY)).toBe(true);
 	});
 });
+
+describe('version skew', () => {
+	it('spreads runner versions across releases against GitLab 17.5: mostly current, some a minor or two behind, a few a major behind', () => {
+		const w = new World({ seed: 1, gitlabRunners: 1000 });
+		const share = (prefix: string) => w.gitlab.runners.filter((r) => r.version.startsWith(prefix)).length / 1000;
+		expect(share('17.5.')).toBeGreaterThan(0.6);
+		expect(share('17.4.') + share('17.3.')).toBeGreaterThan(0.15);
+		expect(share('16.')).toBeGreaterThan(0.02);
+		expect(share('16.')).toBeLessThan(0.1);
+	});
+});
