@@ -110,6 +110,13 @@ export class GitHubSim {
 	private nextFinishAt = Infinity;
 	private targets: { entries: (readonly [string | null, number])[]; rev: number } = { entries: [], rev: -1 };
 	private targetsRev = 0;
+	/**
+	 * Counts what can let a plain runner take a queued job (a job queued, a runner
+	 * freed, connected, added or removed). A pass that assigned nothing is not repeated
+	 * until it moves: jobs no runner can take would otherwise cost a full scan every step.
+	 */
+	private plainChanges = 0;
+	private fruitlessAt = -1;
 
 	constructor(
 		private readonly seed: number,
@@ -155,6 +162,7 @@ export class GitHubSim {
 		}
 		this.nextChurnAt = -Infinity;
 		this.targetsRev++;
+		this.plainChanges++;
 	}
 
 	/** A sandbox that starts mid-day: some runners are already busy with jobs started earlier. */
@@ -279,6 +287,7 @@ export class GitHubSim {
 			r.connected = true;
 			r.offlineSince = null;
 			r.nextChurnAt = at + this.rng.exp(MEAN_UP_MS);
+			this.plainChanges++;
 		}
 	}
 
@@ -350,6 +359,7 @@ export class GitHubSim {
 		}
 		q.jobs.push(job);
 		this.queuedPlain++;
+		this.plainChanges++;
 	}
 
 	private assignTo(s: ScaleSet, job: GitHubJob): void {
@@ -398,7 +408,8 @@ export class GitHubSim {
 	}
 
 	private assignPlain(at: number): void {
-		if (this.queuedPlain === 0 || this.plain.length === 0) return;
+		if (this.queuedPlain === 0 || this.plain.length === 0 || this.fruitlessAt === this.plainChanges) return;
+		const before = this.queuedPlain;
 		const start = this.rng.int(this.plain.length);
 		for (let i = 0; i < this.plain.length && this.queuedPlain > 0; i++) {
 			const r = this.plain[(start + i) % this.plain.length] as PlainRunner;
@@ -410,6 +421,7 @@ export class GitHubSim {
 			compact(q);
 			this.start(job, r, at);
 		}
+		if (this.queuedPlain === before) this.fruitlessAt = this.plainChanges;
 	}
 
 	private oldestFor(r: PlainRunner): PlainQueue | undefined {
@@ -480,7 +492,10 @@ export class GitHubSim {
 		const id = job.runnerId;
 		if (id === null) return;
 		const plain = this.plainById.get(id);
-		if (plain && plain.job === job) plain.job = null;
+		if (plain && plain.job === job) {
+			plain.job = null;
+			this.plainChanges++;
+		}
 		const reg = this.ephemeral.get(id);
 		if (reg && reg.job === job) {
 			reg.done = true;
@@ -504,6 +519,7 @@ export class GitHubSim {
 				r.offlineSince = null;
 				r.nextChurnAt = at + this.rng.exp(MEAN_UP_MS);
 				this.nextChurnAt = Math.min(this.nextChurnAt, r.nextChurnAt);
+				this.plainChanges++;
 			}
 			return;
 		}
@@ -515,6 +531,7 @@ export class GitHubSim {
 	/** Busy holds the runner busy (it takes no jobs); not busy releases it and cancels a running job. */
 	setBusy(r: PlainRunner, busy: boolean, at: number): void {
 		r.heldBusy = busy;
+		this.plainChanges++;
 		if (!busy && r.job) this.finish(r.job, at, 'cancelled');
 	}
 
@@ -540,6 +557,7 @@ export class GitHubSim {
 		this.deleted.add(r.index);
 		this.nextChurnAt = -Infinity;
 		this.targetsRev++;
+		this.plainChanges++;
 		return true;
 	}
 

@@ -4,7 +4,7 @@
 import { projectById, type Project } from '../catalog.js';
 import { DAY, SECOND } from '../clock.js';
 import type { Rng } from '../rng.js';
-import { JobBoard, MAX_PENDING } from './board.js';
+import { JobBoard, MAX_PENDING, runnerMayTake, type Queue } from './board.js';
 import { MEAN_UP_MS, downtime, makeRunner, revisionOf } from './fleet.js';
 import {
 	ONLINE_CONTACT_TIMEOUT_MS,
@@ -66,6 +66,17 @@ export class GitLabSim {
 	// Earliest pending churn / job end, so quiet steps skip the per-runner scans.
 	private nextChurnAt = -Infinity;
 	private nextFinishAt = Infinity;
+	/**
+	 * Counts what can let a runner take a waiting job (a job queued, capacity freed, a
+	 * runner changed). A pass over the fleet that assigned nothing is not repeated until
+	 * it moves: jobs no runner can take would otherwise cost a full scan every step.
+	 */
+	private changes = 0;
+	private fruitlessAt = -1;
+	/** Counts changes to who may take what (runners connected, paused, retagged, added, removed). */
+	private fleetRev = 0;
+	/** Per queue: whether no connected, unpaused runner may take its jobs, as of `fleetRev`. */
+	private hopeless = new WeakMap<Queue, { rev: number; value: boolean }>();
 
 	constructor(
 		private readonly seed: number,
@@ -115,6 +126,8 @@ export class GitLabSim {
 			}
 		}
 		this.nextChurnAt = -Infinity;
+		this.changes++;
+		this.fleetRev++;
 	}
 
 	/** Deletes a runner (`DELETE /runners/:id`): its running jobs fail as if its processes vanished. */
@@ -126,11 +139,15 @@ export class GitLabSim {
 		if (i >= 0) this.runners.splice(i, 1);
 		this.deleted.set(r.index, r.kind);
 		this.nextChurnAt = -Infinity;
+		this.changes++;
+		this.fleetRev++;
+		this.fleetRev++;
 	}
 
 	/** Queues a new pending job. */
 	private enqueue(job: Job): void {
 		this.board.enqueue(job, projectById(job.projectId)?.groupId ?? 0);
+		this.changes++;
 	}
 
 	/**
@@ -182,12 +199,16 @@ export class GitLabSim {
 		r.nextChurnAt = at + this.rng.exp(MEAN_UP_MS);
 		this.nextChurnAt = Math.min(this.nextChurnAt, r.nextChurnAt);
 		r.rev++;
+		this.changes++;
+		this.fleetRev++;
 	}
 
 	private disconnect(r: Runner, at: number): void {
 		for (const m of r.managers) if (m.active) m.contactedAt = at;
 		r.connected = false;
 		r.rev++;
+		this.changes++;
+		this.fleetRev++;
 		// The runner's processes are gone, so GitLab eventually fails their jobs.
 		for (const job of r.running.splice(0)) {
 			this.running--;
@@ -245,6 +266,7 @@ export class GitLabSim {
 		job.failureReason = reason;
 		this.totals[status]++;
 		if (r) {
+			this.changes++;
 			r.history.push(job);
 			if (r.history.length > HISTORY_PER_RUNNER) r.history.shift();
 			for (const o of this.observers) o.finished(job, r);
@@ -270,10 +292,19 @@ export class GitLabSim {
 	}
 
 	private assign(at: number): void {
-		if (this.board.pending === 0 || this.runners.length === 0) return;
+		if (this.board.pending === 0 || this.runners.length === 0 || this.fruitlessAt === this.changes) return;
+		const before = this.board.pending;
+		// Jobs no runner could take (their tags match nobody's, every match is paused or
+		// offline) must not keep the pass going over the whole fleet.
+		let takeable = 0;
+		for (const { queue, waiting } of this.board.waitingQueues()) if (!this.isHopeless(queue)) takeable += waiting;
+		if (takeable === 0) {
+			this.fruitlessAt = this.changes;
+			return;
+		}
 		// Start from a random runner each step: whichever runner polls first gets the job.
 		const start = this.rng.int(this.runners.length);
-		for (let i = 0; i < this.runners.length && this.board.pending > 0; i++) {
+		for (let i = 0; i < this.runners.length && takeable > 0; i++) {
 			const r = this.runners[(start + i) % this.runners.length] as Runner;
 			if (r.paused || !r.connected) continue;
 			let free = runnerCapacity(r) - r.running.length;
@@ -291,9 +322,19 @@ export class GitLabSim {
 				if (job.endsAt < this.nextFinishAt) this.nextFinishAt = job.endsAt;
 				this.running++;
 				free--;
+				takeable--;
 				for (const o of this.observers) o.started(job, r);
 			}
 		}
+		if (this.board.pending === before) this.fruitlessAt = this.changes;
+	}
+
+	private isHopeless(q: Queue): boolean {
+		const cached = this.hopeless.get(q);
+		if (cached && cached.rev === this.fleetRev) return cached.value;
+		const value = !this.runners.some((r) => r.connected && !r.paused && runnerMayTake(r, q));
+		this.hopeless.set(q, { rev: this.fleetRev, value });
+		return value;
 	}
 
 	// --- out-of-band changes (control API and the GitLab PUT endpoint) ---
@@ -301,15 +342,21 @@ export class GitLabSim {
 	setPaused(r: Runner, paused: boolean): void {
 		r.paused = paused;
 		r.rev++;
+		this.changes++;
+		this.fleetRev++;
 	}
 
 	setTags(r: Runner, tags: string[]): void {
 		r.tags = [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
 		r.rev++;
+		this.changes++;
+		this.fleetRev++;
 	}
 
 	touch(r: Runner): void {
 		r.rev++;
+		this.changes++;
+		this.fleetRev++;
 	}
 
 	/**
