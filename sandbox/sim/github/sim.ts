@@ -19,7 +19,8 @@ import {
 	type PlainRunner,
 	type ScaleSet
 } from './model.js';
-import { UnmatchedWorkflowJobs } from './unmatched.js';
+import { unmatchedWorkflowJobs, type UnmatchedWorkflowJob } from './unmatched.js';
+import type { UnmatchedStream } from '../unmatched.js';
 import { GitHubWorkload, githubJobDurationMs } from './workload.js';
 
 export const DEFAULT_GITHUB_JOBS_PER_MINUTE = 8;
@@ -101,7 +102,7 @@ export class GitHubSim {
 	private running: GitHubJob[] = [];
 	private workload: GitHubWorkload;
 	/** Jobs asking for what no runner offers; also the stream for jobs added out of band. */
-	private unmatched: UnmatchedWorkflowJobs;
+	private unmatched: UnmatchedStream<UnmatchedWorkflowJob>;
 	/** Fleet indexes of deleted plain runners: their ids are never handed out again. */
 	private deleted = new Set<number>();
 	private arrivalCarry = 0;
@@ -125,10 +126,10 @@ export class GitHubSim {
 		now: number
 	) {
 		this.workload = new GitHubWorkload(rng, seed);
-		this.unmatched = new UnmatchedWorkflowJobs(seed);
+		this.unmatched = unmatchedWorkflowJobs(seed);
 		this.resize(size, now);
 		this.warmStart(now);
-		for (const { at, job } of this.unmatched.backlog(now)) this.route(this.workload.custom(at, job.repo, job.name, job.target));
+		for (const { at, kind } of this.unmatched.backlog(now, 2, 3)) this.route(this.workload.custom(at, kind.repo, kind.name, kind.target));
 	}
 
 	/** Every job's workflow run, as the Actions API lists them. */

@@ -1,11 +1,9 @@
 // Workflow jobs that ask for what no runner or scale set of the organisation offers
 // (CUDA, Windows, a scale set nobody installed): GitHub keeps them queued until it
-// cancels them after a day. The sandbox starts with a small backlog of them, already
-// waiting some minutes, and now and then another arrives — from their own seeded
-// stream, so the regular arrivals are exactly what they would be without them.
+// cancels them after a day. The sandbox starts with 2–3 of them (the CUDA job always),
+// and now and then another arrives (../unmatched.ts).
 
-import { MINUTE } from '../clock.js';
-import { Rng, mix32 } from '../rng.js';
+import { UnmatchedStream } from '../unmatched.js';
 import { ORG } from './catalog.js';
 import type { JobTarget } from './model.js';
 
@@ -25,26 +23,6 @@ export const UNMATCHED_WORKFLOW_JOBS: readonly UnmatchedWorkflowJob[] = [
 /** Share of regular arrivals followed by an unmatched one: about one every 75 minutes at 8 jobs a minute. */
 export const UNMATCHED_PER_ARRIVAL = 1 / 600;
 
-export class UnmatchedWorkflowJobs {
-	/** Also serves jobs added through the control API. */
-	readonly rng: Rng;
-
-	constructor(seed: number) {
-		this.rng = new Rng(mix32(seed, 0x9ab5));
-	}
-
-	/** The backlog at start: 2–3 jobs created 5–50 minutes before `now`, oldest first; the CUDA one always. */
-	backlog(now: number): { at: number; job: UnmatchedWorkflowJob }[] {
-		const n = 2 + this.rng.int(2);
-		const out: { at: number; job: UnmatchedWorkflowJob }[] = [];
-		for (let i = 0; i < n; i++) {
-			const job = i === 0 ? (UNMATCHED_WORKFLOW_JOBS[0] as UnmatchedWorkflowJob) : this.rng.pick(UNMATCHED_WORKFLOW_JOBS);
-			out.push({ at: now - Math.round(this.rng.range(5 * MINUTE, 50 * MINUTE)), job });
-		}
-		return out.sort((a, b) => a.at - b.at);
-	}
-
-	next(): UnmatchedWorkflowJob | undefined {
-		return this.rng.chance(UNMATCHED_PER_ARRIVAL) ? this.rng.pick(UNMATCHED_WORKFLOW_JOBS) : undefined;
-	}
+export function unmatchedWorkflowJobs(seed: number): UnmatchedStream<UnmatchedWorkflowJob> {
+	return new UnmatchedStream(seed, 0x9ab5, UNMATCHED_WORKFLOW_JOBS, UNMATCHED_PER_ARRIVAL);
 }

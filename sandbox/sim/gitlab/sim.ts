@@ -19,7 +19,8 @@ import {
 	type RunnerStatus,
 	type RunnerType
 } from './model.js';
-import { UnmatchedWork } from './unmatched.js';
+import { unmatchedJobs, type UnmatchedShape } from './unmatched.js';
+import type { UnmatchedStream } from '../unmatched.js';
 import { Workload, jobDurationMs } from './workload.js';
 
 /** Finished jobs kept per runner for `GET /runners/:id/jobs`. */
@@ -57,7 +58,7 @@ export class GitLabSim {
 	readonly board = new JobBoard();
 	private workload: Workload;
 	/** Jobs asking for tags no runner has; also the stream for jobs added out of band. */
-	private unmatched: UnmatchedWork;
+	private unmatched: UnmatchedStream<UnmatchedShape>;
 	/** Kinds of deleted runners by fleet index: their ids are never handed out again. */
 	private deleted = new Map<number, RunnerKind>();
 	private arrivalCarry = 0;
@@ -85,9 +86,9 @@ export class GitLabSim {
 		now: number
 	) {
 		this.workload = new Workload(rng);
-		this.unmatched = new UnmatchedWork(seed);
+		this.unmatched = unmatchedJobs(seed);
 		this.resize(size, now);
-		for (const { at, shape } of this.unmatched.backlog(now)) this.enqueue(this.workload.custom(at, this.unmatched.rng, shape));
+		for (const { at, kind } of this.unmatched.backlog(now, 2, 4)) this.enqueue(this.workload.custom(at, this.unmatched.rng, kind));
 	}
 
 	runner(id: number): Runner | undefined {

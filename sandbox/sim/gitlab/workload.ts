@@ -49,27 +49,10 @@ export class Workload {
 		const project = rng.pick(PROJECTS);
 		const pipeline = this.pipelineFor(project, at);
 		const stage = STAGE_BY_POSITION[Math.min(pipeline.jobs.length, STAGE_BY_POSITION.length - 1)] ?? 'test';
-		const job: Job = {
-			id: this.nextJobId++,
-			projectId: project.id,
-			pipeline,
-			stage,
-			name: rng.pick(NAMES[stage] ?? ['job']),
-			ref: pipeline.ref,
-			tag: pipeline.tag,
-			protectedRef: pipeline.tag || pipeline.ref === project.defaultBranch,
-			tags: [...rng.weighted(JOB_TAGS)],
-			status: 'pending',
-			createdAt: at,
-			startedAt: null,
-			finishedAt: null,
-			endsAt: Infinity,
-			runnerId: null,
-			systemId: null,
-			failureReason: null
-		};
-		pipeline.jobs.push(job);
-		return job;
+		// Drawn in this order: the name, then the tags.
+		const name = rng.pick(NAMES[stage] ?? ['job']);
+		const tags = [...rng.weighted(JOB_TAGS)];
+		return this.pending(at, pipeline, stage, name, tags, pipeline.tag || pipeline.ref === project.defaultBranch);
 	}
 
 	/**
@@ -83,16 +66,21 @@ export class Workload {
 		this.iidByProject.set(shape.project.id, iid);
 		const ref = shape.ref ?? shape.project.defaultBranch;
 		const p: Pipeline = { id: this.nextPipelineId++, iid, projectId: shape.project.id, ref, sha: rng.hex(40), tag: false, createdAt: at, jobs: [] };
+		return this.pending(at, p, shape.stage, shape.name, [...shape.tags], ref === shape.project.defaultBranch);
+	}
+
+	/** A new pending job, added to its pipeline. */
+	private pending(at: number, pipeline: Pipeline, stage: string, name: string, tags: string[], protectedRef: boolean): Job {
 		const job: Job = {
 			id: this.nextJobId++,
-			projectId: shape.project.id,
-			pipeline: p,
-			stage: shape.stage,
-			name: shape.name,
-			ref,
-			tag: false,
-			protectedRef: ref === shape.project.defaultBranch,
-			tags: [...shape.tags],
+			projectId: pipeline.projectId,
+			pipeline,
+			stage,
+			name,
+			ref: pipeline.ref,
+			tag: pipeline.tag,
+			protectedRef,
+			tags,
 			status: 'pending',
 			createdAt: at,
 			startedAt: null,
@@ -102,7 +90,7 @@ export class Workload {
 			systemId: null,
 			failureReason: null
 		};
-		p.jobs.push(job);
+		pipeline.jobs.push(job);
 		return job;
 	}
 
