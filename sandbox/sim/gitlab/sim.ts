@@ -142,7 +142,6 @@ export class GitLabSim {
 		this.nextChurnAt = -Infinity;
 		this.changes++;
 		this.fleetRev++;
-		this.fleetRev++;
 	}
 
 	/** Queues a new pending job. */
@@ -199,17 +198,13 @@ export class GitLabSim {
 		if (!r.managers.some((m) => m.active)) r.managers.push(this.newManager(r, at));
 		r.nextChurnAt = at + this.rng.exp(MEAN_UP_MS);
 		this.nextChurnAt = Math.min(this.nextChurnAt, r.nextChurnAt);
-		r.rev++;
-		this.changes++;
-		this.fleetRev++;
+		this.changed(r);
 	}
 
 	private disconnect(r: Runner, at: number): void {
 		for (const m of r.managers) if (m.active) m.contactedAt = at;
 		r.connected = false;
-		r.rev++;
-		this.changes++;
-		this.fleetRev++;
+		this.changed(r);
 		// The runner's processes are gone, so GitLab eventually fails their jobs.
 		for (const job of r.running.splice(0)) {
 			this.running--;
@@ -330,6 +325,13 @@ export class GitLabSim {
 		if (this.board.pending === before) this.fruitlessAt = this.changes;
 	}
 
+	/** `r` changed in a way that decides which jobs it may take. */
+	private changed(r: Runner): void {
+		r.rev++;
+		this.changes++;
+		this.fleetRev++;
+	}
+
 	private isHopeless(q: Queue): boolean {
 		const cached = this.hopeless.get(q);
 		if (cached && cached.rev === this.fleetRev) return cached.value;
@@ -342,22 +344,16 @@ export class GitLabSim {
 
 	setPaused(r: Runner, paused: boolean): void {
 		r.paused = paused;
-		r.rev++;
-		this.changes++;
-		this.fleetRev++;
+		this.changed(r);
 	}
 
 	setTags(r: Runner, tags: string[]): void {
 		r.tags = [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
-		r.rev++;
-		this.changes++;
-		this.fleetRev++;
+		this.changed(r);
 	}
 
 	touch(r: Runner): void {
-		r.rev++;
-		this.changes++;
-		this.fleetRev++;
+		this.changed(r);
 	}
 
 	/**
