@@ -15,6 +15,10 @@ import { sendJson } from './http/respond.js';
 import { loadHclParser } from './gitops/hcl-read.js';
 import { Identity, type TokenSpec } from './identity/identity.js';
 import { createK8sMount } from './k8s/api.js';
+import { iso, originFor } from './sim/clock.js';
+
+/** Checks an `epoch` option (throws with the reason); the CLI checks `--epoch` with it. */
+export { originFor };
 import { Ticker } from './sim/ticker.js';
 import { World } from './sim/world.js';
 
@@ -38,6 +42,12 @@ export interface SandboxOptions {
 	githubRunners?: number;
 	/** ARC AutoscalingRunnerSets; default 3 (gh-nix, gh-docker, gh-dind), more are gh-extra-N. */
 	scaleSets?: number;
+	/**
+	 * Simulated start time, ISO 8601 (e.g. '2026-01-01T00:00:00Z'), for exact, repeatable
+	 * timestamps. Default: the real time at start, so the simulated clock tracks the wall
+	 * clock (at speed 1) and every age a client computes is real.
+	 */
+	epoch?: string;
 	log?: (msg: string) => void;
 }
 
@@ -57,7 +67,7 @@ interface Mount {
 	handle: Handle;
 }
 
-function validate(opts: SandboxOptions): Required<Omit<SandboxOptions, 'log' | 'tokens'>> {
+function validate(opts: SandboxOptions): Required<Omit<SandboxOptions, 'log' | 'tokens' | 'epoch'>> & { origin: number } {
 	const o = {
 		port: opts.port,
 		host: opts.host ?? '127.0.0.1',
@@ -67,7 +77,8 @@ function validate(opts: SandboxOptions): Required<Omit<SandboxOptions, 'log' | '
 		gitlabToken: opts.gitlabToken ?? 'sandbox-gitlab-token',
 		githubToken: opts.githubToken ?? 'sandbox-github-token',
 		githubRunners: opts.githubRunners ?? 40,
-		scaleSets: opts.scaleSets ?? 3
+		scaleSets: opts.scaleSets ?? 3,
+		origin: 0
 	};
 	if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`sandbox: port must be 0..65535, got ${opts.port}`);
 	if (!Number.isSafeInteger(o.seed)) throw new Error(`sandbox: seed must be an integer, got ${opts.seed}`);
@@ -77,6 +88,11 @@ function validate(opts: SandboxOptions): Required<Omit<SandboxOptions, 'log' | '
 	if (!o.githubToken) throw new Error('sandbox: githubToken must not be empty');
 	if (!Number.isInteger(o.githubRunners) || o.githubRunners < 0 || o.githubRunners > 10_000) throw new Error(`sandbox: githubRunners must be a whole number 0..10000, got ${opts.githubRunners}`);
 	if (!Number.isInteger(o.scaleSets) || o.scaleSets < 0 || o.scaleSets > 100) throw new Error(`sandbox: scaleSets must be a whole number 0..100, got ${opts.scaleSets}`);
+	try {
+		o.origin = originFor(opts.epoch);
+	} catch (e) {
+		throw new Error(`sandbox: ${e instanceof Error ? e.message : String(e)}`);
+	}
 	return o;
 }
 
@@ -91,7 +107,7 @@ export async function startSandboxWithWorld(opts: SandboxOptions): Promise<Sandb
 	const log = opts.log ?? (() => {});
 	// Pipelines plan and apply inside simulation steps, which read HCL synchronously.
 	await loadHclParser();
-	const world = new World({ seed: o.seed, gitlabRunners: o.gitlabRunners, githubRunners: o.githubRunners, scaleSets: o.scaleSets });
+	const world = new World({ seed: o.seed, gitlabRunners: o.gitlabRunners, githubRunners: o.githubRunners, scaleSets: o.scaleSets, origin: o.origin });
 	const faults = new Faults();
 	let baseUrl = '';
 	const identity = new Identity({ now: () => world.now(), gitlabToken: o.gitlabToken, githubToken: o.githubToken, tokens: opts.tokens });
@@ -147,7 +163,7 @@ export async function startSandboxWithWorld(opts: SandboxOptions): Promise<Sandb
 
 	const ticker = new Ticker(world, o.tickMs, (err) => log(`sandbox: tick failed: ${err instanceof Error ? err.stack : String(err)}`));
 	ticker.start();
-	log(`sandbox: listening on ${baseUrl} (seed ${o.seed}, ${o.gitlabRunners} GitLab runners)`);
+	log(`sandbox: listening on ${baseUrl} (seed ${o.seed}, ${o.gitlabRunners} GitLab runners, simulated time from ${iso(o.origin)}${opts.epoch === undefined ? ', the wall clock' : ''})`);
 
 	let closing: Promise<void> | undefined;
 	return {

@@ -15,6 +15,7 @@ import { gitopsContents, gitopsGitHubRoutes, isGitopsContents } from '../gitops/
 import { createGitHubAuth } from '../identity/github-api.js';
 import { createGitHubOAuth } from '../identity/github-oauth.js';
 import type { Identity } from '../identity/identity.js';
+import { actionRoutes } from './actions.js';
 import { DOCS, GitHubError, JSON_TYPE, errorBody, type GitHubApi } from './context.js';
 import { orgRoutes } from './orgs.js';
 import { GitHubRateWindow } from './ratelimit.js';
@@ -63,6 +64,7 @@ export function createGitHubMount(opts: GitHubMountOptions): GitHubMount {
 	const auth = createGitHubAuth(opts.identity);
 	const oauth = createGitHubOAuth(opts.identity);
 	auth.routes(router, (ctx) => api.bases(ctx));
+	actionRoutes(router, api);
 	runnerRoutes(router, api);
 	// Before orgRoutes: the GitOps repository answers its own /repos/sandbox-org/gitops.
 	gitopsGitHubRoutes(router, api);

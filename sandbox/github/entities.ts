@@ -147,7 +147,9 @@ export function simpleUserEntity(b: Bases, login: string, id: number, type: 'Use
 
 const ownerEntity = (b: Bases) => simpleUserEntity(b, ORG.login, ORG.id, 'Organization');
 
-export function repoEntity(r: Repo, b: Bases) {
+/** `origin`: the simulation's start, which the last push is placed before. */
+export function repoEntity(r: Repo, b: Bases, origin: number) {
+	const pushedAt = new Date(origin - r.pushedBeforeStartMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 	const full = repoFullName(r);
 	const u = `${b.api}/repos/${full}`;
 	const html = `${b.web}/${full}`;
@@ -200,8 +202,8 @@ export function repoEntity(r: Repo, b: Bases) {
 		releases_url: `${u}/releases{/id}`,
 		deployments_url: `${u}/deployments`,
 		created_at: r.createdAt,
-		updated_at: r.pushedAt,
-		pushed_at: r.pushedAt,
+		updated_at: pushedAt,
+		pushed_at: pushedAt,
 		git_url: `git://${host}/${full}.git`,
 		ssh_url: `git@${host}:${full}.git`,
 		clone_url: `${html}.git`,

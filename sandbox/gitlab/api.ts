@@ -14,6 +14,7 @@ import { createGitLabAuth } from '../identity/gitlab-api.js';
 import { createGitLabOidc } from '../identity/gitlab-oidc.js';
 import type { Identity } from '../identity/identity.js';
 import { ApiError, type GitLabApi } from './context.js';
+import { jobRoutes } from './jobs.js';
 import { namespaceRoutes } from './namespaces.js';
 import { ParamErrors } from './params.js';
 import { RateWindow } from './ratelimit.js';
@@ -66,6 +67,7 @@ export function createGitLabMount(opts: GitLabMountOptions): GitLabMount {
 	const oidc = createGitLabOidc(opts.identity, opts.webBase);
 	auth.routes(router, opts.webBase, () => opts.world.now());
 	runnerRoutes(router, api);
+	jobRoutes(router, api);
 	// Before the namespace routes: the GitOps project answers its own /projects/:id.
 	gitopsRoutes(router, api);
 	namespaceRoutes(router, api);

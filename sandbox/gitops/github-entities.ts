@@ -20,8 +20,11 @@ export const GITOPS_REPO: CatalogRepo = {
 	defaultBranch: 'main',
 	language: 'HCL',
 	createdAt: '2025-10-20T09:30:00Z',
-	pushedAt: '2025-12-31T23:00:00Z'
+	// An hour before GITOPS_ORIGIN, as repoEntity places a push relative to a start.
+	pushedBeforeStartMs: 3_600_000
 };
+/** The repository's fixed history does not move with the simulation's start. */
+const GITOPS_ORIGIN = Date.parse('2026-01-01T00:00:00Z');
 export const GITOPS_FULL_NAME = `${ORG.login}/${GITOPS_REPO.name}`;
 
 /** The one workflow of the repository (`.github/workflows/tofu.yml`: plan on pull requests, plan + apply on main). */
@@ -40,7 +43,7 @@ export const orgUser = (b: Bases) => simpleUserEntity(b, ORG.login, ORG.id, 'Org
 /** The repository as GET /repos/{owner}/{repo} answers it (full-repository). */
 export function gitopsFullRepository(b: Bases) {
 	// Merges and squashes only; head branches stay after a merge (GitHub's defaults).
-	return { ...repoEntity(GITOPS_REPO, b), allow_rebase_merge: false, delete_branch_on_merge: false };
+	return { ...repoEntity(GITOPS_REPO, b, GITOPS_ORIGIN), allow_rebase_merge: false, delete_branch_on_merge: false };
 }
 
 /** The repository as embedded in pull requests (`repository`). */

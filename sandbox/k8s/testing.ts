@@ -8,13 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startSandboxWithWorld, type Sandbox } from '../index.js';
+import { FIXED_EPOCH } from '../sim/clock.js';
 import type { World } from '../sim/world.js';
 import { loadFixture, type Fixture } from './fixtures.js';
 
 export type TestSandbox = Sandbox & { world: World; fx: Fixture };
 
+/** The fixture's timestamps are at the fixed epoch, so the sandbox's clock starts there too (ages print as `0s`). */
 export async function startWithFixture(): Promise<TestSandbox> {
-	const sb = await startSandboxWithWorld({ port: 0, tickMs: 0 });
+	const sb = await startSandboxWithWorld({ port: 0, tickMs: 0, epoch: FIXED_EPOCH });
 	return Object.assign(sb, { fx: loadFixture(sb.world.cluster) });
 }
 

@@ -2,7 +2,7 @@
 // advance with it: GitLab, GitHub (plain runners, scale sets, jobs) and the Kubernetes
 // cluster (its object store and the controllers acting on it: HPAs, Deployments, ARC).
 
-import { SimClock } from './clock.js';
+import { FIXED_EPOCH_MS, SimClock } from './clock.js';
 import { KubeSim, DEFAULT_SCALE_SETS } from './cluster/sim.js';
 import { DEFAULT_GITHUB_JOBS_PER_MINUTE, GitHubSim } from './github/sim.js';
 import { GitLabSim } from './gitlab/sim.js';
@@ -20,6 +20,8 @@ export interface WorldOptions {
 	/** AutoscalingRunnerSets; default 3 (gh-nix, gh-docker, gh-dind), more are gh-extra-N. */
 	scaleSets?: number;
 	githubJobsPerMinute?: number;
+	/** Simulated start time (ms since the Unix epoch); default the fixed epoch. startSandbox passes the wall clock. */
+	origin?: number;
 }
 
 export const DEFAULT_JOBS_PER_MINUTE = 30;
@@ -27,7 +29,7 @@ export const DEFAULT_GITHUB_RUNNERS = 40;
 
 export class World {
 	readonly seed: number;
-	readonly clock = new SimClock();
+	readonly clock: SimClock;
 	/** The GitLab event stream; fleet generation uses per-runner streams instead (see fleet.ts). */
 	readonly rng: Rng;
 	readonly gitlab: GitLabSim;
@@ -48,6 +50,7 @@ export class World {
 
 	constructor(opts: WorldOptions) {
 		this.seed = opts.seed;
+		this.clock = new SimClock(opts.origin ?? FIXED_EPOCH_MS);
 		this.rng = new Rng(mix32(opts.seed, 0x5eed));
 		this.jobsPerMinute = opts.jobsPerMinute ?? DEFAULT_JOBS_PER_MINUTE;
 		this.githubJobsPerMinute = opts.githubJobsPerMinute ?? DEFAULT_GITHUB_JOBS_PER_MINUTE;

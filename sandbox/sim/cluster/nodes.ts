@@ -16,7 +16,6 @@ import type { EventRecorder } from './events.js';
 import { V1, formatQuantity, kubeTime, parseQuantity } from './meta.js';
 import type { Rng } from '../rng.js';
 import { POOL_SIZE, nodeIP, nodeName, podStatus, progressPod, type NodePool, type PodRec } from './pods.js';
-import { INSTALLED_AT } from './stacks.js';
 import type { Writer } from './writer.js';
 
 export const NODE_POOLS: readonly NodePool[] = ['ci', 'system'];
@@ -112,10 +111,12 @@ export class Nodes {
 	constructor(
 		private readonly w: Writer,
 		private readonly events: EventRecorder,
-		store: ObjectStore
+		store: ObjectStore,
+		/** When the stacks were applied: the first nodes are as old. */
+		installedAt: number
 	) {
 		store.watch((e) => this.observe(e));
-		for (const pool of NODE_POOLS) for (let n = 1; n <= this.pools[pool].min; n++) this.addNode(pool, n, INSTALLED_AT);
+		for (const pool of NODE_POOLS) for (let n = 1; n <= this.pools[pool].min; n++) this.addNode(pool, n, installedAt);
 	}
 
 	/**

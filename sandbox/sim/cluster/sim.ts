@@ -21,7 +21,7 @@ import {
 	GITLAB_RUNNER_NAMESPACE,
 	GITLAB_RUNNER_STACK,
 	HPA_METRIC,
-	INSTALLED_AT,
+	installedAt,
 	NAMESPACES,
 	RUNNER_TYPES,
 	arcControllerDeployment,
@@ -91,7 +91,7 @@ export class KubeSim {
 	) {
 		this.w = new Writer(store);
 		this.events = new EventRecorder(this.w);
-		this.nodes = new Nodes(this.w, this.events, store);
+		this.nodes = new Nodes(this.w, this.events, store, installedAt(now));
 		this.workloads = new Workloads(this.w, rng, this.events, this.nodes);
 		this.hpas = new HpaController(this.w, this.events, this.workloads);
 		this.arc = new ArcController(this.w, rng, this.events, github, this.nodes, () => (this.workloads.replicas(ARC_CONTROLLER_NAMESPACE, ARC_CONTROLLER)?.ready ?? 0) > 0);
@@ -100,15 +100,16 @@ export class KubeSim {
 
 	/** What the GitOps stacks apply, then the controllers' first pass, already settled at `now`. */
 	private install(scaleSets: number, now: number): void {
-		for (const ns of NAMESPACES) this.w.create(namespaceObject(ns), INSTALLED_AT);
+		const installed = installedAt(now);
+		for (const ns of NAMESPACES) this.w.create(namespaceObject(ns), installed);
 		for (const t of RUNNER_TYPES) {
 			const spec = GITLAB_RUNNER_STACK[t];
-			this.w.create(runnerConfigMap(spec), INSTALLED_AT);
-			this.w.create(runnerDeployment(spec), INSTALLED_AT);
-			this.w.create(runnerHpa(spec), INSTALLED_AT);
+			this.w.create(runnerConfigMap(spec), installed);
+			this.w.create(runnerDeployment(spec), installed);
+			this.w.create(runnerHpa(spec), installed);
 		}
-		this.w.create(arcControllerDeployment(), INSTALLED_AT);
-		for (let i = 0; i < scaleSets; i++) this.w.create(autoscalingRunnerSet(scaleSetSpec(i)), INSTALLED_AT);
+		this.w.create(arcControllerDeployment(), installed);
+		for (let i = 0; i < scaleSets; i++) this.w.create(autoscalingRunnerSet(scaleSetSpec(i)), installed);
 		this.observeAll();
 		this.workloads.reconcileAll(now, true);
 		this.arc.reconcileAll(now, true);
