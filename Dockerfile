@@ -4,7 +4,7 @@
 # Node major this image runs (22), on the OS family of the base (glibc, Debian bookworm),
 # on the architecture being built:
 #
-#   npm ci && npm run package              # -> dist/runner-dashboard-<version>/
+#   node scripts/npm-ci.mjs && npm run package   # -> dist/runner-dashboard-<version>/
 #   docker build --build-arg VERSION=<version> --build-arg REVISION=$(git rev-parse HEAD) \
 #     --build-arg CREATED=<RFC 3339> --build-arg SOURCE=https://github.com/<owner>/runner-dashboard .
 #

@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from './index.js';
+import { FIXED_EPOCH } from './sim/clock.js';
 import { control, controlOk, gitlab, gitlabJson, start, state, walk } from './testing.js';
 
+// Exact timestamps below: the clock starts at the fixed epoch, not the wall clock.
 let sb: Sandbox;
 beforeEach(async () => {
-	sb = await start();
+	sb = await start({ epoch: FIXED_EPOCH });
 });
 afterEach(async () => {
 	await sb.close();
@@ -13,13 +15,18 @@ afterEach(async () => {
 describe('GET /_sandbox/state', () => {
 	it('reports the ground truth of the default fleet', async () => {
 		const s = await state(sb);
-		expect(s).toMatchObject({ now: '2026-01-01T00:00:00.000Z', seed: 1, speed: 1, jobs_per_minute: 30 });
+		expect(s).toMatchObject({ now: '2026-01-01T00:00:00.000Z', epoch: '2026-01-01T00:00:00.000Z', seed: 1, speed: 1, jobs_per_minute: 30 });
 		expect(s.gitlab.runners.total).toBe(160);
 		expect(s.gitlab.runners.by_type).toEqual({ instance_type: 40, group_type: 60, project_type: 60 });
 		const byStatus = s.gitlab.runners.by_status;
 		expect(Object.keys(byStatus).sort()).toEqual(['never_contacted', 'offline', 'online', 'stale']);
 		expect(Object.values(byStatus).reduce((a: number, b) => a + (b as number), 0)).toBe(160);
-		expect(s.gitlab.jobs).toMatchObject({ pending: 0, running: 0 });
+		// Pending at start: only the backlog of jobs asking for tags no runner has.
+		const waiting = (await (await fetch(`${sb.url}/_sandbox/jobs`)).json()).gitlab;
+		expect(s.gitlab.jobs.pending).toBeGreaterThanOrEqual(2);
+		expect(s.gitlab.jobs.pending).toBe(waiting.reduce((n: number, w: any) => n + w.waiting, 0));
+		expect(waiting.every((w: any) => w.runners.matching === 0)).toBe(true);
+		expect(s.gitlab.jobs.running).toBe(0);
 		expect(s.faults).toEqual({ gitlab: 'none', github: 'none', k8s: 'none', exporters: 'none' });
 	});
 });
@@ -63,7 +70,7 @@ describe('load and clock', () => {
 	});
 
 	it('runs the background ticker at the configured speed', async () => {
-		const live = await start({ tickMs: 20 });
+		const live = await start({ tickMs: 20, epoch: FIXED_EPOCH });
 		try {
 			await controlOk(live, '/clock', { speed: 1000 });
 			await new Promise((r) => setTimeout(r, 300));
@@ -78,8 +85,8 @@ describe('load and clock', () => {
 	});
 
 	it('gives identical runner lists and job history for the same seed and the same clock moves', async () => {
-		const other = await start();
-		const third = await start({ seed: 2 });
+		const other = await start({ epoch: FIXED_EPOCH });
+		const third = await start({ seed: 2, epoch: FIXED_EPOCH });
 		try {
 			for (const s of [sb, other]) {
 				await controlOk(s, '/load', { jobs_per_minute: 300 });

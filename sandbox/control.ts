@@ -10,11 +10,16 @@ import type { RequestCounts } from './http/counts.js';
 import { Router, type Ctx } from './http/router.js';
 import { gitlabByRunnerType } from './exporters/gitlab.js';
 import { FAULT_MODES, FAULT_TARGETS, type Faults } from './faults.js';
+import { clusterControlRoutes } from './cluster-control.js';
+import { jobControlRoutes } from './control-jobs.js';
 import { gitopsControlRoutes } from './gitops/control.js';
 import { GitOpsError } from './gitops/gitops.js';
+import { IDENTITY_CONTROL_ENDPOINTS, identityControlRoutes } from './identity/control.js';
+import type { Identity } from './identity/identity.js';
 import { DAY, iso } from './sim/clock.js';
 import { plainBusy, plainStatus } from './sim/github/model.js';
 import type { World } from './sim/world.js';
+import { deadWeight } from './truth.js';
 
 export const MAX_JOBS_PER_MINUTE = 100_000;
 export const MAX_SPEED = 1000;
@@ -117,10 +122,12 @@ async function body<T>(ctx: Ctx, schema: z.ZodType<T>): Promise<T> {
 	return parsed.data;
 }
 
-export function groundTruth(world: World, faults: Faults) {
+/** `offlineDays` adds `dead_weight`: the runners offline longer than that many days. */
+export function groundTruth(world: World, faults: Faults, offlineDays?: number) {
 	const counts = world.gitlab.counts(world.stepTime(), world.now());
 	return {
 		now: iso(world.now()),
+		epoch: iso(world.clock.originMs),
 		seed: world.seed,
 		speed: world.clock.speed,
 		jobs_per_minute: world.jobsPerMinute,
@@ -131,19 +138,27 @@ export function groundTruth(world: World, faults: Faults) {
 		k8s: world.kube.counts(),
 		gitops: world.gitops.truth(),
 		faults: faults.modes(),
-		held_requests: faults.heldCount()
+		held_requests: faults.heldCount(),
+		...(offlineDays === undefined ? {} : { dead_weight: deadWeight(world, offlineDays) })
 	};
 }
 
-export function createControl(world: World, faults: Faults, log: (msg: string) => void, requests?: Record<'gitlab' | 'github', RequestCounts>) {
+export function createControl(world: World, faults: Faults, log: (msg: string) => void, requests?: Record<'gitlab' | 'github', RequestCounts>, identity?: Identity) {
 	const router = new Router();
-	const state = (ctx: Ctx) => sendJson(ctx.res, 200, groundTruth(world, faults));
+	const state = (ctx: Ctx) => {
+		const raw = ctx.url.searchParams.get('offline_days');
+		const days = raw === null ? undefined : Number(raw);
+		if (days !== undefined && !(raw !== '' && Number.isFinite(days) && days >= 0)) throw new ControlError(400, 'offline_days must be a number of days, at least 0');
+		sendJson(ctx.res, 200, groundTruth(world, faults, days));
+	};
 
 	router.get('/', (ctx) =>
 		sendJson(ctx.res, 200, {
 			endpoints: [
 				'GET /_sandbox/state',
 				'GET /_sandbox/requests',
+				'GET /_sandbox/jobs',
+				'POST /_sandbox/jobs',
 				'POST /_sandbox/load',
 				'POST /_sandbox/faults',
 				'POST /_sandbox/clock',
@@ -152,7 +167,24 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 				'POST /_sandbox/github/runners/:id',
 				'POST /_sandbox/gitops/commit',
 				'POST /_sandbox/gitops/state',
-				'POST /_sandbox/gitops/apply'
+				'POST /_sandbox/gitops/apply',
+				'GET /_sandbox/gitops/changes',
+				'POST /_sandbox/gitops/fail-job',
+				'POST /_sandbox/gitops/fail-next',
+				'POST /_sandbox/gitops/conflict',
+				'POST /_sandbox/gitops/merge',
+				'GET /_sandbox/webhooks',
+				'POST /_sandbox/webhooks',
+				'DELETE /_sandbox/webhooks/:forge',
+				'GET /_sandbox/webhooks/deliveries',
+				'POST /_sandbox/webhooks/deliveries/:id/redeliver',
+				'GET|POST /_sandbox/k8s/permissions',
+				'POST /_sandbox/k8s/faults',
+				'GET|POST /_sandbox/k8s/nodes',
+				'POST /_sandbox/arc/listeners',
+				'POST /_sandbox/arc/orphan',
+				'POST /_sandbox/arc/freeze',
+				...(identity ? IDENTITY_CONTROL_ENDPOINTS : [])
 			],
 			docs: 'docs/sandbox.md'
 		})
@@ -214,6 +246,8 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 	});
 
 	gitopsControlRoutes(router, world, body);
+	if (identity) identityControlRoutes(router, identity, body);
+	jobControlRoutes(router, world, body);
 
 	return async (req: IncomingMessage, res: ServerResponse, url: URL, path: string): Promise<void> => {
 		const match = router.match(req.method ?? 'GET', path || '/');

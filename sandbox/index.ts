@@ -12,7 +12,13 @@ import { createGitHubMount } from './github/api.js';
 import { createGitLabMount } from './gitlab/api.js';
 import { RequestCounts } from './http/counts.js';
 import { sendJson } from './http/respond.js';
+import { loadHclParser } from './gitops/hcl-read.js';
+import { Identity, type TokenSpec } from './identity/identity.js';
 import { createK8sMount } from './k8s/api.js';
+import { iso, originFor } from './sim/clock.js';
+
+/** Checks an `epoch` option (throws with the reason); the CLI checks `--epoch` with it. */
+export { originFor };
 import { Ticker } from './sim/ticker.js';
 import { World } from './sim/world.js';
 
@@ -30,10 +36,18 @@ export interface SandboxOptions {
 	gitlabToken?: string;
 	/** Default 'sandbox-github-token'. */
 	githubToken?: string;
+	/** More personal tokens for either forge, e.g. with narrower scopes than the two above (`api`; `repo, admin:org, workflow`). */
+	tokens?: readonly TokenSpec[];
 	/** Plain self-hosted GitHub runners; default 40. */
 	githubRunners?: number;
 	/** ARC AutoscalingRunnerSets; default 3 (gh-nix, gh-docker, gh-dind), more are gh-extra-N. */
 	scaleSets?: number;
+	/**
+	 * Simulated start time, ISO 8601 (e.g. '2026-01-01T00:00:00Z'), for exact, repeatable
+	 * timestamps. Default: the real time at start, so the simulated clock tracks the wall
+	 * clock (at speed 1) and every age a client computes is real.
+	 */
+	epoch?: string;
 	log?: (msg: string) => void;
 }
 
@@ -53,7 +67,7 @@ interface Mount {
 	handle: Handle;
 }
 
-function validate(opts: SandboxOptions): Required<Omit<SandboxOptions, 'log'>> {
+function validate(opts: SandboxOptions): Required<Omit<SandboxOptions, 'log' | 'tokens' | 'epoch'>> & { origin: number } {
 	const o = {
 		port: opts.port,
 		host: opts.host ?? '127.0.0.1',
@@ -63,7 +77,8 @@ function validate(opts: SandboxOptions): Required<Omit<SandboxOptions, 'log'>> {
 		gitlabToken: opts.gitlabToken ?? 'sandbox-gitlab-token',
 		githubToken: opts.githubToken ?? 'sandbox-github-token',
 		githubRunners: opts.githubRunners ?? 40,
-		scaleSets: opts.scaleSets ?? 3
+		scaleSets: opts.scaleSets ?? 3,
+		origin: 0
 	};
 	if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`sandbox: port must be 0..65535, got ${opts.port}`);
 	if (!Number.isSafeInteger(o.seed)) throw new Error(`sandbox: seed must be an integer, got ${opts.seed}`);
@@ -73,6 +88,11 @@ function validate(opts: SandboxOptions): Required<Omit<SandboxOptions, 'log'>> {
 	if (!o.githubToken) throw new Error('sandbox: githubToken must not be empty');
 	if (!Number.isInteger(o.githubRunners) || o.githubRunners < 0 || o.githubRunners > 10_000) throw new Error(`sandbox: githubRunners must be a whole number 0..10000, got ${opts.githubRunners}`);
 	if (!Number.isInteger(o.scaleSets) || o.scaleSets < 0 || o.scaleSets > 100) throw new Error(`sandbox: scaleSets must be a whole number 0..100, got ${opts.scaleSets}`);
+	try {
+		o.origin = originFor(opts.epoch);
+	} catch (e) {
+		throw new Error(`sandbox: ${e instanceof Error ? e.message : String(e)}`);
+	}
 	return o;
 }
 
@@ -85,21 +105,24 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 export async function startSandboxWithWorld(opts: SandboxOptions): Promise<Sandbox & { world: World }> {
 	const o = validate(opts);
 	const log = opts.log ?? (() => {});
-	const world = new World({ seed: o.seed, gitlabRunners: o.gitlabRunners, githubRunners: o.githubRunners, scaleSets: o.scaleSets });
+	// Pipelines plan and apply inside simulation steps, which read HCL synchronously.
+	await loadHclParser();
+	const world = new World({ seed: o.seed, gitlabRunners: o.gitlabRunners, githubRunners: o.githubRunners, scaleSets: o.scaleSets, origin: o.origin });
 	const faults = new Faults();
 	let baseUrl = '';
+	const identity = new Identity({ now: () => world.now(), gitlabToken: o.gitlabToken, githubToken: o.githubToken, tokens: opts.tokens });
 
 	const requests = { gitlab: new RequestCounts(), github: new RequestCounts() };
-	const gitlab = createGitLabMount({ world, token: o.gitlabToken, webBase: () => `${baseUrl}/gitlab`, log, counts: requests.gitlab });
+	const gitlab = createGitLabMount({ world, identity, webBase: () => `${baseUrl}/gitlab`, log, counts: requests.gitlab });
 	faults.setStyle('gitlab', gitlab.faultStyle);
-	const github = createGitHubMount({ world, token: o.githubToken, webBase: () => `${baseUrl}/github`, log, counts: requests.github });
+	const github = createGitHubMount({ world, identity, webBase: () => `${baseUrl}/github`, log, counts: requests.github });
 	faults.setStyle('github', github.faultStyle);
 	const k8s = createK8sMount({ store: world.cluster, now: () => world.now(), serverAddress: () => new URL(baseUrl).host, log, faultMode: () => faults.modes().k8s });
 	faults.setStyle('k8s', k8s.faultStyle);
 	const exporters = createExportersMount({ world, baseUrl: () => baseUrl });
 	faults.setStyle('exporters', exporters.faultStyle);
 	const mounts: Mount[] = [
-		{ prefix: '/_sandbox', handle: createControl(world, faults, log, requests) },
+		{ prefix: '/_sandbox', handle: createControl(world, faults, log, requests, identity) },
 		{ prefix: '/gitlab', target: 'gitlab', prepare: gitlab.prepare, handle: gitlab.handle },
 		{ prefix: '/github', target: 'github', prepare: github.prepare, handle: github.handle },
 		{ prefix: '/k8s', target: 'k8s', handle: k8s.handle },
@@ -136,10 +159,11 @@ export async function startSandboxWithWorld(opts: SandboxOptions): Promise<Sandb
 	const port = (server.address() as AddressInfo).port;
 	const hostForUrl = o.host.includes(':') ? `[${o.host}]` : o.host;
 	baseUrl = `http://${hostForUrl}:${port}`;
+	world.changes.webhooks.setBaseUrl(baseUrl);
 
 	const ticker = new Ticker(world, o.tickMs, (err) => log(`sandbox: tick failed: ${err instanceof Error ? err.stack : String(err)}`));
 	ticker.start();
-	log(`sandbox: listening on ${baseUrl} (seed ${o.seed}, ${o.gitlabRunners} GitLab runners)`);
+	log(`sandbox: listening on ${baseUrl} (seed ${o.seed}, ${o.gitlabRunners} GitLab runners, simulated time from ${iso(o.origin)}${opts.epoch === undefined ? ', the wall clock' : ''})`);
 
 	let closing: Promise<void> | undefined;
 	return {
@@ -149,6 +173,7 @@ export async function startSandboxWithWorld(opts: SandboxOptions): Promise<Sandb
 		close() {
 			closing ??= new Promise<void>((resolve) => {
 				ticker.stop();
+				world.changes.webhooks.close();
 				faults.destroyHeld();
 				k8s.close();
 				server.close(() => resolve());

@@ -33,6 +33,7 @@ import {
 import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAll } from './build.mjs';
+import { npmCi } from './npm-ci.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -101,12 +102,6 @@ function localNodeHeaders() {
 		if (`v${v}` === process.version) return resolve(prefix);
 	}
 	return null;
-}
-
-function run(cmd, args, opts) {
-	const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
-	if (r.status !== 0) throw new Error(`${[cmd, ...args].join(' ')} failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
-	return r;
 }
 
 /** A lockfile for the staged package.json: the root entry mirrors it, dev-only entries go. */
@@ -255,7 +250,7 @@ export async function packageArtifact({ outDir = join(root, 'dist') } = {}) {
 		dependencies: pkgJson.dependencies,
 		// Pins the production tree resolves with (e.g. content-type for Node 20); npm ci checks them against the lock.
 		...(pkgJson.overrides ? { overrides: pkgJson.overrides } : {}),
-		// npm 11 asks for approval of install scripts; only production packages are listed.
+		// The install scripts that may run (npm-ci.mjs); only production packages are listed.
 		...(pkgJson.allowScripts ? { allowScripts: Object.fromEntries(Object.entries(pkgJson.allowScripts).filter(([n]) => isProd(n))) } : {})
 	};
 	writeFileSync(join(stage, 'package.json'), `${JSON.stringify(stagedPkg, null, 2)}\n`);
@@ -277,8 +272,15 @@ export async function packageArtifact({ outDir = join(root, 'dist') } = {}) {
 	};
 	if (headers) npmEnv.npm_config_nodedir = headers;
 	const npm = npmCli();
-	step(`npm ci --omit=dev (${npm}; node headers: ${headers ?? "npm's nodedir setting, else node-gyp's download"})`);
-	run(process.execPath, [npm, 'ci', '--omit=dev', '--no-bin-links', '--ignore-scripts=false', '--prefer-offline', '--loglevel=warn'], { cwd: stage, env: npmEnv });
+	step(`npm ci --omit=dev, install scripts of allowScripts only (${npm}; node headers: ${headers ?? "npm's nodedir setting, else node-gyp's download"})`);
+	const scripted = npmCi({
+		cwd: stage,
+		npm: [process.execPath, npm],
+		ciArgs: ['--omit=dev', '--no-bin-links', '--prefer-offline', '--loglevel=warn'],
+		rebuildArgs: ['--no-bin-links', '--loglevel=warn'],
+		env: npmEnv
+	});
+	console.log(`    install scripts run: ${scripted.join(', ') || 'none'}`);
 
 	step('strip native build intermediates');
 	const natives = stripNativeBuilds(join(stage, 'node_modules'));

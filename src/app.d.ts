@@ -6,6 +6,8 @@ interface PagePrincipal {
 	kind: 'user' | 'token' | 'cli';
 	name: string;
 	role: Role;
+	/** Must choose a new password before anything else (the generated first admin, an admin's reset). */
+	mustChangePassword?: boolean;
 }
 
 declare global {

@@ -7,6 +7,9 @@ import type { Handle, HandleServerError } from '@sveltejs/kit';
 import { accessRefusal } from '$lib/core/access';
 import { API_BRIDGE, pageAccess } from '$lib/core/page-access';
 
+/** The pages a user who must change their password can still open. */
+const WHILE_PASSWORD_CHANGE = new Set(['/settings', '/logout', '/login']);
+
 const errorResponse = (status: number, code: string, message: string) =>
 	new Response(JSON.stringify({ error: { code, message } }), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
 
@@ -32,6 +35,10 @@ export const handle: Handle = async ({ event, resolve }) => {
 		// Not in the table: an unknown page renders SvelteKit's 404 for those signed in; nothing else is served.
 		if (event.route.id === null && principal) return resolve(event);
 		if (event.route.id !== null) return errorResponse(principal ? 405 : 401, 'not_allowed', `${method} is not allowed on ${event.url.pathname}`);
+	}
+	// A password somebody else chose (the first admin's, an admin's reset) is replaced before anything else.
+	if (principal?.mustChangePassword && !WHILE_PASSWORD_CHANGE.has(event.route.id ?? '')) {
+		return new Response(null, { status: 303, headers: { location: '/settings?password=required' } });
 	}
 	const refusal = accessRefusal(principal?.role ?? null, access ?? 'viewer');
 	if (refusal) {

@@ -9,8 +9,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV_VARS } from '../src/lib/server/config/env';
+import { KUBERNETES_ACCESS, NAMESPACE_CLASSES, type KubernetesAccess, type NamespaceClass } from '../src/lib/sources/kubernetes/access';
 
 const MODULE_DIR = join(import.meta.dirname, '..', 'deploy', 'tofu', 'modules', 'runner-dashboard');
+const CONFIG_DOC = readFileSync(join(import.meta.dirname, '..', 'docs', 'configuration.md'), 'utf8');
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 // hcl2json output is untyped JSON; the assertions below are what check its shape.
@@ -49,10 +51,12 @@ const one = (x: unknown): Obj => {
 const many = (x: unknown): Obj[] => (x === undefined ? [] : (x as Obj[]));
 
 // ---------------------------------------------------------------------------------------
-// A tiny evaluator for validation/precondition conditions.
+// A tiny evaluator for validation/precondition conditions and simple locals.
 
-type Value = boolean | string;
-type Token = { t: 'str' | 'id' | 'op'; v: string };
+type Value = boolean | string | number | null | Value[] | { [k: string]: Value };
+type Token = { t: 'str' | 'num' | 'id' | 'op'; v: string };
+/** Input variables, and the module's locals as hcl2json gives them (evaluated on use). */
+type Scope = { vars: Record<string, Value>; locals?: Obj; bound?: Record<string, Value> };
 
 /** Decodes an HCL quoted-string body; template sequences are refused, not guessed. */
 function hclString(body: string): string {
@@ -67,11 +71,14 @@ function hclString(body: string): string {
 	});
 }
 
+const OPERATORS = ['||', '&&', '==', '!=', '<=', '>=', '<', '>', '!', '(', ')', ',', '?', ':', '[', ']'];
+
 function tokenize(src: string): Token[] {
 	const out: Token[] = [];
 	let i = 0;
 	while (i < src.length) {
 		const c = src.charAt(i);
+		const op = OPERATORS.find((o) => src.startsWith(o, i));
 		if (/\s/.test(c)) {
 			i++;
 		} else if (c === '"') {
@@ -86,12 +93,13 @@ function tokenize(src: string): Token[] {
 			if (j >= src.length) throw new Error('unterminated string');
 			out.push({ t: 'str', v: hclString(body) });
 			i = j + 1;
-		} else if (src.startsWith('||', i) || src.startsWith('&&', i)) {
-			out.push({ t: 'op', v: src.slice(i, i + 2) });
-			i += 2;
-		} else if ('!(),'.includes(c) && !src.startsWith('!=', i)) {
-			out.push({ t: 'op', v: c });
-			i++;
+		} else if (op) {
+			out.push({ t: 'op', v: op });
+			i += op.length;
+		} else if (/[0-9]/.test(c)) {
+			const m = /^[0-9]+(\.[0-9]+)?/.exec(src.slice(i))!;
+			out.push({ t: 'num', v: m[0] });
+			i += m[0].length;
 		} else if (/[A-Za-z_]/.test(c)) {
 			const m = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*/.exec(src.slice(i))!;
 			out.push({ t: 'id', v: m[0] });
@@ -122,8 +130,18 @@ export function re2ToJs(pattern: string): RegExp {
 	return new RegExp(p, flags);
 }
 
-export function evalCondition(expr: string, vars: Record<string, Value>): boolean {
-	const src = expr.replace(/^\$\{([\s\S]*)\}$/, '$1');
+/** Evaluates an hcl2json value: a whole-expression template `${…}` is evaluated, other literals pass through. */
+function evalValue(raw: Json, scope: Scope): Value {
+	if (typeof raw !== 'string') return raw as Value;
+	const whole = /^\$\{([\s\S]*)\}$/.exec(raw);
+	if (whole) return evalExpr(whole[1] ?? '', scope);
+	if (raw.includes('${')) throw new Error(`string templates are not supported: ${raw}`);
+	return raw;
+}
+
+/** Parses into thunks, so that `?:` evaluates only the branch it picks (as HCL does). */
+function evalExpr(src: string, scope: Scope): Value {
+	type Ev = () => Value;
 	const toks = tokenize(src);
 	let pos = 0;
 	const peek = () => toks[pos];
@@ -133,96 +151,143 @@ export function evalCondition(expr: string, vars: Record<string, Value>): boolea
 		return t;
 	};
 	const bool = (v: Value): boolean => {
-		if (typeof v !== 'boolean') throw new Error(`not a bool: ${JSON.stringify(v)}`);
+		if (typeof v !== 'boolean') throw new EvalError(`not a bool: ${JSON.stringify(v)}`);
 		return v;
 	};
-	const orExpr = (): Value => {
-		let l = andExpr();
-		while (peek()?.v === '||') {
-			take();
-			const r = andExpr();
-			l = bool(l) || bool(r);
+	const num = (v: Value): number => {
+		if (typeof v !== 'number') throw new EvalError(`not a number: ${JSON.stringify(v)}`);
+		return v;
+	};
+	const str = (v: Value): string => {
+		if (typeof v !== 'string') throw new EvalError(`not a string: ${JSON.stringify(v)}`);
+		return v;
+	};
+	const ternary = (): Ev => {
+		const c = orExpr();
+		if (peek()?.v !== '?') return c;
+		take('?');
+		const a = ternary();
+		take(':');
+		const b = ternary();
+		return () => (bool(c()) ? a() : b());
+	};
+	const binary = (ops: string[], next: () => Ev, apply: (op: string, l: Value, r: Value) => Value) => (): Ev => {
+		let l = next();
+		while (ops.includes(peek()?.v ?? '')) {
+			const op = take().v;
+			const left = l;
+			const r = next();
+			l = () => apply(op, left(), r());
 		}
 		return l;
 	};
-	const andExpr = (): Value => {
-		let l = unary();
-		while (peek()?.v === '&&') {
-			take();
-			const r = unary();
-			l = bool(l) && bool(r);
-		}
-		return l;
-	};
-	const unary = (): Value => {
+	const unary = (): Ev => {
 		if (peek()?.v === '!') {
 			take();
-			return !bool(unary());
+			const e = unary();
+			return () => !bool(e());
 		}
 		return primary();
 	};
-	const primary = (): Value => {
-		const t = take();
-		if (t.t === 'str') return t.v;
-		if (t.t === 'op' && t.v === '(') {
-			const v = orExpr();
-			take(')');
-			return v;
+	const comparison = binary(['<', '<=', '>', '>='], unary, (op, l, r) => {
+		const [a, b] = [num(l), num(r)];
+		return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
+	});
+	const equality = binary(['==', '!='], comparison, (op, l, r) => (JSON.stringify(l) === JSON.stringify(r)) === (op === '=='));
+	const andExpr = binary(['&&'], equality, (_, l, r) => bool(l) && bool(r));
+	const orExpr = binary(['||'], andExpr, (_, l, r) => bool(l) || bool(r));
+	const list = (open: string, close: string): Ev[] => {
+		take(open);
+		const out: Ev[] = [];
+		while (peek()?.v !== close) {
+			out.push(ternary());
+			if (peek()?.v === ',') take(',');
 		}
-		if (t.t !== 'id') throw new Error(`unexpected ${t.v}`);
-		if (t.v === 'true' || t.v === 'false') return t.v === 'true';
-		if (t.v.startsWith('var.')) {
-			const name = t.v.slice(4);
-			const value = vars[name];
-			if (value === undefined) throw new Error(`no value for var.${name}`);
-			return value;
+		take(close);
+		return out;
+	};
+	const reference = (path: string): Value => {
+		const [root, name = '', ...attrs] = path.split('.');
+		let v: Value;
+		if (root === 'var') {
+			if (!(name in scope.vars)) throw new Error(`no value for var.${name}`);
+			v = scope.vars[name]!;
+		} else if (root === 'local') {
+			if (!scope.locals || !(name in scope.locals)) throw new Error(`no local.${name}`);
+			v = evalValue(scope.locals[name] as Json, scope);
+		} else if (scope.bound && `${root}.${name}` in scope.bound) {
+			v = scope.bound[`${root}.${name}`]!;
+		} else throw new Error(`unsupported function or reference: ${path}`);
+		for (const a of attrs) {
+			if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error(`cannot read .${a} of ${JSON.stringify(v)}`);
+			v = v[a] ?? null;
 		}
-		if (t.v === 'can') {
-			take('(');
-			const start = pos;
-			let ok = true;
+		return v;
+	};
+	const FUNCTIONS: Record<string, (args: Ev[]) => Value> = {
+		// can() turns an evaluation error into false; the evaluator's own "unsupported" errors must not hide.
+		can: ([e]) => {
 			try {
-				orExpr();
-			} catch (e) {
-				// can() turns an evaluation error into false; our own "unsupported" errors must not hide.
-				if (!(e instanceof RegexNoMatch)) throw e;
-				ok = false;
-				pos = skipBalanced(start);
+				e!();
+				return true;
+			} catch (err) {
+				if (err instanceof EvalError) return false;
+				throw err;
 			}
-			take(')');
-			return ok;
+		},
+		regex: ([p, subject]) => {
+			const [pattern, text] = [str(p!()), str(subject!())];
+			if (!re2ToJs(pattern).test(text)) throw new RegexNoMatch(pattern);
+			return text;
+		},
+		lower: ([e]) => str(e!()).toLowerCase(),
+		floor: ([e]) => Math.floor(num(e!())),
+		tostring: ([e]) => {
+			const v = e!();
+			return v === null ? null : typeof v === 'number' || typeof v === 'boolean' ? String(v) : str(v);
 		}
-		if (t.v === 'regex') {
-			take('(');
-			const pattern = primary();
-			take(',');
-			const subject = orExpr();
-			take(')');
-			if (typeof pattern !== 'string' || typeof subject !== 'string') throw new Error('regex() wants two strings');
-			if (!re2ToJs(pattern).test(subject)) throw new RegexNoMatch(pattern);
-			return subject;
-		}
-		throw new Error(`unsupported function or reference: ${t.v}`);
 	};
-	// After a failed regex inside can(...), move to the can's closing parenthesis.
-	const skipBalanced = (start: number): number => {
-		let depth = 0;
-		for (let i = start; i < toks.length; i++) {
-			const v = toks[i]?.v;
-			if (v === '(') depth++;
-			if (v === ')') {
-				if (depth === 0) return i;
-				depth--;
-			}
+	const primary = (): Ev => {
+		const t = peek();
+		if (!t) throw new Error(`unexpected end of ${src}`);
+		if (t.t === 'op' && t.v === '(') {
+			take();
+			const e = ternary();
+			take(')');
+			return e;
 		}
-		throw new Error('unbalanced parentheses');
+		if (t.t === 'op' && t.v === '[') {
+			const items = list('[', ']');
+			return () => items.map((i) => i());
+		}
+		take();
+		if (t.t === 'str') return () => t.v;
+		if (t.t === 'num') return () => Number(t.v);
+		if (t.t !== 'id') throw new Error(`unexpected ${t.v}`);
+		if (t.v === 'true' || t.v === 'false' || t.v === 'null') return () => (t.v === 'null' ? null : t.v === 'true');
+		if (peek()?.v === '(') {
+			const fn = FUNCTIONS[t.v];
+			if (!fn) throw new Error(`unsupported function or reference: ${t.v}`);
+			const args = list('(', ')');
+			return () => fn(args);
+		}
+		return () => reference(t.v);
 	};
-	const v = orExpr();
+	const e = ternary();
 	if (pos !== toks.length) throw new Error(`trailing tokens in ${src}`);
-	return bool(v);
+	return e();
 }
 
-class RegexNoMatch extends Error {
+export function evalCondition(expr: string, vars: Record<string, Value>, locals?: Obj): boolean {
+	const v = evalValue(expr, { vars, locals });
+	if (typeof v !== 'boolean') throw new Error(`not a bool: ${JSON.stringify(v)}`);
+	return v;
+}
+
+/** An error HCL would raise while evaluating (can() turns it into false), unlike "unsupported". */
+class EvalError extends Error {}
+
+class RegexNoMatch extends EvalError {
 	constructor(pattern: string) {
 		super(`regex "${pattern}" did not match`);
 	}
@@ -244,6 +309,14 @@ describe('the condition evaluator itself', () => {
 		expect(() => evalCondition('${can(regex("(?=a)", var.s))}', { s: 'a' })).toThrow(/lookaround/);
 		expect(() => evalCondition('${can(regex("${var.x}", var.s))}', { s: 'a' })).toThrow(/interpolation/);
 		expect(() => evalCondition('${var.missing}', {})).toThrow(/no value/);
+		expect(() => evalCondition('${"${var.a}-x" == "b"}', { a: 'b' })).toThrow(/interpolation/);
+	});
+	it('compares, picks with ?:, reads locals and object attributes', () => {
+		expect(evalCondition('${var.n == 1 && var.n >= 1 && !(var.n > 1) && floor(var.n) == var.n}', { n: 1 })).toBe(true);
+		expect(evalCondition('${var.n == 1}', { n: 2 })).toBe(false);
+		expect(evalCondition('${var.o == null ? false : var.o.host == "h"}', { o: { host: 'h' } })).toBe(true);
+		expect(evalCondition('${local.h == "x-real-ip"}', { h: 'X-Real-IP' }, { h: '${lower(var.h)}' })).toBe(true);
+		expect(evalCondition('${tostring(var.n) == "3"}', { n: 3 })).toBe(true);
 	});
 });
 
@@ -299,17 +372,24 @@ describe('deploy/tofu/modules/runner-dashboard', () => {
 		expect(Object.keys(variables)).toEqual(
 			expect.arrayContaining([
 				'image', 'allow_mutable_tag', 'namespace', 'name', 'replicas', 'resources', 'config_yaml', 'secret_env',
-				'origin', 'runner_namespaces', 'arc_namespaces', 'ingress', 'storage', 'metrics_port'
+				'origin', 'runner_namespaces', 'arc_namespaces', 'ingress', 'storage', 'metrics_port',
+				'address_header', 'xff_depth', 'network_policy'
 			])
 		);
 		expect(variables.image.default).toBeUndefined(); // required
 		expect(variables.metrics_port.default).toBe(9464);
 		expect(variables.max_heap_mb.default).toBe(256);
 		expect(variables.allow_mutable_tag.default).toBe(false);
+		expect(variables.address_header.default).toBeNull();
+		expect(variables.xff_depth.default).toBe(1);
+		expect(variables.network_policy.default).toEqual({});
 	});
 
 	it('sets only environment variables the app reads, with the right values', () => {
-		const known = new Set(Object.keys(ENV_VARS));
+		// The client-address settings are read by the HTTP layer; docs/configuration.md lists them.
+		const httpLayer = ['ADDRESS_HEADER', 'XFF_DEPTH'];
+		for (const n of httpLayer) expect(CONFIG_DOC, `${n} documented`).toMatch(new RegExp(`\\| \`${n}\` \\|`));
+		const known = new Set([...Object.keys(ENV_VARS), ...httpLayer]);
 		const staticEnv = Object.fromEntries(many(container.env).map((e) => [e.name as string, e.value as string]));
 		const dynamicEnv = many((container.dynamic as Obj | undefined)?.env);
 		const dynamicNames = dynamicEnv.map((d) => one(d.content).name as string);
@@ -324,7 +404,7 @@ describe('deploy/tofu/modules/runner-dashboard', () => {
 			LOG_LEVEL: '${var.log_level}',
 			NODE_OPTIONS: '--max-old-space-size=${var.max_heap_mb}'
 		});
-		expect(dynamicNames).toEqual(expect.arrayContaining(['ORIGIN', 'RUNNER_DASHBOARD_CONFIG', '${env.key}']));
+		expect(dynamicNames).toEqual(expect.arrayContaining(['ORIGIN', 'RUNNER_DASHBOARD_CONFIG', 'ADDRESS_HEADER', 'XFF_DEPTH', '${env.key}']));
 
 		// The only computed env name is secret_env's key, by Secret reference.
 		const computed = dynamicEnv.filter((d) => String(one(d.content).name).includes('${'));
@@ -358,7 +438,62 @@ describe('deploy/tofu/modules/runner-dashboard', () => {
 
 	it('disables service links so Kubernetes injects no RUNNER_DASHBOARD_* variables of its own', () => {
 		expect(podSpec.enable_service_links).toBe(false);
-		expect(podSpec.automount_service_account_token).toBe(true);
+	});
+
+	it('mounts the ServiceAccount token only when config_yaml has a Kubernetes source with in_cluster: true', () => {
+		const sa = resources.kubernetes_service_account_v1.this;
+		expect(sa.automount_service_account_token).toBe('${local.kubernetes_in_cluster}');
+		expect(podSpec.automount_service_account_token).toBe('${local.kubernetes_in_cluster}');
+		// yamldecode and a for expression are beyond the evaluator here: pin the expression.
+		const expr = String(locals.kubernetes_in_cluster).replace(/\s+/g, ' ');
+		expect(expr).toBe('${anytrue([ for k in try(yamldecode(local.config_yaml_text).sources.kubernetes, []) : try(k.in_cluster, false) == true ])}');
+		expect(locals.config_yaml_text).toBe('${var.config_yaml == null ? "" : var.config_yaml}');
+	});
+
+	describe('client address behind the Ingress (ADDRESS_HEADER, XFF_DEPTH)', () => {
+		/** The env the container gets from the address settings, for given inputs. */
+		const defaults: Record<string, Value> = { ingress: null, address_header: null, xff_depth: 1 };
+		const addressEnv = (vars: Record<string, Value>): Record<string, string> => {
+			const scope: Scope = { vars: { ...defaults, ...vars }, locals };
+			const out: Record<string, string> = {};
+			for (const d of many((container.dynamic as Obj).env)) {
+				const content = one(d.content);
+				if (!['ADDRESS_HEADER', 'XFF_DEPTH'].includes(content.name)) continue;
+				const items = evalValue(d.for_each, scope);
+				if (!Array.isArray(items)) throw new Error(`for_each of ${content.name} is not a list`);
+				for (const item of items) out[content.name] = evalValue(content.value, { ...scope, bound: { 'env.value': item } }) as string;
+			}
+			return out;
+		};
+		const preconditionsHold = (vars: Record<string, Value>) =>
+			many(one(deployment.lifecycle).precondition)
+				.map((p) => String(p.condition))
+				.filter((c) => c.includes('xff_depth'))
+				.every((c) => evalCondition(c, { ...defaults, ...vars }, locals));
+		const ingress = { host: 'runners.example.com', class: 'nginx', tls_secret: null, annotations: {} };
+
+		it('defaults to X-Forwarded-For at depth 1 with the module Ingress, and to nothing without one', () => {
+			expect(addressEnv({ ingress })).toEqual({ ADDRESS_HEADER: 'x-forwarded-for', XFF_DEPTH: '1' });
+			expect(addressEnv({})).toEqual({});
+		});
+		it('passes an explicit header (lowercased) and depth', () => {
+			expect(addressEnv({ ingress, xff_depth: 2 })).toEqual({ ADDRESS_HEADER: 'x-forwarded-for', XFF_DEPTH: '2' });
+			expect(addressEnv({ ingress, address_header: 'X-Real-IP' })).toEqual({ ADDRESS_HEADER: 'x-real-ip' });
+			expect(addressEnv({ address_header: 'X-Forwarded-For', xff_depth: 3 })).toEqual({ ADDRESS_HEADER: 'x-forwarded-for', XFF_DEPTH: '3' });
+		});
+		it('refuses a depth without X-Forwarded-For, and bad header names and depths', () => {
+			expect(preconditionsHold({ ingress, xff_depth: 2 })).toBe(true);
+			expect(preconditionsHold({ ingress, address_header: 'x-real-ip', xff_depth: 2 })).toBe(false);
+			expect(preconditionsHold({ xff_depth: 2 })).toBe(false);
+			const header = (v: string | null) => many(variables.address_header.validation).every((x) => evalCondition(String(x.condition), { address_header: v }));
+			expect(header(null)).toBe(true);
+			expect(header('X-Real-IP')).toBe(true);
+			expect(header('x forwarded for')).toBe(false);
+			expect(header('x-forwarded-for:')).toBe(false);
+			const depth = (v: number) => many(variables.xff_depth.validation).every((x) => evalCondition(String(x.condition), { xff_depth: v }));
+			expect([1, 2, 10].map(depth)).toEqual([true, true, true]);
+			expect([0, 11, 1.5].map(depth)).toEqual([false, false, false]);
+		});
 	});
 
 	it('serves HTTP on the app default port 3000 and probes /healthz and /readyz', () => {
@@ -405,38 +540,24 @@ describe('deploy/tofu/modules/runner-dashboard', () => {
 		expect(vols).toEqual(expect.arrayContaining(['data', 'tmp']));
 	});
 
-	it('grants least-privilege RBAC: namespaced Roles only, never secrets, patch only on AutoscalingRunnerSets', () => {
+	it('grants least-privilege RBAC: namespaced Roles only, never secrets or wildcards, one Role per listed namespace', () => {
 		const types = Object.keys(resources);
 		expect(types.filter((t) => /cluster_role/.test(t))).toEqual([]);
 		const roles: Obj = resources.kubernetes_role_v1;
-		const allRules: { role: string; rule: Obj }[] = [];
-		for (const [name, role] of Object.entries<Obj>(roles)) for (const rule of many(role.rule)) allRules.push({ role: name, rule });
-		for (const { role, rule } of allRules) {
-			const res = rule.resources as string[];
-			const verbs = rule.verbs as string[];
-			expect(res, role).not.toContain('secrets');
-			expect(res, role).not.toContain('*');
-			expect(verbs, role).not.toContain('*');
-			expect(rule.api_groups as string[], role).not.toContain('*');
+		for (const [name, role] of Object.entries<Obj>(roles)) {
+			for (const rule of many(role.rule)) {
+				expect(rule.resources as string[], name).not.toContain('secrets');
+				expect(rule.resources as string[], name).not.toContain('*');
+				expect(rule.verbs as string[], name).not.toContain('*');
+				expect(rule.api_groups as string[], name).not.toContain('*');
+			}
 		}
-		const ruleSet = (role: string) =>
-			many(roles[role].rule).map((r) => ({ g: r.api_groups, r: [...(r.resources as string[])].sort(), v: [...(r.verbs as string[])].sort() }));
-		expect(ruleSet('runners')).toEqual([
-			{ g: [''], r: ['configmaps', 'events', 'pods'], v: ['get', 'list', 'watch'] },
-			{ g: ['apps'], r: ['deployments', 'replicasets'], v: ['get', 'list', 'watch'] },
-			{ g: ['autoscaling'], r: ['horizontalpodautoscalers'], v: ['get', 'list', 'watch'] }
-		]);
-		expect(ruleSet('arc')).toEqual([
-			{ g: ['actions.github.com'], r: ['autoscalingrunnersets', 'ephemeralrunners', 'ephemeralrunnersets'], v: ['get', 'list', 'watch'] },
-			{ g: ['actions.github.com'], r: ['autoscalingrunnersets'], v: ['patch'] }
-		]);
-		expect(ruleSet('leader_election')).toEqual([{ g: ['coordination.k8s.io'], r: ['leases'], v: ['create', 'get', 'update'] }]);
-
-		// Per-namespace grants: one Role+RoleBinding per listed namespace; the Lease only at home.
-		expect(roles.runners.for_each).toBe('${toset(var.runner_namespaces)}');
-		expect(one(roles.runners.metadata).namespace).toBe('${each.value}');
-		expect(roles.arc.for_each).toBe('${toset(var.arc_namespaces)}');
-		expect(one(roles.leader_election.metadata).namespace).toBe('${local.namespace}');
+		// Per-namespace grants: one Role+RoleBinding per namespace of each class.
+		expect(Object.keys(roles).sort()).toEqual(Object.values(NAMESPACE_CLASSES).map((c) => c.moduleRole).sort());
+		for (const c of Object.values(NAMESPACE_CLASSES)) {
+			expect(roles[c.moduleRole].for_each).toBe(`\${toset(var.${c.moduleVariable})}`);
+			expect(one(roles[c.moduleRole].metadata).namespace).toBe('${each.value}');
+		}
 		const bindings: Obj = resources.kubernetes_role_binding_v1;
 		for (const b of Object.values<Obj>(bindings)) {
 			expect(one(b.role_ref).kind).toBe('Role');
@@ -445,11 +566,136 @@ describe('deploy/tofu/modules/runner-dashboard', () => {
 		expect(Object.keys(bindings).sort()).toEqual(Object.keys(roles).sort());
 	});
 
-	it('adds a PodDisruptionBudget only when replicas > 1 and an Ingress only when asked', () => {
-		expect(resources.kubernetes_pod_disruption_budget_v1.this.count).toBe('${var.replicas > 1 ? 1 : 0}');
+	describe("Role rules equal the app's Kubernetes access table", () => {
+		/** "group resource verb" for every (group, resource, verb) a module Role grants. */
+		const granted = (roles: Obj, role: string): string[] =>
+			[
+				...new Set(
+					many(roles[role]?.rule).flatMap((r) =>
+						(r.api_groups as string[]).flatMap((g) => (r.resources as string[]).flatMap((res) => (r.verbs as string[]).map((v) => `${g} ${res} ${v}`)))
+					)
+				)
+			].sort();
+		/** The same, from the access table, for the namespace class a module Role serves. */
+		const needed = (access: readonly KubernetesAccess[], role: string): string[] => {
+			const cls = (Object.keys(NAMESPACE_CLASSES) as NamespaceClass[]).find((c) => NAMESPACE_CLASSES[c].moduleRole === role)!;
+			return [...new Set(access.filter((a) => a.namespaces === cls).map((a) => `${a.group} ${a.resource} ${a.verb}`))].sort();
+		};
+		const disagreements = (roles: Obj, access: readonly KubernetesAccess[]): string[] =>
+			Object.values(NAMESPACE_CLASSES).flatMap(({ moduleRole }) => {
+				const g = granted(roles, moduleRole);
+				const n = needed(access, moduleRole);
+				return [...n.filter((x) => !g.includes(x)).map((x) => `${moduleRole}: missing ${x}`), ...g.filter((x) => !n.includes(x)).map((x) => `${moduleRole}: unused ${x}`)];
+			});
+
+		it('grants exactly what the app uses, per namespace class', () => {
+			expect(disagreements(resources.kubernetes_role_v1, KUBERNETES_ACCESS)).toEqual([]);
+			// What that means today, spelled out.
+			expect(granted(resources.kubernetes_role_v1, 'arc')).toEqual([
+				' pods list',
+				' pods watch',
+				'actions.github.com autoscalingrunnersets list',
+				'actions.github.com autoscalingrunnersets patch',
+				'actions.github.com autoscalingrunnersets watch',
+				'actions.github.com ephemeralrunners list',
+				'actions.github.com ephemeralrunners watch',
+				'actions.github.com ephemeralrunnersets list',
+				'actions.github.com ephemeralrunnersets watch'
+			]);
+			expect(granted(resources.kubernetes_role_v1, 'runners')).toEqual([
+				' configmaps list',
+				' configmaps watch',
+				' pods list',
+				' pods watch',
+				'apps deployments list',
+				'apps deployments watch',
+				'autoscaling horizontalpodautoscalers list',
+				'autoscaling horizontalpodautoscalers watch'
+			]);
+		});
+
+		it('fails when either side changes', () => {
+			const roles = structuredClone(resources.kubernetes_role_v1) as Obj;
+			// The module grants a verb nobody uses…
+			roles.arc.rule[0].verbs = [...roles.arc.rule[0].verbs, 'get'];
+			expect(disagreements(roles, KUBERNETES_ACCESS)).toEqual(['arc: unused  pods get']);
+			// …or loses one the app needs (pods in the ARC namespaces, a real cluster's 403).
+			const withoutPods = structuredClone(resources.kubernetes_role_v1) as Obj;
+			withoutPods.arc.rule = withoutPods.arc.rule.slice(1);
+			expect(disagreements(withoutPods, KUBERNETES_ACCESS)).toEqual(['arc: missing  pods list', 'arc: missing  pods watch']);
+			// The app starts to use something the module does not grant.
+			const events: KubernetesAccess = { ...KUBERNETES_ACCESS[0]!, group: '', resource: 'events', verb: 'list', namespaces: 'gitlab_runner_namespaces' };
+			expect(disagreements(resources.kubernetes_role_v1, [...KUBERNETES_ACCESS, events])).toEqual(['runners: missing  events list']);
+		});
+	});
+
+	it('refuses more than one replica, saying why', () => {
+		const replicaRules = many(one(deployment.lifecycle).precondition).filter((p) => /\bvar\.replicas\b/.test(String(p.condition)));
+		expect(replicaRules).toHaveLength(1);
+		const rule = one(replicaRules);
+		const holds = (replicas: number) => evalCondition(String(rule.condition), { replicas });
+		expect(holds(1)).toBe(true);
+		expect(holds(2)).toBe(false);
+		expect(holds(3)).toBe(false);
+		expect(rule.error_message).toMatch(/replicas must be 1: each dashboard pod runs the pollers/);
+		expect(String(variables.replicas.description)).toMatch(/Only 1 is accepted/);
+		// Nothing left over from a multi-replica claim: no Lease, no PodDisruptionBudget.
+		expect(resources.kubernetes_pod_disruption_budget_v1).toBeUndefined();
+		const text = readdirSync(MODULE_DIR)
+			.map((f) => readFileSync(join(MODULE_DIR, f), 'utf8'))
+			.join('\n');
+		expect(text).not.toMatch(/coordination\.k8s\.io|\bleases?\b|\belect(ed|s)\b|PodDisruptionBudget/i);
+	});
+
+	it('adds an Ingress only when asked', () => {
 		expect(resources.kubernetes_ingress_v1.this.count).toBe('${var.ingress == null ? 0 : 1}');
 		const outputs = Object.assign({}, ...Object.values(files).map((d) => (d.output ?? {}) as Obj));
 		expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['service_name', 'namespace', 'service_account', 'url']));
+	});
+
+	describe('NetworkPolicy', () => {
+		let np: Obj;
+		let spec: Obj;
+		beforeAll(() => {
+			np = resources.kubernetes_network_policy_v1.this;
+			spec = one(np.spec);
+		});
+
+		it('is on by default and selects the dashboard pods for ingress and egress', () => {
+			expect(np.count).toBe('${var.network_policy.enabled ? 1 : 0}');
+			expect(String(variables.network_policy.type)).toMatch(/enabled\s*=\s*optional\(bool, true\)/);
+			expect(one(spec.pod_selector).match_labels).toBe('${local.selector_labels}');
+			expect(spec.policy_types).toEqual(['Ingress', 'Egress']);
+			expect(one(np.metadata).namespace).toBe('${local.namespace}');
+		});
+
+		it('admits the HTTP port from the ingress namespaces and the metrics port from the Prometheus namespaces, never from everyone', () => {
+			const rule = one((spec.dynamic as Obj).ingress);
+			// Port => namespaces; a port with no namespaces gets no rule (a rule without `from` admits every source).
+			expect(String(rule.for_each).replace(/\s+/g, ' ')).toBe(
+				'${{ for port, namespaces in { (tostring(local.http_port)) = var.network_policy.http_from_namespaces (tostring(var.metrics_port)) = var.network_policy.metrics_from_namespaces } : port => namespaces if length(namespaces) > 0 }}'
+			);
+			const content = one(rule.content);
+			expect(one(content.ports)).toEqual({ port: '${ingress.key}', protocol: 'TCP' });
+			const from = one(content.from);
+			expect(Object.keys(from)).toEqual(['namespace_selector']);
+			expect(one(one(from.namespace_selector).match_expressions)).toEqual({ key: 'kubernetes.io/metadata.name', operator: 'In', values: '${ingress.value}' });
+			expect(many(spec.ingress)).toEqual([]);
+		});
+
+		it('lets out DNS and the configured egress rules, by default HTTPS, the API server, PostgreSQL and Prometheus ports', () => {
+			const dns = one(spec.egress);
+			expect(many(dns.ports).map((p) => `${p.port}/${p.protocol}`).sort()).toEqual(['53/TCP', '53/UDP']);
+			const rule = one((spec.dynamic as Obj).egress);
+			expect(rule.for_each).toBe('${var.network_policy.egress}');
+			const content = one(rule.content);
+			expect(one((content.dynamic as Obj).ports).for_each).toBe('${egress.value.ports}');
+			const to = many((content.dynamic as Obj).to);
+			expect(to.map((t) => t.for_each)).toEqual(['${egress.value.cidrs == null ? [] : egress.value.cidrs}', '${egress.value.namespaces == null ? [] : [egress.value.namespaces]}']);
+			expect(String(variables.network_policy.type)).toContain('[{ ports = [443, 5432, 6443, 9090] }]');
+			expect(String(variables.network_policy.type)).toContain('optional(list(string), ["ingress-nginx"])');
+			expect(String(variables.network_policy.type)).toContain('optional(list(string), ["monitoring"])');
+		});
 	});
 
 	describe('image rules', () => {

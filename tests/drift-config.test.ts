@@ -36,7 +36,13 @@ const ENV = { GL_TOKEN: 'glpat-x', GH_TOKEN: 'ghp-x' };
 describe('drift configuration', () => {
 	it('has no stacks and a 60 s interval by default', () => {
 		const c = loadConfig({}, dir);
-		expect(c.drift).toEqual({ intervalMs: 60_000, mapFile: undefined, stacks: [] });
+		expect(c.drift).toEqual({ intervalMs: 60_000, mapFile: undefined, stacks: [], limits: { declaredFileBytes: 2 * 2 ** 20, stateBytes: 16 * 2 ** 20 } });
+	});
+
+	it('takes the size caps in MiB, within bounds', () => {
+		expect(load('drift:\n  max_declared_file_mib: 4\n  max_state_mib: 64\n').drift.limits).toEqual({ declaredFileBytes: 4 * 2 ** 20, stateBytes: 64 * 2 ** 20 });
+		expect(fails('drift:\n  max_state_mib: 0\n')).toMatch(/drift\.max_state_mib/);
+		expect(fails('drift:\n  max_declared_file_mib: 1.5\n')).toMatch(/drift\.max_declared_file_mib/);
 	});
 
 	it('reads stacks from GitLab, GitHub and a checkout with GitLab, http and file state', () => {

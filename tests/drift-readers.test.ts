@@ -10,6 +10,7 @@ import type { Sandbox } from '../sandbox/index';
 import { createGithubClient } from '$lib/sources/github/client';
 import { createGitlabClient } from '$lib/sources/gitlab/client';
 import { GithubDeclared, GitlabDeclared, LocalDeclared } from '$lib/sources/gitops/declared';
+import { TooLargeError } from '$lib/sources/gitops/limits';
 import { FileState, GitlabState, HttpState, StateReadError } from '$lib/sources/gitops/state';
 import { UpstreamError } from '$lib/sources/errors';
 import { checkDrift, liveObjects, loadDriftMap, readStack } from '$lib/server/drift/check';
@@ -103,6 +104,36 @@ describe('state', () => {
 		const denied = await new HttpState(url, { username: 'tofu', password: 'wrong' }, 'drift:arc').read().catch((x) => x);
 		expect(denied).toBeInstanceOf(UpstreamError);
 		expect(denied.status).toBe(401);
+	});
+
+	it('reads a malformed state as the text stored, once, so its parser can name the line', async () => {
+		const broken = '{\n  "version": 4,\n  "resources": [,]\n}\n';
+		const original = (await new GitlabState(gitlab(), 42, 'arc-runners-dev').read()).text;
+		await controlOk(sb, '/gitops/state', { name: 'arc-runners-dev', content: broken });
+		try {
+			requests = 0;
+			expect(await new GitlabState(gitlab(), 42, 'arc-runners-dev').read()).toEqual({ file: 'terraform/state/arc-runners-dev', text: broken });
+			expect(requests).toBe(1);
+		} finally {
+			await controlOk(sb, '/gitops/state', { name: 'arc-runners-dev', content: original });
+		}
+	});
+
+	it('refuses a state or a declared file over its size cap, naming the file and the cap', async () => {
+		const url = `${sb.url}/gitlab/api/v4/projects/42/terraform/state/arc-runners-dev`;
+		const over = [
+			await new GitlabState(gitlab(), 42, 'gitlab-runners-dev', 1000).read().catch((e) => e),
+			await new HttpState(url, { username: 'tofu', password: 'sandbox-gitlab-token' }, 'drift:arc', undefined, 1000).read().catch((e) => e),
+			await new GitlabDeclared(gitlab(), 42, 'main', 'tofu/stacks/gitlab-runners', 100).read(['variables.tf']).catch((e) => e)
+		];
+		for (const e of over) expect(e).toBeInstanceOf(TooLargeError);
+		expect(over.map((e: TooLargeError) => e.message)).toEqual([
+			expect.stringMatching(/^terraform\/state\/gitlab-runners-dev is (larger than|[\d.]+ KiB, over) the 1000 bytes limit for a state; not read$/),
+			expect.stringMatching(/arc-runners-dev is (larger than|[\d.]+ KiB, over) the 1000 bytes limit for a state; not read$/),
+			expect.stringMatching(/^tofu\/stacks\/gitlab-runners\/variables\.tf is [\d.]+ KiB, over the 100 bytes limit for a declared file; not read$/)
+		]);
+		writeFileSync(join(dir, 'big.tfstate'), 'x'.repeat(2000));
+		await expect(new FileState(join(dir, 'big.tfstate'), 1000).read()).rejects.toMatchObject({ name: 'TooLargeError', file: join(dir, 'big.tfstate'), size: 2000, limit: 1000 });
 	});
 
 	it('reads a state file; an unreadable one names its path', async () => {

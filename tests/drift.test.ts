@@ -93,8 +93,8 @@ function driftUntil(ok: (a: Answer) => boolean, what: string, since = 0, ms = 25
 }
 
 /** `runner-dashboard drift` with a clean environment: only what the flags and GITOPS_TOKEN say. */
-function cli(args: string[]) {
-	const r = spawnSync(process.execPath, [cliPath, 'drift', ...args], { cwd: root, env: { PATH: process.env.PATH!, GITOPS_TOKEN: GITLAB_TOKEN, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60_000 });
+function cli(args: string[], env: Record<string, string> = {}) {
+	const r = spawnSync(process.execPath, [cliPath, 'drift', ...args], { cwd: root, env: { PATH: process.env.PATH!, GITOPS_TOKEN: GITLAB_TOKEN, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 60_000 });
 	return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -144,6 +144,12 @@ describe('drift against the sandbox fleet', () => {
 		const asked = cli(['--exit-code', '--json', '--server', app.url, '--token', token]);
 		expect(asked.status).toBe(0);
 		expect(JSON.parse(asked.stdout)).toMatchObject({ items: [], errors: [] });
+		// The token kept out of argv: from a file, or from RUNNER_DASHBOARD_TOKEN.
+		const tokenFile = join(mkdtempSync(join(tmpdir(), 'rd-token-')), 'token');
+		writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+		expect(cli(['--exit-code', '--server', app.url, '--token-file', tokenFile]).status).toBe(0);
+		expect(cli(['--exit-code', '--server', app.url], { RUNNER_DASHBOARD_TOKEN: token }).status).toBe(0);
+		expect(cli(['--server', app.url]).stderr).toMatch(/answered 401/);
 
 		const denied = cli(['--server', app.url, '--token', 'rdt_not-a-token']);
 		expect(denied.status).toBe(2);
@@ -323,6 +329,43 @@ describe('drift against the sandbox fleet', () => {
 			await control('/gitops/state', { name, content: original });
 		}
 		await driftUntil((x) => x.items.length === 0 && x.errors.length === 0, 'recovery', 0, 30_000);
+	});
+
+	it('never shows a runner token: not in the API, the page, the CLI or the history', async () => {
+		const cm = JSON.parse(kubectl(['get', 'configmap', 'docker-runner-config', '-n', 'gitlab-runners', '-o', 'json'])) as { data: Record<string, string> };
+		const original = cm.data['config.toml']!;
+		const withToken = original.replace(/^(\s*url = .*)$/m, '$1\n  token = "glrt-E2E-SECRET-LIVE"').replace('check_interval = 3', 'check_interval = 4');
+		expect(withToken).toContain('glrt-E2E-SECRET-LIVE');
+		const patchToml = (text: string) => kubectl(['patch', 'configmap', 'docker-runner-config', '-n', 'gitlab-runners', '--type', 'merge', '-p', JSON.stringify({ data: { 'config.toml': text } })]);
+		const before = Date.now();
+		patchToml(withToken);
+		try {
+			const a = await driftUntil((x) => x.items.some((i) => i.field === 'data["config.toml"]'), 'the config.toml item', before, 15_000);
+			const item = a.items.find((i) => i.field === 'data["config.toml"]')!;
+			expect(item).toMatchObject({ object: 'ConfigMap gitlab-runners/docker-runner-config', class: 'out-of-band' });
+			expect(item.applied).toContain('check_interval = 3');
+			expect(item.live).toContain('check_interval = 4');
+			expect(item.live).toContain('token = "(sensitive)"');
+			expect(JSON.stringify(a)).not.toContain('glrt-');
+
+			const page = await fetch(`${app.url}/drift`, { headers: auth() });
+			expect(page.status).toBe(200);
+			const html = await page.text();
+			expect(html).toContain('config.toml');
+			expect(html).not.toContain('glrt-');
+
+			for (const args of [['--config', configFile], ['--json', '--config', configFile], ['--server', app.url, '--token', token]]) {
+				const out = cli(args);
+				expect(out.stdout).toContain('check_interval');
+				expect(out.stdout + out.stderr).not.toContain('glrt-');
+			}
+		} finally {
+			patchToml(original);
+		}
+		await driftUntil((x) => x.items.length === 0 && x.errors.length === 0, 'the item to clear', Date.now(), 15_000);
+		const h = await (await fetch(`${app.url}/api/v1/drift/history?stack=gitlab-runners`, { headers: auth() })).text();
+		expect(h).toContain('config.toml');
+		expect(h).not.toContain('glrt-');
 	});
 });
 

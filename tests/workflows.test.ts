@@ -34,7 +34,7 @@ function forValidator(src: string): string {
 }
 
 type Step = { uses?: string; run?: string; name?: string; with?: Record<string, unknown> };
-type Job = { uses?: string; steps?: Step[]; permissions?: unknown; 'runs-on'?: unknown; needs?: unknown };
+type Job = { uses?: string; steps?: Step[]; permissions?: unknown; 'runs-on'?: unknown; needs?: unknown; if?: string; container?: { image?: string; options?: string } };
 type Workflow = { on: unknown; permissions?: unknown; jobs: Record<string, Job> };
 
 function load(f: string): { src: string; doc: Workflow } {
@@ -106,15 +106,38 @@ describe('.github/workflows', () => {
 		});
 	});
 
-	it('ci.yml runs the README test command on Node 20 with chromium, postgresql and prometheus', () => {
+	it('ci.yml runs every test on Node 20 with chromium, postgresql, prometheus and buildah, privileged only for the image test', () => {
 		const { doc } = load('ci.yml');
-		const steps = Object.values(doc.jobs).flatMap((j) => j.steps ?? []);
-		const node = steps.find((s) => s.uses?.startsWith('actions/setup-node@'));
-		expect(node?.with?.['node-version']).toBe(20);
-		const runs = steps.map((s) => s.run ?? '').join('\n');
-		expect(runs).toMatch(/^npm ci && npm test$/m);
-		for (const pkg of ['chromium', 'postgresql', 'prometheus']) expect(runs).toMatch(new RegExp(`apt-get install[^\\n]*\\b${pkg}\\b`));
-		expect(String(Object.values(doc.jobs)[0]?.['runs-on'])).toMatch(/^ubuntu-/);
+		expect(Object.keys(doc.on as object).sort()).toEqual(['pull_request', 'push', 'workflow_call']);
+		const { test, image } = doc.jobs;
+		for (const job of [test!, image!]) {
+			const steps = job.steps ?? [];
+			expect(steps.find((s) => s.uses?.startsWith('actions/setup-node@'))?.with?.['node-version']).toBe(20);
+			expect(steps.map((s) => s.run ?? '')).toContain('node scripts/npm-ci.mjs');
+			expect(String(job['runs-on'])).toMatch(/^ubuntu-/);
+		}
+		const runs = (job: Job) => (job.steps ?? []).map((s) => s.run ?? '').join('\n');
+		// Between them the two jobs run the whole suite: everything but the image test, and the image test.
+		expect(runs(test!)).toMatch(/^npm test -- --exclude tests\/image\.test\.ts$/m);
+		expect(runs(image!)).toMatch(/^npx vitest run tests\/image\.test\.ts$/m);
+		for (const pkg of ['chromium', 'postgresql', 'prometheus']) expect(runs(test!)).toMatch(new RegExp(`apt-get install[^\\n]*\\b${pkg}\\b`));
+		for (const pkg of ['buildah', 'umoci']) expect(runs(image!)).toMatch(new RegExp(`apt-get install[^\\n]*\\b${pkg}\\b`));
+		// Both containers are the packaging image, by digest; only the buildah job is privileged.
+		const packager = (load('build-image.yml').doc.jobs.build as Job & { env: Record<string, string> }).env.PACKAGER_IMAGE;
+		expect(packager).toMatch(/^docker\.io\/library\/node:22-bookworm@sha256:[0-9a-f]{64}$/);
+		expect(test!.container).toEqual({ image: packager });
+		expect(image!.container).toEqual({ image: packager, options: '--privileged' });
+	});
+
+	it('installs dependencies through scripts/npm-ci.mjs everywhere, never with a bare npm ci or npm install', () => {
+		for (const f of files) {
+			for (const job of Object.values(load(f).doc.jobs)) {
+				for (const step of job.steps ?? []) {
+					const text = (step.run ?? '').replace(/node scripts\/npm-ci\.mjs/g, '');
+					expect(text, `${f}: ${step.name ?? ''}`).not.toMatch(/\bnpm (ci|install|i)\b/);
+				}
+			}
+		}
 	});
 
 	it('build-image.yml builds natively per arch from `npm run package`, merges, attests and signs by digest', () => {
@@ -127,7 +150,12 @@ describe('.github/workflows', () => {
 			])
 		);
 		const buildRuns = (build.steps ?? []).map((s) => s.run ?? '').join('\n');
-		expect(buildRuns).toMatch(/^npm ci && npm run package$/m);
+		expect(buildRuns).toMatch(/^node scripts\/npm-ci\.mjs && npm run package$/m);
+		// A manual run publishes only from the default branch or a tag; release.yml's call is a push.
+		const guard = "github.event_name != 'workflow_dispatch' || github.ref == format('refs/heads/{0}', github.event.repository.default_branch) || startsWith(github.ref, 'refs/tags/')";
+		expect(build.if).toBe(guard);
+		expect(doc.jobs.merge!.if).toBe(guard);
+		expect(Object.keys(doc.on as object)).toContain('workflow_dispatch');
 		const push = (build.steps ?? []).find((s) => s.uses?.startsWith('docker/build-push-action@'));
 		expect(push?.with).toMatchObject({ file: 'Dockerfile', sbom: true, provenance: 'mode=max' });
 		expect(String(push?.with?.outputs)).toContain('push-by-digest=true');
@@ -146,14 +174,17 @@ describe('.github/workflows', () => {
 		expect(src).toContain('ghcr.io/${OWNER,,}/runner-dashboard');
 	});
 
-	it('release.yml gates on the version check, reuses build-image.yml and publishes X.Y.Z, X.Y and X', () => {
+	it('release.yml gates on the version check and the test suite, reuses build-image.yml and publishes X.Y.Z, X.Y and X', () => {
 		const { src, doc } = load('release.yml');
 		expect(doc.on).toEqual({ push: { tags: ['v*.*.*'] } });
 		const check = doc.jobs.check!;
 		expect((check.steps ?? []).map((s) => s.run)).toContain('node scripts/release/check-version.mjs "$GITHUB_REF_NAME"');
+		// The tagged commit passes the whole suite before anything is built or published.
+		expect(doc.jobs.ci).toMatchObject({ uses: './.github/workflows/ci.yml', needs: 'check', permissions: { contents: 'read' } });
 		const image = doc.jobs.image as Job & { with: { tags: string } };
 		expect(image.uses).toBe('./.github/workflows/build-image.yml');
-		expect(image.needs).toBe('check');
+		expect(image.needs).toEqual(['check', 'ci']);
+		expect(doc.jobs.publish!.needs).toBe('image');
 		expect(image.with.tags.trim().split('\n')).toEqual([
 			'type=semver,pattern={{version}}',
 			'type=semver,pattern={{major}}.{{minor}}',

@@ -8,6 +8,7 @@
 import { ORG } from '../sim/github/catalog.js';
 import type { Conclusion, EphemeralRegistration, GitHubJob, ScaleSet } from '../sim/github/model.js';
 import type { ScaleSetJobObserver } from '../sim/github/sim.js';
+import { eventName } from '../sim/github/runs.js';
 import type { ScaleSetTruth } from '../sim/cluster/arc.js';
 import { ARC_V1ALPHA1, V1 } from '../sim/cluster/meta.js';
 import { ARC_CONTROLLER, ARC_CONTROLLER_NAMESPACE } from '../sim/cluster/stacks.js';
@@ -61,13 +62,6 @@ export function configScope(url: unknown): { organization: string; repository: s
 	return scope;
 }
 
-/** The event that triggered a workflow run, as the sandbox's workflows are set up. */
-export function eventName(workflowRef: string): string {
-	const [path = '', ref = ''] = workflowRef.split('@');
-	if (path.endsWith('/nightly.yml')) return 'schedule';
-	if (path.endsWith('/deploy.yml')) return 'workflow_dispatch';
-	return ref === 'refs/heads/main' ? 'push' : 'pull_request';
-}
 
 export class ArcExporters implements ScaleSetJobObserver {
 	/** Keyed by `namespace/name` of the AutoscalingRunnerSet. */
@@ -107,7 +101,8 @@ export class ArcExporters implements ScaleSetJobObserver {
 		const pod = this.world.cluster.get(V1, 'Pod', ARC_CONTROLLER_NAMESPACE, listenerPod);
 		if (!pod) return undefined;
 		const restarts = Number(pod.status?.containerStatuses?.[0]?.restartCount ?? 0);
-		return { id: `${pod.metadata.uid}/${restarts}`, running: pod.status?.phase === 'Running' };
+		// A crash-looping container is not listening, whatever the pod's phase.
+		return { id: `${pod.metadata.uid}/${restarts}`, running: pod.status?.phase === 'Running' && pod.status?.containerStatuses?.[0]?.ready !== false };
 	}
 
 	/** The counters of the listener process now running for `namespace/name`, or undefined when none runs. */

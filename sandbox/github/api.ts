@@ -1,17 +1,21 @@
 // The GitHub REST surface, mounted at /github with GHES's API root /api/v3 (so a
 // client's base URL is http://host:port/github/api/v3). Every answer carries the
-// x-ratelimit-* and x-github-* headers; everything under /api/v3 needs the configured
-// token as `Authorization: Bearer <token>` or `token <token>`.
+// x-ratelimit-* and x-github-* headers; everything under /api/v3 needs a token the
+// identity store accepts, as `Authorization: Bearer <token>` or `token <token>`, with
+// scopes that allow the request. Outside /api/v3 is GitHub's OAuth web flow.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import { sendJson } from '../http/respond.js';
 import { Router, type Ctx } from '../http/router.js';
 import type { RequestCounts } from '../http/counts.js';
 import type { FaultStyle } from '../faults.js';
 import { GHES_VERSION } from '../sim/github/catalog.js';
 import type { World } from '../sim/world.js';
-import { gitopsContents, isGitopsContents } from '../gitops/github.js';
+import { gitopsContents, gitopsGitHubRoutes, isGitopsContents } from '../gitops/github.js';
+import { createGitHubAuth } from '../identity/github-api.js';
+import { createGitHubOAuth } from '../identity/github-oauth.js';
+import type { Identity } from '../identity/identity.js';
+import { actionRoutes } from './actions.js';
 import { DOCS, GitHubError, JSON_TYPE, errorBody, type GitHubApi } from './context.js';
 import { orgRoutes } from './orgs.js';
 import { GitHubRateWindow } from './ratelimit.js';
@@ -21,7 +25,8 @@ export const API_PREFIX = '/api/v3';
 
 export interface GitHubMountOptions {
 	world: World;
-	token: string;
+	/** Users, OAuth app and the tokens the API accepts (with their scopes). */
+	identity: Identity;
 	/** Absolute URL of the mount, e.g. http://127.0.0.1:3001/github */
 	webBase: () => string;
 	log: (msg: string) => void;
@@ -42,12 +47,6 @@ export function tokenFrom(req: IncomingMessage): string | undefined {
 	return m ? (m[2] as string).trim() : '';
 }
 
-function sameSecret(a: string, b: string): boolean {
-	const x = Buffer.from(a);
-	const y = Buffer.from(b);
-	return x.length === y.length && timingSafeEqual(x, y);
-}
-
 export function createGitHubMount(opts: GitHubMountOptions): GitHubMount {
 	const rate = new GitHubRateWindow();
 	const router = new Router();
@@ -62,7 +61,13 @@ export function createGitHubMount(opts: GitHubMountOptions): GitHubMount {
 			return { web, api: `${web}${API_PREFIX}` };
 		}
 	};
+	const auth = createGitHubAuth(opts.identity);
+	const oauth = createGitHubOAuth(opts.identity);
+	auth.routes(router, (ctx) => api.bases(ctx));
+	actionRoutes(router, api);
 	runnerRoutes(router, api);
+	// Before orgRoutes: the GitOps repository answers its own /repos/sandbox-org/gitops.
+	gitopsGitHubRoutes(router, api);
 	orgRoutes(router, api);
 
 	const faultStyle: FaultStyle = {
@@ -93,16 +98,17 @@ export function createGitHubMount(opts: GitHubMountOptions): GitHubMount {
 		},
 		async handle(req, res, url, path) {
 			if (path !== API_PREFIX && !path.startsWith(`${API_PREFIX}/`)) {
+				if (await oauth.handle(req, res, url, path)) return;
 				return sendJson(res, 404, errorBody(404, 'Not Found'), { 'Content-Type': JSON_TYPE });
 			}
-			const given = tokenFrom(req);
-			if (given === undefined) return sendJson(res, 401, errorBody(401, 'Requires authentication'), { 'Content-Type': JSON_TYPE });
-			if (!sameSecret(given, opts.token)) return sendJson(res, 401, errorBody(401, 'Bad credentials'), { 'Content-Type': JSON_TYPE });
+			const grant = auth.authenticate(req, res, tokenFrom(req));
+			if (!grant) return;
 			const rest = path.slice(API_PREFIX.length) || '/';
 			// The contents API takes a path of any depth, beyond what the router's segments match.
 			const gitops = (req.method === 'GET' || req.method === 'HEAD') && isGitopsContents(rest);
 			const match = gitops ? { kind: 'found' as const, handler: (c: Ctx) => gitopsContents(c, api), params: {}, pattern: '/repos/:owner/:repo/contents/*' } : router.match(req.method ?? 'GET', rest);
 			if (match.kind !== 'found') return sendJson(res, 404, errorBody(404, 'Not Found'), { 'Content-Type': JSON_TYPE });
+			if (!auth.authorize(req, res, match.pattern, grant)) return;
 			opts.counts?.add(req.method ?? 'GET', match.pattern);
 			const ctx: Ctx = { req, res, url, path: rest, params: match.params };
 			try {

@@ -2,7 +2,7 @@
 // GitHub's OpenAPI description in the tests). URLs are built from the API base the
 // client used, as GHES does.
 
-import { EPHEMERAL_RUNNER_VERSION, GHES_VERSION, ORG, label, repoFullName, type Repo, type RunnerGroup } from '../sim/github/catalog.js';
+import { EPHEMERAL_RUNNER_VERSION, GHES_VERSION, ORG, label, repoFullName, type Org, type Repo, type RunnerGroup } from '../sim/github/catalog.js';
 import { plainBusy, plainStatus, type EphemeralRegistration, type PlainRunner } from '../sim/github/model.js';
 import type { GitHubSim, ListedRunner } from '../sim/github/sim.js';
 
@@ -64,10 +64,10 @@ export function runnerGroupEntity(g: RunnerGroup, b: Bases) {
 	};
 }
 
-const nodeId = (prefix: string, id: number) => Buffer.from(`${prefix}${id}`).toString('base64').replace(/=+$/, '');
+export const nodeId = (prefix: string, id: number) => Buffer.from(`${prefix}${id}`).toString('base64').replace(/=+$/, '');
 
-function orgUrls(b: Bases) {
-	const u = `${b.api}/orgs/${ORG.login}`;
+export function orgUrls(b: Bases, login: string, id: number) {
+	const u = `${b.api}/orgs/${login}`;
 	return {
 		url: u,
 		repos_url: `${u}/repos`,
@@ -76,18 +76,22 @@ function orgUrls(b: Bases) {
 		issues_url: `${u}/issues`,
 		members_url: `${u}/members{/member}`,
 		public_members_url: `${u}/public_members{/member}`,
-		avatar_url: `${b.web}/avatars/u/${ORG.id}?`
+		avatar_url: `${b.web}/avatars/u/${id}?`
 	};
 }
 
-export function orgEntity(b: Bases) {
+/** organization-simple, for the sandbox org or another. */
+export function orgSimpleEntity(b: Bases, org: Org = ORG) {
+	return { login: org.login, id: org.id, node_id: nodeId('04:Organization', org.id), ...orgUrls(b, org.login, org.id), description: org.description };
+}
+
+/** organization-full, for the sandbox org or another. */
+export function orgEntity(b: Bases, org: Org = ORG) {
+	// Only the sandbox org has repositories.
+	const privateRepos = org.id === ORG.id ? 2 : 0;
 	return {
-		login: ORG.login,
-		id: ORG.id,
-		node_id: nodeId('04:Organization', ORG.id),
-		...orgUrls(b),
-		description: ORG.description,
-		name: ORG.name,
+		...orgSimpleEntity(b, org),
+		name: org.name,
 		twitter_username: null,
 		is_verified: false,
 		has_organization_projects: true,
@@ -96,12 +100,12 @@ export function orgEntity(b: Bases) {
 		public_gists: 0,
 		followers: 0,
 		following: 0,
-		html_url: `${b.web}/${ORG.login}`,
+		html_url: `${b.web}/${org.login}`,
 		type: 'Organization',
-		total_private_repos: 2,
-		owned_private_repos: 2,
-		created_at: ORG.createdAt,
-		updated_at: ORG.createdAt,
+		total_private_repos: privateRepos,
+		owned_private_repos: privateRepos,
+		created_at: org.createdAt,
+		updated_at: org.createdAt,
 		archived_at: null,
 		members_can_create_repositories: false,
 		two_factor_requirement_enabled: true,
@@ -116,17 +120,17 @@ export function orgEntity(b: Bases) {
 	};
 }
 
-/** The org as a repository owner (simple-user). */
-function ownerEntity(b: Bases) {
-	const u = `${b.api}/users/${ORG.login}`;
+/** A user or organisation as GitHub's simple-user (e.g. a repository owner). */
+export function simpleUserEntity(b: Bases, login: string, id: number, type: 'User' | 'Organization', siteAdmin = false) {
+	const u = `${b.api}/users/${login}`;
 	return {
-		login: ORG.login,
-		id: ORG.id,
-		node_id: nodeId('04:Organization', ORG.id),
-		avatar_url: `${b.web}/avatars/u/${ORG.id}?`,
+		login,
+		id,
+		node_id: nodeId(type === 'User' ? '04:User' : '04:Organization', id),
+		avatar_url: `${b.web}/avatars/u/${id}?`,
 		gravatar_id: '',
 		url: u,
-		html_url: `${b.web}/${ORG.login}`,
+		html_url: `${b.web}/${login}`,
 		followers_url: `${u}/followers`,
 		following_url: `${u}/following{/other_user}`,
 		gists_url: `${u}/gists{/gist_id}`,
@@ -136,12 +140,16 @@ function ownerEntity(b: Bases) {
 		repos_url: `${u}/repos`,
 		events_url: `${u}/events{/privacy}`,
 		received_events_url: `${u}/received_events`,
-		type: 'Organization',
-		site_admin: false
+		type,
+		site_admin: siteAdmin
 	};
 }
 
-export function repoEntity(r: Repo, b: Bases) {
+const ownerEntity = (b: Bases) => simpleUserEntity(b, ORG.login, ORG.id, 'Organization');
+
+/** `origin`: the simulation's start, which the last push is placed before. */
+export function repoEntity(r: Repo, b: Bases, origin: number) {
+	const pushedAt = new Date(origin - r.pushedBeforeStartMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 	const full = repoFullName(r);
 	const u = `${b.api}/repos/${full}`;
 	const html = `${b.web}/${full}`;
@@ -194,8 +202,8 @@ export function repoEntity(r: Repo, b: Bases) {
 		releases_url: `${u}/releases{/id}`,
 		deployments_url: `${u}/deployments`,
 		created_at: r.createdAt,
-		updated_at: r.pushedAt,
-		pushed_at: r.pushedAt,
+		updated_at: pushedAt,
+		pushed_at: pushedAt,
 		git_url: `git://${host}/${full}.git`,
 		ssh_url: `git@${host}:${full}.git`,
 		clone_url: `${html}.git`,

@@ -30,6 +30,6 @@ export function orgRoutes(router: Router, api: GitHubApi): void {
 	router.get('/repos/:owner/:repo', (ctx) => {
 		const repo = findRepo(ctx.params.owner ?? '', ctx.params.repo ?? '');
 		if (!repo) throw notFound();
-		ok(ctx, repoEntity(repo, api.bases(ctx)));
+		ok(ctx, repoEntity(repo, api.bases(ctx), api.world.clock.originMs));
 	});
 }

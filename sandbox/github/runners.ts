@@ -5,7 +5,7 @@
 import type { Ctx, Router } from '../http/router.js';
 import { ORG, RUNNER_GROUPS, findRepo, repoFullName } from '../sim/github/catalog.js';
 import type { ListedRunner } from '../sim/github/sim.js';
-import { notFound, ok, type GitHubApi } from './context.js';
+import { GitHubError, notFound, ok, type GitHubApi } from './context.js';
 import { runnerEntity, runnerGroupEntity } from './entities.js';
 import { linkHeader, pageOf, readPaging } from './pagination.js';
 
@@ -38,6 +38,15 @@ function groupOf(ctx: Ctx) {
 	return g;
 }
 
+/** Deletes for real (204); a runner running a job is refused as GitHub refuses it. */
+function removeRunner(ctx: Ctx, api: GitHubApi, listed: ListedRunner): void {
+	if (!api.world.github.removeRunner(listed, api.world.stepTime())) {
+		throw new GitHubError(422, `Bad request - Runner "${listed.runner.name}" is still running a job`);
+	}
+	ctx.res.statusCode = 204;
+	ctx.res.end();
+}
+
 export function runnerRoutes(router: Router, api: GitHubApi): void {
 	const gh = () => api.world.github;
 
@@ -53,6 +62,23 @@ export function runnerRoutes(router: Router, api: GitHubApi): void {
 		const eph = gh().ephemeralRunner(id);
 		if (eph) return ok(ctx, runnerEntity({ kind: 'ephemeral', runner: eph }, gh()));
 		throw notFound();
+	});
+
+	router.on('DELETE', '/orgs/:org/actions/runners/:runner_id', (ctx) => {
+		checkOrg(ctx);
+		const id = runnerId(ctx);
+		const plain = gh().runner(id);
+		const eph = gh().ephemeralRunner(id);
+		const listed: ListedRunner | undefined = plain && plain.repo === null ? { kind: 'plain', runner: plain } : eph ? { kind: 'ephemeral', runner: eph } : undefined;
+		if (!listed) throw notFound();
+		removeRunner(ctx, api, listed);
+	});
+	router.on('DELETE', '/repos/:owner/:repo/actions/runners/:runner_id', (ctx) => {
+		const repo = findRepo(ctx.params.owner ?? '', ctx.params.repo ?? '');
+		if (!repo) throw notFound();
+		const r = gh().runner(runnerId(ctx));
+		if (!r || r.repo !== repoFullName(repo)) throw notFound();
+		removeRunner(ctx, api, { kind: 'plain', runner: r });
 	});
 
 	router.get('/repos/:owner/:repo/actions/runners', (ctx) => {

@@ -1,8 +1,8 @@
 // The GitLab REST surface, mounted at /gitlab. Every answer carries RateLimit-*
-// headers; everything under /api/v4 needs the configured token.
+// headers; everything under /api/v4 needs a token the identity store accepts, with
+// scopes that allow the request. Outside /api/v4 GitLab is an OpenID provider.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import { BodyError } from '../http/body.js';
 import { sendJson, sendText } from '../http/respond.js';
 import { Router, type Ctx } from '../http/router.js';
@@ -10,7 +10,11 @@ import type { RequestCounts } from '../http/counts.js';
 import type { FaultStyle } from '../faults.js';
 import type { World } from '../sim/world.js';
 import { gitopsRoutes } from '../gitops/api.js';
+import { createGitLabAuth } from '../identity/gitlab-api.js';
+import { createGitLabOidc } from '../identity/gitlab-oidc.js';
+import type { Identity } from '../identity/identity.js';
 import { ApiError, type GitLabApi } from './context.js';
+import { jobRoutes } from './jobs.js';
 import { namespaceRoutes } from './namespaces.js';
 import { ParamErrors } from './params.js';
 import { RateWindow } from './ratelimit.js';
@@ -20,7 +24,8 @@ export const API_PREFIX = '/api/v4';
 
 export interface GitLabMountOptions {
 	world: World;
-	token: string;
+	/** Users, OAuth app and the tokens the API accepts (with their scopes). */
+	identity: Identity;
 	/** Absolute URL of the mount, e.g. http://127.0.0.1:3001/gitlab */
 	webBase: () => string;
 	log: (msg: string) => void;
@@ -49,12 +54,6 @@ export function tokenFrom(req: IncomingMessage, url: URL): string | undefined {
 	return url.searchParams.get('private_token') ?? url.searchParams.get('access_token') ?? undefined;
 }
 
-function sameSecret(a: string, b: string): boolean {
-	const x = Buffer.from(a);
-	const y = Buffer.from(b);
-	return x.length === y.length && timingSafeEqual(x, y);
-}
-
 export function createGitLabMount(opts: GitLabMountOptions): GitLabMount {
 	const rate = new RateWindow();
 	const router = new Router();
@@ -64,7 +63,11 @@ export function createGitLabMount(opts: GitLabMountOptions): GitLabMount {
 			return opts.webBase();
 		}
 	};
+	const auth = createGitLabAuth(opts.identity);
+	const oidc = createGitLabOidc(opts.identity, opts.webBase);
+	auth.routes(router, opts.webBase, () => opts.world.now());
 	runnerRoutes(router, api);
+	jobRoutes(router, api);
 	// Before the namespace routes: the GitOps project answers its own /projects/:id.
 	gitopsRoutes(router, api);
 	namespaceRoutes(router, api);
@@ -83,16 +86,16 @@ export function createGitLabMount(opts: GitLabMountOptions): GitLabMount {
 		},
 		async handle(req, res, url, path) {
 			if (path !== API_PREFIX && !path.startsWith(`${API_PREFIX}/`)) {
+				if (await oidc.handle(req, res, url, path)) return;
 				return sendJson(res, 404, { error: '404 Not Found' });
 			}
-			const given = tokenFrom(req, url);
-			if (given === undefined || !sameSecret(given, opts.token)) {
-				return sendJson(res, 401, { message: '401 Unauthorized' });
-			}
+			const grant = auth.authenticate(res, tokenFrom(req, url));
+			if (!grant) return;
 			const rest = path.slice(API_PREFIX.length) || '/';
 			const match = router.match(req.method ?? 'GET', rest);
 			if (match.kind === 'not_found') return sendJson(res, 404, { error: '404 Not Found' });
 			if (match.kind === 'method_not_allowed') return sendJson(res, 405, { error: '405 Not Allowed' });
+			if (!auth.authorize(req, res, match.pattern, grant)) return;
 			opts.counts?.add(req.method ?? 'GET', match.pattern);
 			const ctx: Ctx = { req, res, url, path: rest, params: match.params };
 			try {

@@ -3,7 +3,7 @@
 
 import { GROUPS, PROJECTS, projectFullPath, type Group, type Project } from '../sim/catalog.js';
 import type { Router } from '../http/router.js';
-import { groupEntity, projectEntity, userEntity } from './entities.js';
+import { groupEntity, projectEntity } from './entities.js';
 import { notFound, ok, queryParams, sendPage, type GitLabApi } from './context.js';
 
 export const GITLAB_VERSION = { version: '17.5.2', revision: 'c6eae8a4', kas: { enabled: false, externalUrl: null, version: null }, enterprise: false };
@@ -29,7 +29,6 @@ function matches(search: string | undefined, ...fields: string[]): boolean {
 export function namespaceRoutes(router: Router, api: GitLabApi): void {
 	router.get('/version', ({ res }) => ok(res, GITLAB_VERSION));
 	router.get('/metadata', ({ res }) => ok(res, GITLAB_VERSION));
-	router.get('/user', ({ res }) => ok(res, userEntity(api.webBase)));
 
 	router.get('/groups', (ctx) => {
 		const p = queryParams(ctx);

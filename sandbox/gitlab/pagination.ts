@@ -65,3 +65,27 @@ function pageUrl(ctx: Ctx, page: number, perPage: number): string {
 	const host = ctx.req.headers.host ?? `${ctx.url.hostname}:${ctx.url.port}`;
 	return `http://${host}${ctx.url.pathname}?${query}`;
 }
+
+/**
+ * Offset pagination as GitLab serves lists it does not count (`without_count`, e.g. a
+ * project's jobs): X-Page, X-Per-Page, X-Next-Page / X-Prev-Page and Link with
+ * prev/next/first, but no X-Total, X-Total-Pages or rel="last".
+ */
+export function paginateWithoutCount<T>(ctx: Ctx, all: readonly T[], page: number, perPage: number): Page<T> {
+	const next = all.length > page * perPage ? page + 1 : null;
+	const prev = page > 1 ? page - 1 : null;
+	const links: string[] = [];
+	if (prev !== null) links.push(`<${pageUrl(ctx, prev, perPage)}>; rel="prev"`);
+	if (next !== null) links.push(`<${pageUrl(ctx, next, perPage)}>; rel="next"`);
+	links.push(`<${pageUrl(ctx, 1, perPage)}>; rel="first"`);
+	return {
+		items: all.slice((page - 1) * perPage, page * perPage),
+		headers: {
+			'X-Page': String(page),
+			'X-Per-Page': String(perPage),
+			'X-Next-Page': next === null ? '' : String(next),
+			'X-Prev-Page': prev === null ? '' : String(prev),
+			Link: links.join(', ')
+		}
+	};
+}

@@ -201,7 +201,11 @@ describe('runner details, update, jobs, managers', () => {
 		expect(bad.status).toBe(400);
 		expect(await bad.json()).toEqual({ error: 'id is invalid' });
 		expect((await gitlab(sb, '/nope')).status).toBe(404);
-		expect((await gitlab(sb, '/runners/all', { method: 'DELETE' })).status).toBe(405);
+		expect((await gitlab(sb, '/runners/all', { method: 'POST' })).status).toBe(405);
+		// `DELETE /runners/:id` exists, so `all` is an invalid id there, as in Grape.
+		const del = await gitlab(sb, '/runners/all', { method: 'DELETE' });
+		expect(del.status).toBe(400);
+		expect(await del.json()).toEqual({ error: 'id is invalid' });
 	});
 
 	it('pauses and resumes with PUT (JSON and form), reflected in details, lists and ground truth', async () => {

@@ -121,6 +121,12 @@ export function runnerRoutes(router: Router, api: GitLabApi): void {
 	router.get('/runners', (ctx) => listRunners(ctx, api, (r) => r.type !== 'instance_type'));
 	router.get('/runners/:id', (ctx) => ok(ctx.res, runnerDetails(findRunner(ctx, api), moment(api), api.webBase)));
 	router.put('/runners/:id', (ctx) => updateRunner(ctx, api));
+	// Deletes for real: the runner is gone from every list, its id never comes back.
+	router.on('DELETE', '/runners/:id', (ctx) => {
+		api.world.gitlab.remove(findRunner(ctx, api), api.world.stepTime());
+		ctx.res.statusCode = 204;
+		ctx.res.end();
+	});
 	router.get('/runners/:id/jobs', (ctx) => runnerJobs(ctx, api));
 	router.get('/runners/:id/managers', (ctx) => {
 		const r = findRunner(ctx, api);

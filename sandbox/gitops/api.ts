@@ -13,16 +13,19 @@ import { projectEntity } from '../gitlab/entities.js';
 import { ApiError, notFound, ok, queryParams, sendPage, type GitLabApi } from '../gitlab/context.js';
 import { Params } from '../gitlab/params.js';
 import { API_AUTHOR, GITOPS_PATH, GITOPS_PROJECT, GitOpsError, type GitOps, type LockInfo } from './gitops.js';
+import type { FaultOp } from './flow.js';
+import { pipelineRoutes } from './gitlab-pipelines.js';
+import { mergeRequestRoutes } from './merge-requests.js';
 import { RepoError, blobId, type Commit, type FileAction, type Person } from './repo.js';
 
-const message = (status: number, text: string) => new ApiError(status, { message: text });
+export const message = (status: number, text: string) => new ApiError(status, { message: text });
 
-function gitops(api: GitLabApi): GitOps {
+export function gitops(api: GitLabApi): GitOps {
 	return api.world.gitops;
 }
 
 /** The project named by `:id` (numeric id or URL-encoded full path); only the GitOps project has a repository here. */
-function project(ctx: Ctx): void {
+export function project(ctx: Ctx): void {
 	const id = ctx.params.id ?? '';
 	if (id !== String(GITOPS_PROJECT.id) && id !== GITOPS_PATH) throw notFound('Project');
 }
@@ -32,7 +35,7 @@ function commitUrl(api: GitLabApi, id: string): string {
 }
 
 /** GitLab's Commit entity. */
-function commitEntity(api: GitLabApi, c: Commit) {
+export function commitEntity(api: GitLabApi, c: Commit) {
 	const title = c.message.split('\n')[0] ?? '';
 	return {
 		id: c.id,
@@ -54,11 +57,11 @@ function commitEntity(api: GitLabApi, c: Commit) {
 }
 
 /** GitLab's CommitDetail entity (single commit, and the answer to a new commit). */
-function commitDetail(api: GitLabApi, c: Commit) {
+export function commitDetail(api: GitLabApi, c: Commit) {
 	return { ...commitEntity(api, c), stats: gitops(api).repo.stats(c), status: null, project_id: GITOPS_PROJECT.id, last_pipeline: null };
 }
 
-function resolveRef(api: GitLabApi, ref: string): Commit {
+export function resolveRef(api: GitLabApi, ref: string): Commit {
 	const c = gitops(api).repo.resolve(ref);
 	if (!c) throw message(404, '404 Commit Not Found');
 	return c;
@@ -119,14 +122,14 @@ function fileEntity(f: FileAt) {
 	};
 }
 
-function branchEntity(api: GitLabApi, name: string) {
+export function branchEntity(api: GitLabApi, name: string) {
 	const repo = gitops(api).repo;
 	const head = repo.head(name);
 	const isDefault = name === repo.defaultBranch;
 	return {
 		name,
 		commit: commitEntity(api, head),
-		merged: false,
+		merged: !isDefault && repo.ancestors(repo.head().id).has(head.id),
 		protected: isDefault,
 		developers_can_push: false,
 		developers_can_merge: false,
@@ -176,6 +179,7 @@ function readActions(raw: unknown, errors: string[]): FileAction[] {
 async function createCommit(ctx: Ctx, api: GitLabApi): Promise<void> {
 	project(ctx);
 	const fields = await readFields(ctx.req);
+	injectedFault(api, 'create_commit');
 	const p = Params.fromFields(fields, ctx.url.searchParams);
 	const errors: string[] = [];
 	const branch = p.string('branch');
@@ -271,7 +275,15 @@ async function lockIdOf(ctx: Ctx): Promise<string | undefined> {
 	}
 }
 
-function rethrow(err: unknown): never {
+/** A failure the control API asked for (`POST /_sandbox/gitops/fail-next`), answered before anything changes. */
+export function injectedFault(api: GitLabApi, op: FaultOp): void {
+	const status = api.world.changes.takeFault('gitlab', op);
+	if (status !== undefined) throw message(status, status === 500 ? '500 Internal Server Error' : `${status} ${STATUS_TEXT[status] ?? 'Error'}`);
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad request', 403: 'Forbidden', 409: 'Conflict', 422: 'Unprocessable Entity', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+
+export function rethrow(err: unknown): never {
 	if (err instanceof RepoError || err instanceof GitOpsError) throw message(err.status, err.message);
 	throw err;
 }
@@ -323,6 +335,9 @@ export function gitopsRoutes(router: Router, api: GitLabApi): void {
 		project(ctx);
 		ok(ctx.res, commitDetail(api, resolveRef(api, ctx.params.sha ?? '')));
 	});
+
+	mergeRequestRoutes(router, api);
+	pipelineRoutes(router, api);
 
 	router.get('/projects/:id/terraform/state/:name', (ctx) => {
 		const name = stateName(ctx);

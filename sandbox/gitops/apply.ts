@@ -21,7 +21,8 @@ import {
 import type { World } from '../sim/world.js';
 import { GitOpsError } from './gitops.js';
 import type { HclValue } from './hcl.js';
-import { HclReadError, readTfvars, readVariables, type Value } from './hcl-read.js';
+import { HclReadError, loadHclParser, readTfvarsNow, readVariablesNow, type Value } from './hcl-read.js';
+import type { Commit } from './repo.js';
 import { ARC_TYPES, GITLAB_URL, stackSections, type StackName } from './stacks.js';
 import { stateName, type ManagedRunner } from './state.js';
 
@@ -42,6 +43,12 @@ export interface ApplyResult {
 
 /** Resolved variables of one stack/env: defaults from variables.tf, then the env's tfvars. */
 export async function resolveVariables(files: ReadonlyMap<string, string>, stack: StackName, env: string): Promise<Map<string, Value>> {
+	await loadHclParser();
+	return resolveVariablesNow(files, stack, env);
+}
+
+/** resolveVariables once the HCL parser is loaded. */
+export function resolveVariablesNow(files: ReadonlyMap<string, string>, stack: StackName, env: string): Map<string, Value> {
 	const dir = `tofu/stacks/${stack}`;
 	const varsFile = `${dir}/variables.tf`;
 	const tfvarsFile = `${dir}/${env}.tfvars`;
@@ -50,8 +57,8 @@ export async function resolveVariables(files: ReadonlyMap<string, string>, stack
 	const tfvarsText = files.get(tfvarsFile);
 	if (tfvarsText === undefined) throw new GitOpsError(422, `${tfvarsFile} does not exist on main`);
 	try {
-		const decls = await readVariables(varsText, varsFile);
-		const set = await readTfvars(tfvarsText, tfvarsFile);
+		const decls = readVariablesNow(varsText, varsFile);
+		const set = readTfvarsNow(tfvarsText, tfvarsFile);
 		const out = new Map<string, Value>();
 		for (const [name, d] of decls) {
 			const given = set.get(name);
@@ -110,21 +117,56 @@ const resources = (cpuReq: string, memReq: string, cpuLim: string, memLim: strin
 	limits: { cpu: cpuLim, memory: memLim }
 });
 
+/** One field a plan changes: its path in the object (keys and list indices), and the values before and after (undefined: absent). */
+export interface FieldChange {
+	path: (string | number)[];
+	before: unknown;
+	after: unknown;
+}
+
+/** A change as `tofu plan` lists it: the resource address and, for updates, the fields that move. */
+export interface PlannedChange extends Change {
+	address: string;
+	fields: FieldChange[];
+}
+
+/** Leaf differences between two JSON-like values (objects by key, arrays by index). */
+function fieldChanges(before: unknown, after: unknown, path: (string | number)[], out: FieldChange[]): FieldChange[] {
+	const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+	if (isObj(before) && isObj(after)) {
+		for (const k of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) fieldChanges(before[k], after[k], [...path, k], out);
+	} else if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
+		before.forEach((b, i) => fieldChanges(b, after[i], [...path, i], out));
+	} else if (before === undefined && isObj(after)) {
+		for (const k of Object.keys(after).sort()) fieldChanges(undefined, after[k], [...path, k], out);
+	} else if (JSON.stringify(before) !== JSON.stringify(after)) out.push({ path, before, after });
+	return out;
+}
+
 class Applier {
 	readonly changes: Change[] = [];
+	readonly planned: PlannedChange[] = [];
 
+	/** `dryRun`: compare and record what would change, write nothing (`tofu plan`). */
 	constructor(
 		private readonly store: ObjectStore,
-		private readonly now: number
+		private readonly now: number,
+		private readonly dryRun = false
 	) {}
 
+	private record(change: Change, address: string, fields: FieldChange[]): void {
+		this.changes.push(change);
+		this.planned.push({ ...change, address, fields });
+	}
+
 	/** Creates the object, or updates the parts the stack declares (labels, its annotations, spec, data). */
-	put(desired: NewObject, opts: { keepReplicas?: boolean } = {}): void {
+	put(desired: NewObject, address: string, opts: { keepReplicas?: boolean } = {}): void {
 		const m = desired.metadata;
 		const cur = this.store.get(desired.apiVersion, desired.kind, m.namespace, m.name);
 		if (!cur) {
-			this.store.upsert({ ...desired, metadata: { ...m, creationTimestamp: kubeTime(this.now) } });
-			this.changes.push({ action: 'create', kind: desired.kind, namespace: m.namespace ?? '', name: m.name });
+			if (!this.dryRun) this.store.upsert({ ...desired, metadata: { ...m, creationTimestamp: kubeTime(this.now) } });
+			const declared = { metadata: { labels: m.labels, annotations: m.annotations }, spec: desired.spec, data: desired.data };
+			this.record({ action: 'create', kind: desired.kind, namespace: m.namespace ?? '', name: m.name }, address, fieldChanges(undefined, JSON.parse(JSON.stringify(declared)), [], []));
 			return;
 		}
 		const spec = desired.spec === undefined ? cur.spec : opts.keepReplicas ? { ...desired.spec, replicas: cur.spec?.replicas } : desired.spec;
@@ -135,15 +177,16 @@ class Applier {
 			...(desired.data === undefined ? {} : { data: desired.data })
 		};
 		if (next.metadata.annotations === undefined) delete next.metadata.annotations;
-		const before = JSON.stringify({ l: cur.metadata.labels, a: cur.metadata.annotations, s: cur.spec, d: cur.data });
-		const after = JSON.stringify({ l: next.metadata.labels, a: next.metadata.annotations, s: next.spec, d: next.data });
-		if (before === after) return;
-		this.store.upsert(next);
-		this.changes.push({ action: 'update', kind: desired.kind, namespace: m.namespace ?? '', name: m.name });
+		const view = (o: K8sObject) => JSON.parse(JSON.stringify({ metadata: { labels: o.metadata.labels, annotations: o.metadata.annotations }, spec: o.spec, data: o.data })) as unknown;
+		const fields = fieldChanges(view(cur), view(next), [], []);
+		if (fields.length === 0) return;
+		if (!this.dryRun) this.store.upsert(next);
+		this.record({ action: 'update', kind: desired.kind, namespace: m.namespace ?? '', name: m.name }, address, fields);
 	}
 
-	remove(apiVersion: string, kind: string, namespace: string, name: string): void {
-		if (this.store.delete(apiVersion, kind, namespace, name)) this.changes.push({ action: 'delete', kind, namespace, name });
+	remove(apiVersion: string, kind: string, namespace: string, name: string, address: string): void {
+		const gone = this.dryRun ? this.store.get(apiVersion, kind, namespace, name) !== undefined : this.store.delete(apiVersion, kind, namespace, name);
+		if (gone) this.record({ action: 'delete', kind, namespace, name }, address, []);
 	}
 }
 
@@ -176,27 +219,29 @@ function gitlabRunners(v: Vars, a: Applier, previous: readonly ManagedRunner[]):
 		if (spec.hpa.max < spec.hpa.min) throw new GitOpsError(422, `${t}_hpa_max_replicas (${spec.hpa.max}) is below ${t}_hpa_min_replicas (${spec.hpa.min})`);
 		const cm = runnerConfigMap(spec);
 		cm.data = { 'config.toml': (cm.data?.['config.toml'] ?? '').replace(`url = "${GITLAB_URL}"`, `url = ${JSON.stringify(url)}`) };
-		a.put(cm);
+		const at = (resource: string) => `${resource}.runner["${t}"]`;
+		a.put(cm, at('kubernetes_config_map_v1'));
 		const dep = runnerDeployment(spec);
 		const container = dep.spec.template.spec.containers[0];
 		container.image = image;
 		container.resources = manager;
-		a.put(dep, { keepReplicas: true });
+		a.put(dep, at('kubernetes_deployment_v1'), { keepReplicas: true });
 		const hpaEnabled = v.bool(`${t}_hpa_enabled`);
 		if (hpaEnabled) {
 			const hpa = runnerHpa(spec);
 			hpa.spec.behavior.scaleUp.policies = scaleUpPolicies;
 			hpa.spec.behavior.scaleDown.stabilizationWindowSeconds = downWindow;
-			a.put(hpa);
-		} else a.remove(AUTOSCALING_V2, 'HorizontalPodAutoscaler', GITLAB_RUNNER_NAMESPACE, `${spec.name}-hpa`);
+			a.put(hpa, at('kubernetes_horizontal_pod_autoscaler_v2'));
+		} else a.remove(AUTOSCALING_V2, 'HorizontalPodAutoscaler', GITLAB_RUNNER_NAMESPACE, `${spec.name}-hpa`, at('kubernetes_horizontal_pod_autoscaler_v2'));
 		managed.push({ type: t, name: spec.name, hpa: hpaEnabled });
 	}
 	for (const old of previous) {
 		const now = managed.find((m) => m.type === old.type);
 		if (now?.name === old.name) continue;
-		a.remove(AUTOSCALING_V2, 'HorizontalPodAutoscaler', GITLAB_RUNNER_NAMESPACE, `${old.name}-hpa`);
-		a.remove(APPS_V1, 'Deployment', GITLAB_RUNNER_NAMESPACE, old.name);
-		a.remove(V1, 'ConfigMap', GITLAB_RUNNER_NAMESPACE, `${old.name}-config`);
+		const at = (resource: string) => `${resource}.runner["${old.type}"]`;
+		a.remove(AUTOSCALING_V2, 'HorizontalPodAutoscaler', GITLAB_RUNNER_NAMESPACE, `${old.name}-hpa`, at('kubernetes_horizontal_pod_autoscaler_v2'));
+		a.remove(APPS_V1, 'Deployment', GITLAB_RUNNER_NAMESPACE, old.name, at('kubernetes_deployment_v1'));
+		a.remove(V1, 'ConfigMap', GITLAB_RUNNER_NAMESPACE, `${old.name}-config`, at('kubernetes_config_map_v1'));
 	}
 	return managed;
 }
@@ -236,16 +281,27 @@ function arcRunners(v: Vars, a: Applier, previous: readonly string[]): string[] 
 			runnerGroup: v.str('runner_group')
 		};
 		ars.spec.template.spec.containers[0].image = v.str('runner_image');
-		a.put(ars);
+		a.put(ars, `kubernetes_manifest.runner_set["${s.name}"]`);
 	}
-	for (const name of previous) if (!seen.has(name)) a.remove(ARC_V1ALPHA1, 'AutoscalingRunnerSet', ARC_RUNNER_NAMESPACE, name);
+	for (const name of previous) if (!seen.has(name)) a.remove(ARC_V1ALPHA1, 'AutoscalingRunnerSet', ARC_RUNNER_NAMESPACE, name, `kubernetes_manifest.runner_set["${name}"]`);
 	return [...seen];
 }
 
+export interface ApplyOptions {
+	/** The commit to apply; default the head of main. A pipeline applies the commit it runs for. */
+	commit?: Commit;
+	/** When it happens (simulated epoch ms); default now. */
+	at?: number;
+}
+
 /** Applies one stack/env from the head of main to the cluster and rewrites its state. */
-export async function applyStack(world: World, stack: StackName, env: string): Promise<ApplyResult> {
+export async function applyStack(world: World, stack: StackName, env: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
+	await loadHclParser();
+	return applyStackNow(world, stack, env, opts);
+}
+
+function checkState(world: World, name: string): string | undefined {
 	const g = world.gitops;
-	const name = stateName(stack, env);
 	const lock = g.lockOf(name);
 	if (lock) throw new GitOpsError(409, `Error acquiring the state lock: ${name} is locked by ${lock.Who} (lock ${lock.ID}, ${lock.Operation || 'no operation'})`);
 	const text = g.stateText(name);
@@ -256,17 +312,47 @@ export async function applyStack(world: World, stack: StackName, env: string): P
 			throw new GitOpsError(422, `Failed to load state ${name}: it is not valid JSON (restore it with POST /_sandbox/gitops/state)`);
 		}
 	}
-	const head = g.repo.head();
-	const values = await resolveVariables(head.files, stack, env);
+	return text;
+}
+
+/** applyStack once the HCL parser is loaded (synchronous: pipelines apply inside a simulation step). */
+export function applyStackNow(world: World, stack: StackName, env: string, opts: ApplyOptions = {}): ApplyResult {
+	const g = world.gitops;
+	const name = stateName(stack, env);
+	const text = checkState(world, name);
+	const commit = opts.commit ?? g.repo.head();
+	const at = opts.at ?? world.now();
+	const values = resolveVariablesNow(commit.files, stack, env);
 	const v = new Vars(values, `tofu/stacks/${stack}/${env}.tfvars`);
-	const applier = new Applier(world.cluster, world.now());
+	const applier = new Applier(world.cluster, at);
 	if (stack === 'gitlab-runners') g.managedRunners = gitlabRunners(v, applier, g.managedRunners);
 	else g.managedScaleSets = arcRunners(v, applier, g.managedScaleSets);
 	// Controllers react at once (ARC adopts a new scale set, annotating it), and the
 	// provider reads the objects back after applying: the state records them settled.
 	if (applier.changes.length > 0) world.kube.step(world.stepTime(), world.stepTime());
-	const serial = applier.changes.length > 0 || text === undefined || text === '' ? g.rerecord(stack, env) : (g.stateSerial(name) ?? 0);
-	return { stack, env, commit: head.id, serial, changes: applier.changes };
+	const serial = applier.changes.length > 0 || text === undefined || text === '' ? g.rerecord(stack, env, at) : (g.stateSerial(name) ?? 0);
+	return { stack, env, commit: commit.id, serial, changes: applier.changes };
+}
+
+export interface PlanResult {
+	stack: StackName;
+	env: string;
+	commit: string;
+	changes: PlannedChange[];
+}
+
+/**
+ * `tofu plan` of one stack/env at `commit`: what applying it would change, compared with
+ * the live objects (what tofu's refresh reads back), writing nothing. Needs the parser loaded.
+ */
+export function planStackNow(world: World, stack: StackName, env: string, commit: Commit): PlanResult {
+	const g = world.gitops;
+	checkState(world, stateName(stack, env));
+	const v = new Vars(resolveVariablesNow(commit.files, stack, env), `tofu/stacks/${stack}/${env}.tfvars`);
+	const applier = new Applier(world.cluster, world.now(), true);
+	if (stack === 'gitlab-runners') gitlabRunners(v, applier, g.managedRunners);
+	else arcRunners(v, applier, g.managedScaleSets);
+	return { stack, env, commit: commit.id, changes: applier.planned };
 }
 
 /** Every variable a stack declares (for documentation and tests). */

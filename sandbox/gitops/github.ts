@@ -3,12 +3,20 @@
 // JSON (or raw with `Accept: application/vnd.github.raw+json`), a directory as a list.
 
 import { sendText } from '../http/respond.js';
-import type { Ctx } from '../http/router.js';
+import type { Ctx, Router } from '../http/router.js';
 import { GitHubError, ok, type GitHubApi } from '../github/context.js';
 import { ORG } from '../sim/github/catalog.js';
+import { checkRoutes } from './checks.js';
+import { pullRoutes } from './pulls.js';
 import { blobId } from './repo.js';
 
 export const GITHUB_GITOPS_REPO = 'gitops';
+
+/** The change flow on the repository: refs, contents writes, pull requests, labels, comments, checks, workflow runs. */
+export function gitopsGitHubRoutes(router: Router, api: GitHubApi): void {
+	pullRoutes(router, api);
+	checkRoutes(router, api);
+}
 
 const CONTENTS = /^\/repos\/([^/]+)\/([^/]+)\/contents(?:\/(.*))?$/;
 

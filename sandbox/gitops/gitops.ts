@@ -5,7 +5,7 @@
 import type { ObjectStore } from '../k8s/store.js';
 import { DAY, HOUR, iso } from '../sim/clock.js';
 import type { Project } from '../sim/catalog.js';
-import { GITLAB_RUNNER_STACK, INSTALLED_AT, RUNNER_TYPES, scaleSetSpec } from '../sim/cluster/stacks.js';
+import { GITLAB_RUNNER_STACK, RUNNER_TYPES, installedAt, scaleSetSpec } from '../sim/cluster/stacks.js';
 import { Repo, RepoError, type Commit, type FileAction, type Person } from './repo.js';
 import { ENVIRONMENTS, STACKS, repositoryFiles, type StackName } from './stacks.js';
 import { arcRunnersState, gitlabRunnersState, lineageOf, stateName, type ManagedRunner } from './state.js';
@@ -76,10 +76,14 @@ export class GitOps {
 	/** Names of the AutoscalingRunnerSets the last apply of arc-runners created. */
 	managedScaleSets: string[];
 
+	/** When the stacks were applied, relative to the simulation's start (`now()` at construction). */
+	private readonly installedAt: number;
+
 	constructor(private readonly opts: GitOpsOptions) {
+		this.installedAt = installedAt(opts.now());
 		this.managedScaleSets = Array.from({ length: opts.scaleSets }, (_, i) => scaleSetSpec(i).name);
 		this.writeHistory();
-		for (const stack of STACKS) for (const env of ENVIRONMENTS) this.recordState(stack, env, INITIAL_SERIAL[stack], INSTALLED_AT);
+		for (const stack of STACKS) for (const env of ENVIRONMENTS) this.recordState(stack, env, INITIAL_SERIAL[stack], this.installedAt);
 	}
 
 	/** The repo's history: the stacks added, then tuned, the last change an hour before install. */
@@ -98,21 +102,21 @@ export class GitOps {
 			message: 'Add the gitlab-runners stack\n\nDocker, dind and nix runner managers with HPAs on the GitLab job count.',
 			actions: create(pick(gl).map(([p, c]) => [p, p === `${gl}dev.tfvars` ? earlier : c])),
 			author: a,
-			at: INSTALLED_AT - 40 * DAY
+			at: this.installedAt - 40 * DAY
 		});
 		this.repo.write({
 			branch: 'main',
 			message: 'Add the arc-runners stack',
 			actions: create(pick('tofu/stacks/arc-runners/').filter(([p]) => p !== 'README.md')),
 			author: b,
-			at: INSTALLED_AT - 33 * DAY
+			at: this.installedAt - 33 * DAY
 		});
 		this.repo.write({
 			branch: 'main',
 			message: 'gitlab-runners: let docker scale to 8 managers\n\nQueues backed up during the Monday release train.',
 			actions: [{ action: 'update', filePath: `${gl}dev.tfvars`, content: tfvars }],
 			author: a,
-			at: INSTALLED_AT - HOUR
+			at: this.installedAt - HOUR
 		});
 	}
 
@@ -130,12 +134,13 @@ export class GitOps {
 
 	// --- repository ---
 
-	/** Commits one file on the default branch (created when new). */
-	commitFile(filePath: string, content: string, message: string | undefined, author: Person = API_AUTHOR): Commit {
-		const head = this.repo.head();
+	/** Commits one file on a branch, the default one unless told (created when new). */
+	commitFile(filePath: string, content: string, message: string | undefined, author: Person = API_AUTHOR, branch = this.repo.defaultBranch): Commit {
+		const head = this.repo.resolve(branch);
+		if (!head || !this.repo.branches.has(branch)) throw new GitOpsError(404, `no branch ${branch}`);
 		const action = head.files.has(filePath) ? 'update' : 'create';
 		return this.repo.write({
-			branch: this.repo.defaultBranch,
+			branch,
 			message: message ?? `Update ${filePath}`,
 			actions: [{ action, filePath, content }],
 			author,
@@ -220,10 +225,10 @@ export class GitOps {
 	}
 
 	/** After an apply: the state records the live objects again, one serial on. */
-	rerecord(stack: StackName, env: string): number {
+	rerecord(stack: StackName, env: string, at = this.opts.now()): number {
 		const name = stateName(stack, env);
 		const serial = (this.stateSerial(name) ?? INITIAL_SERIAL[stack]) + 1;
-		this.recordState(stack, env, serial, this.opts.now());
+		this.recordState(stack, env, serial, at);
 		return serial;
 	}
 

@@ -21,8 +21,11 @@ export class HclReadError extends Error {
 export type Value = HclValue | null;
 
 let parser: Promise<Parser> | null = null;
+/** The parser once loaded: reading is synchronous from then on (pipelines apply inside a simulation step). */
+let ready: Parser | null = null;
 
-function load(): Promise<Parser> {
+/** Loads the grammar (once); every read needs it. */
+export function loadHclParser(): Promise<Parser> {
 	parser ??= (async () => {
 		const require = createRequire(import.meta.url);
 		const runtime = require.resolve('web-tree-sitter/tree-sitter.wasm');
@@ -30,6 +33,7 @@ function load(): Promise<Parser> {
 		const language = await Language.load(require.resolve('@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-hcl.wasm'));
 		const p = new Parser();
 		p.setLanguage(language);
+		ready = p;
 		return p;
 	})().catch((e: unknown) => {
 		parser = null;
@@ -38,9 +42,13 @@ function load(): Promise<Parser> {
 	return parser;
 }
 
-async function withBody<T>(text: string, file: string, fn: (body: Node | null) => T): Promise<T> {
-	const p = await load();
-	const tree = p.parse(text);
+export function hclParserReady(): boolean {
+	return ready !== null;
+}
+
+function withBody<T>(text: string, file: string, fn: (body: Node | null) => T): T {
+	if (!ready) throw new Error('the HCL parser is not loaded yet (await loadHclParser() first)');
+	const tree = ready.parse(text);
 	if (!tree) throw new HclReadError(file, 1, 'the parser returned no tree');
 	try {
 		const root = tree.rootNode;
@@ -139,10 +147,19 @@ function evaluate(n: Node, file: string): Value {
 export interface ReadValue {
 	value: Value;
 	line: number;
+	/** Where the value's expression is in the text (string indices), for edits that keep everything else. */
+	start: number;
+	end: number;
 }
 
 /** The top-level `name = value` attributes of a .tfvars file. */
-export function readTfvars(text: string, file: string): Promise<Map<string, ReadValue>> {
+export async function readTfvars(text: string, file: string): Promise<Map<string, ReadValue>> {
+	await loadHclParser();
+	return readTfvarsNow(text, file);
+}
+
+/** readTfvars once the parser is loaded. */
+export function readTfvarsNow(text: string, file: string): Map<string, ReadValue> {
 	return withBody(text, file, (body) => {
 		const out = new Map<string, ReadValue>();
 		for (const n of body ? named(body) : []) {
@@ -152,7 +169,7 @@ export function readTfvars(text: string, file: string): Promise<Map<string, Read
 			const [id, expr] = named(n);
 			if (!id || !expr) throw new HclReadError(file, line, 'incomplete attribute');
 			if (out.has(id.text)) throw new HclReadError(file, line, `the variable ${id.text} is set twice`);
-			out.set(id.text, { value: evaluate(expr, file), line });
+			out.set(id.text, { value: evaluate(expr, file), line, start: expr.startIndex, end: expr.endIndex });
 		}
 		return out;
 	});
@@ -166,7 +183,13 @@ export interface VariableDecl {
 }
 
 /** The `variable "name" { default = ... }` blocks of a .tf file. */
-export function readVariables(text: string, file: string): Promise<Map<string, VariableDecl>> {
+export async function readVariables(text: string, file: string): Promise<Map<string, VariableDecl>> {
+	await loadHclParser();
+	return readVariablesNow(text, file);
+}
+
+/** readVariables once the parser is loaded. */
+export function readVariablesNow(text: string, file: string): Map<string, VariableDecl> {
 	return withBody(text, file, (body) => {
 		const out = new Map<string, VariableDecl>();
 		for (const n of body ? named(body) : []) {

@@ -12,7 +12,8 @@ export function hclString(s: string): string {
 		.replace(/\n/g, '\\n')
 		.replace(/\r/g, '\\r')
 		.replace(/\t/g, '\\t')
-		.replace(/\$\{/g, '$${')
+		// A function replacement: in a replacement string `$$` would stand for one `$`.
+		.replace(/\$\{/g, () => '$${')
 		.replace(/%\{/g, '%%{');
 	return `"${body}"`;
 }

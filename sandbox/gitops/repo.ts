@@ -90,9 +90,21 @@ function signature(p: Person, at: number): string {
 	return `${p.name} <${p.email}> ${Math.floor(at / 1000)} +0000`;
 }
 
+/** Branches the sandbox keeps at most (the default branch included). */
+export const MAX_BRANCHES = 1000;
+
+/** Branch names git accepts (the rules of `git check-ref-format --branch` that matter here). */
+export function validBranchName(name: string): boolean {
+	if (name.length === 0 || name.length > 255 || name === 'HEAD' || name === '@') return false;
+	// eslint-disable-next-line no-control-regex
+	if (/[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\/|^[-/.]|\/\.|[/.]$|\.lock$|\.lock\//.test(name)) return false;
+	return true;
+}
+
 export class Repo {
 	private commits = new Map<string, Commit>();
 	private branchHeads = new Map<string, string>();
+	private listeners: ((branch: string, before: string | undefined, after: string | undefined) => void)[] = [];
 
 	constructor(readonly defaultBranch: string) {}
 
@@ -131,28 +143,101 @@ export class Repo {
 				throw new RepoError(400, `A branch called '${opts.branch}' already exists. Switch to that branch in order to make changes`);
 			}
 			base = this.commits.get(existing);
-		} else if (opts.startRef !== undefined) {
-			base = this.resolve(opts.startRef);
-			if (!base) throw new RepoError(400, `Invalid reference name: ${opts.startRef}`);
-		} else if (this.commits.size > 0) {
-			throw new RepoError(400, 'You can only create or edit files when you are on a branch');
+		} else {
+			if (this.commits.size > 0) this.checkNewBranch(opts.branch);
+			if (opts.startRef !== undefined) {
+				base = this.resolve(opts.startRef);
+				if (!base) throw new RepoError(400, `Invalid reference name: ${opts.startRef}`);
+			} else if (this.commits.size > 0) {
+				throw new RepoError(400, 'You can only create or edit files when you are on a branch');
+			}
 		}
 		const files = new Map(base?.files ?? []);
 		for (const a of opts.actions) this.act(files, a, base);
-		const author = opts.author;
-		const tree = dirTree(files);
-		const treeId = treeHash(tree);
-		if (base && base.treeId === treeId && opts.actions.every((a) => a.action !== 'chmod')) {
+		if (base && treeHash(dirTree(files)) === base.treeId && opts.actions.every((a) => a.action !== 'chmod')) {
 			// GitLab refuses a commit that changes nothing.
 			throw new RepoError(400, 'No changes were made');
 		}
-		const parentIds = base ? [base.id] : [];
-		const text = [`tree ${treeId}`, ...parentIds.map((p) => `parent ${p}`), `author ${signature(author, opts.at)}`, `committer ${signature(author, opts.at)}`, '', opts.message].join('\n');
-		const id = gitHash('commit', Buffer.from(text, 'utf8'));
-		const commit: Commit = { id, parentIds, treeId, message: opts.message, author, committer: author, at: opts.at, files };
-		this.commits.set(id, commit);
-		this.branchHeads.set(opts.branch, id);
+		const commit = this.commitTree({ files, parentIds: base ? [base.id] : [], message: opts.message, author: opts.author, at: opts.at });
+		this.moveBranch(opts.branch, commit.id);
 		return commit;
+	}
+
+	/** Stores a commit of `files` on `parentIds` without moving any branch (merges, GitHub's contents API). */
+	commitTree(opts: { files: ReadonlyMap<string, string>; parentIds: string[]; message: string; author: Person; at: number }): Commit {
+		const treeId = treeHash(dirTree(opts.files));
+		const sig = signature(opts.author, opts.at);
+		const text = [`tree ${treeId}`, ...opts.parentIds.map((p) => `parent ${p}`), `author ${sig}`, `committer ${sig}`, '', opts.message].join('\n');
+		const id = gitHash('commit', Buffer.from(text, 'utf8'));
+		const commit: Commit = { id, parentIds: [...opts.parentIds], treeId, message: opts.message, author: opts.author, committer: opts.author, at: opts.at, files: new Map(opts.files) };
+		this.commits.set(id, commit);
+		return commit;
+	}
+
+	/** Calls `fn(branch, before, after)` whenever a branch is created, moved or deleted (`after` undefined). */
+	onBranchMove(fn: (branch: string, before: string | undefined, after: string | undefined) => void): void {
+		this.listeners.push(fn);
+	}
+
+	/** Points `branch` at commit `id` (creating the branch when new). */
+	moveBranch(branch: string, id: string): void {
+		if (!this.commits.has(id)) throw new RepoError(404, `no commit ${id}`);
+		const before = this.branchHeads.get(branch);
+		if (before === undefined) this.checkNewBranch(branch);
+		this.branchHeads.set(branch, id);
+		if (before !== id) for (const fn of this.listeners) fn(branch, before, id);
+	}
+
+	/** A new branch at `ref` (branch name or commit id), as `POST /repository/branches` makes it. */
+	createBranch(name: string, ref: string): Commit {
+		if (this.branchHeads.has(name)) throw new RepoError(400, 'Branch already exists');
+		const at = this.resolve(ref);
+		if (!at) throw new RepoError(400, 'Invalid reference name');
+		this.moveBranch(name, at.id);
+		return at;
+	}
+
+	/** Deletes a branch (never the default one); false when there is no such branch. */
+	deleteBranch(name: string): boolean {
+		const before = this.branchHeads.get(name);
+		if (before === undefined) return false;
+		if (name === this.defaultBranch) throw new RepoError(405, 'The default branch of a project cannot be deleted');
+		this.branchHeads.delete(name);
+		for (const fn of this.listeners) fn(name, before, undefined);
+		return true;
+	}
+
+	private checkNewBranch(name: string): void {
+		if (!validBranchName(name)) throw new RepoError(400, 'Branch name is invalid');
+		if (this.branchHeads.size >= MAX_BRANCHES) throw new RepoError(400, `The sandbox keeps at most ${MAX_BRANCHES} branches; delete some first`);
+	}
+
+	/** Every commit reachable from `id` (itself included). */
+	ancestors(id: string): Set<string> {
+		const seen = new Set<string>();
+		const queue = [id];
+		while (queue.length > 0) {
+			const c = this.commits.get(queue.pop() as string);
+			if (!c || seen.has(c.id)) continue;
+			seen.add(c.id);
+			queue.push(...c.parentIds);
+		}
+		return seen;
+	}
+
+	/** The nearest common ancestor of two commits (breadth first from `b`), as `git merge-base` finds it in these histories. */
+	mergeBase(a: string, b: string): Commit | undefined {
+		const fromA = this.ancestors(a);
+		const seen = new Set<string>();
+		const queue = [b];
+		while (queue.length > 0) {
+			const id = queue.shift() as string;
+			if (seen.has(id)) continue;
+			seen.add(id);
+			if (fromA.has(id)) return this.commits.get(id);
+			queue.push(...(this.commits.get(id)?.parentIds ?? []));
+		}
+		return undefined;
 	}
 
 	private act(files: Map<string, string>, a: FileAction, base: Commit | undefined): void {

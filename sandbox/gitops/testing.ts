@@ -1,12 +1,16 @@
 // Helpers for the GitOps tests (not part of the sandbox program): read a state over the
 // API and walk each managed object's recorded attributes against the live object.
 
+import { Gitlab } from '@gitbeaker/core';
+import { createRequesterFn } from '@gitbeaker/requester-utils';
+import { Octokit } from '@octokit/rest';
 import { expect } from 'vitest';
+import { GITHUB_TOKEN } from '../github/testing.js';
 import type { Sandbox } from '../index.js';
 import type { K8sObject } from '../k8s/store.js';
 import { APPS_V1, AUTOSCALING_V2, V1 } from '../sim/cluster/meta.js';
 import type { World } from '../sim/world.js';
-import { gitlab } from '../testing.js';
+import { TOKEN, controlOk, gitlab } from '../testing.js';
 
 export type TestSandbox = Sandbox & { world: World };
 
@@ -145,4 +149,39 @@ function differencesPlain(object: any, live: K8sObject, skip: string[]): string[
 		if (JSON.stringify(object[key]) !== JSON.stringify(pick[key])) out.push(key);
 	}
 	return out;
+}
+
+/** A gitbeaker client on the sandbox's GitLab, as a product would build one on @gitbeaker/core; a refusal rejects with `{ status, body }`. */
+export function gitbeaker(sb: Sandbox) {
+	const requestHandler = async (endpoint: string, options: Record<string, any>) => {
+		const prefix = String(options.prefixUrl);
+		const url = new URL(endpoint, prefix.endsWith('/') ? prefix : `${prefix}/`);
+		if (options.searchParams) url.search = options.searchParams;
+		const res = await fetch(url, { method: options.method, headers: options.headers, body: options.body });
+		const type = res.headers.get('content-type') ?? '';
+		const text = await res.text();
+		const body = type.startsWith('application/json') && text ? JSON.parse(text) : text;
+		if (!res.ok) throw Object.assign(new Error(`${options.method} ${url.pathname}: ${res.status} ${text}`), { status: res.status, body });
+		return { body, headers: Object.fromEntries([...(res.headers as unknown as Iterable<[string, string]>)]), status: res.status };
+	};
+	const requesterFn = createRequesterFn(async (_: unknown, o: unknown) => o as never, requestHandler as never);
+	return new Gitlab({ host: `${sb.url}/gitlab`, token: TOKEN, queryTimeout: null, requesterFn } as never) as InstanceType<typeof Gitlab<false>>;
+}
+
+/** An Octokit client on the sandbox's GitHub (quiet: refusals are what the tests look at). */
+export function octokit(sb: Sandbox): Octokit {
+	const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+	return new Octokit({ baseUrl: `${sb.url}/github/api/v3`, auth: GITHUB_TOKEN, log: quiet });
+}
+
+/** Moves simulated time on by `seconds` (pipelines move with it). */
+export async function advance(sb: Sandbox, seconds: number): Promise<void> {
+	await controlOk(sb, '/clock', { advance_s: seconds });
+}
+
+/** GET /_sandbox/gitops/changes. */
+export async function changes(sb: Sandbox): Promise<any> {
+	const res = await fetch(`${sb.url}/_sandbox/gitops/changes`);
+	expect(res.status).toBe(200);
+	return res.json();
 }

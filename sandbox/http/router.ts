@@ -1,6 +1,7 @@
 // A tiny method + path router. Patterns use `:name` segments; segments are matched
 // still URL-encoded and decoded afterwards, so `projects/platform%2Finfra` is one id
-// (GitLab addresses namespaces that way).
+// (GitLab addresses namespaces that way). A last `*name` segment takes the rest of the
+// path, one or more segments joined by `/` (GitHub's `git/refs/heads/feature/x`).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -63,12 +64,19 @@ function split(path: string): string[] {
 }
 
 function matchParts(pattern: string[], parts: string[]): Record<string, string> | null {
-	if (pattern.length !== parts.length) return null;
+	const rest = pattern[pattern.length - 1]?.startsWith('*') ?? false;
+	if (rest ? parts.length < pattern.length : pattern.length !== parts.length) return null;
 	const params: Record<string, string> = {};
 	for (let i = 0; i < pattern.length; i++) {
 		const p = pattern[i] as string;
 		const v = parts[i] as string;
-		if (p.startsWith(':')) {
+		if (rest && i === pattern.length - 1) {
+			try {
+				params[p.slice(1)] = parts.slice(i).map(decodeURIComponent).join('/');
+			} catch {
+				return null;
+			}
+		} else if (p.startsWith(':')) {
 			try {
 				params[p.slice(1)] = decodeURIComponent(v);
 			} catch {

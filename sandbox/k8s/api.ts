@@ -8,8 +8,10 @@ import { BodyError } from '../http/body.js';
 import { sendJson, sendText } from '../http/respond.js';
 import { AGGREGATED_V2, aggregated, apiGroupDoc, apiGroupList, apiResourceList, apiVersions, findGroupVersion, rootPaths, versionInfo } from './discovery.js';
 import { negotiate, parseAccept, renderList, renderObject, table, type ListMeta } from './render.js';
-import { currentObject, resolveTarget, type Call, type Target } from './request.js';
-import { apiVersionOf } from './resources.js';
+import type { Attributes } from './access.js';
+import { currentObject, readBody, resolveTarget, type Call, type Target } from './request.js';
+import { apiVersionOf, storageOf } from './resources.js';
+import { answerReview } from './reviews.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { StatusError, badRequest, internalError, invalid, methodNotAllowed, noSuchPath, sendStatus } from './status.js';
 import type { K8sObject, ObjectStore } from './store.js';
@@ -107,15 +109,13 @@ export function createK8sMount(opts: K8sMountOptions): K8sMount {
 
 	// ---- reads -----------------------------------------------------------------
 
-	const apiVersion = (t: Target) => apiVersionOf(t.rt);
-
 	function matcher(t: Target, query: URLSearchParams): (o: K8sObject) => boolean {
 		const labels = parseLabelSelector(query.get('labelSelector'));
 		const fields = parseFieldSelector(query.get('fieldSelector'), t.rt);
-		const av = apiVersion(t);
+		const { apiVersion: av, kind } = storageOf(t.rt);
 		return (o) =>
 			o.apiVersion === av &&
-			o.kind === t.rt.kind &&
+			o.kind === kind &&
 			(t.namespace === undefined || o.metadata.namespace === t.namespace) &&
 			(t.name === undefined || o.metadata.name === t.name) &&
 			labels(o.metadata.labels) &&
@@ -126,7 +126,8 @@ export function createK8sMount(opts: K8sMountOptions): K8sMount {
 		const out = negotiate(call.req.headers.accept, call.query);
 		const matches = matcher(t, call.query);
 		const limit = nonNegativeInt(call.query, 'limit') ?? 0;
-		let items = store.list(apiVersion(t), t.rt.kind, t.namespace).filter(matches);
+		const stored = storageOf(t.rt);
+		let items = store.list(stored.apiVersion, stored.kind, t.namespace).filter(matches);
 		let resourceVersion = store.resourceVersion;
 		const token = call.query.get('continue');
 		if (token) {
@@ -155,10 +156,11 @@ export function createK8sMount(opts: K8sMountOptions): K8sMount {
 		if (sendInitialEvents && !bookmarks) throw invalid(t.rt, '', [{ reason: 'FieldValueForbidden', message: 'Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true', field: 'allowWatchBookmarks' }]);
 		const resourceVersion = raw === null || raw === '' || raw === '0' || sendInitialEvents ? undefined : Number(raw);
 		const timeoutS = nonNegativeInt(call.query, 'timeoutSeconds') || undefined;
-		const av = apiVersion(t);
+		const av = apiVersionOf(t.rt);
+		const stored = storageOf(t.rt);
 		hub.serve(call.res, {
 			matches,
-			current: () => store.list(av, t.rt.kind, t.namespace).filter(matches),
+			current: () => store.list(stored.apiVersion, stored.kind, t.namespace).filter(matches),
 			resourceVersion,
 			bookmarks,
 			sendInitialEvents,
@@ -186,6 +188,11 @@ export function createK8sMount(opts: K8sMountOptions): K8sMount {
 		if (discovery(call, segs)) return;
 		const t = resolveTarget(segs);
 		const watching = ['true', '1'].includes(call.query.get('watch') ?? '');
+		store.access.check(attributes(call.method, t, watching));
+		if (t.rt.review) {
+			if (call.method !== 'POST' || t.name !== undefined) throw methodNotAllowed();
+			return void sendJson(call.res, 201, answerReview(t.rt, await readBody(call), store.access));
+		}
 		if (t.name === undefined) {
 			if (call.method === 'GET') return watching ? watch(call, t) : list(call, t);
 			if (call.method === 'POST') return writes.create(call, t);
@@ -229,6 +236,13 @@ export function createK8sMount(opts: K8sMountOptions): K8sMount {
 			}
 		}
 	};
+}
+
+/** The authorizer's view of a request: the verb RBAC rules name, and what it addresses. */
+function attributes(method: string, t: Target, watching: boolean): Attributes {
+	const named = t.name !== undefined;
+	const verbs: Record<string, string> = { GET: watching ? 'watch' : named ? 'get' : 'list', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: named ? 'delete' : 'deletecollection' };
+	return { verb: verbs[method] ?? method.toLowerCase(), group: t.rt.group, resource: t.rt.plural, subresource: t.status ? 'status' : '', namespace: t.namespace ?? '', name: t.name ?? '' };
 }
 
 function wantsAggregated(accept: string | undefined): boolean {

@@ -3,24 +3,12 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AutoscalingV2Api, CustomObjectsApi, KubeConfig, PatchStrategy, makeInformer, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
+import { AutoscalingV2Api, CustomObjectsApi, PatchStrategy, makeInformer, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createK8sMount } from './api.js';
 import { ARC, GL, loadFixture } from './fixtures.js';
 import { ObjectStore } from './store.js';
-import { eventually, startWithFixture, type TestSandbox } from './testing.js';
-
-/** client-node 1.x refuses an http:// server unless skipTLSVerify is set (there is no TLS to verify). */
-function kubeConfig(server: string): KubeConfig {
-	const kc = new KubeConfig();
-	kc.loadFromOptions({
-		clusters: [{ name: 'sandbox', server, skipTLSVerify: true }],
-		users: [{ name: 'sandbox' }],
-		contexts: [{ name: 'sandbox', cluster: 'sandbox', user: 'sandbox' }],
-		currentContext: 'sandbox'
-	});
-	return kc;
-}
+import { eventually, kubeConfig, startWithFixture, type TestSandbox } from './testing.js';
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

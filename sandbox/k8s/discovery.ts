@@ -4,7 +4,7 @@
 // document per root) that kubectl ≥1.30 asks for first and that saves it one request
 // per group version. Both describe the same RESOURCES.
 
-import { GROUP_VERSIONS, STATUS_VERBS, VERBS, apiVersionOf, type GroupVersion, type ResourceType } from './resources.js';
+import { GROUP_VERSIONS, STATUS_VERBS, apiVersionOf, type GroupVersion, type ResourceType } from './resources.js';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '31', gitVersion: 'v1.31.0' };
 
@@ -56,7 +56,7 @@ export function apiResourceList(gv: GroupVersion) {
 			singularName: rt.singular,
 			namespaced: rt.namespaced,
 			kind: rt.kind,
-			verbs: [...VERBS],
+			verbs: [...rt.verbs],
 			...(rt.shortNames.length > 0 ? { shortNames: rt.shortNames } : {}),
 			...(rt.categories.length > 0 ? { categories: rt.categories } : {})
 		});
@@ -72,7 +72,7 @@ function discoveryResource(rt: ResourceType) {
 		responseKind,
 		scope: rt.namespaced ? 'Namespaced' : 'Cluster',
 		singularResource: rt.singular,
-		verbs: [...VERBS],
+		verbs: [...rt.verbs],
 		...(rt.shortNames.length > 0 ? { shortNames: rt.shortNames } : {}),
 		...(rt.categories.length > 0 ? { categories: rt.categories } : {}),
 		...(rt.statusSubresource ? { subresources: [{ subresource: 'status', responseKind, verbs: [...STATUS_VERBS] }] } : {})

@@ -1,55 +1,31 @@
 // Stock kubectl against the simulated API server: get, describe, patch and get -w.
 // Skipped when kubectl is not installed (set KUBECTL to use another binary).
 
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARC, GL } from './fixtures.js';
-import { eventually, startWithFixture, type TestSandbox } from './testing.js';
+import { HAS_KUBECTL, KUBECTL, eventually, kubectlFor, rows, startWithFixture, type Kubectl, type TestSandbox } from './testing.js';
 
-const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
 /** The Google Cloud SDK ships per-minor kubectl binaries beside its dispatcher; an old one exercises legacy discovery. */
 const KUBECTL_127 = '/usr/lib/google-cloud-sdk/bin/kubectl.1.27';
 
 let sb: TestSandbox;
-let home: string;
+let k: Kubectl;
 
 beforeAll(async () => {
 	sb = await startWithFixture();
-	home = mkdtempSync(join(tmpdir(), 'sbx-kubectl-'));
+	k = kubectlFor(sb);
 });
 afterAll(async () => {
 	await sb?.close();
-	if (home) rmSync(home, { recursive: true, force: true });
+	k?.cleanup();
 });
 
-const baseArgs = (cache: string) => [`--server=${sb.url}/k8s`, '--kubeconfig=/dev/null', `--cache-dir=${join(home, cache)}`];
+const kubectl = (args: string[], bin?: string) => k.run(args, bin);
+const ok = (args: string[]) => k.ok(args);
 
-function kubectl(args: string[], bin = KUBECTL): Promise<{ code: number; stdout: string; stderr: string }> {
-	return new Promise((resolve) => {
-		execFile(bin, [...baseArgs(bin === KUBECTL ? 'cache' : 'cache-old'), ...args], { timeout: 20_000, env: { ...process.env, HOME: home } }, (err, stdout, stderr) => {
-			const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-			resolve({ code, stdout, stderr });
-		});
-	});
-}
-
-async function ok(args: string[]): Promise<string> {
-	const r = await kubectl(args);
-	if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-	return r.stdout;
-}
-
-/** Splits kubectl's aligned table output into rows of cells. */
-const rows = (out: string) =>
-	out
-		.trim()
-		.split('\n')
-		.map((l) => l.trim().split(/\s{2,}/));
-
-describe.skipIf(!existsSync(KUBECTL))('kubectl get', () => {
+describe.skipIf(!HAS_KUBECTL)('kubectl get', () => {
 	it('gets pods in a namespace, across namespaces, wide, by label', async () => {
 		const ns = rows(await ok(['get', 'pods', '-n', GL]));
 		expect(ns[0]).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
@@ -95,7 +71,7 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl get', () => {
 	});
 });
 
-describe.skipIf(!existsSync(KUBECTL))('kubectl describe', () => {
+describe.skipIf(!HAS_KUBECTL)('kubectl describe', () => {
 	it('describes a pod with its events', async () => {
 		const out = await ok(['describe', 'pod', 'fx-docker-runner-7c9d8f6b5d-abcde', '-n', GL]);
 		expect(out).toMatch(/^Name:\s+fx-docker-runner-7c9d8f6b5d-abcde$/m);
@@ -123,7 +99,7 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl describe', () => {
 	});
 });
 
-describe.skipIf(!existsSync(KUBECTL))('kubectl patch', () => {
+describe.skipIf(!HAS_KUBECTL)('kubectl patch', () => {
 	const store = () => sb.world.cluster;
 	const hpa = () => store().get('autoscaling/v2', 'HorizontalPodAutoscaler', GL, 'fx-docker-runner-hpa')!;
 	const ars = () => store().get('actions.github.com/v1alpha1', 'AutoscalingRunnerSet', ARC, 'fx-gh-docker')!;
@@ -159,11 +135,11 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl patch', () => {
 	});
 });
 
-describe.skipIf(!existsSync(KUBECTL))('kubectl get -w', () => {
+describe.skipIf(!HAS_KUBECTL)('kubectl get -w', () => {
 	it('prints a new line for a change made in the store, and the watch ends with kubectl', async () => {
 		const store = sb.world.cluster;
 		const base = store.watcherCount;
-		const child = spawn(KUBECTL, [...baseArgs('cache'), 'get', 'hpa', '-n', GL, '-w'], { env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(KUBECTL, [...k.baseArgs(), 'get', 'hpa', '-n', GL, '-w'], { env: { ...process.env, HOME: k.home }, stdio: ['ignore', 'pipe', 'pipe'] });
 		let out = '';
 		child.stdout.on('data', (b: Buffer) => (out += b.toString()));
 		const exited = new Promise((r) => child.once('exit', r));

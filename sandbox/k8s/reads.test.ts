@@ -20,7 +20,15 @@ describe('discovery', () => {
 		expect(api.body).toMatchObject({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ serverAddress: `127.0.0.1:${sb.port}` }] });
 		const apis = (await k8s(sb, '/apis')).body;
 		expect(apis.kind).toBe('APIGroupList');
-		expect(apis.groups.map((g: any) => g.preferredVersion.groupVersion)).toEqual(['apps/v1', 'autoscaling/v2', 'coordination.k8s.io/v1', 'actions.github.com/v1alpha1']);
+		expect(apis.groups.map((g: any) => g.preferredVersion.groupVersion)).toEqual([
+			'apps/v1',
+			'events.k8s.io/v1',
+			'authentication.k8s.io/v1',
+			'authorization.k8s.io/v1',
+			'autoscaling/v2',
+			'coordination.k8s.io/v1',
+			'actions.github.com/v1alpha1'
+		]);
 		const core = (await k8s(sb, '/api/v1')).body;
 		expect(core).toMatchObject({ kind: 'APIResourceList', groupVersion: 'v1' });
 		const byName = Object.fromEntries(core.resources.map((r: any) => [r.name, r]));
@@ -56,7 +64,7 @@ describe('discovery', () => {
 			subresources: [{ subresource: 'status' }]
 		});
 		const core = (await k8s(sb, '/api', { headers: { Accept: KUBECTL_DISCOVERY_ACCEPT } })).body;
-		expect(core.items[0].versions[0].resources.map((r: any) => r.resource)).toEqual(['namespaces', 'pods', 'configmaps', 'events', 'services']);
+		expect(core.items[0].versions[0].resources.map((r: any) => r.resource)).toEqual(['namespaces', 'pods', 'configmaps', 'events', 'nodes', 'services']);
 	});
 
 	it('answers unknown paths and methods with Status objects', async () => {

@@ -60,10 +60,12 @@ function includeObject(query: URLSearchParams): IncludeObject {
 }
 
 const partial = (apiVersion: string, o: K8sObject) => ({ kind: 'PartialObjectMetadata', apiVersion, metadata: o.metadata });
+/** A stored object in the shape of the version asked for (tables print the stored one). */
+export const asServed = (rt: ResourceType, o: K8sObject): K8sObject => (rt.view ? rt.view.toView(o) : o);
 
 function row(out: { apiVersion: string; include: IncludeObject }, rt: ResourceType, o: K8sObject, now: number): TableRow {
 	const r: TableRow = { cells: rt.printer.row(o, now) };
-	if (out.include === 'Object') r.object = o;
+	if (out.include === 'Object') r.object = asServed(rt, o);
 	else if (out.include === 'Metadata') r.object = partial(out.apiVersion, o);
 	return r;
 }
@@ -81,11 +83,11 @@ export function table(out: { apiVersion: string; include: IncludeObject }, rt: R
 export function renderObject(out: Output, rt: ResourceType, o: K8sObject, now: number): unknown {
 	if (out.form === 'table') return table(out, rt, [o], { resourceVersion: o.metadata.resourceVersion }, now);
 	if (out.form === 'metadata') return partial(out.apiVersion, o);
-	return o;
+	return asServed(rt, o);
 }
 
 export function renderList(out: Output, rt: ResourceType, items: K8sObject[], meta: ListMeta, now: number): unknown {
 	if (out.form === 'table') return table(out, rt, items, meta, now);
 	if (out.form === 'metadata') return { kind: 'PartialObjectMetadataList', apiVersion: out.apiVersion, metadata: meta, items: items.map((o) => partial(out.apiVersion, o)) };
-	return { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: meta, items };
+	return { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: meta, items: rt.view ? items.map((o) => asServed(rt, o)) : items };
 }

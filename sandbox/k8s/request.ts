@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readText } from '../http/body.js';
-import { apiVersionOf, findResource, type ResourceType } from './resources.js';
+import { findResource, storageOf, type ResourceType } from './resources.js';
 import { badRequest, noSuchPath, notFound } from './status.js';
 import type { K8sObject, ObjectStore } from './store.js';
 
@@ -53,9 +53,10 @@ function target(rt: ResourceType, namespace: string | undefined, name: string | 
 	return { rt, namespace, name, status: sub === 'status' };
 }
 
-/** The addressed object, or 404 NotFound. */
+/** The addressed object as stored, or 404 NotFound. */
 export function currentObject(store: ObjectStore, t: Target): K8sObject {
-	const o = store.get(apiVersionOf(t.rt), t.rt.kind, t.namespace, t.name as string);
+	const s = storageOf(t.rt);
+	const o = store.get(s.apiVersion, s.kind, t.namespace, t.name as string);
 	if (!o) throw notFound(t.rt, t.name as string);
 	return o;
 }

@@ -18,7 +18,8 @@ export interface Status {
 	metadata: Record<string, never>;
 	status: 'Failure' | 'Success';
 	message: string;
-	reason: string;
+	/** Absent when the server has no reason for the failure (StatusReasonUnknown). */
+	reason?: string;
 	details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[]; retryAfterSeconds?: number };
 	code: number;
 }
@@ -28,7 +29,7 @@ export class StatusError extends Error {
 	readonly status: Status;
 	constructor(code: number, reason: string, message: string, details?: Status['details']) {
 		super(message);
-		this.status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
+		this.status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, ...(reason ? { reason } : {}), ...(details ? { details } : {}), code };
 	}
 }
 

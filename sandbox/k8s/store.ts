@@ -3,6 +3,9 @@
 // The simulation writes objects here (spec it owns, status always); the /k8s API
 // serves and patches them; spec changes made through the API (kubectl patch) are
 // read back by the simulation on its next step — the store is the source of truth.
+// It also holds who may do what (`access`), as a cluster keeps its RBAC objects.
+
+import { AccessPolicy } from './access.js';
 
 export interface ObjectMeta {
 	name: string;
@@ -54,6 +57,8 @@ export class ObjectStore {
 	private watchers = new Set<Watcher>();
 	private rv = 1;
 	private uidCounter = 0;
+	/** What the (only) caller may do: every request is the dashboard's ServiceAccount. */
+	readonly access = new AccessPolicy();
 	/** Bounded history of events, so a watch from an older resourceVersion can replay or get 410 Gone. */
 	private history: { rv: number; event: WatchEvent }[] = [];
 

@@ -343,6 +343,34 @@ const lease: Printer = {
 	row: (o, now) => [o.metadata.name, str(o.spec?.holderIdentity), age(o, now)]
 };
 
+const node: Printer = {
+	columns: [
+		NAME,
+		col('Status', 'The status of the node'),
+		col('Roles', 'The roles of the node'),
+		AGE,
+		col('Version', 'Kubelet Version reported by the node.'),
+		wide(col('Internal-IP', 'List of addresses reachable to the node. Queried from cloud provider, if available.')),
+		wide(col('External-IP', 'List of addresses reachable to the node. Queried from cloud provider, if available.')),
+		wide(col('OS-Image', 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).')),
+		wide(col('Kernel-Version', "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).")),
+		wide(col('Container-Runtime', 'Container runtime version reported by the node through runtime remote API (e.g. containerd://1.4.2).'))
+	],
+	row(o, now) {
+		const st = o.status ?? {};
+		const ready = (st.conditions ?? []).find((c: any) => c.type === 'Ready');
+		const status = [ready?.status === 'True' ? 'Ready' : ready ? 'NotReady' : 'Unknown'];
+		if (o.spec?.unschedulable) status.push('SchedulingDisabled');
+		const roles = Object.keys(o.metadata.labels ?? {})
+			.filter((k) => k.startsWith('node-role.kubernetes.io/'))
+			.map((k) => k.slice('node-role.kubernetes.io/'.length))
+			.sort();
+		const address = (type: string) => orNone((st.addresses ?? []).find((a: any) => a.type === type)?.address);
+		const info = st.nodeInfo ?? {};
+		return [o.metadata.name, status.join(','), roles.length > 0 ? roles.join(',') : '<none>', age(o, now), str(info.kubeletVersion), address('InternalIP'), address('ExternalIP'), orNone(info.osImage), orNone(info.kernelVersion), orNone(info.containerRuntimeVersion)];
+	}
+};
+
 /** A custom resource's additionalPrinterColumns (JSONPath limited to dotted paths). */
 export interface CrdColumn {
 	name: string;
@@ -376,7 +404,7 @@ export function crdPrinter(columns: CrdColumn[]): Printer {
 /** What the server prints for a kind without its own printer. */
 export const defaultPrinter: Printer = { columns: [NAME, AGE], row: (o, now) => [o.metadata.name, age(o, now)] };
 
-export const printers = { pod, deployment, replicaSet, hpa, configMap, event, namespace, service, lease };
+export const printers = { pod, deployment, replicaSet, hpa, configMap, event, namespace, service, lease, node };
 
 export interface TableRow {
 	cells: unknown[];

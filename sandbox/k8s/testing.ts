@@ -1,14 +1,22 @@
 // Helpers for the /k8s tests (not part of the sandbox program): a sandbox with the
-// fixture loaded, JSON requests, and a reader for watch streams.
+// fixture loaded, JSON requests, a reader for watch streams, stock kubectl and
+// @kubernetes/client-node pointed at a sandbox.
 
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
 import { startSandboxWithWorld, type Sandbox } from '../index.js';
+import { FIXED_EPOCH } from '../sim/clock.js';
 import type { World } from '../sim/world.js';
 import { loadFixture, type Fixture } from './fixtures.js';
 
 export type TestSandbox = Sandbox & { world: World; fx: Fixture };
 
+/** The fixture's timestamps are at the fixed epoch, so the sandbox's clock starts there too (ages print as `0s`). */
 export async function startWithFixture(): Promise<TestSandbox> {
-	const sb = await startSandboxWithWorld({ port: 0, tickMs: 0 });
+	const sb = await startSandboxWithWorld({ port: 0, tickMs: 0, epoch: FIXED_EPOCH });
 	return Object.assign(sb, { fx: loadFixture(sb.world.cluster) });
 }
 
@@ -97,4 +105,68 @@ export async function eventually(check: () => boolean, ms = 2000): Promise<boole
 		await new Promise((r) => setTimeout(r, 10));
 	}
 	return true;
+}
+
+export const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
+/** Tests that run kubectl are skipped when it is not installed (set KUBECTL to use another binary). */
+export const HAS_KUBECTL = existsSync(KUBECTL);
+
+export interface KubectlResult {
+	code: number;
+	stdout: string;
+	stderr: string;
+}
+
+export interface Kubectl {
+	/** Flags pointing kubectl at the sandbox with its own cache directory. */
+	baseArgs(cache?: string): string[];
+	run(args: string[], bin?: string): Promise<KubectlResult>;
+	/** Runs and returns stdout; throws with stderr when kubectl fails. */
+	ok(args: string[]): Promise<string>;
+	/** The HOME kubectl runs with. */
+	home: string;
+	cleanup(): void;
+}
+
+/** Stock kubectl against a sandbox, without a kubeconfig. */
+export function kubectlFor(sb: Sandbox): Kubectl {
+	const home = mkdtempSync(join(tmpdir(), 'sbx-kubectl-'));
+	const baseArgs = (cache = 'cache') => [`--server=${sb.url}/k8s`, '--kubeconfig=/dev/null', `--cache-dir=${join(home, cache)}`];
+	const run = (args: string[], bin = KUBECTL) =>
+		new Promise<KubectlResult>((resolve) => {
+			execFile(bin, [...baseArgs(bin === KUBECTL ? 'cache' : 'cache-old'), ...args], { timeout: 20_000, env: { ...process.env, HOME: home } }, (err, stdout, stderr) => {
+				const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+				resolve({ code, stdout, stderr });
+			});
+		});
+	return {
+		baseArgs,
+		run,
+		async ok(args) {
+			const r = await run(args);
+			if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+			return r.stdout;
+		},
+		home,
+		cleanup: () => rmSync(home, { recursive: true, force: true })
+	};
+}
+
+/** Splits kubectl's aligned table output into rows of cells. */
+export const rows = (out: string) =>
+	out
+		.trim()
+		.split('\n')
+		.map((l) => l.trim().split(/\s{2,}/));
+
+/** client-node 1.x refuses an http:// server unless skipTLSVerify is set (there is no TLS to verify). */
+export function kubeConfig(server: string): KubeConfig {
+	const kc = new KubeConfig();
+	kc.loadFromOptions({
+		clusters: [{ name: 'sandbox', server, skipTLSVerify: true }],
+		users: [{ name: 'sandbox' }],
+		contexts: [{ name: 'sandbox', cluster: 'sandbox', user: 'sandbox' }],
+		currentContext: 'sandbox'
+	});
+	return kc;
 }

@@ -41,7 +41,43 @@ function schemaInt(o: any, path: string, min: number | undefined, causes: Status
 	if (min !== undefined && v < min) causes.push(invalidValue(path, v, `${path} in body should be greater than or equal to ${min}`));
 }
 
+const unsupported = (field: string, value: unknown, supported: string[]): StatusCause => ({
+	reason: 'FieldValueNotSupported',
+	message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((v) => JSON.stringify(v)).join(', ')}`,
+	field
+});
+
+/** What both Event versions check (pkg/apis/core/validation ValidateEventCreate), on the events.k8s.io field names. */
+function eventChecks(o: any, causes: StatusCause[], names: { regarding: string; note: string; controller: string }): void {
+	const ns = o?.metadata?.namespace;
+	const regardingNs = o?.[names.regarding]?.namespace;
+	if (regardingNs && ns && regardingNs !== ns) causes.push(invalidValue(`${names.regarding}.namespace`, regardingNs, 'does not match event.namespace'));
+	const type = o?.type;
+	if (type !== undefined && type !== '' && type !== 'Normal' && type !== 'Warning') causes.push(unsupported('type', type, ['Normal', 'Warning']));
+	const note = o?.[names.note];
+	if (typeof note === 'string' && note.length > 1024) causes.push({ reason: 'FieldValueTooLong', message: 'Too long: may not be longer than 1024', field: names.note });
+	// New-style events (those with an eventTime) must say who reported what.
+	if (!o?.eventTime) return;
+	for (const field of [names.controller, 'reportingInstance', 'action', 'reason']) if (!o?.[field]) causes.push(required(field));
+	if (o?.series) {
+		if (!(Number(o.series.count) >= 2)) causes.push(invalidValue('series.count', o.series.count, 'should be at least 2'));
+		if (!o.series.lastObservedTime) causes.push(required('series.lastObservedTime'));
+	}
+}
+
 const CHECKS: Record<string, Check> = {
+	Lease(o, causes) {
+		const d = o?.spec?.leaseDurationSeconds;
+		if (typeof d === 'number' && d <= 0) causes.push(invalidValue('spec.leaseDurationSeconds', d, 'must be greater than 0'));
+		const t = o?.spec?.leaseTransitions;
+		if (typeof t === 'number' && t < 0) causes.push(invalidValue('spec.leaseTransitions', t, 'must be greater than or equal to 0'));
+	},
+	Event(o, causes) {
+		if (o?.apiVersion === 'events.k8s.io/v1') {
+			if (!o?.eventTime) causes.push(required('eventTime'));
+			eventChecks(o, causes, { regarding: 'regarding', note: 'note', controller: 'reportingController' });
+		} else eventChecks(o, causes, { regarding: 'involvedObject', note: 'message', controller: 'reportingComponent' });
+	},
 	HorizontalPodAutoscaler(o, causes) {
 		const min = builtinInt(o, 'spec.minReplicas', 1, causes);
 		const max = builtinInt(o, 'spec.maxReplicas', 1, causes, false);

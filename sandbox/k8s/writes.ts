@@ -4,9 +4,11 @@
 // simulation reads the new spec on its next step.
 
 import { sendJson } from '../http/respond.js';
+import { decodeTyped } from './decode.js';
 import { PatchConflict, PatchMalformed, deepEqual, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+import { asServed } from './render.js';
 import { currentObject, isObject, readBody, type Call, type Obj, type Target } from './request.js';
-import { apiVersionOf } from './resources.js';
+import { apiVersionOf, storageOf, type ResourceType } from './resources.js';
 import { StatusError, alreadyExists, badRequest, conflict, invalid, methodNotAllowed, unsupportedMediaType } from './status.js';
 import type { K8sObject, NewObject, ObjectStore } from './store.js';
 import { validate } from './validate.js';
@@ -28,6 +30,10 @@ export function createWrites(store: ObjectStore): Writes {
 	let generated = 0;
 
 	const dryRun = (call: Call) => call.query.getAll('dryRun').includes('All');
+	/** The addressed object in the version the request speaks. */
+	const current = (t: Target) => asServed(t.rt, currentObject(store, t));
+	/** Stores an object given in the request's version; answers it in that version. */
+	const save = (rt: ResourceType, o: Obj): K8sObject => asServed(rt, store.upsert((rt.view ? rt.view.fromView(o) : o) as NewObject));
 
 	/** The object a write produces: identity and server-set fields from `prev`, status rules of the subresource. */
 	function finalize(t: Target, prev: K8sObject, candidate: Obj): Obj {
@@ -60,19 +66,20 @@ export function createWrites(store: ObjectStore): Writes {
 	}
 
 	function commit(call: Call, t: Target, prev: K8sObject | undefined, next: Obj): K8sObject {
+		decodeTyped(t.rt, next);
 		const causes = validate(t.rt, next);
 		if (causes.length > 0) throw invalid(t.rt, String(next.metadata?.name ?? ''), causes);
 		// A write that changes nothing keeps the resourceVersion, as on a real server.
 		if (prev && deepEqual(JSON.parse(JSON.stringify(prev)), next)) return prev;
 		if (dryRun(call)) return next as K8sObject;
-		return store.upsert(next as NewObject);
+		return save(t.rt, next);
 	}
 
 	async function patch(call: Call, t: Target): Promise<void> {
 		const type = mediaType(call.req.headers['content-type']);
 		const accepted = t.rt.custom ? [JSON_PATCH, MERGE_PATCH] : [JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH];
 		if (!accepted.includes(type)) throw unsupportedMediaType(accepted);
-		const prev = currentObject(store, t);
+		const prev = current(t);
 		const doc = await readBody(call);
 		let patched: unknown;
 		try {
@@ -100,7 +107,7 @@ export function createWrites(store: ObjectStore): Writes {
 
 	async function replace(call: Call, t: Target): Promise<void> {
 		const doc = objectBody(await readBody(call), t);
-		const prev = currentObject(store, t);
+		const prev = current(t);
 		const rv = isObject(doc.metadata) ? doc.metadata.resourceVersion : undefined;
 		if (rv === undefined || rv === '') {
 			// Custom resources refuse unconditional updates.
@@ -118,15 +125,23 @@ export function createWrites(store: ObjectStore): Writes {
 				throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
 			}
 			meta.namespace = t.namespace;
+			// The NamespaceLifecycle admission plugin: nothing is created in a namespace that does not exist.
+			if (!store.get('v1', 'Namespace', undefined, t.namespace as string)) {
+				throw new StatusError(404, 'NotFound', `namespaces "${t.namespace}" not found`, { name: t.namespace, kind: 'namespaces' });
+			}
 		} else delete meta.namespace;
 		if (!meta.name && typeof meta.generateName === 'string' && meta.generateName) meta.name = `${meta.generateName}${suffix(++generated)}`;
+		// The storage layer refuses this with an error it has no reason for (500, no `reason`).
+		if (meta.resourceVersion !== undefined && meta.resourceVersion !== '') throw new StatusError(500, '', 'resourceVersion should not be set on objects to be created');
 		for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields']) delete meta[k];
 		const next: Obj = { ...doc, apiVersion: apiVersionOf(t.rt), kind: t.rt.kind, metadata: meta };
 		if (t.rt.statusSubresource) delete next.status;
+		decodeTyped(t.rt, next);
 		const causes = validate(t.rt, next);
 		if (causes.length > 0) throw invalid(t.rt, String(meta.name ?? ''), causes);
-		if (store.get(apiVersionOf(t.rt), t.rt.kind, meta.namespace, meta.name)) throw alreadyExists(t.rt, meta.name);
-		const created = dryRun(call) ? (next as K8sObject) : store.upsert(next as NewObject);
+		const s = storageOf(t.rt);
+		if (store.get(s.apiVersion, s.kind, meta.namespace, meta.name)) throw alreadyExists(t.rt, meta.name);
+		const created = dryRun(call) ? (next as K8sObject) : save(t.rt, next);
 		sendJson(call.res, 201, created);
 	}
 
@@ -140,9 +155,9 @@ export function createWrites(store: ObjectStore): Writes {
 		if (pre.resourceVersion !== undefined && pre.resourceVersion !== prev.metadata.resourceVersion) {
 			throw new StatusError(409, 'Conflict', `Precondition failed: ResourceVersion in precondition: ${String(pre.resourceVersion)}, ResourceVersion in object meta: ${prev.metadata.resourceVersion}`, { name: prev.metadata.name, kind: t.rt.plural });
 		}
-		if (dryRun(call)) return sendJson(call.res, 200, prev);
+		if (dryRun(call)) return sendJson(call.res, 200, asServed(t.rt, prev));
 		const gone = store.delete(prev.apiVersion, prev.kind, prev.metadata.namespace, prev.metadata.name) ?? prev;
-		sendJson(call.res, 200, gone);
+		sendJson(call.res, 200, asServed(t.rt, gone));
 	}
 
 	return { patch, replace, create, remove };

@@ -2,13 +2,14 @@
 // advance with it: GitLab, GitHub (plain runners, scale sets, jobs) and the Kubernetes
 // cluster (its object store and the controllers acting on it: HPAs, Deployments, ARC).
 
-import { SimClock } from './clock.js';
+import { FIXED_EPOCH_MS, SimClock } from './clock.js';
 import { KubeSim, DEFAULT_SCALE_SETS } from './cluster/sim.js';
 import { DEFAULT_GITHUB_JOBS_PER_MINUTE, GitHubSim } from './github/sim.js';
 import { GitLabSim } from './gitlab/sim.js';
 import { Rng, mix32 } from './rng.js';
 import { ObjectStore } from '../k8s/store.js';
 import { GitOps } from '../gitops/gitops.js';
+import { ChangeFlow } from '../gitops/flow.js';
 
 export interface WorldOptions {
 	seed: number;
@@ -19,6 +20,8 @@ export interface WorldOptions {
 	/** AutoscalingRunnerSets; default 3 (gh-nix, gh-docker, gh-dind), more are gh-extra-N. */
 	scaleSets?: number;
 	githubJobsPerMinute?: number;
+	/** Simulated start time (ms since the Unix epoch); default the fixed epoch. startSandbox passes the wall clock. */
+	origin?: number;
 }
 
 export const DEFAULT_JOBS_PER_MINUTE = 30;
@@ -26,7 +29,7 @@ export const DEFAULT_GITHUB_RUNNERS = 40;
 
 export class World {
 	readonly seed: number;
-	readonly clock = new SimClock();
+	readonly clock: SimClock;
 	/** The GitLab event stream; fleet generation uses per-runner streams instead (see fleet.ts). */
 	readonly rng: Rng;
 	readonly gitlab: GitLabSim;
@@ -38,6 +41,8 @@ export class World {
 	readonly kube: KubeSim;
 	/** The GitOps project (stacks in git, OpenTofu states) that declares what `cluster` runs. */
 	readonly gitops: GitOps;
+	/** Merge/pull requests on the GitOps repository, their pipelines (plan, apply) and webhooks. */
+	readonly changes: ChangeFlow;
 	/** GitLab job arrivals per simulated minute, across the fleet. */
 	jobsPerMinute: number;
 	/** GitHub Actions job arrivals per simulated minute (plain runners and scale sets). */
@@ -45,6 +50,7 @@ export class World {
 
 	constructor(opts: WorldOptions) {
 		this.seed = opts.seed;
+		this.clock = new SimClock(opts.origin ?? FIXED_EPOCH_MS);
 		this.rng = new Rng(mix32(opts.seed, 0x5eed));
 		this.jobsPerMinute = opts.jobsPerMinute ?? DEFAULT_JOBS_PER_MINUTE;
 		this.githubJobsPerMinute = opts.githubJobsPerMinute ?? DEFAULT_GITHUB_JOBS_PER_MINUTE;
@@ -56,6 +62,7 @@ export class World {
 		this.kube = new KubeSim(this.cluster, new Rng(mix32(opts.seed, 0xc1a5)), this.gitlab, this.github, opts.scaleSets ?? DEFAULT_SCALE_SETS, now);
 		// After install: the states record the objects as the stacks created them.
 		this.gitops = new GitOps({ seed: opts.seed, cluster: this.cluster, scaleSets: opts.scaleSets ?? DEFAULT_SCALE_SETS, now: () => this.now() });
+		this.changes = new ChangeFlow(this);
 	}
 
 	now(): number {
@@ -72,6 +79,8 @@ export class World {
 		this.clock.advance(ms, (t0, t1) => {
 			this.gitlab.step(t0, t1, this.jobsPerMinute);
 			this.github.step(t0, t1, this.githubJobsPerMinute);
+			// Before the controllers: an apply job's changes are picked up in the same step.
+			this.changes.step(t0, t1);
 			this.kube.step(t0, t1);
 		});
 	}

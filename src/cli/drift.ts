@@ -1,7 +1,8 @@
 // `runner-dashboard drift`: drift for pipelines. By itself it reads the configuration,
 // reads each stack's files, state and cluster once and exits (no server, no store);
-// with --server/--token it asks a running dashboard. Exit 0 no drift, 1 drift (with
-// --exit-code), 2 error (configuration, upstream or parse error).
+// with --server it asks a running dashboard (its token from --token-file,
+// RUNNER_DASHBOARD_TOKEN or --token). Exit 0 no drift, 1 drift (with --exit-code),
+// 2 error (configuration, upstream or parse error).
 import { loadConfig, type Config } from '$lib/server/config';
 import { checkDrift, liveObjects, loadDriftMap, WATCHED_KINDS, type LiveSide } from '$lib/server/drift/check';
 import { stackReaders } from '$lib/server/drift/readers';
@@ -11,17 +12,43 @@ import { createGithubClient, type GithubClient } from '$lib/sources/github/clien
 import { createGitlabClient, type GitlabClient } from '$lib/sources/gitlab/client';
 import { kubeConfigFor } from '$lib/sources/kubernetes/client';
 import { lister, RESOURCES } from '$lib/sources/kubernetes/resources';
+import { readFileSync } from 'node:fs';
+import { messageOf } from '$lib/core/errors';
 import { parseFlags, UsageError } from './args';
 import { displayValue as show } from '$lib/core/drift/diff';
 
 type Flags = { json: boolean; exitCode: boolean; config?: string; server?: string; token?: string };
 
-function readFlags(argv: string[]): Flags {
-	const f = parseFlags(argv, { json: 'boolean', 'exit-code': 'boolean', config: 'string', server: 'string', token: 'string' });
-	const flags: Flags = { json: f.json === true, exitCode: f['exit-code'] === true, config: f.config as string, server: f.server as string, token: f.token as string };
+/**
+ * The API token for --server: a file (--token-file), the RUNNER_DASHBOARD_TOKEN variable,
+ * or --token. The first two keep it out of argv, which `ps`, shell history and CI logs show.
+ */
+export function serverToken(f: { token?: string; tokenFile?: string }, env: Record<string, string | undefined>): string | undefined {
+	if (f.token && f.tokenFile) throw new UsageError('give the token once: --token-file or --token');
+	if (f.tokenFile) {
+		let text: string;
+		try {
+			text = readFileSync(f.tokenFile, 'utf8');
+		} catch (e) {
+			throw new UsageError(`--token-file ${f.tokenFile} cannot be read: ${messageOf(e)}`);
+		}
+		const token = text.trim();
+		if (!token) throw new UsageError(`--token-file ${f.tokenFile} is empty`);
+		return token;
+	}
+	return f.token ?? (env.RUNNER_DASHBOARD_TOKEN || undefined);
+}
+
+function readFlags(argv: string[], env: Record<string, string | undefined> = process.env): Flags {
+	const f = parseFlags(argv, { json: 'boolean', 'exit-code': 'boolean', config: 'string', server: 'string', token: 'string', 'token-file': 'string' });
+	const explicit = { token: f.token as string | undefined, tokenFile: f['token-file'] as string | undefined };
+	const flags: Flags = { json: f.json === true, exitCode: f['exit-code'] === true, config: f.config as string, server: f.server as string };
 	if (flags.server && flags.config) throw new UsageError('--config and --server exclude each other: the server uses its own configuration');
-	if (flags.token && !flags.server) throw new UsageError('--token goes with --server');
+	for (const [flag, given] of [['--token', explicit.token], ['--token-file', explicit.tokenFile]] as const) {
+		if (given && !flags.server) throw new UsageError(`${flag} goes with --server`);
+	}
 	if (flags.server && !/^https?:\/\//.test(flags.server)) throw new UsageError('--server must be an http(s) URL');
+	if (flags.server) flags.token = serverToken(explicit, env);
 	return flags;
 }
 
@@ -52,22 +79,22 @@ async function computeLocally(flags: Flags): Promise<DriftAnswer> {
 	const github = new Map<string, GithubClient>();
 	const sourceOf = (name: string) => config.sources.find((s) => s.name === name)!;
 	const readers = config.drift.stacks.map((s) =>
-		stackReaders(s, {
-			gitlab(name) {
-				const src = sourceOf(name) as Extract<Config['sources'][number], { kind: 'gitlab' }>;
-				if (!gitlab.has(name)) gitlab.set(name, createGitlabClient({ source: name, url: src.gitlab.url, token: src.token }));
-				return gitlab.get(name)!;
+		stackReaders(
+			s,
+			{
+				gitlab(name) {
+					const src = sourceOf(name) as Extract<Config['sources'][number], { kind: 'gitlab' }>;
+					if (!gitlab.has(name)) gitlab.set(name, createGitlabClient({ source: name, url: src.gitlab.url, token: src.token }));
+					return gitlab.get(name)!;
+				},
+				github(name) {
+					const src = sourceOf(name) as Extract<Config['sources'][number], { kind: 'github' }>;
+					if (!github.has(name)) github.set(name, createGithubClient({ source: name, apiUrl: src.github.api_url, token: src.token }));
+					return github.get(name)!;
+				}
 			},
-			gitlabEndpoint(name) {
-				const src = sourceOf(name) as Extract<Config['sources'][number], { kind: 'gitlab' }>;
-				return { url: src.gitlab.url, token: src.token, source: name };
-			},
-			github(name) {
-				const src = sourceOf(name) as Extract<Config['sources'][number], { kind: 'github' }>;
-				if (!github.has(name)) github.set(name, createGithubClient({ source: name, apiUrl: src.github.api_url, token: src.token }));
-				return github.get(name)!;
-			}
-		})
+			config.drift.limits
+		)
 	);
 	const clusters = new Map<string, LiveSide>();
 	for (const name of new Set(config.drift.stacks.map((s) => s.cluster))) clusters.set(name, await listCluster(config, name));
@@ -107,7 +134,7 @@ export function formatDrift(a: DriftAnswer): string {
 	let lastObject = '';
 	const flush = () => {
 		if (!rows.length) return;
-		const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+		const widths = rows[0]!.map((_, c) => rows.reduce((w, r) => Math.max(w, r[c]!.length), 0));
 		for (const r of rows) out.push(`    ${r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()}`);
 		rows.length = 0;
 	};

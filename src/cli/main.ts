@@ -1,7 +1,8 @@
 // The `runner-dashboard` command.
 import { ConfigError, loadConfig } from '$lib/server/config';
 import { Store } from '$lib/server/store';
-import { startSandbox } from '../../sandbox/index';
+import { originFor, startSandbox } from '../../sandbox/index';
+import { messageOf } from '$lib/core/errors';
 import { parseFlags, UsageError } from './args';
 import { drift } from './drift';
 import { serve } from './serve';
@@ -11,10 +12,12 @@ const USAGE = `usage: runner-dashboard <command>
 
   serve                              start the dashboard (PORT, HOST, RUNNER_DASHBOARD_CONFIG, ...)
   sandbox [--port P] [--seed S] [--host H] [--gitlab-runners N] [--github-runners N] [--scale-sets N] [--tick-ms MS]
-                                     start the sandbox fleet (simulated GitLab, GitHub, Kubernetes/ARC; control API)
-  token create --name N --role R     create an API token (viewer|operator|admin); prints it once
+          [--epoch ISO]              start the sandbox fleet (simulated GitLab, GitHub, Kubernetes/ARC; control API);
+                                     its clock starts at the real time, or at --epoch (e.g. 2026-01-01T00:00:00Z)
+  token create --name N --role R [--expires-in 30d]
+                                     create an API token (viewer|operator|admin); prints it once
   token list | token revoke --id ID
-  drift [--json] [--exit-code] [--config FILE] [--server URL --token T]
+  drift [--json] [--exit-code] [--config FILE] [--server URL [--token-file F]]
                                      drift between git, OpenTofu state and the cluster, computed from the
                                      configuration (or asked of a running dashboard); with --exit-code:
                                      0 no drift, 1 drift; 2 on any error
@@ -25,7 +28,7 @@ const USAGE = `usage: runner-dashboard <command>
 Configuration: docs/configuration.md`;
 
 async function sandbox(argv: string[]): Promise<void> {
-	const f = parseFlags(argv, { port: 'string', seed: 'string', host: 'string', 'gitlab-runners': 'string', 'github-runners': 'string', 'scale-sets': 'string', 'tick-ms': 'string' });
+	const f = parseFlags(argv, { port: 'string', seed: 'string', host: 'string', 'gitlab-runners': 'string', 'github-runners': 'string', 'scale-sets': 'string', 'tick-ms': 'string', epoch: 'string' });
 	const int = (name: string, value: unknown, fallback: number, min: number, max: number) => {
 		const n = Number(value ?? fallback);
 		if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
@@ -38,8 +41,17 @@ async function sandbox(argv: string[]): Promise<void> {
 	const scaleSets = int('scale-sets', f['scale-sets'], 3, 0, 200);
 	const tickMs = int('tick-ms', f['tick-ms'], 1000, 0, 60_000);
 	const host = typeof f.host === 'string' ? f.host : '127.0.0.1';
-	const sb = await startSandbox({ port, seed, host, gitlabRunners, githubRunners, scaleSets, tickMs });
-	console.log(`sandbox fleet (seed ${seed}) listening on ${sb.url}`);
+	const epoch = typeof f.epoch === 'string' ? f.epoch : undefined;
+	if (epoch !== undefined) {
+		try {
+			originFor(epoch);
+		} catch (e) {
+			throw new UsageError(`--${messageOf(e)}`);
+		}
+	}
+	const sb = await startSandbox({ port, seed, host, gitlabRunners, githubRunners, scaleSets, tickMs, epoch });
+	// Scripts read the URL as the text after `listening on ` up to the next space: keep a space after it.
+	console.log(`sandbox fleet (seed ${seed}) listening on ${sb.url} (simulated time from ${epoch ?? 'now, the wall clock'})`);
 	const stop = () => void sb.close().then(() => process.exit(0));
 	process.on('SIGTERM', stop);
 	process.on('SIGINT', stop);

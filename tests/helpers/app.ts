@@ -71,6 +71,8 @@ export interface StartOptions {
 	env?: Record<string, string>;
 	sandbox?: boolean;
 	seed?: number;
+	/** The sandbox's simulated start (`--epoch`, ISO 8601) for exact timestamps; default the wall clock. */
+	epoch?: string;
 }
 
 export async function startApp(opts: StartOptions = {}): Promise<RunningApp> {
@@ -79,7 +81,7 @@ export async function startApp(opts: StartOptions = {}): Promise<RunningApp> {
 	const procs: ChildProcess[] = [];
 	let sandboxUrl = '';
 	if (opts.sandbox !== false) {
-		const sb = startProcess(['sandbox', '--port', String(sandboxPort), '--seed', String(opts.seed ?? 1)], {});
+		const sb = startProcess(['sandbox', '--port', String(sandboxPort), '--seed', String(opts.seed ?? 1), ...(opts.epoch ? ['--epoch', opts.epoch] : [])], {});
 		procs.push(sb.child);
 		sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
 		await waitForUrl(`${sandboxUrl}/_sandbox/state`);

@@ -13,10 +13,12 @@ import { ORG } from '../github/catalog.js';
 import { assignedCount, type EphemeralRegistration, type GitHubJob } from '../github/model.js';
 import type { GitHubSim } from '../github/sim.js';
 import type { Rng } from '../rng.js';
-import { ARC_V1ALPHA1, V1, hexOf, kubeTime, objectKey, ownerRef, suffix } from './meta.js';
+import type { EventRecorder } from './events.js';
+import { ARC_V1ALPHA1, V1, fnv32, kubeTime, objectKey, ownerRef, suffix } from './meta.js';
+import type { Nodes } from './nodes.js';
 import { newPod, podObject, podStatus, podWake, progressPod, terminatePod, type PodRec } from './pods.js';
 import { ARC_CONTROLLER_NAMESPACE, ARC_VERSION } from './stacks.js';
-import type { EventRecorder, Writer } from './writer.js';
+import type { Writer } from './writer.js';
 
 export type RunnerPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
 
@@ -25,6 +27,36 @@ const START_FAILURE = 0.02;
 const MAX_FAILURES = 5;
 /** How long a permanently failed EphemeralRunner stays visible before it is cleaned up. */
 const FAILED_LINGER_MS = 10 * MINUTE;
+/** The kubelet's image pull and crash back-off: 10 s doubling to 5 min. */
+const BACKOFF_MIN_MS = 10 * SECOND;
+const BACKOFF_MAX_MS = 5 * MINUTE;
+
+/** What the control API can do to a scale set's listener. */
+export type ListenerMode = 'running' | 'stopped' | 'crashloop';
+
+/** ARC's hash.FNVHashString: FNV-32a of the text, its decimal digits in the API server's safe alphabet. */
+export function arcHash(text: string): string {
+	const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
+	return [...String(fnv32(text))].map((d) => SAFE[d.charCodeAt(0) % SAFE.length]).join('');
+}
+
+/** A label map as text, computed once per map (status writes keep the scale set's labels object). */
+const labelTexts = new WeakMap<object, string>();
+function labelsText(labels: Record<string, string> | undefined): string {
+	if (!labels) return '';
+	let t = labelTexts.get(labels);
+	if (t === undefined) labelTexts.set(labels, (t = JSON.stringify(labels)));
+	return t;
+}
+
+/** Go's time.Duration.String for whole seconds: 10s, 1m20s, 5m0s. */
+function goDuration(ms: number): string {
+	const s = Math.round(ms / 1000);
+	return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`;
+}
+
+/** scaleSetListenerName: `<AutoscalingRunnerSet>-<hash of its namespace, 8 chars>-listener`. */
+export const listenerNameOf = (namespace: string, name: string) => `${name}-${arcHash(namespace).slice(0, 8)}-listener`;
 
 interface RunnerRec {
 	name: string;
@@ -39,6 +71,10 @@ interface RunnerRec {
 	reason: string | null;
 	message: string | null;
 	dirty: boolean;
+	/** Its pod was deleted behind ARC's back: counted, but nothing runs (a "phantom runner"). */
+	phantom: boolean;
+	/** Held Pending (its image never pulls) until released; when the next back-off event is due. */
+	frozen: { nextBackOff: number; backoff: number } | null;
 }
 
 interface SetState {
@@ -51,6 +87,9 @@ interface SetState {
 	ersUid: string;
 	listenerName: string;
 	listener: PodRec | null;
+	listenerMode: ListenerMode;
+	/** While crash-looping: when the container next restarts (and crashes), and the back-off after that. */
+	crash: { next: number; backoff: number } | null;
 	runners: Map<string, RunnerRec>;
 	desired: number;
 	adopted: boolean;
@@ -74,6 +113,12 @@ export interface ScaleSetTruth {
 	busy: number;
 	assigned_jobs: number;
 	running_jobs: number;
+	/** The listener pod's state: running, pending, crashloop, stopped (no pod). */
+	listener: string;
+	/** EphemeralRunners counted whose pod is gone. */
+	phantom_runners: string[];
+	/** EphemeralRunners held Pending by the control API. */
+	frozen_runners: string[];
 }
 
 const intOr = (v: unknown, d: number): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : d);
@@ -87,7 +132,10 @@ export class ArcController {
 		private readonly w: Writer,
 		private readonly rng: Rng,
 		private readonly events: EventRecorder,
-		private readonly github: GitHubSim
+		private readonly github: GitHubSim,
+		private readonly nodes: Nodes,
+		/** Whether the ARC controller has a running pod; without one nothing reconciles. */
+		private readonly controllerUp: () => boolean = () => true
 	) {}
 
 	track(namespace: string, name: string): void {
@@ -100,8 +148,10 @@ export class ArcController {
 			scaleSetId: 0,
 			ersName: `${name}-${suffix(this.rng)}`,
 			ersUid: '',
-			listenerName: `${name}-${hexOf(`${namespace}/${name}`, 8)}-listener`,
+			listenerName: listenerNameOf(namespace, name),
 			listener: null,
+			listenerMode: 'running',
+			crash: null,
 			runners: new Map(),
 			desired: -1,
 			adopted: false,
@@ -116,6 +166,7 @@ export class ArcController {
 	}
 
 	reconcileAll(at: number, settled = false): void {
+		if (!settled && !this.controllerUp()) return;
 		for (const key of [...this.sets.keys()]) this.reconcile(key, at, settled);
 	}
 
@@ -169,7 +220,7 @@ export class ArcController {
 			sig === st.sig &&
 			at < st.wake &&
 			st.ersUid &&
-			st.listener &&
+			(st.listener || st.listenerMode === 'stopped') &&
 			this.w.current(ARC_V1ALPHA1, 'AutoscalingRunnerSet', st.namespace, st.name) &&
 			this.w.current(ARC_V1ALPHA1, 'EphemeralRunnerSet', st.namespace, st.ersName);
 		if (sig && quiet) return;
@@ -193,8 +244,10 @@ export class ArcController {
 
 		for (const r of [...st.runners.values()]) this.progress(st, r, at, settled);
 
-		// ARC's listener: min(minRunners + assigned jobs, maxRunners).
-		const desired = Math.min(Math.min(minRunners, maxRunners) + assignedCount(ss), maxRunners);
+		// ARC's listener: min(minRunners + assigned jobs, maxRunners). Without a working
+		// listener nobody updates the EphemeralRunnerSet: the last count stands.
+		const listening = st.listenerMode === 'running' || st.desired < 0;
+		const desired = listening ? Math.min(Math.min(minRunners, maxRunners) + assignedCount(ss), maxRunners) : st.desired;
 		if (!st.ersUid) {
 			st.desired = desired;
 			st.ersUid = this.w.owned(this.ersObject(st, fresh), at).metadata.uid;
@@ -224,14 +277,24 @@ export class ArcController {
 		const after = this.github.scaleSet(st.scaleSetName);
 		const arsRv = this.w.get(ARC_V1ALPHA1, 'AutoscalingRunnerSet', st.namespace, st.name)?.metadata.resourceVersion;
 		st.sig = after ? `${arsRv}|${assignedCount(after)}|${after.started}|${after.completed}|${after.running}` : '';
-		st.wake = st.listener ? podWake(st.listener) : -Infinity;
+		st.wake = st.listener ? podWake(st.listener) : st.listenerMode === 'stopped' ? Infinity : -Infinity;
+		if (st.listenerMode === 'crashloop') st.wake = Math.min(st.wake, st.crash?.next ?? at);
 		for (const r of st.runners.values()) {
-			if (r.phase === 'Pending' && r.pod) st.wake = Math.min(st.wake, r.pod.readyAt);
+			if (r.frozen) st.wake = Math.min(st.wake, r.frozen.nextBackOff);
+			else if (r.phase === 'Pending' && r.pod) st.wake = Math.min(st.wake, r.pod.readyAt);
 			else if (r.phase === 'Failed') st.wake = Math.min(st.wake, (r.finishedAt ?? at) + FAILED_LINGER_MS);
 		}
 	}
 
 	private progress(st: SetState, r: RunnerRec, at: number, settled: boolean): void {
+		if (r.frozen) {
+			if (r.pod && at >= r.frozen.nextBackOff) {
+				this.nodes.kubelet(r.pod, 'Normal', 'BackOff', `Back-off pulling image "${r.pod.image}"`, at);
+				r.frozen.backoff = Math.min(2 * r.frozen.backoff, BACKOFF_MAX_MS);
+				r.frozen.nextBackOff = at + r.frozen.backoff;
+			}
+			return;
+		}
 		if (r.phase === 'Failed') {
 			if (at - (r.finishedAt ?? at) >= FAILED_LINGER_MS) this.removeRunner(st, r, at);
 			return;
@@ -240,6 +303,7 @@ export class ArcController {
 		if (r.phase === 'Pending' && pod && at >= pod.readyAt) {
 			if (!settled && this.rng.chance(START_FAILURE)) return this.podFailed(st, r, at);
 			progressPod(this.rng, pod, at);
+			if (!settled) this.nodes.started(pod, at);
 			r.reg = this.github.register(st.scaleSetName, r.name, at);
 			r.phase = 'Running';
 			r.dirty = true;
@@ -282,11 +346,11 @@ export class ArcController {
 		r.dirty = true;
 	}
 
-	private createRunner(st: SetState, ars: K8sObject, at: number, settled: boolean): void {
+	private createRunner(st: SetState, ars: K8sObject, at: number, settled: boolean): RunnerRec {
 		let name = `${st.ersName}-runner-${suffix(this.rng)}`;
 		while (st.runners.has(name)) name = `${st.ersName}-runner-${suffix(this.rng)}`;
 		const createdAt = settled ? at - this.rng.range(MINUTE, 120 * MINUTE) : at;
-		const r: RunnerRec = { name, phase: 'Pending', createdAt, pod: null, failures: {}, reg: null, job: null, finishedAt: null, reason: null, message: null, dirty: false };
+		const r: RunnerRec = { name, phase: 'Pending', createdAt, pod: null, failures: {}, reg: null, job: null, finishedAt: null, reason: null, message: null, dirty: false, phantom: false, frozen: null };
 		st.runners.set(name, r);
 		const podSpec = ars.spec?.template?.spec ?? {};
 		const owner = { apiVersion: ARC_V1ALPHA1, kind: 'EphemeralRunnerSet', name: st.ersName, uid: st.ersUid, controller: true, blockOwnerDeletion: true };
@@ -318,11 +382,12 @@ export class ArcController {
 			at
 		);
 		this.index.set(objectKey(ARC_V1ALPHA1, 'EphemeralRunner', st.namespace, name), st);
-		this.createPod(st, r, createdAt, settled ? at : at + SECOND * (8 + this.rng.int(22)), ars);
-		if (settled && r.pod) this.progress(st, r, at, true);
+		this.createPod(st, r, createdAt, settled ? at : at + SECOND * (8 + this.rng.int(22)), ars, settled);
+		if (settled && r.pod && r.pod.unschedulable === null) this.progress(st, r, at, true);
+		return r;
 	}
 
-	private createPod(st: SetState, r: RunnerRec, at: number, readyAt: number, ars?: K8sObject): void {
+	private createPod(st: SetState, r: RunnerRec, at: number, readyAt: number, ars?: K8sObject, settled = false): void {
 		const spec = (ars ?? this.w.get(ARC_V1ALPHA1, 'AutoscalingRunnerSet', st.namespace, st.name))?.spec?.template?.spec ?? {};
 		const container = spec.containers?.[0] ?? {};
 		const pod = newPod(this.rng, { name: r.name, namespace: st.namespace, container: String(container.name ?? 'runner'), image: String(container.image ?? ''), pool: 'ci', createdAt: at, readyAt });
@@ -330,7 +395,17 @@ export class ArcController {
 		r.pod = pod;
 		const er = this.w.get(ARC_V1ALPHA1, 'EphemeralRunner', st.namespace, r.name);
 		const owner = er ? [ownerRef(er)] : [];
-		this.w.create(podObject(pod, { labels: this.runnerLabels(st), ownerReferences: owner }, { ...spec, restartPolicy: 'Never' }), at);
+		const podSpec = { ...spec, restartPolicy: 'Never' };
+		this.nodes.schedule(
+			pod,
+			podSpec,
+			at,
+			settled,
+			() => this.w.create(podObject(pod, { labels: this.runnerLabels(st), ownerReferences: owner }, podSpec), at),
+			() => {
+				st.wake = -Infinity;
+			}
+		);
 		this.index.set(objectKey(V1, 'Pod', st.namespace, r.name), st);
 	}
 
@@ -341,10 +416,13 @@ export class ArcController {
 		r.pod = null;
 	}
 
-	/** Scale-down removes runners without a job: pending ones and idle registered ones, newest first. */
+	/** Scale-down removes runners without a job: pending ones and idle registered ones, newest first (a held one stays held). */
 	private scaleDown(st: SetState, n: number, at: number): void {
-		const idle = [...st.runners.values()].filter((r) => r.phase === 'Pending' || (r.phase === 'Running' && r.reg !== null && r.reg.job === null));
-		for (const r of idle.reverse().slice(0, n)) this.removeRunner(st, r, at);
+		const idle = [...st.runners.values()].filter((r) => !r.frozen && (r.phase === 'Pending' || (r.phase === 'Running' && r.reg !== null && r.reg.job === null)));
+		for (const r of idle.reverse().slice(0, n)) {
+			if (r.pod) this.nodes.killing(r.pod, at);
+			this.removeRunner(st, r, at);
+		}
 	}
 
 	private removeRunner(st: SetState, r: RunnerRec, at: number): void {
@@ -432,15 +510,18 @@ export class ArcController {
 
 	/** The AutoscalingListener object and its pod in the controller namespace. */
 	private writeListener(st: SetState, ars: K8sObject, minRunners: number, maxRunners: number, at: number, settled: boolean): void {
+		// ARC's labels: the scale set's own, then its identity, then those from githubConfigUrl.
 		const labels = {
+			...(ars.metadata.labels ?? {}),
 			'actions.github.com/scale-set-name': st.name,
 			'actions.github.com/scale-set-namespace': st.namespace,
 			'app.kubernetes.io/component': 'runner-scale-set-listener',
 			'app.kubernetes.io/part-of': 'gha-runner-scale-set',
-			'app.kubernetes.io/version': ARC_VERSION
+			'app.kubernetes.io/version': ARC_VERSION,
+			'actions.github.com/organization': ORG.login
 		};
 		const image = `ghcr.io/actions/gha-runner-scale-set-controller:${ARC_VERSION}`;
-		const sig = `${st.scaleSetId}|${st.ersName}|${minRunners}|${maxRunners}|${ars.spec?.githubConfigUrl}|${ars.spec?.githubConfigSecret}`;
+		const sig = `${st.scaleSetId}|${st.ersName}|${minRunners}|${maxRunners}|${ars.spec?.githubConfigUrl}|${ars.spec?.githubConfigSecret}|${labelsText(ars.metadata.labels)}`;
 		const unchanged = sig === st.listenerSig && this.w.current(ARC_V1ALPHA1, 'AutoscalingListener', ARC_CONTROLLER_NAMESPACE, st.listenerName, 'object');
 		st.listenerSig = sig;
 		const listener = unchanged ? undefined : this.w.owned(
@@ -462,19 +543,152 @@ export class ArcController {
 			},
 			at
 		);
+		if (st.listenerMode === 'stopped') {
+			if (st.listener) this.dropListener(st, at);
+			return;
+		}
 		if (!st.listener) {
 			const createdAt = settled ? at - this.rng.range(MINUTE, 20 * 24 * 60 * MINUTE) : at;
 			const pod = newPod(this.rng, { name: st.listenerName, namespace: ARC_CONTROLLER_NAMESPACE, container: 'listener', image, pool: 'system', createdAt, readyAt: createdAt + 5 * SECOND, meanRestartMs: 10 * 24 * 60 * MINUTE });
-			if (settled) progressPod(this.rng, pod, at);
-			pod.dirty = false;
 			st.listener = pod;
+			st.crash = null;
 			const owner = listener ?? this.w.get(ARC_V1ALPHA1, 'AutoscalingListener', ARC_CONTROLLER_NAMESPACE, st.listenerName);
-			this.w.create(podObject(pod, { labels, ownerReferences: owner ? [ownerRef(owner)] : [] }, { serviceAccountName: `${st.name}-gha-rs-listener`, containers: [{ name: 'listener', image, command: ['/ghalistener'] }] }), at);
+			const spec = {
+				serviceAccountName: st.listenerName,
+				terminationGracePeriodSeconds: 60,
+				containers: [{ name: 'listener', image, command: ['/ghalistener'], env: [{ name: 'LISTENER_CONFIG_PATH', value: '/etc/gha-listener/config.json' }] }]
+			};
+			this.nodes.schedule(
+				pod,
+				spec,
+				at,
+				settled,
+				() => this.w.create(podObject(pod, { labels, ownerReferences: owner ? [ownerRef(owner)] : [] }, spec), at),
+				() => {
+					st.wake = -Infinity;
+				},
+				this.rng
+			);
 			this.index.set(objectKey(V1, 'Pod', ARC_CONTROLLER_NAMESPACE, st.listenerName), st);
-		} else if (progressPod(this.rng, st.listener, at)) {
-			st.listener.dirty = false;
-			this.w.status(V1, 'Pod', ARC_CONTROLLER_NAMESPACE, st.listenerName, podStatus(st.listener), false);
+			return;
 		}
+		const pod = st.listener;
+		const was = pod.phase;
+		if (st.listenerMode === 'crashloop' && pod.phase === 'Running') this.crashLoop(st, pod, at);
+		else if (progressPod(this.rng, pod, at) && was === 'Pending' && pod.phase === 'Running') this.nodes.started(pod, at);
+		if (pod.dirty) {
+			pod.dirty = false;
+			this.w.status(V1, 'Pod', ARC_CONTROLLER_NAMESPACE, st.listenerName, podStatus(pod), false);
+		}
+	}
+
+	/** The listener container exits with an error on every start; the kubelet restarts it with back-off. */
+	private crashLoop(st: SetState, pod: PodRec, at: number): void {
+		st.crash ??= { next: at, backoff: BACKOFF_MIN_MS };
+		if (at < st.crash.next) return;
+		const uid = this.w.get(V1, 'Pod', ARC_CONTROLLER_NAMESPACE, pod.name)?.metadata.uid ?? '';
+		pod.lastTermination = { reason: 'Error', exitCode: 1, startedAt: pod.waiting ? st.crash.next - 1000 : (pod.runningSince ?? at), finishedAt: at };
+		pod.restartCount++;
+		const backoff = st.crash.backoff;
+		pod.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(backoff)} restarting failed container=${pod.container} pod=${pod.name}_${pod.namespace}(${uid})` };
+		pod.dirty = true;
+		this.nodes.kubelet(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${pod.container} in pod ${pod.name}_${pod.namespace}(${uid})`, at);
+		st.crash = { next: at + backoff, backoff: Math.min(2 * backoff, BACKOFF_MAX_MS) };
+	}
+
+	private dropListener(st: SetState, at: number): void {
+		if (!st.listener) return;
+		this.nodes.killing(st.listener, at);
+		this.index.delete(objectKey(V1, 'Pod', ARC_CONTROLLER_NAMESPACE, st.listenerName));
+		this.w.delete(V1, 'Pod', ARC_CONTROLLER_NAMESPACE, st.listenerName);
+		st.listener = null;
+		st.crash = null;
+	}
+
+	// --- faults the control API injects ---
+
+	private setOf(namespace: string, name: string): SetState | undefined {
+		return this.sets.get(objectKey(ARC_V1ALPHA1, 'AutoscalingRunnerSet', namespace, name));
+	}
+
+	/** Stops the scale set's listener (its pod goes and is not replaced), makes it crash-loop, or lets it run again. */
+	setListener(namespace: string, name: string, mode: ListenerMode, at: number): boolean {
+		const st = this.setOf(namespace, name);
+		if (!st) return false;
+		const prev = st.listenerMode;
+		st.listenerMode = mode;
+		st.wake = -Infinity;
+		if (prev === 'crashloop' && mode === 'running' && st.listener) {
+			const pod = st.listener;
+			pod.waiting = null;
+			pod.runningSince = at;
+			pod.nextRestartAt = Infinity;
+			pod.dirty = true;
+			st.crash = null;
+		}
+		if (mode === 'stopped') this.dropListener(st, at);
+		return true;
+	}
+
+	/**
+	 * Deletes a runner's pod behind ARC's back: ARC keeps counting the EphemeralRunner
+	 * (its status still says what it was) while no runner process exists — GitHub drops
+	 * the registration. An idle registered runner is picked first, else a pending one.
+	 */
+	orphan(namespace: string, name: string, at: number): { ephemeralRunner: string; pod: string; phase: RunnerPhase } | string {
+		const st = this.setOf(namespace, name);
+		if (!st) return `autoscalingrunnerset ${namespace}/${name} not found`;
+		const candidates = [...st.runners.values()].filter((r) => r.pod && !r.phantom && !r.frozen);
+		const r =
+			candidates.find((c) => c.phase === 'Running' && c.reg !== null && c.reg.job === null && !c.reg.done) ?? candidates.find((c) => c.phase === 'Pending');
+		if (!r || !r.pod) return `scale set ${name} has no idle or pending runner with a pod to orphan`;
+		const pod = r.pod.name;
+		// Forgotten first, so the deletion reaches no controller.
+		this.index.delete(objectKey(V1, 'Pod', st.namespace, r.name));
+		this.w.delete(V1, 'Pod', st.namespace, r.name);
+		r.pod = null;
+		r.phantom = true;
+		if (r.reg) this.github.deregister(r.reg, at);
+		return { ephemeralRunner: r.name, pod, phase: r.phase };
+	}
+
+	/** Holds a runner Pending (its image pull keeps failing): the oldest pending one, else a new one. */
+	freeze(namespace: string, name: string, at: number): { ephemeralRunner: string } | string {
+		const st = this.setOf(namespace, name);
+		if (!st) return `autoscalingrunnerset ${namespace}/${name} not found`;
+		const ars = this.w.get(ARC_V1ALPHA1, 'AutoscalingRunnerSet', st.namespace, st.name);
+		if (!ars || !st.ersUid) return `scale set ${name} is not running yet`;
+		const r = [...st.runners.values()].find((c) => c.phase === 'Pending' && c.pod && !c.frozen && !c.phantom && c.pod.unschedulable === null) ?? this.createRunner(st, ars, at, false);
+		const pod = r.pod as PodRec;
+		r.frozen = { nextBackOff: at + BACKOFF_MIN_MS, backoff: BACKOFF_MIN_MS };
+		pod.readyAt = Infinity;
+		pod.waiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${pod.image}"` };
+		pod.dirty = true;
+		r.dirty = true;
+		this.nodes.kubelet(pod, 'Normal', 'Pulling', `Pulling image "${pod.image}"`, at);
+		this.nodes.kubelet(pod, 'Warning', 'Failed', `Failed to pull image "${pod.image}": rpc error: code = DeadlineExceeded desc = failed to pull and unpack image "${pod.image}": failed to resolve reference "${pod.image}": context deadline exceeded`, at);
+		this.nodes.kubelet(pod, 'Warning', 'Failed', 'Error: ErrImagePull', at);
+		this.writeRunner(st, r);
+		st.wake = -Infinity;
+		return { ephemeralRunner: r.name };
+	}
+
+	/** Lets the held runners of a scale set start. Returns their names. */
+	release(namespace: string, name: string, at: number): string[] | undefined {
+		const st = this.setOf(namespace, name);
+		if (!st) return undefined;
+		const out: string[] = [];
+		for (const r of st.runners.values()) {
+			if (!r.frozen || !r.pod) continue;
+			r.frozen = null;
+			r.pod.waiting = null;
+			r.pod.readyAt = at + 5 * SECOND;
+			r.pod.dirty = true;
+			this.writeRunner(st, r);
+			out.push(r.name);
+		}
+		st.wake = -Infinity;
+		return out;
 	}
 
 	/** The AutoscalingRunnerSet was deleted: ARC removes the listener, runners and the GitHub scale set. */
@@ -511,6 +725,8 @@ export class ArcController {
 				} else if (r.phase === 'Failed') failed++;
 			}
 			const max = ars.spec?.maxRunners;
+			const listenerPod = st.listener;
+			const listener = !listenerPod ? 'stopped' : listenerPod.waiting ? 'crashloop' : listenerPod.phase === 'Running' ? 'running' : 'pending';
 			out.push({
 				name: st.name,
 				namespace: st.namespace,
@@ -524,7 +740,10 @@ export class ArcController {
 				idle: running - busy,
 				busy,
 				assigned_jobs: ss ? assignedCount(ss) : 0,
-				running_jobs: ss ? ss.running : 0
+				running_jobs: ss ? ss.running : 0,
+				listener,
+				phantom_runners: [...st.runners.values()].filter((r) => r.phantom).map((r) => r.name),
+				frozen_runners: [...st.runners.values()].filter((r) => r.frozen).map((r) => r.name)
 			});
 		}
 		return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -1,17 +1,20 @@
 // The HorizontalPodAutoscaler controller (autoscaling/v2), following the upstream
-// algorithm: out-of-range replicas are corrected at once; otherwise desired =
-// ceil(metric / per-pod target) with a 10 % tolerance, stabilised over the behaviour's
-// windows (scale-down 300 s by default), rate-limited by its policies and clamped to
-// [minReplicas, maxReplicas]. Like upstream it syncs every 15 s; an HPA changed through
-// the API (say a patched maxReplicas) is synced on the very next step.
+// algorithm: out-of-range replicas are corrected at once; otherwise each metric
+// proposes a count (hpa-metrics.ts: External metrics, Resource utilisation), the
+// largest wins, with a 10 % tolerance, stabilised over the behaviour's windows
+// (scale-down 300 s by default), rate-limited by its policies and clamped to
+// [minReplicas, maxReplicas]. A metric that cannot be read is a Warning and turns
+// ScalingActive False; when none can be, nothing is scaled. Like upstream it syncs
+// every 15 s; an HPA changed through the API (say a patched maxReplicas) is synced on
+// the very next step.
 
 import type { K8sObject } from '../../k8s/store.js';
-import { APPS_V1, AUTOSCALING_V2, formatQuantity, kubeTime, objectKey, parseQuantity } from './meta.js';
+import { computeMetrics, type MetricResult, type MetricsSource } from './hpa-metrics.js';
+import { APPS_V1, AUTOSCALING_V2, kubeTime, objectKey } from './meta.js';
 import type { Workloads } from './workloads.js';
-import type { EventRecorder, Writer } from './writer.js';
+import type { EventRecorder } from './events.js';
+import type { Writer } from './writer.js';
 
-/** Value of an external metric, or undefined when the metrics API has no such series. */
-export type ExternalMetrics = (name: string, matchLabels: Record<string, string>) => number | undefined;
 
 interface Condition {
 	status: 'True' | 'False';
@@ -34,14 +37,6 @@ interface HpaState {
 const DEFAULT_DOWN_WINDOW_S = 300;
 /** --horizontal-pod-autoscaler-sync-period */
 export const HPA_SYNC_MS = 15_000;
-const TOLERANCE = 0.1;
-
-function selectorText(labels: Record<string, string>): string {
-	const pairs = Object.entries(labels)
-		.map(([k, v]) => `${k}: ${v},`)
-		.join('');
-	return `&LabelSelector{MatchLabels:map[string]string{${pairs}},MatchExpressions:[]LabelSelectorRequirement{},}`;
-}
 
 /** Scale limit from a behaviour's policies (applied per evaluation, a simplification of the per-period rule). */
 function rateLimit(rules: any, current: number, up: boolean): number {
@@ -78,13 +73,13 @@ export class HpaController {
 		return [...this.hpas.keys()];
 	}
 
-	reconcileAll(at: number, metrics: ExternalMetrics): void {
+	reconcileAll(at: number, metrics: MetricsSource): void {
 		for (const [key, st] of [...this.hpas]) {
 			if (st.due || at - st.lastSync >= HPA_SYNC_MS) this.reconcile(key, at, metrics);
 		}
 	}
 
-	reconcile(key: string, at: number, metrics: ExternalMetrics): void {
+	reconcile(key: string, at: number, metrics: MetricsSource): void {
 		const st = this.hpas.get(key);
 		if (!st) return;
 		st.due = false;
@@ -107,19 +102,14 @@ export class HpaController {
 		const current: number = Number.isInteger(dep.spec?.replicas) ? dep.spec.replicas : 1;
 		const observed = this.workloads.replicas(st.namespace, dep.metadata.name)?.replicas ?? current;
 
-		const metric = (spec.metrics ?? []).find((m: any) => m?.type === 'External');
-		const metricName = String(metric?.external?.metric?.name ?? '');
-		const labels: Record<string, string> = metric?.external?.metric?.selector?.matchLabels ?? {};
-		const targetSpec = metric?.external?.target ?? {};
-		const perPod = parseQuantity(targetSpec.averageValue ?? targetSpec.value);
-		const value = metric ? metrics(metricName, labels) : undefined;
-		const described = `external metric ${metricName}(${selectorText(labels)})`;
-		const average = value === undefined ? '' : formatQuantity(Math.round((1000 * value) / Math.max(1, observed)) / 1000);
-		const currentMetrics = () =>
-			value === undefined ? [] : [{ type: 'External', external: { metric: { name: metricName, selector: { matchLabels: labels } }, current: { averageValue: average } } }];
-
 		let desired = current;
 		let reason = '';
+		/** normalizeDesiredReplicasWithBehaviors' verdict when nothing is rescaled. */
+		let ableToScale: [string, string] = ['ReadyForNewScale', 'recommended size matches current size'];
+		let metricStatuses: Record<string, unknown>[] = [];
+		let metricSig = '';
+		let proposal = current;
+		let described = '';
 		if (current === 0 && min !== 0) {
 			this.cond(st, 'ScalingActive', 'False', 'ScalingDisabled', 'scaling is disabled since the replica count of the target is zero', at);
 		} else if (current > max) {
@@ -128,13 +118,37 @@ export class HpaController {
 		} else if (current < min) {
 			desired = min;
 			reason = 'Current number of replicas below Spec.MinReplicas';
-		} else if (value === undefined || !(perPod > 0)) {
-			this.cond(st, 'ScalingActive', 'False', 'FailedGetExternalMetric', `the HPA was unable to compute the replica count: unable to get ${described}: no metrics returned from external metrics API`, at);
 		} else {
+			// Upstream computeReplicasForMetrics: the largest proposal wins; failed metrics are skipped unless all fail.
+			const results = computeMetrics(spec.metrics, { namespace: st.namespace, deployment: dep.metadata.name, current, observed }, metrics);
+			metricStatuses = results.map((r) => (r.ok ? r.status : { type: '' }));
+			metricSig = results.map((r) => (r.ok ? r.sig : r.reason)).join(',');
+			let invalid = 0;
+			let first: Extract<MetricResult, { ok: false }> | undefined;
+			proposal = 0;
+			for (const r of results) {
+				if (!r.ok) {
+					invalid++;
+					first ??= r;
+					this.events.record(hpa, 'Warning', r.reason, r.err, 'horizontal-pod-autoscaler', at);
+				} else if (r.proposal > proposal) {
+					proposal = r.proposal;
+					described = r.name;
+				}
+			}
+			if (first && (invalid >= results.length || proposal < current)) {
+				// No replica count: the status keeps the last desired count.
+				this.cond(st, 'ScalingActive', 'False', first.reason, `the HPA was unable to compute the replica count: ${first.err}`, at);
+				this.events.record(hpa, 'Warning', 'FailedComputeMetricsReplicas', `invalid metrics (${invalid} invalid out of ${results.length}), first error is: ${first.wrapped}`, 'horizontal-pod-autoscaler', at);
+				const lastDesired = Number.isInteger(hpa.status?.desiredReplicas) ? (hpa.status.desiredReplicas as number) : current;
+				this.writeStatus(st, hpa, observed, lastDesired, metricSig, () => metricStatuses);
+				return;
+			}
 			this.cond(st, 'ScalingActive', 'True', 'ValidMetricFound', `the HPA was able to successfully calculate a replica count from ${described}`, at);
-			const ratio = value / (perPod * Math.max(1, current));
-			const raw = Math.abs(1 - ratio) <= TOLERANCE ? current : Math.ceil(value / perPod);
+			const raw = proposal;
 			const stabilized = this.stabilize(st, hpa, raw, current, at);
+			if (stabilized < raw) ableToScale = ['ScaleUpStabilized', 'recent recommendations were lower than current one, applying the lowest recent recommendation'];
+			else if (stabilized > raw) ableToScale = ['ScaleDownStabilized', 'recent recommendations were higher than current one, applying the highest recent recommendation'];
 			const upLimit = rateLimit(spec.behavior?.scaleUp, current, true);
 			const downLimit = rateLimit(spec.behavior?.scaleDown, current, false);
 			const maxAllowed = Math.min(max, upLimit);
@@ -160,9 +174,9 @@ export class HpaController {
 			this.cond(st, 'AbleToScale', 'True', 'SucceededRescale', `the HPA controller was able to update the target scale to ${desired}`, at);
 			this.events.record(hpa, 'Normal', 'SuccessfulRescale', `New size: ${desired}; reason: ${reason}`, 'horizontal-pod-autoscaler', at);
 		} else {
-			this.cond(st, 'AbleToScale', 'True', 'ReadyForNewScale', 'recommended size matches current size', at);
+			this.cond(st, 'AbleToScale', 'True', ableToScale[0], ableToScale[1], at);
 		}
-		this.writeStatus(st, hpa, observed, desired, average, currentMetrics);
+		this.writeStatus(st, hpa, observed, desired, metricSig, () => metricStatuses);
 	}
 
 	/** Upstream's stabilizeRecommendationWithBehaviors: the safest recommendation within each window. */

@@ -1,6 +1,7 @@
-// Pods as the kubelet reports them: scheduled on a node, Pending while the container
-// starts, Running (with restarts now and then), Succeeded or Failed when their one
-// container exits. Controllers keep a PodRec per pod and write status when it changes.
+// Pods as the kubelet reports them: scheduled on a node (or Pending and unschedulable
+// while no node has room, see nodes.ts), Pending while the container starts, Running
+// (with restarts now and then), Succeeded or Failed when their one container exits.
+// Controllers keep a PodRec per pod and write status when it changes.
 
 import type { NewObject } from '../../k8s/store.js';
 import type { Rng } from '../rng.js';
@@ -9,8 +10,17 @@ import { V1, hexOf, kubeTime } from './meta.js';
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
 export type NodePool = 'ci' | 'system';
 
-const POOL_SIZE: Record<NodePool, number> = { ci: 16, system: 3 };
+/** Nodes per pool the cluster starts with (a pod's preferred node is drawn among them). */
+export const POOL_SIZE: Record<NodePool, number> = { ci: 16, system: 3 };
 const POOL_SUBNET: Record<NodePool, number> = { ci: 1, system: 2 };
+
+/** A node's address: `10.0.<pool subnet>.<10 + n>`, continuing in further subnets past 240 nodes. */
+export function nodeIP(pool: NodePool, n: number): string {
+	const block = Math.floor((n - 1) / 240);
+	return `10.0.${POOL_SUBNET[pool] + 16 * block}.${10 + n - 240 * block}`;
+}
+
+export const nodeName = (pool: NodePool, n: number) => `sbx-${pool}-pool-${n}`;
 
 export interface Termination {
 	reason: string;
@@ -27,8 +37,16 @@ export interface PodRec {
 	/** When the container is (or was) up. */
 	readyAt: number;
 	runningSince: number | null;
+	/** The node it runs on; while unschedulable, the node it would have preferred. */
 	node: string;
 	hostIP: string;
+	pool: NodePool;
+	/** When it was bound to its node (creation, unless it waited for room). */
+	scheduledAt: number;
+	/** The scheduler's message while no node has room; null once bound. */
+	unschedulable: string | null;
+	/** The container is held waiting (ImagePullBackOff, CrashLoopBackOff) with this reason and message. */
+	waiting: { reason: string; message: string } | null;
 	podIP: string;
 	container: string;
 	image: string;
@@ -58,8 +76,12 @@ export function newPod(
 		createdAt: o.createdAt,
 		readyAt: o.readyAt,
 		runningSince: null,
-		node: `sbx-${o.pool}-pool-${n}`,
-		hostIP: `10.0.${POOL_SUBNET[o.pool]}.${10 + n}`,
+		node: nodeName(o.pool, n),
+		hostIP: nodeIP(o.pool, n),
+		pool: o.pool,
+		scheduledAt: o.createdAt,
+		unschedulable: null,
+		waiting: null,
 		podIP: `10.244.${rng.int(64)}.${2 + rng.int(250)}`,
 		container: o.container,
 		image: o.image,
@@ -76,6 +98,8 @@ export function newPod(
 
 /** Moves a pod along: Pending → Running at readyAt, random restarts while Running. Returns true when it changed. */
 export function progressPod(rng: Rng, p: PodRec, at: number): boolean {
+	// A held container (image pull back-off, crash loop) is moved along by whoever holds it.
+	if (p.waiting) return p.dirty;
 	if (p.phase === 'Pending' && at >= p.readyAt) {
 		p.phase = 'Running';
 		p.runningSince = p.readyAt;
@@ -117,8 +141,16 @@ export function podWake(p: PodRec): number {
 	return Infinity;
 }
 
-export function podStatus(p: PodRec) {
-	const running = p.phase === 'Running';
+export function podStatus(p: PodRec): Record<string, any> {
+	if (p.unschedulable !== null) {
+		// Never bound: only the scheduler has spoken.
+		return {
+			phase: 'Pending',
+			conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: kubeTime(p.createdAt), reason: 'Unschedulable', message: p.unschedulable }],
+			qosClass: 'Burstable'
+		};
+	}
+	const running = p.phase === 'Running' && !p.waiting;
 	const done = p.phase === 'Succeeded' || p.phase === 'Failed';
 	const readySince = running ? (p.runningSince ?? p.readyAt) : done && p.termination ? p.termination.finishedAt : p.createdAt;
 	if (p.containerId === null || p.containerIdFor !== p.restartCount) {
@@ -128,30 +160,34 @@ export function podStatus(p: PodRec) {
 	const containerID = p.containerId;
 	const imageID = imageIds.get(p.image) ?? `${p.image.split(':')[0]}@sha256:${hexOf(p.image, 64)}`;
 	imageIds.set(p.image, imageID);
-	const state = running
-		? { running: { startedAt: kubeTime(p.runningSince ?? p.readyAt) } }
-		: done && p.termination
-			? { terminated: { ...terminated(p.termination).terminated, containerID } }
-			: { waiting: { reason: 'ContainerCreating' } };
+	const state = p.waiting
+		? { waiting: { ...p.waiting } }
+		: running
+			? { running: { startedAt: kubeTime(p.runningSince ?? p.readyAt) } }
+			: done && p.termination
+				? { terminated: { ...terminated(p.termination).terminated, containerID } }
+				: { waiting: { reason: 'ContainerCreating' } };
+	// A container that has run (then crashed) has an id; one waiting for its image has none.
+	const hasContainer = p.phase !== 'Pending';
 	return {
 		phase: p.phase,
 		conditions: [
-			condition('PodReadyToStartContainers', p.phase !== 'Pending', p.phase === 'Pending' ? p.createdAt : p.readyAt),
-			condition('Initialized', true, p.createdAt, done ? 'PodCompleted' : undefined),
+			condition('PodReadyToStartContainers', p.phase !== 'Pending', p.phase === 'Pending' ? p.scheduledAt : p.readyAt),
+			condition('Initialized', true, p.scheduledAt, done ? 'PodCompleted' : undefined),
 			condition('Ready', running, readySince, running ? undefined : done ? 'PodCompleted' : 'ContainersNotReady'),
 			condition('ContainersReady', running, readySince, running ? undefined : done ? 'PodCompleted' : 'ContainersNotReady'),
-			condition('PodScheduled', true, p.createdAt)
+			condition('PodScheduled', true, p.scheduledAt)
 		],
 		hostIP: p.hostIP,
 		hostIPs: [{ ip: p.hostIP }],
 		...(p.phase === 'Pending' ? {} : { podIP: p.podIP, podIPs: [{ ip: p.podIP }] }),
-		startTime: kubeTime(p.createdAt),
+		startTime: kubeTime(p.scheduledAt),
 		containerStatuses: [
 			{
 				name: p.container,
 				image: p.image,
-				imageID,
-				...(p.phase === 'Pending' ? {} : { containerID }),
+				imageID: hasContainer ? imageID : '',
+				...(hasContainer ? { containerID } : {}),
 				ready: running,
 				started: running,
 				restartCount: p.restartCount,
@@ -183,7 +219,7 @@ export function podObject(p: PodRec, meta: { labels: Record<string, string>; ann
 			schedulerName: 'default-scheduler',
 			serviceAccountName: 'default',
 			...spec,
-			nodeName: p.node
+			...(p.unschedulable === null ? { nodeName: p.node } : {})
 		},
 		status: podStatus(p)
 	};

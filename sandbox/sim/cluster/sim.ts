@@ -1,8 +1,9 @@
 // The Kubernetes side of the world: the controllers that act on `world.cluster` (the
 // object store the /k8s API serves). Each step they first take in what changed through
 // the API since their last step (from the store's event history: deleted pods, new or
-// deleted Deployments, HPAs and AutoscalingRunnerSets), then run: the HPA controller
-// (on the GitLab job load), the Deployment/ReplicaSet controllers, and ARC.
+// deleted Deployments, HPAs and AutoscalingRunnerSets), then run: the scheduler (pods
+// waiting for room), the HPA controller (on the GitLab job load), the
+// Deployment/ReplicaSet controllers, and ARC; Events older than their TTL go last.
 
 import type { K8sObject, ObjectStore, WatchEvent } from '../../k8s/store.js';
 import type { GitLabSim } from '../gitlab/sim.js';
@@ -10,13 +11,17 @@ import type { RunnerKind } from '../gitlab/model.js';
 import type { GitHubSim } from '../github/sim.js';
 import type { Rng } from '../rng.js';
 import { ArcController, type ScaleSetTruth } from './arc.js';
-import { HpaController, type ExternalMetrics } from './hpa.js';
-import { APPS_V1, ARC_V1ALPHA1, AUTOSCALING_V2, V1, keyOf } from './meta.js';
+import { HpaController } from './hpa.js';
+import type { MetricsSource, PodUsage } from './hpa-metrics.js';
+import { APPS_V1, ARC_V1ALPHA1, AUTOSCALING_V2, V1, keyOf, parseQuantity } from './meta.js';
 import {
+	ARC_CONTROLLER,
+	ARC_CONTROLLER_NAMESPACE,
 	ARC_RUNNER_NAMESPACE,
+	GITLAB_RUNNER_NAMESPACE,
 	GITLAB_RUNNER_STACK,
 	HPA_METRIC,
-	INSTALLED_AT,
+	installedAt,
 	NAMESPACES,
 	RUNNER_TYPES,
 	arcControllerDeployment,
@@ -29,8 +34,10 @@ import {
 	scaleSetSpec,
 	type RunnerType
 } from './stacks.js';
+import { EventRecorder } from './events.js';
+import { Nodes } from './nodes.js';
 import { Workloads } from './workloads.js';
-import { EventRecorder, Writer } from './writer.js';
+import { Writer } from './writer.js';
 
 export const DEFAULT_SCALE_SETS = 3;
 
@@ -47,6 +54,11 @@ export interface HpaTruth {
 export interface K8sCounts {
 	pods: { total: number; by_namespace: Record<string, number>; by_phase: Record<string, number> };
 	hpas: HpaTruth[];
+	nodes: { total: number; by_pool: Record<string, number> };
+	/** Pods no node has room for (PodScheduled=False). */
+	unschedulable_pods: number;
+	/** Whether the metrics APIs are failing (the control API's metrics fault). */
+	metrics_down: boolean;
 }
 
 /** Which runner type's HPA a GitLab job counts towards: by its tags when pending, by its runner when running. */
@@ -58,12 +70,16 @@ export function kindOfTags(tags: readonly string[]): RunnerKind {
 
 export class KubeSim {
 	private readonly w: Writer;
-	private readonly events: EventRecorder;
+	readonly events: EventRecorder;
+	/** Nodes, node pools and the scheduler. */
+	readonly nodes: Nodes;
 	readonly workloads: Workloads;
 	readonly hpas: HpaController;
 	readonly arc: ArcController;
 	/** Store version after our last step: later events were made by someone else. */
 	private seenRv = 0;
+	/** The metrics APIs (external.metrics.k8s.io) answer 503: the HPAs cannot compute. */
+	metricsDown = false;
 
 	constructor(
 		private readonly store: ObjectStore,
@@ -75,23 +91,25 @@ export class KubeSim {
 	) {
 		this.w = new Writer(store);
 		this.events = new EventRecorder(this.w);
-		this.workloads = new Workloads(this.w, rng, this.events);
+		this.nodes = new Nodes(this.w, this.events, store, installedAt(now));
+		this.workloads = new Workloads(this.w, rng, this.events, this.nodes);
 		this.hpas = new HpaController(this.w, this.events, this.workloads);
-		this.arc = new ArcController(this.w, rng, this.events, github);
+		this.arc = new ArcController(this.w, rng, this.events, github, this.nodes, () => (this.workloads.replicas(ARC_CONTROLLER_NAMESPACE, ARC_CONTROLLER)?.ready ?? 0) > 0);
 		this.install(scaleSets, now);
 	}
 
 	/** What the GitOps stacks apply, then the controllers' first pass, already settled at `now`. */
 	private install(scaleSets: number, now: number): void {
-		for (const ns of NAMESPACES) this.w.create(namespaceObject(ns), INSTALLED_AT);
+		const installed = installedAt(now);
+		for (const ns of NAMESPACES) this.w.create(namespaceObject(ns), installed);
 		for (const t of RUNNER_TYPES) {
 			const spec = GITLAB_RUNNER_STACK[t];
-			this.w.create(runnerConfigMap(spec), INSTALLED_AT);
-			this.w.create(runnerDeployment(spec), INSTALLED_AT);
-			this.w.create(runnerHpa(spec), INSTALLED_AT);
+			this.w.create(runnerConfigMap(spec), installed);
+			this.w.create(runnerDeployment(spec), installed);
+			this.w.create(runnerHpa(spec), installed);
 		}
-		this.w.create(arcControllerDeployment(), INSTALLED_AT);
-		for (let i = 0; i < scaleSets; i++) this.w.create(autoscalingRunnerSet(scaleSetSpec(i)), INSTALLED_AT);
+		this.w.create(arcControllerDeployment(), installed);
+		for (let i = 0; i < scaleSets; i++) this.w.create(autoscalingRunnerSet(scaleSetSpec(i)), installed);
 		this.observeAll();
 		this.workloads.reconcileAll(now, true);
 		this.arc.reconcileAll(now, true);
@@ -100,18 +118,43 @@ export class KubeSim {
 
 	step(_t0: number, t1: number): void {
 		this.observeChanges(t1);
+		this.nodes.retry(t1);
 		let load: Record<RunnerKind, number> | undefined;
-		const metrics: ExternalMetrics = (name, labels) => {
-			if (name !== HPA_METRIC) return undefined;
-			const type = labels.runner_type;
-			if (type !== 'docker' && type !== 'dind' && type !== 'nix') return undefined;
-			load ??= this.gitlabLoad();
-			return load[type];
+		const loadOf = (type: RunnerKind) => (load ??= this.gitlabLoad())[type];
+		const metrics: MetricsSource = {
+			external: (name, labels) => {
+				if (this.metricsDown) return { error: `the server is currently unable to handle the request (get ${name}.external.metrics.k8s.io)` };
+				if (name !== HPA_METRIC) return undefined;
+				const type = labels.runner_type;
+				return type === 'docker' || type === 'dind' || type === 'nix' ? loadOf(type) : undefined;
+			},
+			pods: (namespace, deployment, resource) => {
+				if (this.metricsDown) return { error: 'the server is currently unable to handle the request (get pods.metrics.k8s.io)' };
+				return this.podUsage(namespace, deployment, resource, loadOf);
+			}
 		};
 		this.hpas.reconcileAll(t1, metrics);
 		this.workloads.reconcileAll(t1);
 		this.arc.reconcileAll(t1);
+		this.events.expire(t1);
 		this.seenRv = Number(this.store.resourceVersion);
+	}
+
+	/**
+	 * What metrics-server would report for a Deployment's running pods. A runner
+	 * manager's usage follows the jobs it supervises (15 % of its request idle, its
+	 * request at `concurrent` jobs per pod, at most twice that); other pods sit at 30 %.
+	 */
+	private podUsage(namespace: string, deployment: string, resource: string, loadOf: (t: RunnerKind) => number): PodUsage[] {
+		const dep = this.store.get(APPS_V1, 'Deployment', namespace, deployment);
+		const container = dep?.spec?.template?.spec?.containers?.[0] ?? {};
+		const request = parseQuantity(container.resources?.requests?.[resource]);
+		const running = this.workloads.runningPods(namespace, deployment);
+		const type = RUNNER_TYPES.find((t) => namespace === GITLAB_RUNNER_NAMESPACE && GITLAB_RUNNER_STACK[t].name === deployment);
+		let busy = 0.3;
+		if (type && running.length > 0) busy = 0.15 + 0.85 * Math.min(2, loadOf(type) / (running.length * GITLAB_RUNNER_STACK[type].concurrent));
+		const base = Number.isFinite(request) && request > 0 ? request : resource === 'cpu' ? 0.1 : 128 * 1024 ** 2;
+		return running.map((pod) => ({ pod, container: String(container.name ?? ''), usage: Math.round(base * busy * 1000) / 1000, request }));
 	}
 
 	/** Pending + running GitLab jobs per runner type: the HPAs' external metric. */
@@ -250,7 +293,14 @@ export class KubeSim {
 			desired: h.status?.desiredReplicas ?? 0
 		}));
 		const sorted = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
-		return { pods: { total, by_namespace: sorted(byNamespace), by_phase: sorted(byPhase) }, hpas };
+		const byPool = { ci: this.nodes.pool('ci').nodes, system: this.nodes.pool('system').nodes };
+		return {
+			pods: { total, by_namespace: sorted(byNamespace), by_phase: sorted(byPhase) },
+			hpas,
+			nodes: { total: byPool.ci + byPool.system, by_pool: byPool },
+			unschedulable_pods: this.nodes.pendingCount,
+			metrics_down: this.metricsDown
+		};
 	}
 
 	scaleSets(): ScaleSetTruth[] {

@@ -5,17 +5,21 @@
 // follow the GloriousFlywheel stacks (docs/sandbox.md lists them).
 
 import type { NewObject } from '../../k8s/store.js';
-import { DAY, SIM_ORIGIN_MS } from '../clock.js';
+import { DAY } from '../clock.js';
 import { GITHUB_CONFIG_URL } from '../github/catalog.js';
-import { APPS_V1, ARC_V1ALPHA1, AUTOSCALING_V2, V1, kubeTime } from './meta.js';
+import { APPS_V1, ARC_V1ALPHA1, AUTOSCALING_V2, V1 } from './meta.js';
 
 export const GITLAB_RUNNER_NAMESPACE = 'gitlab-runners';
 export const ARC_CONTROLLER_NAMESPACE = 'arc-systems';
 export const ARC_RUNNER_NAMESPACE = 'arc-runners';
-export const NAMESPACES = ['default', 'kube-system', GITLAB_RUNNER_NAMESPACE, ARC_CONTROLLER_NAMESPACE, ARC_RUNNER_NAMESPACE];
+/** Where the dashboard itself runs (its ServiceAccount, its Lease). */
+export const DASHBOARD_NAMESPACE = 'runner-dashboard';
+export const NAMESPACES = ['default', 'kube-system', GITLAB_RUNNER_NAMESPACE, ARC_CONTROLLER_NAMESPACE, ARC_RUNNER_NAMESPACE, DASHBOARD_NAMESPACE];
 
-/** When the stacks were applied: a month before the simulation starts. */
-export const INSTALLED_AT = SIM_ORIGIN_MS - 30 * DAY;
+/** When the stacks were applied: a month before the simulation starts (whatever its origin). */
+export function installedAt(origin: number): number {
+	return origin - 30 * DAY;
+}
 
 export const RUNNER_TYPES = ['docker', 'dind', 'nix'] as const;
 export type RunnerType = (typeof RUNNER_TYPES)[number];
@@ -83,13 +87,11 @@ export function isStackScaleSet(name: string): boolean {
 	return BASE_SCALE_SETS.some((s) => s.name === name) || /^gh-extra-\d+$/.test(name);
 }
 
-const created = kubeTime(INSTALLED_AT);
-
 export function namespaceObject(name: string): NewObject {
 	return {
 		apiVersion: V1,
 		kind: 'Namespace',
-		metadata: { name, labels: { 'kubernetes.io/metadata.name': name }, creationTimestamp: created },
+		metadata: { name, labels: { 'kubernetes.io/metadata.name': name } },
 		spec: { finalizers: ['kubernetes'] },
 		status: { phase: 'Active' }
 	};
@@ -131,7 +133,7 @@ export function runnerConfigMap(t: GitLabRunnerTypeSpec): NewObject {
 	return {
 		apiVersion: V1,
 		kind: 'ConfigMap',
-		metadata: { name: `${t.name}-config`, namespace: GITLAB_RUNNER_NAMESPACE, labels: { ...runnerLabels(t), 'app.kubernetes.io/managed-by': 'opentofu' }, creationTimestamp: created },
+		metadata: { name: `${t.name}-config`, namespace: GITLAB_RUNNER_NAMESPACE, labels: { ...runnerLabels(t), 'app.kubernetes.io/managed-by': 'opentofu' } },
 		data: { 'config.toml': toml }
 	};
 }
@@ -145,8 +147,7 @@ export function runnerDeployment(t: GitLabRunnerTypeSpec): NewObject {
 			name: t.name,
 			namespace: GITLAB_RUNNER_NAMESPACE,
 			labels: { ...labels, 'app.kubernetes.io/managed-by': 'opentofu' },
-			annotations: { 'deployment.kubernetes.io/revision': '1' },
-			creationTimestamp: created
+			annotations: { 'deployment.kubernetes.io/revision': '1' }
 		},
 		spec: {
 			replicas: t.hpa.min,
@@ -183,8 +184,7 @@ export function runnerHpa(t: GitLabRunnerTypeSpec): NewObject {
 		metadata: {
 			name: `${t.name}-hpa`,
 			namespace: GITLAB_RUNNER_NAMESPACE,
-			labels: { ...runnerLabels(t), 'app.kubernetes.io/managed-by': 'opentofu' },
-			creationTimestamp: created
+			labels: { ...runnerLabels(t), 'app.kubernetes.io/managed-by': 'opentofu' }
 		},
 		spec: {
 			scaleTargetRef: { apiVersion: APPS_V1, kind: 'Deployment', name: t.name },
@@ -224,7 +224,7 @@ export function arcControllerDeployment(): NewObject {
 	return {
 		apiVersion: APPS_V1,
 		kind: 'Deployment',
-		metadata: { name: ARC_CONTROLLER, namespace: ARC_CONTROLLER_NAMESPACE, labels: { ...labels, 'app.kubernetes.io/managed-by': 'Helm' }, creationTimestamp: created },
+		metadata: { name: ARC_CONTROLLER, namespace: ARC_CONTROLLER_NAMESPACE, labels: { ...labels, 'app.kubernetes.io/managed-by': 'Helm' } },
 		spec: {
 			replicas: 1,
 			revisionHistoryLimit: 10,
@@ -267,8 +267,7 @@ export function autoscalingRunnerSet(s: ScaleSetSpec): NewObject {
 				'actions.github.com/scale-set-name': s.name,
 				'actions.github.com/scale-set-namespace': ARC_RUNNER_NAMESPACE
 			},
-			annotations: { 'actions.github.com/cleanup-manager-role-name': `${s.name}-gha-rs-manager`, 'actions.github.com/runner-group-name': ARC_RUNNER_GROUP },
-			creationTimestamp: created
+			annotations: { 'actions.github.com/cleanup-manager-role-name': `${s.name}-gha-rs-manager`, 'actions.github.com/runner-group-name': ARC_RUNNER_GROUP }
 		},
 		spec: {
 			githubConfigUrl: GITHUB_CONFIG_URL,

@@ -10,7 +10,9 @@ import type { Rng } from '../rng.js';
 import { APPS_V1, V1, kubeTime, objectKey, ownerRef, suffix, templateHash } from './meta.js';
 import { newPod, podObject, podStatus, podWake, progressPod, type NodePool, type PodRec } from './pods.js';
 import { GITLAB_RUNNER_NAMESPACE, ARC_RUNNER_NAMESPACE } from './stacks.js';
-import type { EventRecorder, Writer } from './writer.js';
+import type { EventRecorder } from './events.js';
+import type { Nodes } from './nodes.js';
+import type { Writer } from './writer.js';
 
 interface DeploymentState {
 	name: string;
@@ -40,7 +42,8 @@ export class Workloads {
 	constructor(
 		private readonly w: Writer,
 		private readonly rng: Rng,
-		private readonly events: EventRecorder
+		private readonly events: EventRecorder,
+		private readonly nodes: Nodes
 	) {}
 
 	track(namespace: string, name: string): void {
@@ -73,6 +76,12 @@ export class Workloads {
 		let ready = 0;
 		for (const p of st.pods) if (p.phase === 'Running') ready++;
 		return { replicas: st.pods.length, ready };
+	}
+
+	/** Names of a deployment's Running pods (what metrics-server has usage for). */
+	runningPods(namespace: string, name: string): string[] {
+		const st = this.deployments.get(objectKey(APPS_V1, 'Deployment', namespace, name));
+		return st ? st.pods.filter((p) => p.phase === 'Running' && !p.waiting).map((p) => p.name) : [];
 	}
 
 	/** A pod was deleted by someone else; the ReplicaSet replaces it on the next reconcile. */
@@ -110,7 +119,7 @@ export class Workloads {
 		const st = this.deployments.get(key);
 		if (!st) return;
 		const dep = this.w.get(APPS_V1, 'Deployment', st.namespace, st.name);
-		if (!dep) return this.remove(key, st);
+		if (!dep) return this.remove(key, st, at);
 		// Nothing to do until the Deployment changes or a pod starts or restarts.
 		if (dep.metadata.resourceVersion === st.seenRv && at < st.wake && st.rsUid && this.w.current(APPS_V1, 'Deployment', st.namespace, st.name)) return;
 		const template = dep.spec?.template ?? {};
@@ -128,12 +137,14 @@ export class Workloads {
 			st.rsUid = this.writeReplicaSet(st, dep, want, at).metadata.uid;
 		}
 		while (st.pods.length < want) this.createPod(st, template, at, settled);
-		if (st.pods.length > want) this.scaleDown(st, st.pods.length - want);
+		if (st.pods.length > want) this.scaleDown(st, st.pods.length - want, at);
 
 		for (const p of st.pods) {
+			const was = p.phase;
 			if (progressPod(this.rng, p, at)) {
 				p.dirty = false;
 				this.w.status(V1, 'Pod', p.namespace, p.name, podStatus(p), false);
+				if (was === 'Pending' && p.phase === 'Running') this.nodes.started(p, at);
 			}
 		}
 		this.writeStatus(st, dep, want, at);
@@ -146,7 +157,7 @@ export class Workloads {
 		if (st.hash !== null) {
 			// The old ReplicaSet stays, scaled to zero, as revision history.
 			this.w.update(APPS_V1, 'ReplicaSet', st.namespace, st.rsName, (rs) => ({ ...rs, spec: { ...rs.spec, replicas: 0 }, status: { replicas: 0, observedGeneration: rs.metadata.generation } }));
-			this.scaleDown(st, st.pods.length);
+			this.scaleDown(st, st.pods.length, at);
 			this.events.record(dep, 'Normal', 'ScalingReplicaSet', `Scaled down replica set ${st.rsName} to 0`, 'deployment-controller', at);
 		}
 		st.hash = hash;
@@ -199,20 +210,30 @@ export class Workloads {
 			readyAt: createdAt + 1000 * (3 + this.rng.int(10)),
 			meanRestartMs: MEAN_RESTART_MS[st.namespace] ?? 20 * DAY
 		});
-		if (settled) progressPod(this.rng, p, at);
-		p.dirty = false;
 		const labels = { ...(template.metadata?.labels ?? {}), 'pod-template-hash': st.hash ?? '' };
 		const owner = { apiVersion: APPS_V1, kind: 'ReplicaSet', name: st.rsName, uid: st.rsUid, controller: true, blockOwnerDeletion: true };
-		this.w.create(podObject(p, { labels, annotations: template.metadata?.annotations, ownerReferences: [owner] }, template.spec ?? {}), at);
+		const spec = template.spec ?? {};
+		this.nodes.schedule(
+			p,
+			spec,
+			at,
+			settled,
+			() => this.w.create(podObject(p, { labels, annotations: template.metadata?.annotations, ownerReferences: [owner] }, spec), at),
+			() => {
+				st.wake = -Infinity;
+			},
+			this.rng
+		);
 		st.pods.push(p);
 		this.podOwner.set(objectKey(V1, 'Pod', p.namespace, p.name), st);
 	}
 
 	/** Deletes `n` pods the way a ReplicaSet picks them: not-ready ones first, then the newest. */
-	private scaleDown(st: DeploymentState, n: number): void {
+	private scaleDown(st: DeploymentState, n: number, at: number): void {
 		const order = [...st.pods].sort((a, b) => Number(a.phase === 'Running') - Number(b.phase === 'Running') || b.createdAt - a.createdAt);
 		const gone = new Set(order.slice(0, n));
 		for (const p of gone) {
+			this.nodes.killing(p, at);
 			this.w.delete(V1, 'Pod', p.namespace, p.name);
 			this.podOwner.delete(objectKey(V1, 'Pod', p.namespace, p.name));
 		}
@@ -263,8 +284,8 @@ export class Workloads {
 	}
 
 	/** The Deployment was deleted: garbage-collect its ReplicaSet and pods. */
-	private remove(key: string, st: DeploymentState): void {
-		this.scaleDown(st, st.pods.length);
+	private remove(key: string, st: DeploymentState, at: number): void {
+		this.scaleDown(st, st.pods.length, at);
 		if (st.rsName) this.w.delete(APPS_V1, 'ReplicaSet', st.namespace, st.rsName);
 		this.deployments.delete(key);
 	}

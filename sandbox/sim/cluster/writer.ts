@@ -4,7 +4,7 @@
 // would not change anything are skipped: every write is a watch event for clients.
 
 import type { K8sObject, NewObject, ObjectStore } from '../../k8s/store.js';
-import { V1, kubeTime, objectKey } from './meta.js';
+import { kubeTime, objectKey } from './meta.js';
 
 export class Writer {
 	/** JSON of the last status / owned object written per key, to skip no-op writes. */
@@ -83,54 +83,5 @@ export class Writer {
 	forget(key: string): void {
 		this.written.delete(key);
 		this.written.delete(`status|${key}`);
-	}
-}
-
-/** Core v1 Events, bounded: the oldest are deleted once there are more than `limit`. */
-export class EventRecorder {
-	private names: { namespace: string; name: string }[] = [];
-	private seq = 0;
-
-	constructor(
-		private readonly writer: Writer,
-		private readonly limit = 100
-	) {}
-
-	record(involved: K8sObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string, at: number): void {
-		const ns = involved.metadata.namespace ?? 'default';
-		// Like the API server's generated names: involved object name + a unique hex suffix.
-		const name = `${involved.metadata.name}.${(at * 1000 + (this.seq++ % 1000)).toString(16)}`;
-		const t = kubeTime(at);
-		this.writer.create(
-			{
-				apiVersion: V1,
-				kind: 'Event',
-				metadata: { name, namespace: ns },
-				involvedObject: {
-					apiVersion: involved.apiVersion,
-					kind: involved.kind,
-					name: involved.metadata.name,
-					namespace: involved.metadata.namespace,
-					uid: involved.metadata.uid,
-					resourceVersion: involved.metadata.resourceVersion
-				},
-				reason,
-				message,
-				type,
-				count: 1,
-				firstTimestamp: t,
-				lastTimestamp: t,
-				eventTime: null,
-				source: { component },
-				reportingComponent: component,
-				reportingInstance: ''
-			},
-			at
-		);
-		this.names.push({ namespace: ns, name });
-		while (this.names.length > this.limit) {
-			const old = this.names.shift() as { namespace: string; name: string };
-			this.writer.delete(V1, 'Event', old.namespace, old.name);
-		}
 	}
 }

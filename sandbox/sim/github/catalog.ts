@@ -20,7 +20,8 @@ export interface Repo {
 	defaultBranch: string;
 	language: string;
 	createdAt: string;
-	pushedAt: string;
+	/** Last push, before the simulation starts (whatever its origin). */
+	pushedBeforeStartMs: number;
 }
 
 export interface RunnerGroup {
@@ -50,7 +51,7 @@ export const REPOS: readonly Repo[] = [
 		defaultBranch: 'main',
 		language: 'Nix',
 		createdAt: '2023-02-03T09:00:00Z',
-		pushedAt: '2025-12-30T16:20:00Z'
+		pushedBeforeStartMs: 31.6 * 3_600_000
 	},
 	{
 		id: 700102,
@@ -59,7 +60,7 @@ export const REPOS: readonly Repo[] = [
 		defaultBranch: 'main',
 		language: 'TypeScript',
 		createdAt: '2023-04-11T14:30:00Z',
-		pushedAt: '2025-12-31T11:05:00Z'
+		pushedBeforeStartMs: 12.9 * 3_600_000
 	}
 ];
 

@@ -2,7 +2,7 @@
 // depends only on (seed, i) and the time it was created at, so growing the fleet back
 // after shrinking it gives the same runners and two sandboxes agree runner by runner.
 
-import { HOUR, MINUTE } from '../clock.js';
+import { DAY, HOUR, MINUTE } from '../clock.js';
 import { Rng, mix32 } from '../rng.js';
 import { DEFAULT_GROUP_ID, GPU_GROUP_ID, REPOS, RUNNER_VERSIONS, label, repoFullName } from './catalog.js';
 import type { PlainRunner } from './model.js';
@@ -36,6 +36,17 @@ export function makePlainRunner(seed: number, index: number, now: number): Plain
 	const labels = ['self-hosted', 'Linux', arch, ...custom].map((l) => label(l));
 	const version = rng.weighted(RUNNER_VERSIONS);
 	const connected = rng.chance(0.85);
+	const createdAt = now - rng.range(2 * 24 * HOUR, 300 * 24 * HOUR);
+	let nextChurnAt = now + (connected ? rng.exp(MEAN_UP_MS) : downtime(rng));
+	// Drawn last, so everything above is as it always was for a given seed. About half
+	// the runners offline at start are abandoned (a decommissioned VM, a lost
+	// registration): offline for days or weeks and never coming back — dead weight.
+	let offlineSince: number | null = null;
+	if (!connected) {
+		const abandoned = rng.chance(0.5);
+		offlineSince = Math.max(createdAt + HOUR, abandoned ? now - rng.range(3 * DAY, 45 * DAY) : now - rng.range(0, 90 * MINUTE));
+		if (abandoned) nextChurnAt = Infinity;
+	}
 	return {
 		id,
 		index,
@@ -46,11 +57,12 @@ export function makePlainRunner(seed: number, index: number, now: number): Plain
 		groupId: repo ? null : gpu ? GPU_GROUP_ID : DEFAULT_GROUP_ID,
 		repo: repo ? repoFullName(repo) : null,
 		version,
-		createdAt: now - rng.range(2 * 24 * HOUR, 300 * 24 * HOUR),
+		createdAt,
 		connected,
+		offlineSince,
 		heldOffline: false,
 		heldBusy: false,
 		job: null,
-		nextChurnAt: now + (connected ? rng.exp(MEAN_UP_MS) : downtime(rng))
+		nextChurnAt
 	};
 }

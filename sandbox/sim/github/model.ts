@@ -31,6 +31,8 @@ export interface PlainRunner {
 	version: string;
 	createdAt: number;
 	connected: boolean;
+	/** When the runner last went offline (null while connected). GitHub's API does not show it. */
+	offlineSince: number | null;
 	/** Held offline by an out-of-band change until set online again. */
 	heldOffline: boolean;
 	/** Held busy (out of band) without a job; takes no jobs while held. */
@@ -72,6 +74,8 @@ export interface GitHubJob {
 	endsAt: number;
 	runnerId: number | null;
 	runnerName: string | null;
+	/** The runner group of the runner that took it (null for a repository runner or before it started). */
+	runnerGroupId: number | null;
 }
 
 /** A runner scale set as GitHub knows it: the jobs assigned to it and its registered runners. */

@@ -19,6 +19,8 @@ import {
 	type PlainRunner,
 	type ScaleSet
 } from './model.js';
+import { unmatchedWorkflowJobs, type UnmatchedWorkflowJob } from './unmatched.js';
+import type { UnmatchedStream } from '../unmatched.js';
 import { GitHubWorkload, githubJobDurationMs } from './workload.js';
 
 export const DEFAULT_GITHUB_JOBS_PER_MINUTE = 8;
@@ -99,12 +101,23 @@ export class GitHubSim {
 	private orphanedCount = 0;
 	private running: GitHubJob[] = [];
 	private workload: GitHubWorkload;
+	/** Jobs asking for what no runner offers; also the stream for jobs added out of band. */
+	private unmatched: UnmatchedStream<UnmatchedWorkflowJob>;
+	/** Fleet indexes of deleted plain runners: their ids are never handed out again. */
+	private deleted = new Set<number>();
 	private arrivalCarry = 0;
 	private totals = { success: 0, failure: 0, cancelled: 0, dropped: 0 };
 	private nextChurnAt = -Infinity;
 	private nextFinishAt = Infinity;
 	private targets: { entries: (readonly [string | null, number])[]; rev: number } = { entries: [], rev: -1 };
 	private targetsRev = 0;
+	/**
+	 * Counts what can let a plain runner take a queued job (a job queued, a runner
+	 * freed, connected, added or removed). A pass that assigned nothing is not repeated
+	 * until it moves: jobs no runner can take would otherwise cost a full scan every step.
+	 */
+	private plainChanges = 0;
+	private fruitlessAt = -1;
 
 	constructor(
 		private readonly seed: number,
@@ -112,9 +125,16 @@ export class GitHubSim {
 		size: number,
 		now: number
 	) {
-		this.workload = new GitHubWorkload(rng);
+		this.workload = new GitHubWorkload(rng, seed);
+		this.unmatched = unmatchedWorkflowJobs(seed);
 		this.resize(size, now);
 		this.warmStart(now);
+		for (const { at, kind } of this.unmatched.backlog(now, 2, 3)) this.route(this.workload.custom(at, kind.repo, kind.name, kind.target));
+	}
+
+	/** Every job's workflow run, as the Actions API lists them. */
+	get runs() {
+		return this.workload.runs;
 	}
 
 	// --- plain runners ---
@@ -134,13 +154,16 @@ export class GitHubSim {
 			this.plainById.delete(r.id);
 			if (r.job) this.finish(r.job, now, 'failure');
 		}
-		for (let i = this.plain.length; i < size; i++) {
+		// Deleted runners stay deleted: growing skips their indexes.
+		for (let i = this.plain.length > 0 ? (this.plain[this.plain.length - 1] as PlainRunner).index + 1 : 0; this.plain.length < size; i++) {
+			if (this.deleted.has(i)) continue;
 			const r = makePlainRunner(this.seed, i, now);
 			this.plain.push(r);
 			this.plainById.set(r.id, r);
 		}
 		this.nextChurnAt = -Infinity;
 		this.targetsRev++;
+		this.plainChanges++;
 	}
 
 	/** A sandbox that starts mid-day: some runners are already busy with jobs started earlier. */
@@ -150,7 +173,11 @@ export class GitHubSim {
 			const job = this.workload.next(now - this.rng.range(60_000, 600_000), { kind: 'labels', labels: ['self-hosted'] });
 			const startedAt = job.createdAt + this.rng.range(1000, 30_000);
 			const endsAt = startedAt + githubJobDurationMs(this.rng);
-			if (endsAt <= now) continue;
+			if (endsAt <= now) {
+				// It ran and finished before the start: history in its run, not in the counts since start.
+				Object.assign(job, { status: 'completed', conclusion: 'success', startedAt, finishedAt: endsAt, runnerId: r.id, runnerName: r.name, runnerGroupId: r.groupId });
+				continue;
+			}
 			this.start(job, r, startedAt);
 			job.endsAt = endsAt;
 			this.nextFinishAt = Math.min(this.nextFinishAt, endsAt);
@@ -259,12 +286,15 @@ export class GitHubSim {
 			r.nextChurnAt = at + downtime(this.rng);
 		} else {
 			r.connected = true;
+			r.offlineSince = null;
 			r.nextChurnAt = at + this.rng.exp(MEAN_UP_MS);
+			this.plainChanges++;
 		}
 	}
 
 	private disconnect(r: PlainRunner, at: number): void {
 		r.connected = false;
+		r.offlineSince = at;
 		// GitHub fails the job once the runner stops answering.
 		if (r.job) this.finish(r.job, at, 'failure');
 	}
@@ -300,14 +330,24 @@ export class GitHubSim {
 			const at = t0 + Math.floor(((k + this.rng.next()) / n) * (t1 - t0));
 			const name = weights.length > 0 ? this.rng.weighted(weights) : null;
 			const target: JobTarget = name === null ? this.workload.plainTarget() : { kind: 'scale_set', name };
-			const job = this.workload.next(at, target);
+			this.route(this.workload.next(at, target));
 			waiting++;
-			if (target.kind === 'labels') this.enqueuePlain(job, target.labels);
-			else {
-				const s = this.scaleSets.get(target.name);
-				if (s) this.assignTo(s, job);
-				else this.orphan(job);
+			const odd = this.unmatched.next();
+			if (odd && waiting < MAX_WAITING) {
+				this.route(this.workload.custom(at, odd.repo, odd.name, odd.target));
+				waiting++;
 			}
+		}
+	}
+
+	/** A new job waits: for plain runners by its labels, or for its scale set (queued while there is none). */
+	private route(job: GitHubJob): void {
+		const target = job.target;
+		if (target.kind === 'labels') this.enqueuePlain(job, target.labels.map((l) => l.toLowerCase()));
+		else {
+			const s = this.scaleSets.get(target.name);
+			if (s) this.assignTo(s, job);
+			else this.orphan(job);
 		}
 	}
 
@@ -320,6 +360,7 @@ export class GitHubSim {
 		}
 		q.jobs.push(job);
 		this.queuedPlain++;
+		this.plainChanges++;
 	}
 
 	private assignTo(s: ScaleSet, job: GitHubJob): void {
@@ -368,7 +409,8 @@ export class GitHubSim {
 	}
 
 	private assignPlain(at: number): void {
-		if (this.queuedPlain === 0 || this.plain.length === 0) return;
+		if (this.queuedPlain === 0 || this.plain.length === 0 || this.fruitlessAt === this.plainChanges) return;
+		const before = this.queuedPlain;
 		const start = this.rng.int(this.plain.length);
 		for (let i = 0; i < this.plain.length && this.queuedPlain > 0; i++) {
 			const r = this.plain[(start + i) % this.plain.length] as PlainRunner;
@@ -380,6 +422,7 @@ export class GitHubSim {
 			compact(q);
 			this.start(job, r, at);
 		}
+		if (this.queuedPlain === before) this.fruitlessAt = this.plainChanges;
 	}
 
 	private oldestFor(r: PlainRunner): PlainQueue | undefined {
@@ -414,6 +457,7 @@ export class GitHubSim {
 		job.endsAt = at + githubJobDurationMs(this.rng);
 		job.runnerId = runner.id;
 		job.runnerName = runner.name;
+		job.runnerGroupId = runner.groupId;
 		runner.job = job;
 		this.running.push(job);
 		if (job.endsAt < this.nextFinishAt) this.nextFinishAt = job.endsAt;
@@ -449,7 +493,10 @@ export class GitHubSim {
 		const id = job.runnerId;
 		if (id === null) return;
 		const plain = this.plainById.get(id);
-		if (plain && plain.job === job) plain.job = null;
+		if (plain && plain.job === job) {
+			plain.job = null;
+			this.plainChanges++;
+		}
 		const reg = this.ephemeral.get(id);
 		if (reg && reg.job === job) {
 			reg.done = true;
@@ -470,8 +517,10 @@ export class GitHubSim {
 			r.heldOffline = false;
 			if (!r.connected) {
 				r.connected = true;
+				r.offlineSince = null;
 				r.nextChurnAt = at + this.rng.exp(MEAN_UP_MS);
 				this.nextChurnAt = Math.min(this.nextChurnAt, r.nextChurnAt);
+				this.plainChanges++;
 			}
 			return;
 		}
@@ -483,7 +532,68 @@ export class GitHubSim {
 	/** Busy holds the runner busy (it takes no jobs); not busy releases it and cancels a running job. */
 	setBusy(r: PlainRunner, busy: boolean, at: number): void {
 		r.heldBusy = busy;
+		this.plainChanges++;
 		if (!busy && r.job) this.finish(r.job, at, 'cancelled');
+	}
+
+	/**
+	 * Deletes a runner (`DELETE …/actions/runners/{id}`); refused (false) while it runs a
+	 * job, as GitHub does. An idle ARC runner's process exits when its registration goes,
+	 * so ARC completes its EphemeralRunner and starts another as needed.
+	 */
+	removeRunner(listed: ListedRunner, at: number): boolean {
+		if (listed.kind === 'ephemeral') {
+			const reg = listed.runner;
+			if (reg.job && !reg.done) return false;
+			this.deregister(reg, at);
+			reg.done = true;
+			return true;
+		}
+		const r = listed.runner;
+		if (plainBusy(r)) return false;
+		if (this.plainById.get(r.id) !== r) return true;
+		this.plainById.delete(r.id);
+		const i = this.plain.indexOf(r);
+		if (i >= 0) this.plain.splice(i, 1);
+		this.deleted.add(r.index);
+		this.nextChurnAt = -Infinity;
+		this.targetsRev++;
+		this.plainChanges++;
+		return true;
+	}
+
+	/**
+	 * Jobs added out of band (`POST /_sandbox/jobs`): `count` queued jobs of `repo`
+	 * asking for `labels` (one label naming an existing scale set targets that set, as
+	 * `runs-on: <scale set>` does), created at `at`. Refused with a message when the
+	 * queue has no room.
+	 */
+	addQueued(repo: string, labels: readonly string[], name: string, count: number, at: number): GitHubJob[] | string {
+		const waiting = this.waitingTotal();
+		if (waiting + count > MAX_WAITING) return `at most ${MAX_WAITING} jobs wait (${waiting} now)`;
+		const only = labels.length === 1 ? (labels[0] as string) : undefined;
+		const target: JobTarget = only !== undefined && this.scaleSets.has(only) ? { kind: 'scale_set', name: only } : { kind: 'labels', labels: [...labels] };
+		const jobs: GitHubJob[] = [];
+		for (let k = 0; k < count; k++) {
+			const job = this.workload.custom(at, repo, name, target);
+			this.route(job);
+			jobs.push(job);
+		}
+		return jobs;
+	}
+
+	/** Jobs waiting for plain runners, per repository and label set (oldest first in each). */
+	*plainWaiting(): Iterable<{ repo: string; labels: readonly string[]; jobs: readonly GitHubJob[] }> {
+		for (const q of this.queues.values()) if (q.head < q.jobs.length) yield { repo: (q.jobs[q.head] as GitHubJob).repo, labels: q.labels, jobs: q.jobs.slice(q.head) };
+		for (const [name, list] of this.orphaned) {
+			const byRepo = new Map<string, GitHubJob[]>();
+			for (const j of list) {
+				const jobs = byRepo.get(j.repo);
+				if (jobs) jobs.push(j);
+				else byRepo.set(j.repo, [j]);
+			}
+			for (const [repo, jobs] of byRepo) yield { repo, labels: [name], jobs };
+		}
 	}
 
 	counts(): GitHubCounts {

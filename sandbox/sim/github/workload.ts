@@ -6,6 +6,7 @@ import { MINUTE } from '../clock.js';
 import type { Rng } from '../rng.js';
 import { ORG, REPOS, type Repo } from './catalog.js';
 import type { GitHubJob, JobTarget } from './model.js';
+import { RunRegistry } from './runs.js';
 
 /** `runs-on` label sets of jobs for plain runners (lower-cased, as GitHub matches them). */
 const PLAIN_LABELS: readonly (readonly [string[], number])[] = [
@@ -42,8 +43,15 @@ export class GitHubWorkload {
 	private nextRunId = 13_000_000_001;
 	private nextRequestId = 1;
 	private lastRun = new Map<string, { id: number; at: number }>();
+	/** Every job's workflow run, for the Actions API. */
+	readonly runs: RunRegistry;
 
-	constructor(private readonly rng: Rng) {}
+	constructor(
+		private readonly rng: Rng,
+		seed: number
+	) {
+		this.runs = new RunRegistry(seed);
+	}
 
 	plainTarget(): JobTarget {
 		return { kind: 'labels', labels: [...this.rng.weighted(PLAIN_LABELS)] };
@@ -57,19 +65,39 @@ export class GitHubWorkload {
 		const ref = rng.pick(BRANCHES);
 		const key = `${repo.name}/${wf.file}`;
 		const last = this.lastRun.get(key);
-		let runId: number;
-		if (last && at - last.at < 2 * MINUTE && rng.chance(0.6)) runId = last.id;
-		else {
-			runId = this.nextRunId++;
-			this.lastRun.set(key, { id: runId, at });
+		const fullName = `${ORG.login}/${repo.name}`;
+		const path = `.github/workflows/${wf.file}`;
+		let run = last && at - last.at < 2 * MINUTE && rng.chance(0.6) ? this.runs.run(last.id) : undefined;
+		if (!run) {
+			run = this.runs.open(this.nextRunId++, fullName, path, ref, at);
+			this.lastRun.set(key, { id: run.id, at });
 		}
+		const job = this.job(at, run.id, rng.pick(wf.jobs), fullName, `${fullName}/${path}@${ref}`, target);
+		this.runs.add(run, job);
+		return job;
+	}
+
+	/**
+	 * A queued job in a run of its own (`ci.yml` on main), drawing nothing from the
+	 * workload's stream: jobs added out of band or asking for what no runner offers
+	 * leave the regular arrivals as they would have been.
+	 */
+	custom(at: number, repo: string, name: string, target: JobTarget): GitHubJob {
+		const path = '.github/workflows/ci.yml';
+		const run = this.runs.open(this.nextRunId++, repo, path, 'refs/heads/main', at);
+		const job = this.job(at, run.id, name, repo, `${repo}/${path}@refs/heads/main`, target);
+		this.runs.add(run, job);
+		return job;
+	}
+
+	private job(at: number, runId: number, name: string, repo: string, workflowRef: string, target: JobTarget): GitHubJob {
 		return {
 			id: this.nextJobId++,
 			runId,
 			requestId: this.nextRequestId++,
-			name: rng.pick(wf.jobs),
-			repo: `${ORG.login}/${repo.name}`,
-			workflowRef: `${ORG.login}/${repo.name}/.github/workflows/${wf.file}@${ref}`,
+			name,
+			repo,
+			workflowRef,
 			target,
 			status: 'queued',
 			conclusion: null,
@@ -78,7 +106,8 @@ export class GitHubWorkload {
 			finishedAt: null,
 			endsAt: Infinity,
 			runnerId: null,
-			runnerName: null
+			runnerName: null,
+			runnerGroupId: null
 		};
 	}
 }

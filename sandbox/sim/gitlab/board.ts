@@ -72,6 +72,11 @@ export class JobBoard {
 		for (const q of this.nonEmpty) yield { tags: q.tags, waiting: q.jobs.length - q.head };
 	}
 
+	/** The queues with jobs waiting, each with its oldest job (for inspection; not on the hot path). */
+	*waitingQueues(): Iterable<{ queue: Readonly<Queue>; waiting: number; oldest: Job }> {
+		for (const q of this.nonEmpty) yield { queue: q, waiting: q.jobs.length - q.head, oldest: q.jobs[q.head] as Job };
+	}
+
 	/** Every waiting job (for inspection; not on the hot path). */
 	*waiting(): Iterable<Job> {
 		for (const q of this.nonEmpty) for (let i = q.head; i < q.jobs.length; i++) yield q.jobs[i] as Job;

@@ -19,12 +19,16 @@ const SLOT_TYPES: readonly RunnerType[] = [
 	'project_type'
 ];
 
-/** Versions seen in a fleet mid-upgrade; revisions are those of the matching releases' shape. */
+/**
+ * Versions seen in a fleet mid-upgrade, against GitLab 17.5: mostly current, some one
+ * or two minor releases behind, a few a major release behind. Revisions are those of
+ * the matching releases' shape.
+ */
 export const RUNNER_VERSIONS: readonly (readonly [string, string, number])[] = [
-	['17.5.2', 'c6eae8a4', 0.62],
-	['17.4.0', 'b92ee590', 0.08],
-	['17.3.1', '66269445', 0.16],
-	['16.11.0', '91a27b2a', 0.14]
+	['17.5.2', 'c6eae8a4', 0.7],
+	['17.4.0', 'b92ee590', 0.12],
+	['17.3.1', '66269445', 0.12],
+	['16.11.0', '91a27b2a', 0.06]
 ];
 
 const REVISION = new Map(RUNNER_VERSIONS.map(([v, rev]) => [v, rev]));
@@ -163,5 +167,9 @@ export function makeRunner(seed: number, index: number, now: number, ordinalOf: 
 	}
 	if (health === 'online') runner.nextChurnAt = now + rng.exp(MEAN_UP_MS);
 	if (health === 'offline' || health === 'dropping') runner.nextChurnAt = now + downtime(rng);
+	// Drawn last, so everything above is as it always was for a given seed: some stale
+	// runners were registered and never started (a typo'd token, a VM never provisioned)
+	// — never contacted, weeks old, stale by GitLab's rule all the same.
+	if (health === 'stale' && rng.chance(0.3)) runner.managers = [];
 	return runner;
 }

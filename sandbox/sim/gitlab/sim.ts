@@ -1,10 +1,10 @@
 // The live GitLab side of the world: the runner fleet, the job queue and what happens
 // each simulation step (runners drop and return, jobs arrive, get picked, finish).
 
-import { projectById } from '../catalog.js';
+import { projectById, type Project } from '../catalog.js';
 import { DAY, SECOND } from '../clock.js';
 import type { Rng } from '../rng.js';
-import { JobBoard } from './board.js';
+import { JobBoard, MAX_PENDING, runnerMayTake, type Queue } from './board.js';
 import { MEAN_UP_MS, downtime, makeRunner, revisionOf } from './fleet.js';
 import {
 	ONLINE_CONTACT_TIMEOUT_MS,
@@ -19,6 +19,8 @@ import {
 	type RunnerStatus,
 	type RunnerType
 } from './model.js';
+import { unmatchedJobs, type UnmatchedShape } from './unmatched.js';
+import type { UnmatchedStream } from '../unmatched.js';
 import { Workload, jobDurationMs } from './workload.js';
 
 /** Finished jobs kept per runner for `GET /runners/:id/jobs`. */
@@ -55,12 +57,27 @@ export class GitLabSim {
 	private byId = new Map<number, Runner>();
 	readonly board = new JobBoard();
 	private workload: Workload;
+	/** Jobs asking for tags no runner has; also the stream for jobs added out of band. */
+	private unmatched: UnmatchedStream<UnmatchedShape>;
+	/** Kinds of deleted runners by fleet index: their ids are never handed out again. */
+	private deleted = new Map<number, RunnerKind>();
 	private arrivalCarry = 0;
 	private totals = { success: 0, failed: 0, canceled: 0, dropped: 0 };
 	private running = 0;
 	// Earliest pending churn / job end, so quiet steps skip the per-runner scans.
 	private nextChurnAt = -Infinity;
 	private nextFinishAt = Infinity;
+	/**
+	 * Counts what can let a runner take a waiting job (a job queued, capacity freed, a
+	 * runner changed). A pass over the fleet that assigned nothing is not repeated until
+	 * it moves: jobs no runner can take would otherwise cost a full scan every step.
+	 */
+	private changes = 0;
+	private fruitlessAt = -1;
+	/** Counts changes to who may take what (runners connected, paused, retagged, added, removed). */
+	private fleetRev = 0;
+	/** Per queue: whether no connected, unpaused runner may take its jobs, as of `fleetRev`. */
+	private hopeless = new WeakMap<Queue, { rev: number; value: boolean }>();
 
 	constructor(
 		private readonly seed: number,
@@ -69,14 +86,20 @@ export class GitLabSim {
 		now: number
 	) {
 		this.workload = new Workload(rng);
+		this.unmatched = unmatchedJobs(seed);
 		this.resize(size, now);
+		for (const { at, kind } of this.unmatched.backlog(now, 2, 4)) this.enqueue(this.workload.custom(at, this.unmatched.rng, kind));
 	}
 
 	runner(id: number): Runner | undefined {
 		return this.byId.get(id);
 	}
 
-	/** Grows (deterministically, by index) or shrinks (newest first) the fleet. */
+	/**
+	 * Grows (deterministically, by index) or shrinks (newest first) the fleet. Deleted
+	 * runners stay deleted: growing skips their indexes (and counts them when numbering
+	 * names per kind, so a regrown runner gets its old name).
+	 */
 	resize(size: number, now: number): void {
 		while (this.runners.length > size) {
 			const r = this.runners.pop() as Runner;
@@ -84,19 +107,63 @@ export class GitLabSim {
 			this.running -= r.running.length;
 		}
 		if (this.runners.length < size) {
+			const start = this.runners.length > 0 ? (this.runners[this.runners.length - 1] as Runner).index + 1 : 0;
 			const perKind = new Map<RunnerKind, number>();
-			for (const r of this.runners) perKind.set(r.kind, (perKind.get(r.kind) ?? 0) + 1);
-			for (let i = this.runners.length; i < size; i++) {
+			const count = (kind: RunnerKind) => perKind.set(kind, (perKind.get(kind) ?? 0) + 1);
+			for (const r of this.runners) count(r.kind);
+			for (const [index, kind] of this.deleted) if (index < start) count(kind);
+			for (let i = start; this.runners.length < size; i++) {
+				const gone = this.deleted.get(i);
+				if (gone !== undefined) {
+					count(gone);
+					continue;
+				}
 				const r = makeRunner(this.seed, i, now, (kind) => {
-					const n = (perKind.get(kind) ?? 0) + 1;
-					perKind.set(kind, n);
-					return n;
+					count(kind);
+					return perKind.get(kind) as number;
 				});
 				this.runners.push(r);
 				this.byId.set(r.id, r);
 			}
 		}
 		this.nextChurnAt = -Infinity;
+		this.changes++;
+		this.fleetRev++;
+	}
+
+	/** Deletes a runner (`DELETE /runners/:id`): its running jobs fail as if its processes vanished. */
+	remove(r: Runner, at: number): void {
+		if (this.byId.get(r.id) !== r) return;
+		if (r.connected) this.disconnect(r, at);
+		this.byId.delete(r.id);
+		const i = this.runners.indexOf(r);
+		if (i >= 0) this.runners.splice(i, 1);
+		this.deleted.set(r.index, r.kind);
+		this.nextChurnAt = -Infinity;
+		this.changes++;
+		this.fleetRev++;
+	}
+
+	/** Queues a new pending job. */
+	private enqueue(job: Job): void {
+		this.board.enqueue(job, projectById(job.projectId)?.groupId ?? 0);
+		this.changes++;
+	}
+
+	/**
+	 * Jobs added out of band (`POST /_sandbox/jobs`): `count` pending jobs of `project`
+	 * asking for `tags`, created at `at` (in the past for jobs already waiting). Refused
+	 * with an error message when the queue has no room for them.
+	 */
+	addPending(shape: { project: Project; tags: readonly string[]; name: string; ref?: string }, count: number, at: number): Job[] | string {
+		if (this.board.pending + count > MAX_PENDING) return `the queue holds at most ${MAX_PENDING} pending jobs (${this.board.pending} now)`;
+		const jobs: Job[] = [];
+		for (let k = 0; k < count; k++) {
+			const job = this.workload.custom(at, this.unmatched.rng, { ...shape, stage: 'build' });
+			this.enqueue(job);
+			jobs.push(job);
+		}
+		return jobs;
 	}
 
 	/** One simulation step over [t0, t1). Contact times of connected runners read as t0 here. */
@@ -131,13 +198,13 @@ export class GitLabSim {
 		if (!r.managers.some((m) => m.active)) r.managers.push(this.newManager(r, at));
 		r.nextChurnAt = at + this.rng.exp(MEAN_UP_MS);
 		this.nextChurnAt = Math.min(this.nextChurnAt, r.nextChurnAt);
-		r.rev++;
+		this.changed(r);
 	}
 
 	private disconnect(r: Runner, at: number): void {
 		for (const m of r.managers) if (m.active) m.contactedAt = at;
 		r.connected = false;
-		r.rev++;
+		this.changed(r);
 		// The runner's processes are gone, so GitLab eventually fails their jobs.
 		for (const job of r.running.splice(0)) {
 			this.running--;
@@ -195,6 +262,7 @@ export class GitLabSim {
 		job.failureReason = reason;
 		this.totals[status]++;
 		if (r) {
+			this.changes++;
 			r.history.push(job);
 			if (r.history.length > HISTORY_PER_RUNNER) r.history.shift();
 			for (const o of this.observers) o.finished(job, r);
@@ -213,15 +281,26 @@ export class GitLabSim {
 			}
 			// Spread arrivals over the step so created_at values look continuous.
 			const job = this.workload.next(t0 + Math.floor(((k + this.rng.next()) / n) * (t1 - t0)));
-			this.board.enqueue(job, projectById(job.projectId)?.groupId ?? 0);
+			this.enqueue(job);
+			const odd = this.unmatched.next();
+			if (odd && !this.board.full()) this.enqueue(this.workload.custom(job.createdAt, this.unmatched.rng, odd));
 		}
 	}
 
 	private assign(at: number): void {
-		if (this.board.pending === 0 || this.runners.length === 0) return;
+		if (this.board.pending === 0 || this.runners.length === 0 || this.fruitlessAt === this.changes) return;
+		const before = this.board.pending;
+		// Jobs no runner could take (their tags match nobody's, every match is paused or
+		// offline) must not keep the pass going over the whole fleet.
+		let takeable = 0;
+		for (const { queue, waiting } of this.board.waitingQueues()) if (!this.isHopeless(queue)) takeable += waiting;
+		if (takeable === 0) {
+			this.fruitlessAt = this.changes;
+			return;
+		}
 		// Start from a random runner each step: whichever runner polls first gets the job.
 		const start = this.rng.int(this.runners.length);
-		for (let i = 0; i < this.runners.length && this.board.pending > 0; i++) {
+		for (let i = 0; i < this.runners.length && takeable > 0; i++) {
 			const r = this.runners[(start + i) % this.runners.length] as Runner;
 			if (r.paused || !r.connected) continue;
 			let free = runnerCapacity(r) - r.running.length;
@@ -239,25 +318,42 @@ export class GitLabSim {
 				if (job.endsAt < this.nextFinishAt) this.nextFinishAt = job.endsAt;
 				this.running++;
 				free--;
+				takeable--;
 				for (const o of this.observers) o.started(job, r);
 			}
 		}
+		if (this.board.pending === before) this.fruitlessAt = this.changes;
+	}
+
+	/** `r` changed in a way that decides which jobs it may take. */
+	private changed(r: Runner): void {
+		r.rev++;
+		this.changes++;
+		this.fleetRev++;
+	}
+
+	private isHopeless(q: Queue): boolean {
+		const cached = this.hopeless.get(q);
+		if (cached && cached.rev === this.fleetRev) return cached.value;
+		const value = !this.runners.some((r) => r.connected && !r.paused && runnerMayTake(r, q));
+		this.hopeless.set(q, { rev: this.fleetRev, value });
+		return value;
 	}
 
 	// --- out-of-band changes (control API and the GitLab PUT endpoint) ---
 
 	setPaused(r: Runner, paused: boolean): void {
 		r.paused = paused;
-		r.rev++;
+		this.changed(r);
 	}
 
 	setTags(r: Runner, tags: string[]): void {
 		r.tags = [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
-		r.rev++;
+		this.changed(r);
 	}
 
 	touch(r: Runner): void {
-		r.rev++;
+		this.changed(r);
 	}
 
 	/**

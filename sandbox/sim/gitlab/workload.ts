@@ -49,16 +49,38 @@ export class Workload {
 		const project = rng.pick(PROJECTS);
 		const pipeline = this.pipelineFor(project, at);
 		const stage = STAGE_BY_POSITION[Math.min(pipeline.jobs.length, STAGE_BY_POSITION.length - 1)] ?? 'test';
+		// Drawn in this order: the name, then the tags.
+		const name = rng.pick(NAMES[stage] ?? ['job']);
+		const tags = [...rng.weighted(JOB_TAGS)];
+		return this.pending(at, pipeline, stage, name, tags, pipeline.tag || pipeline.ref === project.defaultBranch);
+	}
+
+	/**
+	 * A pending job of a given shape in a pipeline of its own, drawing only from `rng`
+	 * (never from the workload's stream, and joining no open pipeline), so jobs made
+	 * this way leave the regular arrivals exactly as they would have been. Ids come
+	 * from the same counters: GitLab's ids are global.
+	 */
+	custom(at: number, rng: Rng, shape: { project: Project; tags: readonly string[]; name: string; stage: string; ref?: string }): Job {
+		const iid = (this.iidByProject.get(shape.project.id) ?? 0) + 1;
+		this.iidByProject.set(shape.project.id, iid);
+		const ref = shape.ref ?? shape.project.defaultBranch;
+		const p: Pipeline = { id: this.nextPipelineId++, iid, projectId: shape.project.id, ref, sha: rng.hex(40), tag: false, createdAt: at, jobs: [] };
+		return this.pending(at, p, shape.stage, shape.name, [...shape.tags], ref === shape.project.defaultBranch);
+	}
+
+	/** A new pending job, added to its pipeline. */
+	private pending(at: number, pipeline: Pipeline, stage: string, name: string, tags: string[], protectedRef: boolean): Job {
 		const job: Job = {
 			id: this.nextJobId++,
-			projectId: project.id,
+			projectId: pipeline.projectId,
 			pipeline,
 			stage,
-			name: rng.pick(NAMES[stage] ?? ['job']),
+			name,
 			ref: pipeline.ref,
 			tag: pipeline.tag,
-			protectedRef: pipeline.tag || pipeline.ref === project.defaultBranch,
-			tags: [...rng.weighted(JOB_TAGS)],
+			protectedRef,
+			tags,
 			status: 'pending',
 			createdAt: at,
 			startedAt: null,

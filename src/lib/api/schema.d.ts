@@ -79,7 +79,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The calling principal: kind (user or token), name and role. */
+        /** The calling principal: kind (user or token), name and role; `must_change_password` while a user must choose a new password before anything else. */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -135,7 +135,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with a local account: sets the session cookie (HttpOnly, SameSite=Lax). Throttled per user and per client address (429 with Retry-After). */
+        /** Sign in with a local account: sets the session cookie (HttpOnly, SameSite=Lax; `__Host-` on https) and a device cookie that keeps this browser signing in while its address is throttled. Attempts are reserved before the password is checked, per user and per client address: 429 with Retry-After past the limit. */
         post: operations["signIn"];
         /** Sign out: ends this session on the server and clears its cookie. */
         delete: operations["signOut"];
@@ -153,7 +153,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change the signed-in user's password. */
+        /** Change the signed-in user's password (checked under the sign-in throttle): every other session of the user ends, this one continues under a new id (Set-Cookie). */
         post: operations["changePassword"];
         delete?: never;
         options?: never;
@@ -554,6 +554,7 @@ export interface components {
             /** @enum {string} */
             role: "viewer" | "operator" | "admin";
             disabled: boolean;
+            must_change_password: boolean;
             created_at: string;
             updated_at: string;
         };
@@ -565,7 +566,10 @@ export interface components {
             /** @description The first characters of the secret, to recognise it. */
             prefix: string;
             created_by: string;
+            /** @description The user whose rights bound the token; null for tokens made with the CLI. */
+            owner_id: number | null;
             created_at: string;
+            expires_at: string | null;
             last_used_at: string | null;
             revoked_at: string | null;
         };
@@ -578,6 +582,8 @@ export interface components {
             target: string | null;
             /** @enum {string} */
             outcome: "success" | "failure" | "denied";
+            /** @description How many times this happened: refused sign-ins are one row per throttle window and key. */
+            count: number;
             detail: {
                 [key: string]: unknown;
             } | null;
@@ -1226,6 +1232,7 @@ export interface operations {
                         name: string;
                         /** @enum {string} */
                         role: "viewer" | "operator" | "admin";
+                        must_change_password: boolean;
                     };
                 };
             };
@@ -1566,6 +1573,15 @@ export interface operations {
             };
             /** @description The body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests; Retry-After says when to try again */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2055,6 +2071,8 @@ export interface operations {
                     name: string;
                     /** @enum {string} */
                     role: "viewer" | "operator" | "admin";
+                    /** @description Days until the token stops working (1-3650); without it the token lasts until revoked. */
+                    expires_in_days?: number;
                 };
             };
         };
@@ -2073,7 +2091,10 @@ export interface operations {
                         /** @description The first characters of the secret, to recognise it. */
                         prefix: string;
                         created_by: string;
+                        /** @description The user whose rights bound the token; null for tokens made with the CLI. */
+                        owner_id: number | null;
                         created_at: string;
+                        expires_at: string | null;
                         last_used_at: string | null;
                         revoked_at: string | null;
                         /** @description The secret: send it as `Authorization: Bearer <token>`. */

@@ -22,11 +22,25 @@ describe('parseQuantity', () => {
 		expect(parseQuantity('-1')).toBe(-1);
 		expect(parseQuantity(' 2Gi ')).toBe(2 * 2 ** 30);
 		expect(parseQuantity(4)).toBe(4);
+		// HPA metric targets and current values (autoscaler views) are read with the same parser.
+		expect(parseQuantity('12')).toBe(12);
+		expect(parseQuantity('1.5k')).toBe(1500);
+		expect(parseQuantity('2e3')).toBe(2000);
+		expect(parseQuantity(7)).toBe(7);
 	});
 
 	it('rejects what is not a quantity', () => {
 		for (const s of ['', 'abc', '1Gb', '1 Gi', 'm', '1.2.3', '0x10']) expect(parseQuantity(s), s).toBeNull();
 		expect(parseQuantity(Number.NaN)).toBeNull();
+		for (const q of ['1x', undefined, null]) expect(parseQuantity(q)).toBeNull();
+	});
+
+	it('rounds to the decimal a quantity is, not to a binary floating-point neighbour', () => {
+		expect(parseQuantity('300m')).toBe(0.3);
+		expect(parseQuantity('700m')).toBe(0.7);
+		expect(parseQuantity('1100m')).toBe(1.1);
+		expect(parseQuantity('0.1k')).toBe(100);
+		expect(parseQuantity('3e-1')).toBe(0.3);
 	});
 });
 

@@ -6,9 +6,10 @@ const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, 
 const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei)|[eE]([+-]?\d+)|(n|u|m|k|M|G|T|P|E))?$/;
 
-/** The value of a Kubernetes quantity in base units (`500m` → 0.5, `1Gi` → 1073741824), or null when it is not one. */
-export function parseQuantity(input: string | number): number | null {
+/** The value of a Kubernetes quantity in base units (`500m` → 0.5, `1Gi` → 1073741824), or null when it is not one (or absent). */
+export function parseQuantity(input: string | number | null | undefined): number | null {
 	if (typeof input === 'number') return Number.isFinite(input) ? input : null;
+	if (typeof input !== 'string') return null;
 	const m = QUANTITY.exec(input.trim());
 	if (!m) return null;
 	const [, num, binary, exp, decimal] = m;

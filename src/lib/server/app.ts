@@ -18,6 +18,7 @@ import { SourceRegistry } from './sync/source-status';
 import { createLogger, type Logger } from './telemetry/logger';
 import { createMetrics, type Metrics } from './telemetry/metrics';
 import { buildInfo } from './build-info';
+import { messageOf } from '$lib/core/errors';
 import { DriftService } from './drift/service';
 import { startAutoscalerRecorder, type AutoscalerRecorder } from './services/autoscalers';
 import { Accounts } from './services/accounts';
@@ -93,12 +94,15 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	const config = loadConfig(env);
 	const logger = createLogger(config.logLevel);
 	const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-	const auth = new Auth(store, await Auth.pepper(store, config.sessionSecret), config.auth);
+	const auth = new Auth({ store, pepper: await Auth.pepper(store, config.sessionSecret), settings: config.auth });
+	const accounts = new Accounts({ store, auth });
 	const password = await auth.ensureInitialAdmin();
 	if (password) {
 		const file = saveInitialPassword(config.dataDir, password);
-		// Printed once, on the console only: the operator's first way in.
-		console.log(`\n  Initial admin user: admin\n  Initial admin password: ${password}\n  (saved to ${file}, mode 0600)\n`);
+		// On a terminal the operator reads it once; anywhere else stdout is a log that is
+		// collected and kept, so only the file (0600) holds it. Changed at first sign-in.
+		if (process.stdout.isTTY) console.log(`\n  Initial admin user: admin\n  Initial admin password: ${password}\n  (saved to ${file}, mode 0600)\n`);
+		logger.warn({ file }, 'created the initial admin user "admin"; its password is in this file (mode 0600) and must be changed at first sign-in');
 	}
 	const metrics = createMetrics();
 	const info = buildInfo();
@@ -122,10 +126,13 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	const autoscalers = startAutoscalerRecorder({ bus, kubernetes, sources });
 	const drift = new DriftService({ config, store, bus, sources, metrics, logger, gitlab, github, kubernetes }).start();
 	const metricsServer = config.metricsPort ? await serveMetrics(metrics, config.host, config.metricsPort) : undefined;
-	// Store housekeeping: expired sessions, and resolved drift items past their keep time.
+	// Store housekeeping: expired sessions and throttle counters, audit records past their
+	// retention, and resolved drift items past their keep time.
 	const prune = setInterval(() => {
-		void auth.pruneSessions().catch((e) => logger.warn({ err: String(e) }, 'session prune failed'));
-		void drift.pruneHistory().catch((e) => logger.warn({ err: String(e) }, 'drift history prune failed'));
+		void auth.prune().catch((e) => logger.warn({ err: messageOf(e) }, 'session and sign-in throttle prune failed'));
+		const auditBefore = new Date(Date.now() - config.auditRetentionDays * 86_400_000).toISOString();
+		void store.audit.prune(auditBefore).catch((e) => logger.warn({ err: messageOf(e) }, 'audit prune failed'));
+		void drift.pruneHistory().catch((e) => logger.warn({ err: messageOf(e) }, 'drift history prune failed'));
 	}, 10 * 60_000);
 	prune.unref();
 	const live = new LiveStreams(bus, { ...DEFAULT_LIVE_LIMITS, ...config.live }, (p) => auth.stillValid(p), {
@@ -137,6 +144,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		config,
 		store,
 		auth,
+		accounts,
 		bus,
 		metrics,
 		logger,
@@ -151,7 +159,6 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		capacity,
 		autoscalers,
 		runnerDetails: new RunnerDetails({ fleet, gitlab, kubernetes, sources }),
-		accounts: new Accounts({ store, auth }),
 		live,
 		openapi: () => ({}),
 		stopping: false,

@@ -2,15 +2,14 @@ import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { errorMessage } from '$lib/api/client';
 import { client } from '$lib/ui/load';
+import { safeNext } from '$lib/server/http/safe-next';
 
-/** Only same-site relative paths: `next` must never send a user to another site. */
-function safeNext(next: string | null): string {
-	return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/fleet';
-}
+/** Only somewhere on this dashboard: `next` must never send a user to another site. */
+const nextOf = (raw: string | null, url: URL) => safeNext(raw, url.origin, '/fleet');
 
 export const load: PageServerLoad = ({ locals, url }) => {
-	if (locals.principal) redirect(303, safeNext(url.searchParams.get('next')));
-	return { next: safeNext(url.searchParams.get('next')) };
+	if (locals.principal) redirect(303, nextOf(url.searchParams.get('next'), url));
+	return { next: nextOf(url.searchParams.get('next'), url) };
 };
 
 export const actions: Actions = {
@@ -18,7 +17,7 @@ export const actions: Actions = {
 		const form = await request.formData();
 		const username = String(form.get('username') ?? '').trim();
 		const password = String(form.get('password') ?? '');
-		const next = safeNext(String(form.get('next') ?? ''));
+		const next = nextOf(String(form.get('next') ?? ''), url);
 		if (!username || !password || username.length > 200 || password.length > 1000) {
 			return fail(400, { username, error: 'Enter your username and password.' });
 		}

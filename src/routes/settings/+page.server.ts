@@ -6,9 +6,10 @@ import { client, must } from '$lib/ui/load';
 export const load: PageServerLoad = async ({ locals, fetch, url }) => {
 	const api = client(fetch, url);
 	const sources = (await must(api.GET('/api/v1/sources'), url)).items;
-	if (locals.principal?.role !== 'admin') return { admin: false as const, sourceTable: sources };
+	const mustChangePassword = locals.principal?.mustChangePassword === true;
+	if (locals.principal?.role !== 'admin' || mustChangePassword) return { admin: false as const, sourceTable: sources, mustChangePassword };
 	const [users, tokens] = await Promise.all([must(api.GET('/api/v1/users'), url), must(api.GET('/api/v1/tokens'), url)]);
-	return { admin: true as const, users: users.items, tokens: tokens.items, sourceTable: sources };
+	return { admin: true as const, users: users.items, tokens: tokens.items, sourceTable: sources, mustChangePassword };
 };
 
 type Called<T> = { data?: T; error?: unknown; response: Response };
@@ -51,7 +52,9 @@ export const actions: Actions = {
 	},
 	createToken: async ({ request, fetch, url }) => {
 		const f = await request.formData();
-		const r = await submit(client(fetch, url).POST('/api/v1/tokens', { body: { name: text(f, 'name'), role: text(f, 'role') as never } }));
+		const days = text(f, 'expires_in_days');
+		const body = { name: text(f, 'name'), role: text(f, 'role') as never, ...(days ? { expires_in_days: Number(days) } : {}) };
+		const r = await submit(client(fetch, url).POST('/api/v1/tokens', { body }));
 		return r.ok ? { message: `Created token ${r.value.name}. Copy it now: it is not shown again.`, secret: r.value.token } : fail(r.status, { error: r.message });
 	},
 	revokeToken: async ({ request, fetch, url }) => {

@@ -39,7 +39,7 @@ resource "kubernetes_deployment_v1" "this" {
 
       spec {
         service_account_name            = kubernetes_service_account_v1.this.metadata[0].name
-        automount_service_account_token = true
+        automount_service_account_token = local.kubernetes_in_cluster
         # Service links would inject RUNNER_DASHBOARD_PORT=tcp://... and friends for a
         # Service named runner-dashboard: variables the app does not read, under its prefix.
         enable_service_links = false
@@ -105,6 +105,20 @@ resource "kubernetes_deployment_v1" "this" {
             for_each = local.origin == null ? [] : [local.origin]
             content {
               name  = "ORIGIN"
+              value = env.value
+            }
+          }
+          dynamic "env" {
+            for_each = local.address_header == null ? [] : [local.address_header]
+            content {
+              name  = "ADDRESS_HEADER"
+              value = env.value
+            }
+          }
+          dynamic "env" {
+            for_each = local.xff_depth == null ? [] : [tostring(local.xff_depth)]
+            content {
+              name  = "XFF_DEPTH"
               value = env.value
             }
           }
@@ -232,8 +246,12 @@ resource "kubernetes_deployment_v1" "this" {
       error_message = "image must be pinned by digest (repo@sha256:...) or an exact release tag (repo:1.2.3); mutable tags such as :latest, :edge or a branch name need allow_mutable_tag = true."
     }
     precondition {
-      condition     = var.replicas == 1 || (contains(keys(var.secret_env), "DATABASE_URL") && var.storage.type == "emptyDir")
-      error_message = "replicas > 1 needs PostgreSQL (secret_env.DATABASE_URL) and storage.type = \"emptyDir\": SQLite on a ReadWriteOnce volume serves one pod only."
+      condition     = var.replicas == 1
+      error_message = "replicas must be 1: each dashboard pod runs the pollers, drift checks and pruning itself (there is no leader election), so a second pod would double the load on GitLab and GitHub, write drift history twice and send live updates only to its own clients."
+    }
+    precondition {
+      condition     = var.xff_depth == 1 || local.address_header == "x-forwarded-for"
+      error_message = "xff_depth applies only when the address header is X-Forwarded-For (address_header, or the default with an ingress)."
     }
     precondition {
       condition     = alltrue([for k in keys(var.secret_env) : contains(local.app_secret_env, k) || can(regex("(?m)env:[ \t]*[\"']?${k}[\"']?[ \t]*(?:$|[,}#])", local.config_yaml_text))])

@@ -26,6 +26,21 @@ locals {
   )
 
   config_yaml_text = var.config_yaml == null ? "" : var.config_yaml
+
+  # The ServiceAccount token is what a Kubernetes source with `in_cluster: true` signs in
+  # with, and nothing else reads it: a kubeconfig or a server URL brings its own
+  # credentials. So the token is mounted only when config_yaml has such a source.
+  kubernetes_in_cluster = anytrue([
+    for k in try(yamldecode(local.config_yaml_text).sources.kubernetes, []) : try(k.in_cluster, false) == true
+  ])
+
+  # Behind the module's Ingress every connection comes from the ingress controller, so the
+  # client address (sign-in throttling, audit) must come from a header the controller
+  # sets. X-Forwarded-For at depth 1 is the entry the controller itself wrote or appended,
+  # which ingress-nginx, Traefik, HAProxy and Envoy-based controllers all do; X-Real-IP is
+  # set by some of them only. Without an Ingress no header is trusted unless one is named.
+  address_header = var.address_header != null ? lower(var.address_header) : (var.ingress == null ? null : "x-forwarded-for")
+  xff_depth      = local.address_header == "x-forwarded-for" ? var.xff_depth : null
 }
 
 resource "kubernetes_namespace_v1" "this" {
@@ -46,8 +61,9 @@ resource "kubernetes_service_account_v1" "this" {
     namespace = local.namespace
     labels    = local.labels
   }
-  # The pod reads Kubernetes (runners, scale sets, its Lease) with this identity.
-  automount_service_account_token = true
+  # The pod reads runner workloads and patches scale sets with this identity, through
+  # the Roles in rbac.tf, when a Kubernetes source uses in-cluster auth.
+  automount_service_account_token = local.kubernetes_in_cluster
 }
 
 resource "kubernetes_config_map_v1" "config" {

@@ -1,6 +1,8 @@
-# Least privilege, namespaced only: read the runner workloads, read ARC scale sets
-# and patch AutoscalingRunnerSets (drain), and hold a Lease for poller election in
-# the dashboard's own namespace. No ClusterRole, and never Secrets.
+# Least privilege, namespaced only, and exactly what the app uses: the Kubernetes access
+# table in src/lib/sources/kubernetes/access.ts lists every (group, resource, verb) per
+# namespace class, and tests/deploy-module.test.ts holds these Roles equal to it. Informers
+# list and watch (no single-object get); drain patches AutoscalingRunnerSets. No ClusterRole,
+# never Secrets.
 
 resource "kubernetes_role_v1" "runners" {
   for_each = toset(var.runner_namespaces)
@@ -12,18 +14,18 @@ resource "kubernetes_role_v1" "runners" {
   }
   rule {
     api_groups = [""]
-    resources  = ["pods", "events", "configmaps"]
-    verbs      = ["get", "list", "watch"]
+    resources  = ["pods", "configmaps"]
+    verbs      = ["list", "watch"]
   }
   rule {
     api_groups = ["apps"]
-    resources  = ["deployments", "replicasets"]
-    verbs      = ["get", "list", "watch"]
+    resources  = ["deployments"]
+    verbs      = ["list", "watch"]
   }
   rule {
     api_groups = ["autoscaling"]
     resources  = ["horizontalpodautoscalers"]
-    verbs      = ["get", "list", "watch"]
+    verbs      = ["list", "watch"]
   }
 }
 
@@ -56,9 +58,15 @@ resource "kubernetes_role_v1" "arc" {
     labels    = local.labels
   }
   rule {
+    # The runner pods of the scale sets, on the Pods page.
+    api_groups = [""]
+    resources  = ["pods"]
+    verbs      = ["list", "watch"]
+  }
+  rule {
     api_groups = ["actions.github.com"]
     resources  = ["autoscalingrunnersets", "ephemeralrunnersets", "ephemeralrunners"]
-    verbs      = ["get", "list", "watch"]
+    verbs      = ["list", "watch"]
   }
   rule {
     # Drain and undrain set the scale set's maxRunners.
@@ -80,37 +88,6 @@ resource "kubernetes_role_binding_v1" "arc" {
     api_group = "rbac.authorization.k8s.io"
     kind      = "Role"
     name      = kubernetes_role_v1.arc[each.key].metadata[0].name
-  }
-  subject {
-    kind      = "ServiceAccount"
-    name      = kubernetes_service_account_v1.this.metadata[0].name
-    namespace = local.namespace
-  }
-}
-
-resource "kubernetes_role_v1" "leader_election" {
-  metadata {
-    name      = "${var.name}-leader-election"
-    namespace = local.namespace
-    labels    = local.labels
-  }
-  rule {
-    api_groups = ["coordination.k8s.io"]
-    resources  = ["leases"]
-    verbs      = ["get", "create", "update"]
-  }
-}
-
-resource "kubernetes_role_binding_v1" "leader_election" {
-  metadata {
-    name      = "${var.name}-leader-election"
-    namespace = local.namespace
-    labels    = local.labels
-  }
-  role_ref {
-    api_group = "rbac.authorization.k8s.io"
-    kind      = "Role"
-    name      = kubernetes_role_v1.leader_election.metadata[0].name
   }
   subject {
     kind      = "ServiceAccount"

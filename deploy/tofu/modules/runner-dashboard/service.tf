@@ -22,22 +22,6 @@ resource "kubernetes_service_v1" "this" {
   }
 }
 
-resource "kubernetes_pod_disruption_budget_v1" "this" {
-  count = var.replicas > 1 ? 1 : 0
-
-  metadata {
-    name      = var.name
-    namespace = local.namespace
-    labels    = local.labels
-  }
-  spec {
-    max_unavailable = "1"
-    selector {
-      match_labels = local.selector_labels
-    }
-  }
-}
-
 resource "kubernetes_ingress_v1" "this" {
   count = var.ingress == null ? 0 : 1
 

@@ -24,7 +24,7 @@ variable "allow_mutable_tag" {
 }
 
 variable "namespace" {
-  description = "Namespace the dashboard runs in (Deployment, Service, ConfigMap, ServiceAccount, its Lease)."
+  description = "Namespace the dashboard runs in (Deployment, Service, ConfigMap, ServiceAccount, NetworkPolicy)."
   type        = string
   default     = "runner-dashboard"
   nullable    = false
@@ -50,12 +50,12 @@ variable "name" {
 
   validation {
     condition     = can(regex("^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$", var.name))
-    error_message = "name must be a DNS label of at most 40 characters (room for the -leader-election suffix)."
+    error_message = "name must be a DNS label of at most 40 characters (room for suffixes such as -runners and -config)."
   }
 }
 
 variable "replicas" {
-  description = "Number of dashboard pods. More than 1 needs PostgreSQL (secret_env.DATABASE_URL) and storage.type = \"emptyDir\"; one replica runs the pollers, elected through a Lease."
+  description = "Number of dashboard pods. Only 1 is accepted (a precondition refuses more): each pod runs the pollers, drift checks and pruning itself, with no leader election, so a second pod would double the load on GitLab and GitHub, write drift history twice and send live updates only to its own clients."
   type        = number
   default     = 1
   nullable    = false
@@ -118,8 +118,8 @@ variable "secret_env" {
   }
 
   validation {
-    condition     = length(setintersection(keys(var.secret_env), ["PORT", "HOST", "ORIGIN", "METRICS_PORT", "LOG_LEVEL", "RUNNER_DASHBOARD_CONFIG", "RUNNER_DASHBOARD_DATA_DIR", "RUNNER_DASHBOARD_SANDBOX_URL", "SANDBOX_PORT"])) == 0
-    error_message = "secret_env must not set variables the module manages itself or that are not secrets (PORT, HOST, ORIGIN, METRICS_PORT, LOG_LEVEL, RUNNER_DASHBOARD_*, SANDBOX_PORT)."
+    condition     = length(setintersection(keys(var.secret_env), ["PORT", "HOST", "ORIGIN", "METRICS_PORT", "LOG_LEVEL", "ADDRESS_HEADER", "XFF_DEPTH", "RUNNER_DASHBOARD_CONFIG", "RUNNER_DASHBOARD_DATA_DIR", "RUNNER_DASHBOARD_SANDBOX_URL", "SANDBOX_PORT"])) == 0
+    error_message = "secret_env must not set variables the module manages itself or that are not secrets (PORT, HOST, ORIGIN, METRICS_PORT, LOG_LEVEL, ADDRESS_HEADER, XFF_DEPTH, RUNNER_DASHBOARD_*, SANDBOX_PORT)."
   }
 }
 
@@ -135,14 +135,14 @@ variable "origin" {
 }
 
 variable "runner_namespaces" {
-  description = "Namespaces holding GitLab runner managers and their job pods. The dashboard gets read-only access (pods, deployments, replicasets, events, configmaps, HPAs) in each, through a Role and RoleBinding per namespace; nothing cluster-wide."
+  description = "Namespaces holding GitLab runner managers and their job pods: the configuration's gitlab_runner_namespaces. The dashboard gets list/watch on pods, configmaps, deployments and horizontalpodautoscalers in each, through a Role and RoleBinding per namespace; nothing cluster-wide."
   type        = list(string)
   default     = []
   nullable    = false
 }
 
 variable "arc_namespaces" {
-  description = "Namespaces holding ARC (actions.github.com) runner scale sets. Read access to AutoscalingRunnerSets, EphemeralRunnerSets and EphemeralRunners, plus patch on AutoscalingRunnerSets for drain."
+  description = "Namespaces holding ARC (actions.github.com) runner scale sets and their runner pods: the configuration's arc_runner_namespaces. list/watch on pods, AutoscalingRunnerSets, EphemeralRunnerSets and EphemeralRunners, plus patch on AutoscalingRunnerSets for drain."
   type        = list(string)
   default     = []
   nullable    = false
@@ -157,6 +157,70 @@ variable "ingress" {
     annotations = optional(map(string), {})
   })
   default = null
+}
+
+variable "address_header" {
+  description = <<-EOT
+    Request header that carries the client's address (ADDRESS_HEADER), for sign-in throttling by
+    address and the audit log, e.g. "x-forwarded-for" or "x-real-ip". null (the default): "x-forwarded-for"
+    when the module creates an Ingress (every ingress controller in common use writes or appends it), none
+    without one. Name a header only when every request passes a proxy that sets it: a client could
+    otherwise write it itself.
+  EOT
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.address_header == null || can(regex("^[A-Za-z0-9][A-Za-z0-9-]*$", var.address_header))
+    error_message = "address_header must be an HTTP header name (letters, digits, dashes), e.g. x-forwarded-for."
+  }
+}
+
+variable "xff_depth" {
+  description = "With X-Forwarded-For as the address header: how many trusted proxies append to it (XFF_DEPTH); the client address is that many entries from the right. 1 (the default) is the ingress controller alone; 2 when a load balancer that appends as well sits in front of it."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.xff_depth >= 1 && var.xff_depth <= 10 && floor(var.xff_depth) == var.xff_depth
+    error_message = "xff_depth must be a whole number from 1 to 10."
+  }
+}
+
+variable "network_policy" {
+  description = <<-EOT
+    A NetworkPolicy for the dashboard's pods. enabled (default true). Ingress: the HTTP port (3000)
+    only from pods in http_from_namespaces (the ingress controller's namespace, default ["ingress-nginx"]),
+    the metrics port only from metrics_from_namespaces (Prometheus, default ["monitoring"]); an empty list
+    admits nobody on that port. Egress: DNS (port 53, UDP and TCP) to anywhere, plus each rule of egress:
+    TCP `ports` to `cidrs` and/or pods in `namespaces`, or to any address when neither is given. The default
+    egress, TCP 443, 5432, 6443 and 9090 to any address, reaches GitLab and GitHub (443), the Kubernetes API
+    server (443 or 6443), PostgreSQL (5432) and Prometheus (9090), and no other port (e.g. not a cloud
+    metadata service on port 80).
+  EOT
+  type = object({
+    enabled                 = optional(bool, true)
+    http_from_namespaces    = optional(list(string), ["ingress-nginx"])
+    metrics_from_namespaces = optional(list(string), ["monitoring"])
+    egress = optional(list(object({
+      ports      = list(number)
+      cidrs      = optional(list(string))
+      namespaces = optional(list(string))
+    })), [{ ports = [443, 5432, 6443, 9090] }])
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue(flatten([for e in var.network_policy.egress : [
+      length(e.ports) > 0,
+      [for p in e.ports : p >= 1 && p <= 65535 && floor(p) == p],
+      try(length(e.cidrs) > 0 && alltrue([for c in e.cidrs : can(cidrhost(c, 0))]), e.cidrs == null),
+      try(length(e.namespaces) > 0, e.namespaces == null),
+    ]]))
+    error_message = "network_policy.egress: each rule needs ports (1-65535); cidrs, when given, must be a non-empty list of CIDRs and namespaces a non-empty list (leave both out for any address)."
+  }
 }
 
 variable "storage" {

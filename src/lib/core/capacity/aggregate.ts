@@ -3,7 +3,8 @@
 // never reset. Only the families the capacity panels use are kept, so the window's
 // size depends on the number of runner types and scale sets, not on runners.
 import type { Sample } from '../exposition';
-import { DEFAULT_GROUP_LABELS, UNLABELLED, type Forge, type GroupLabels } from './panels';
+import type { Forge } from '../runner';
+import { DEFAULT_GROUP_LABELS, UNLABELLED, type GroupLabels } from './panels';
 
 /** What the window keeps per group. Gauges are summed per scrape; the rest are counters. */
 export type Field = 'pending' | 'running' | 'concurrent' | 'assigned' | 'busy' | 'registered' | 'jobs' | 'failed' | 'wait' | 'duration';

@@ -1,5 +1,6 @@
 // Prometheus answers to panel queries (panels.ts) → capacity rows and chart series.
-import { groupKind, groupOfResult, reasonLabelOf, type Forge, type GroupLabels } from './panels';
+import type { Forge } from '../runner';
+import { groupKind, groupOfResult, reasonLabelOf, type GroupLabels } from './panels';
 import type { CapacityGroup, CapacitySeries, PanelId } from './types';
 
 export interface InstantAnswer {

@@ -4,7 +4,9 @@
 import { extrapolatedIncrease, histogramQuantile, sortedQuantile } from '../series/functions';
 import { SampleBuffer, type SeriesWindow } from '../series/window';
 import { parseSeriesKey, type Field } from './aggregate';
-import { FORGES, SERIES_STEP_S, WINDOW_SECONDS, groupKind, seriesEndS, seriesRangeS, type Forge } from './panels';
+import type { Forge } from '../runner';
+import { FORGES, SERIES_STEP_S, groupKind, seriesEndS, seriesRangeS } from './panels';
+import { WINDOW_SECONDS } from './types';
 import type { CapacityGroup, CapacitySeries, CapacityWindow, PanelId } from './types';
 
 const finite = (v: number | null): number | null => (v === null || !Number.isFinite(v) ? null : v);

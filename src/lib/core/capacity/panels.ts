@@ -1,9 +1,9 @@
 // The capacity panels: what each one measures, and the one PromQL query per panel and
 // forge that answers it for every runner type / scale set plus the forge as a whole.
 // A page load therefore costs a fixed number of queries whatever the fleet's size.
+import type { Forge } from '../runner';
 import type { CapacityWindow, PanelId, PanelInfo } from './types';
 
-export type Forge = 'gitlab' | 'github';
 export const FORGES: readonly Forge[] = ['gitlab', 'github'];
 
 export const PANELS: readonly PanelInfo[] = [
@@ -77,8 +77,6 @@ export const PANELS: readonly PanelInfo[] = [
 ];
 
 export const PANEL_IDS = PANELS.map((p) => p.id) as readonly PanelId[];
-
-export const WINDOW_SECONDS: Record<CapacityWindow, number> = { '1h': 3600, '6h': 6 * 3600, '24h': 24 * 3600, '7d': 7 * 24 * 3600 };
 
 /** Series step per window: at most ~700 points even at 7 d, so a chart stays readable and cheap. */
 export const SERIES_STEP_S: Record<CapacityWindow, number> = { '1h': 15, '6h': 60, '24h': 300, '7d': 900 };

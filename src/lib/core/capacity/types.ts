@@ -22,6 +22,9 @@ export const PANEL_ID_LIST = [
 export const panelIdSchema = z.enum(PANEL_ID_LIST);
 export type PanelId = z.infer<typeof panelIdSchema>;
 
+/** The length of each window. */
+export const WINDOW_SECONDS: Record<CapacityWindow, number> = { '1h': 3600, '6h': 6 * 3600, '24h': 24 * 3600, '7d': 7 * 24 * 3600 };
+
 export const panelInfoSchema = z.object({
 	id: panelIdSchema,
 	title: z.string(),

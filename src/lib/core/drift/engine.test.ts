@@ -277,6 +277,63 @@ describe('computeDrift', () => {
 		expect(JSON.stringify(r.items)).not.toMatch(/glrt-|check_interval = 4|"new"|"old"/);
 	});
 
+	it('masks a runner token inside config.toml and still shows the check_interval change', () => {
+		const v = base();
+		const withToken = (toml: string, token: string) => toml.replace('  executor = "kubernetes"', `  token = "${token}"\n  executor = "kubernetes"`);
+		const state = JSON.parse(stateText('gitlab-runners', v));
+		const cmState = state.resources.find((r: { type: string; module: string }) => r.type === 'kubernetes_config_map_v1' && r.module.includes('"docker"')).instances[0].attributes;
+		cmState.data['config.toml'] = withToken(cmState.data['config.toml'], 'glrt-SECRET-IN-STATE');
+		const live = liveObjects(v);
+		const cm = find(live, 'ConfigMap', 'docker-runner-config');
+		cm.data['config.toml'] = withToken(cm.data['config.toml'], 'glrt-SECRET-LIVE').replace('check_interval = 3', 'check_interval = 4');
+		const r = run(v, v, live, { texts: { 'gitlab-runners': { state: JSON.stringify(state) } } });
+		expect(r.items).toHaveLength(1);
+		const item = r.items[0]!;
+		expect(item).toMatchObject({ object: 'ConfigMap gitlab-runners/docker-runner-config', field: 'data["config.toml"]', class: 'out-of-band' });
+		expect(item.applied).toContain('check_interval = 3');
+		expect(item.live).toContain('check_interval = 4');
+		// The tokens differ too, and say so without saying what they are.
+		expect(item.applied).toContain('token = "(sensitive #1)"');
+		expect(item.live).toContain('token = "(sensitive #2)"');
+		expect(item.diff).toContain('- applied: check_interval = 3');
+		expect(item.diff).toContain('+ live: check_interval = 4');
+		expect(JSON.stringify(item)).not.toMatch(/glrt-|SECRET/);
+	});
+
+	it('masks the value of an env entry named like a credential, matched by name', () => {
+		const v = base();
+		const env = (token: string) => [
+			{ name: 'RUNNER_TOKEN', value: token },
+			{ name: 'LOG_LEVEL', value: 'info' }
+		];
+		const state = JSON.parse(stateText('arc-runners', v));
+		const ars = state.resources.find((r: { module: string }) => r.module.includes('gh-docker')).instances[0].attributes;
+		ars.manifest.value.spec.template.spec.containers[0].env = env('plain-value-in-state');
+		ars.object.value.spec.template.spec.containers[0].env = env('plain-value-in-state');
+		const live = liveObjects(v);
+		find(live, 'AutoscalingRunnerSet', 'gh-docker').spec.template.spec.containers[0].env = env('plain-value-live');
+		const r = run(v, v, live, { texts: { 'arc-runners': { state: JSON.stringify(state) } } });
+		expect(r.items.map((i) => [i.field, i.applied, i.live])).toEqual([['spec.template.spec.containers[name=runner].env[name=RUNNER_TOKEN].value', '(sensitive)', '(sensitive)']]);
+		expect(JSON.stringify(r.items)).not.toContain('plain-value');
+	});
+
+	it('a stack whose comparison throws is an error for that stack; the other stack is still checked', () => {
+		const v = base();
+		const live = liveObjects(v);
+		find(live, 'HorizontalPodAutoscaler', 'docker-runner-hpa').spec.maxReplicas = 11;
+		Object.defineProperty(find(live, 'AutoscalingRunnerSet', 'gh-docker'), 'spec', {
+			enumerable: true,
+			get() {
+				throw new RangeError('Maximum call stack size exceeded');
+			}
+		});
+		const r = run(v, v, live);
+		expect(r.errors).toEqual([{ stack: 'arc-runners', env: 'dev', file: 'arc-runners-dev', line: null, message: 'could not be compared: Maximum call stack size exceeded' }]);
+		expect(r.failed).toEqual([{ stack: 'arc-runners', env: 'dev' }]);
+		expect(r.items.map((i) => [i.stack, i.field, i.live])).toEqual([['gitlab-runners', 'spec.maxReplicas', 11]]);
+		expect(r.checked.stacks).toBe(1);
+	});
+
 	it('objects of kinds the live side does not watch are neither compared nor reported missing', () => {
 		const v = base();
 		const live = liveObjects(v).filter((o) => o.kind !== 'ConfigMap');

@@ -12,7 +12,9 @@ import { formatPath, getAt, leaves, type Segment } from './paths';
 import { severityOf } from './severity';
 import type { ManagedObject, ParsedState } from './state';
 import type { DriftClass, DriftError, DriftItem, DriftSeverity, LiveObject, ObjectRef, SourceLocation } from './types';
+import { messageOf } from '../errors';
 import { PREVIOUS_MAX_ANNOTATION } from '../scale-sets';
+import { isSecretName, maskedValues } from './secrets';
 
 /** The field name of presence items (the object exists, or does not). */
 export const EXISTS = '(exists)';
@@ -24,10 +26,11 @@ export function objectLabel(r: ObjectRef): string {
 	return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 }
 
-/** Computes every drift item of every stack; a stack whose inputs failed is reported in `errors` and skipped. */
+/** Computes every drift item of every stack; a stack whose inputs failed, or whose comparison threw, is reported in `errors` and skipped. */
 export function computeDrift(input: DriftInput): DriftResult {
 	const items = new Map<string, DriftItem>();
 	const errors: DriftError[] = [];
+	const failed: DriftResult['failed'] = [];
 	const checked = { stacks: 0, objects: 0, fields: 0 };
 	const watched = new Set(input.watchedKinds);
 	const lives = new Map<LiveObject[], LiveIndex>();
@@ -55,19 +58,29 @@ export function computeDrift(input: DriftInput): DriftResult {
 	for (const live of lives.values()) {
 		for (const s of live.stacks) {
 			if (isParseError(s.declared) || isParseError(s.state)) continue;
-			const declared = declaredValues(s.declared, s.webUrl ?? (() => null));
-			const { objects, problems } = expandMap(input.map, s.stack, declared);
-			for (const message of problems) errors.push({ stack: s.stack, env: s.env, file: s.declared.variables.file, line: null, message });
-			const ignores = compileIgnores(input.map.ignore, live.hpaTargets);
-			const ctx: StackCtx = { s: s as StackCtx['s'], live, ignores, add, checked, declared };
+			// Each stack inside its own failure boundary: whatever its inputs hold, the others are still checked.
+			const own: DriftItem[] = [];
+			try {
+				const declared = declaredValues(s.declared, s.webUrl ?? (() => null));
+				const { objects, problems } = expandMap(input.map, s.stack, declared);
+				for (const message of problems) errors.push({ stack: s.stack, env: s.env, file: s.declared.variables.file, line: null, message });
+				const ignores = compileIgnores(input.map.ignore, live.hpaTargets);
+				const ctx: StackCtx = { s: s as StackCtx['s'], live, ignores, add: (item) => own.push(item), checked, declared };
+				compareStack(ctx, objects, s.state, watched);
+			} catch (e) {
+				errors.push({ stack: s.stack, env: s.env, file: s.state.file, line: null, message: `could not be compared: ${messageOf(e)}` });
+				failed.push({ stack: s.stack, env: s.env });
+				live.failedStacks.add(s.stack);
+				continue;
+			}
 			checked.stacks++;
-			compareStack(ctx, objects, s.state, watched);
+			for (const item of own) add(item);
 		}
 		unmanaged(input, live, add);
 	}
 	const sorted = [...items.values()].sort((a, b) => cmp(a.stack, b.stack) || cmp(a.env, b.env) || cmp(a.object, b.object) || cmp(a.field, b.field));
 	errors.sort((a, b) => cmp(a.stack, b.stack) || cmp(a.env, b.env) || cmp(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0));
-	return { items: sorted, errors, checked };
+	return { items: sorted, errors, failed, checked };
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -123,20 +136,25 @@ interface ItemInput {
 	sensitive?: boolean;
 }
 
-const SENSITIVE = '(sensitive)';
-// Fields whose name says they hold a credential are masked even when the state does not mark them.
-const SECRET_NAME = /token|password|passwd|secret|credential|private[_-]?key|api[_-]?key/i;
-
-/** Whether a field of a recorded object holds a secret: marked in state's sensitive_attributes, or named like one. */
+/**
+ * Whether a recorded field holds a secret beyond what its path says (makeItem checks the
+ * path's names): marked in state's sensitive_attributes, or inside a list element reached
+ * by position whose `name` is a credential's (`env[3].value` of `RUNNER_TOKEN`).
+ */
 function isSensitive(applied: ManagedObject | null, segments: Segment[]): boolean {
 	const keys = segments.flatMap((s) => ('key' in s ? [s.key] : []));
-	if (keys.some((k) => SECRET_NAME.test(k))) return true;
-	return (applied?.sensitive ?? []).some((p) => p.length > 0 && p.length <= keys.length && p.every((k, i) => k === keys[i]));
+	if ((applied?.sensitive ?? []).some((p) => p.length > 0 && p.length <= keys.length && p.every((k, i) => k === keys[i]))) return true;
+	let cur: unknown = applied?.object;
+	for (const seg of segments) {
+		cur = getAt(cur, [seg]);
+		if ('index' in seg && typeof cur === 'object' && cur !== null && typeof (cur as { name?: unknown }).name === 'string' && isSecretName((cur as { name: string }).name)) return true;
+	}
+	return false;
 }
 
 function makeItem(stack: string, env: string, input: ItemInput): DriftItem {
-	const mask = (v: unknown) => (v === null || v === undefined ? v : SENSITIVE);
-	const i = input.sensitive ? { ...input, declared: mask(input.declared), applied: mask(input.applied), live: mask(input.live) } : input;
+	// Compared on the real values, shown and stored masked: a token line in config.toml, a field named like a credential.
+	const i = { ...input, ...maskedValues(input.field, input, input.sensitive) };
 	const object = objectLabel(i.ref);
 	return {
 		key: `${stack}|${env}|${refKey(i.ref)}|${i.field}`,

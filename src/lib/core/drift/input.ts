@@ -40,6 +40,8 @@ export interface DriftResult {
 	items: DriftItem[];
 	/** One per stack/env side that failed, and per mapping that could not be resolved. */
 	errors: DriftError[];
+	/** Stack/envs whose inputs parsed but whose comparison failed (their error says why): none of their items are in `items`. */
+	failed: { stack: string; env: string }[];
 	checked: { stacks: number; objects: number; fields: number };
 }
 

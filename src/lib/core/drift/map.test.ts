@@ -118,6 +118,15 @@ describe('extractors', () => {
 		expect(tomlValue(toml, 'runners.kubernetes.nope')).toBeUndefined();
 	});
 
+	it('reads TOML as GitLab writes it: inline tables, multi-line arrays, dates; nothing from text that is not TOML', () => {
+		const real = ['concurrent = 4', 'listen_address = ":9252"', '[session_server]', '  session_timeout = 1800', '[[runners]]', '  name = "a"', '  token_obtained_at = 2026-01-01T00:00:00Z', '  environment = [', '    "A=1",', '    "B=2",', '  ]', '  [runners.cache]', '    s3 = { ServerAddress = "s3.example", BucketName = "c" }'].join('\n');
+		expect(tomlValue(real, 'session_server.session_timeout')).toBe(1800);
+		expect(tomlValue(real, 'runners.cache.s3.BucketName')).toBe('c');
+		expect(tomlValue(real, 'runners.token_obtained_at')).toBe('2026-01-01T00:00:00.000Z');
+		expect(tomlValue(real, 'runners.environment')).toBeUndefined();
+		expect(tomlValue('concurrent = = 4', 'concurrent')).toBeUndefined();
+	});
+
 	it('reads with a regular expression', () => {
 		expect(regexValue(toml, 'limit = (\\d+)')).toBe('12');
 		expect(regexValue(toml, 'nothing (here)')).toBeUndefined();

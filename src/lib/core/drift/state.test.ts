@@ -197,5 +197,14 @@ describe('provider shape', () => {
 		expect(jsonSyntaxError('{\n"a": tru\n}')).toMatchObject({ line: 2 });
 		expect(jsonSyntaxError('{\n"a": "x\ny"}')).toMatchObject({ line: 2, message: 'invalid JSON: control character in string' });
 		expect(jsonSyntaxError('{"a": 1}\nx')).toMatchObject({ line: 2 });
+		expect(jsonSyntaxError('{\n  "a": 1,,\n}')).toEqual({ line: 2, column: 10, message: 'invalid JSON: expected a property name' });
+		expect(jsonSyntaxError('{"a": "x')).toMatchObject({ line: 1, message: 'invalid JSON: unterminated string' });
+	});
+
+	it('refuses a state nested deeper than the comparison walks, and one nested beyond the JSON reader', () => {
+		const deep = `{"version": 4, "resources": ${'['.repeat(100)}${']'.repeat(100)}}`;
+		expect(parseState(deep, 's.json')).toEqual({ ok: false, error: { file: 's.json', line: null, message: 'state nests deeper than 64 levels' } });
+		const broken = `{"version": 4, "x": ${'['.repeat(100_000)}`;
+		expect(parseState(broken, 's.json')).toMatchObject({ ok: false, error: { file: 's.json', message: expect.stringMatching(/^invalid JSON/) } });
 	});
 });

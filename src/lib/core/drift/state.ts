@@ -36,6 +36,24 @@ const TYPED: Record<string, { kind: string; apiVersion: string }> = {
 	kubernetes_pod_disruption_budget_v1: { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1' }
 };
 
+/**
+ * How deep a state may nest. Kubernetes objects in state nest about 15 levels; the
+ * comparison walks them recursively, so a deeper document is refused up front.
+ */
+const MAX_DEPTH = 64;
+
+/** Whether a JSON value nests deeper than `max` (walked with an explicit stack). */
+function deeperThan(root: unknown, max: number): boolean {
+	const stack: [unknown, number][] = [[root, 1]];
+	while (stack.length) {
+		const [v, depth] = stack.pop()!;
+		if (v === null || typeof v !== 'object') continue;
+		if (depth > max) return true;
+		for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === 'object') stack.push([x, depth + 1]);
+	}
+	return false;
+}
+
 /** Parses state JSON; a syntax error or an unsupported format comes back with its file and line. */
 export function parseState(text: string, file: string): ParseResult<ParsedState> {
 	let doc: unknown;
@@ -43,9 +61,10 @@ export function parseState(text: string, file: string): ParseResult<ParsedState>
 		doc = JSON.parse(text);
 	} catch {
 		const e = jsonSyntaxError(text);
-		return fail(file, e?.line ?? null, e?.message ?? 'invalid JSON');
+		return fail(file, e?.line ?? null, e ? `${e.message}${e.column ? ` (column ${e.column})` : ''}` : 'invalid JSON');
 	}
 	if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return fail(file, 1, 'state is not a JSON object');
+	if (deeperThan(doc, MAX_DEPTH)) return fail(file, null, `state nests deeper than ${MAX_DEPTH} levels`);
 	const d = doc as Record<string, unknown>;
 	if (d.version !== 4) return fail(file, lineOfKey(text, 'version'), `unsupported state format version ${JSON.stringify(d.version)} (expected 4)`);
 	if (d.resources !== undefined && !Array.isArray(d.resources)) return fail(file, lineOfKey(text, 'resources'), '"resources" is not a list');

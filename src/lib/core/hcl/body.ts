@@ -1,5 +1,6 @@
 // Walking an HCL body: its attributes and blocks, skipping comments.
 import type { Node } from 'web-tree-sitter';
+import { valueOf } from './values';
 
 /** The body node of a config file (null for an empty file). */
 export function fileBody(root: Node): Node | null {
@@ -41,4 +42,23 @@ export function blockParts(block: Node): { type: string; labels: string[]; body:
 		else if (c.type === 'body') body = c;
 	}
 	return { type, labels, body };
+}
+
+/** A node's named children other than comments. */
+export function significant(node: Node): Node[] {
+	const out: Node[] = [];
+	for (const c of node.namedChildren) if (c && c.type !== 'comment') out.push(c);
+	return out;
+}
+
+/** An object key written as a bare name (`a = 1`) or a literal string (`"b-c" = 1`); null for a computed key. */
+export function objectKeyName(key: Node, text: string): string | null {
+	const kids = significant(key);
+	const only = kids.length === 1 ? kids[0] : undefined;
+	if (only?.type === 'variable_expr' && significant(only).length === 1) return only.text;
+	if (only?.type === 'literal_value') {
+		const v = valueOf(key, text);
+		if (typeof v === 'string') return v;
+	}
+	return null;
 }

@@ -20,13 +20,18 @@ export function parseErrorOf(root: Node, text: string, file: string): ParseError
 	return { file, line, message: snippet ? `syntax error: unexpected ${JSON.stringify(snippet)}` : 'syntax error' };
 }
 
-function firstBad(node: Node): Node | null {
-	if (node.isError || node.isMissing) return node;
-	if (!node.hasError) return null;
-	for (const c of node.children) {
-		if (!c) continue;
-		const bad = firstBad(c);
-		if (bad) return bad;
+// Depth first, in document order, with an explicit stack: a deeply nested file must not exhaust the call stack.
+function firstBad(root: Node): Node | null {
+	const stack: Node[] = [root];
+	while (stack.length) {
+		const node = stack.pop()!;
+		if (node.isError || node.isMissing) return node;
+		if (!node.hasError) continue;
+		const kids = node.children;
+		for (let i = kids.length - 1; i >= 0; i--) {
+			const c = kids[i];
+			if (c) stack.push(c);
+		}
 	}
 	return null;
 }

@@ -1,7 +1,7 @@
 import { parse as hcl2json } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadHcl, type HclParser } from './index';
-import { isUnevaluated, type HclValue } from './values';
+import { isUnevaluated, MAX_NESTING, type HclValue } from './values';
 
 let hcl: HclParser;
 beforeAll(async () => {
@@ -24,6 +24,8 @@ const CORPUS: Record<string, string> = {
 	lists: 'a = [1, 2, 3]\nb = [\n  "x",\n  "y", # trailing comment\n  "z",\n]\nc = []\nd = [[1, 2], ["a"]]\n',
 	maps: 'a = { x = 1, y = "two" }\nb = {\n  "quoted-key" = true\n  plain       = [1]\n  nested = { deep = { deeper = "yes" } }\n}\nc = {}\nd = { k: "colon" }\n',
 	heredocs: 'a = <<EOT\nline one\n  line two\nEOT\nb = <<-EOT\n    indented\n      more\n    EOT\nc = <<EOT\n$${kept} and "quotes" \\n raw\nEOT\n',
+	nfc: 'a = "e\u0301"\nb = "e\\u0301"\nc = <<EOT\ne\u0301\nEOT\nd = { "e\u0301" = "\\U0002F800" }\n',
+	crlf: 'a = 1\r\nb = <<EOT\r\nline one\r\nEOT\r\nc = <<-EOT\r\n    indented\r\n      more\r\n    EOT\r\nd = [\r\n  "x",\r\n]\r\n',
 	comments: '# hash\n// slashes\n/* block\n comment */\na = 1 # after\nb = /* inline */ 2\n',
 	mixed: 'runners = [\n  { name = "docker", max = 8, tags = ["a", "b"] },\n  { name = "nix", max = 4, tags = [] },\n]\nresources = { requests = { cpu = "500m", memory = "1Gi" } }\n'
 };
@@ -89,6 +91,30 @@ describe('parseTfvars against hcl2json', () => {
 			expect(r.error.message).toMatch(/syntax error/);
 		}
 		expect(hcl.parseTfvars('', 'empty.tfvars')).toEqual({ ok: true, value: { file: 'empty.tfvars', values: {} } });
+	});
+});
+
+describe('values past the limits', () => {
+	it('refuses 1 000-deep nesting with the limit in its message, at the line where it is passed', () => {
+		const text = `a = 1\nb = ${'['.repeat(1000)}${']'.repeat(1000)}\n`;
+		const r = hcl.parseTfvars(text, 'deep.tfvars');
+		expect(r).toEqual({ ok: false, error: { file: 'deep.tfvars', line: 2, message: `value nested deeper than ${MAX_NESTING} levels` } });
+		const objects = hcl.parseVariables(`variable "x" {\n  default = ${'{ a = '.repeat(1000)}1${' }'.repeat(1000)}\n}\n`, 'variables.tf');
+		expect(objects).toMatchObject({ ok: false, error: { line: 2, message: expect.stringContaining('nested deeper') } });
+		// At the limit it is still a value.
+		const atLimit = hcl.parseTfvars(`b = ${'['.repeat(MAX_NESTING)}1${']'.repeat(MAX_NESTING)}\n`, 'ok.tfvars');
+		expect(atLimit.ok).toBe(true);
+	});
+
+	it('reads a 200 000-line indented heredoc, stripping the common indentation', () => {
+		const lines = Array.from({ length: 200_000 }, (_, i) => `    l${i % 10}`);
+		lines[7] = '      deeper';
+		const r = hcl.parseTfvars(`script = <<-EOT\n${lines.join('\n')}\n  EOT\n`, 'long.tfvars');
+		if (!r.ok) throw new Error(r.error.message);
+		const value = r.value.values.script!.value as string;
+		expect(value.length).toBe(lines.reduce((n, l) => n + l.length - 4 + 1, 0));
+		expect(value.slice(0, 12)).toBe('l0\nl1\nl2\nl3\n');
+		expect(value.split('\n')[7]).toBe('  deeper');
 	});
 });
 

@@ -8,7 +8,7 @@ import { Language, Parser, type Node, type Tree } from 'web-tree-sitter';
 import { parseErrorOf } from './errors';
 import { tfvarsFromTree, type TfvarsFile } from './tfvars';
 import { variablesFromTree, type VariablesFile } from './variables';
-import type { ParseResult } from './values';
+import { NestingError, type ParseResult } from './values';
 
 /** A loaded HCL parser. Trees are freed after each call; the methods never throw for bad input; results are shared, do not mutate them. */
 export interface HclParser {
@@ -67,7 +67,13 @@ async function init(): Promise<HclParser> {
 		}
 		const result: ParseResult<T> = withTree(text, (root) => {
 			const error = parseErrorOf(root, text, file);
-			return error ? { ok: false, error } : { ok: true, value: fromTree(root, text, file) };
+			if (error) return { ok: false, error };
+			try {
+				return { ok: true, value: fromTree(root, text, file) };
+			} catch (e) {
+				if (e instanceof NestingError) return { ok: false, error: { file, line: e.line, message: e.message } };
+				throw e;
+			}
 		});
 		cache.set(key, result);
 		if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);

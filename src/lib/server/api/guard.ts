@@ -12,6 +12,18 @@ export { UNAUTHENTICATED, accessRefusal, type Refusal };
 
 export const BAD_TOKEN: Refusal = { status: 401, code: 'invalid_token', message: 'the API token is unknown, expired or revoked' };
 
+/** What a user who must choose a new password may still do: see who they are, change it, sign out. */
+export const WHILE_PASSWORD_CHANGE = new Set(['getMe', 'changePassword', 'signOut', 'signIn', 'getVersion', 'healthz', 'readyz', 'getOpenApi', 'listSources']);
+
+/**
+ * A user signed in with a password somebody else chose (the generated first admin, an
+ * admin's reset) acts on nothing until they choose their own.
+ */
+export function passwordChangeRefusal(p: Principal | null, operationId: string): (Refusal & { needs: 'viewer' }) | null {
+	if (p?.kind !== 'user' || !p.mustChangePassword || WHILE_PASSWORD_CHANGE.has(operationId)) return null;
+	return { status: 403, code: 'password_change_required', message: 'choose a new password first (POST /api/v1/me/password, or Settings)', needs: 'viewer' };
+}
+
 export const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export const MAX_BODY_BYTES = 1024 * 1024;
 

@@ -32,7 +32,7 @@ export class Reply<R extends Responses = Responses> {
 	constructor(
 		readonly status: keyof R & number,
 		readonly body: unknown,
-		readonly headers: Record<string, string> = {}
+		readonly headers: Record<string, string | string[]> = {}
 	) {}
 }
 

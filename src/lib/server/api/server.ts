@@ -10,7 +10,8 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 import { z } from 'zod';
 import type { AppContext } from '../app';
 import type { Principal } from '../auth/principal';
-import { SESSION_COOKIE } from '../auth/service';
+import { clientAddress } from '../http/client-address';
+import { SESSION_COOKIE, dashboardCookies } from '../http/cookies';
 import type { Actor } from '../services/actor';
 import { audit } from '../services/audit';
 import { buildInfo } from '../build-info';
@@ -27,6 +28,7 @@ import {
 	framingRefusal,
 	identify,
 	originRefusal,
+	passwordChangeRefusal,
 	requestIdFrom,
 	sessionCookie,
 	type Refusal
@@ -35,7 +37,7 @@ import { PreSerialised, Reply, successStatus, type Operation } from './operation
 
 /** What the pages receive with each request (SvelteKit's `platform.req.dashboard`). */
 export interface PageContext {
-	principal: Pick<Principal, 'kind' | 'name' | 'role'> | null;
+	principal: Pick<Principal, 'kind' | 'name' | 'role' | 'mustChangePassword'> | null;
 	requestId: string;
 	/** Calls the JSON API in-process on behalf of this request's client. */
 	api(request: Request): Promise<Response>;
@@ -110,7 +112,7 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 			components: {
 				securitySchemes: {
 					bearer: { type: 'http', scheme: 'bearer', description: 'An API token (`runner-dashboard token create`).' },
-					session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'A signed-in browser session.' }
+					session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'A signed-in browser session (named `__Host-rd_session` when the dashboard is served over https).' }
 				}
 			}
 		},
@@ -122,6 +124,7 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 	fastify.decorateRequest('actor', null as unknown as Actor);
 	fastify.decorateRequest('startedAt', 0);
 
+	const cookies = dashboardCookies(app.config.origin);
 	const auditDenied = (actor: Actor, method: string, route: string, detail: Record<string, unknown>) =>
 		actor.principal ? audit(app.store, actor, `${method} ${route}`, null, 'denied', detail).catch((e) => app.logger.warn({ err: e }, 'audit failed')) : undefined;
 
@@ -131,9 +134,9 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 		reply.headers({ ...SECURITY_HEADERS, 'x-request-id': requestId });
 		const framing = framingRefusal(req.method, req.headers);
 		if (framing) return send(reply, framing);
-		const who = await identify(app.auth, req.headers.authorization, sessionCookie(req.headers.cookie, SESSION_COOKIE));
+		const who = await identify(app.auth, req.headers.authorization, sessionCookie(req.headers.cookie, cookies.session.name));
 		if (who === 'bad_token') return send(reply, BAD_TOKEN);
-		const ip = channel.clientOf(req.headers) ?? req.socket.remoteAddress ?? null;
+		const ip = channel.clientOf(req.headers) ?? clientAddress(req.socket.remoteAddress, req.headers, app.config.clientAddress);
 		const userAgent = (req.headers['user-agent'] ?? '').slice(0, 300) || null;
 		req.actor = { principal: who, ip, requestId, userAgent };
 		const api = isApiPath(req.url, operations);
@@ -148,7 +151,7 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 		}
 		if (!api) return handToPages(req, reply);
 		const operation = req.routeOptions.config.operation!;
-		const refused = accessRefusal(who?.role ?? null, operation.access);
+		const refused = accessRefusal(who?.role ?? null, operation.access) ?? passwordChangeRefusal(who, operation.id);
 		if (refused) {
 			if (MUTATING.has(req.method)) await auditDenied(req.actor, req.method, operation.path, { reason: 'role', needs: refused.needs });
 			return send(reply, refused);
@@ -162,7 +165,7 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 		const { principal, ip } = req.actor;
 		const requestId = req.actor.requestId ?? randomUUID();
 		raw.dashboard = {
-			principal: principal && { kind: principal.kind, name: principal.name, role: principal.role },
+			principal: principal && { kind: principal.kind, name: principal.name, role: principal.role, ...(principal.mustChangePassword ? { mustChangePassword: true } : {}) },
 			requestId,
 			api: (request) => injectApi(request, { ...channel.headersFor(ip ?? 'unknown'), 'x-request-id': requestId })
 		};

@@ -7,9 +7,12 @@ export interface Principal {
 	id: number;
 	/** Username, or `token:<name>`: how the audit log names them. */
 	name: string;
+	/** For a token, the lower of its own role and its owner's. */
 	role: Role;
 	/** Hash of the session id, for logout and to check the session still holds. */
 	sessionHash?: string;
-	/** Hash of the token's secret, to check the token still holds. */
-	tokenHash?: string;
+	/** A user who must choose a new password before anything else (the generated first admin). */
+	mustChangePassword?: boolean;
+	/** A token's owner (user id); null for tokens made with the CLI. */
+	ownerId?: number | null;
 }

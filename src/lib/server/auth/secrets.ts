@@ -1,6 +1,9 @@
 // Passwords: scrypt with a per-hash salt. Session ids and API tokens: 256-bit random
-// values stored only as an HMAC under the store's pepper, so a copy of the database
-// alone cannot be replayed.
+// values stored only as an HMAC under the store's pepper. A copy of the database cannot
+// be replayed because those are HMACs of random secrets, which nobody can invert; not
+// because the pepper is secret (without SESSION_SECRET it is in the same database).
+// Writing to the database is another matter: with the pepper, anyone can add a session
+// or token hash of their own (docs/security.md, "What a copy of the database allows").
 import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 const scrypt = (pw: string, salt: Buffer, len: number, opts: ScryptOptions) =>

@@ -1,66 +1,165 @@
-// Authentication: passwords, server-side sessions, API tokens and the login throttle.
+// Authentication: passwords, server-side sessions, API tokens and the sign-in throttle.
+import { LRUCache } from 'lru-cache';
 import type { Store } from '../store';
 import type { ConfigFile } from '../config/file';
+import type { SessionRow } from '../store/sessions';
+import type { ResolvedToken } from '../store/tokens';
+import type { Actor } from '../services/actor';
+import { auditTarget, writeAudit, writeRepeatedAudit } from '../services/audit';
+import { UNKNOWN_PEER } from '../http/client-address';
+import { issueDevice, readDevice, type KnownDevice } from './device';
 import type { Principal } from './principal';
-import { isRole, type Role } from './roles';
+import { isRole, roleAtLeast, type Role } from './roles';
 import { hashPassword, hashSecret, newSecret, randomPassword, verifyPassword } from './secrets';
+import { LoginThrottle } from './throttle';
 
-export const SESSION_COOKIE = 'rd_session';
 export const TOKEN_PREFIX = 'rdt_';
+// The hot-read lane parses the plain-http name itself; every other reader asks http/cookies.ts.
+export { SESSION_COOKIE } from '../http/cookies';
+
 // Writing last-seen on every request would turn every read into a write.
 const TOUCH_EVERY_MS = 60_000;
 const TOKEN_REUSE_MS = 5_000;
 const MAX_REUSED_TOKENS = 1_000;
 
+export interface AuthDeps {
+	store: Store;
+	/** Key of every stored session and token hash and of the device cookie's signature. */
+	pepper: string;
+	settings: ConfigFile['auth'];
+	now?: () => Date;
+	/** The password check (scrypt); replaceable so tests can count how many ran. */
+	verifyPassword?: (password: string, stored: string | undefined) => Promise<boolean>;
+	/** Retry-After jitter. */
+	random?: () => number;
+}
+
+export type Refused = { ok: false; reason: 'invalid' } | { ok: false; reason: 'throttled'; retryAfterS: number };
+
+export interface NewSession {
+	sessionId: string;
+	expiresAt: Date;
+	principal: Principal;
+}
+
 export type LoginResult =
-	| { ok: true; sessionId: string; principal: Principal; expiresAt: Date }
-	| { ok: false; reason: 'invalid' | 'throttled' };
+	| (NewSession & {
+			ok: true;
+			/** A fresh "signed in here before" cookie value (auth/device.ts); null when devices are not remembered. */
+			device: string | null;
+	  })
+	| Refused;
+
+type Credentials = NonNullable<Awaited<ReturnType<Store['users']['credentials']>>>;
 
 export class Auth {
-	constructor(
-		private store: Store,
-		private pepper: string,
-		private settings: ConfigFile['auth'],
-		private now: () => Date = () => new Date()
-	) {}
+	private store: Store;
+	private pepper: string;
+	private settings: ConfigFile['auth'];
+	private now: () => Date;
+	private verify: (password: string, stored: string | undefined) => Promise<boolean>;
+	private throttle: LoginThrottle;
+
+	constructor(deps: AuthDeps) {
+		this.store = deps.store;
+		this.pepper = deps.pepper;
+		this.settings = deps.settings;
+		this.now = deps.now ?? (() => new Date());
+		this.verify = deps.verifyPassword ?? verifyPassword;
+		this.throttle = new LoginThrottle(deps.store.loginAttempts, deps.settings.login_throttle, this.now, deps.random);
+	}
 
 	/** The store-wide pepper: SESSION_SECRET when given, else generated once and kept in the store. */
 	static async pepper(store: Store, sessionSecret: string | undefined): Promise<string> {
 		return sessionSecret ?? store.settings.getOrInit('session_pepper', () => newSecret(''));
 	}
 
-	async login(username: string, password: string, ctx: { ip: string | null; userAgent: string | null; requestId?: string }): Promise<LoginResult> {
+	/** How long the device cookie lives (seconds); 0 when devices are not remembered. */
+	get deviceMaxAgeS(): number {
+		return this.settings.login_throttle.device_days * 86_400;
+	}
+
+	/**
+	 * Checks a user's password under the sign-in throttle: an attempt is reserved on the
+	 * username's and the client address's budgets (or, from a browser this user signed in
+	 * with before, on that device's own) before the password is verified. A refused attempt
+	 * verifies nothing and is audited once per window and key, with a count. `action` names
+	 * the check in the audit log (`login`, `user.password`); failures are the caller's to audit.
+	 */
+	async checkPassword(username: string, password: string, actor: Actor, deviceCookie: string | undefined, action: string): Promise<{ ok: true; user: Credentials; device: KnownDevice | null } | Refused> {
 		const now = this.now();
-		const t = this.settings.login_throttle;
-		const since = new Date(now.getTime() - t.window_minutes * 60_000).toISOString();
-		const [byIp, byUser] = await Promise.all([
-			ctx.ip ? this.store.audit.failedLogins(since, { ip: ctx.ip }) : 0,
-			this.store.audit.failedLogins(since, { username })
-		]);
-		const audit = { principal: username, principal_kind: 'anonymous', action: 'login', target: username, ip: ctx.ip, request_id: ctx.requestId };
-		if (byIp >= t.max_failures_per_ip || byUser >= t.max_failures_per_user) {
-			await this.store.audit.record({ ...audit, outcome: 'denied', detail: { reason: 'throttled' } }, now.toISOString());
-			return { ok: false, reason: 'throttled' };
-		}
 		const user = await this.store.users.credentials(username);
-		const valid = await verifyPassword(password, user?.password_hash);
-		if (!user || !valid || user.disabled) {
-			await this.store.audit.record({ ...audit, outcome: 'failure' }, now.toISOString());
-			return { ok: false, reason: 'invalid' };
+		const known = this.deviceMaxAgeS ? readDevice(deviceCookie, this.pepper, now, this.deviceMaxAgeS * 1000) : null;
+		// The cookie vouches for this user only: not for another name, nor a new account that reuses the name.
+		const device = known && user && known.userId === user.id && known.username === user.username ? known : null;
+		const reservation = await this.throttle.reserve(this.throttle.keysFor(username, actor.ip ?? UNKNOWN_PEER, device));
+		if (!reservation.ok) {
+			const by = reservation.refusedBy;
+			await writeRepeatedAudit(this.store, now, actor, `${action}:${by.key}:${reservation.windowStart}`, {
+				action,
+				// An address's refusals span many usernames; the row names the address (ip), not the first name tried.
+				target: by.kind === 'address' ? null : auditTarget.user(username),
+				outcome: 'denied',
+				detail: { reason: 'throttled', by: by.kind, window_start: reservation.windowStart, window_minutes: this.settings.login_throttle.window_minutes }
+			});
+			return { ok: false, reason: 'throttled', retryAfterS: reservation.retryAfterS };
 		}
+		const valid = await this.verify(password, user?.password_hash);
+		if (!user || !valid || user.disabled) return { ok: false, reason: 'invalid' };
+		await reservation.release();
+		return { ok: true, user, device };
+	}
+
+	async login(username: string, password: string, actor: Actor, deviceCookie?: string): Promise<LoginResult> {
+		const checked = await this.checkPassword(username, password, actor, deviceCookie, 'login');
+		if (!checked.ok) {
+			if (checked.reason === 'invalid') await writeAudit(this.store, this.now(), actor, { action: 'login', target: auditTarget.user(username), outcome: 'failure' });
+			return checked;
+		}
+		const session = await this.startSession(checked.user, actor);
+		await writeAudit(this.store, this.now(), { ...actor, principal: session.principal }, {
+			action: 'login',
+			target: auditTarget.user(username),
+			outcome: 'success',
+			detail: checked.device ? { known_device: true } : undefined
+		});
+		return { ok: true, ...session, device: this.deviceMaxAgeS ? issueDevice(checked.user, this.pepper, this.now()) : null };
+	}
+
+	/**
+	 * Ends every session of the user and starts a new one for the caller (after a password
+	 * change: a stolen session dies, and the caller's own id changes too).
+	 */
+	async rotateSessions(userId: number, actor: Actor): Promise<NewSession> {
+		await this.store.sessions.deleteForUser(userId);
+		const user = await this.store.users.byId(userId);
+		if (!user) throw new Error(`no user ${userId}`);
+		return this.startSession({ id: user.id, username: user.username, role: user.role, must_change_password: user.must_change_password ? 1 : 0 }, actor);
+	}
+
+	private async startSession(user: Pick<Credentials, 'id' | 'username' | 'role' | 'must_change_password'>, actor: Actor): Promise<NewSession> {
+		const now = this.now();
 		const sessionId = newSecret('');
 		const expiresAt = new Date(now.getTime() + this.settings.session.absolute_timeout_hours * 3_600_000);
-		await this.store.sessions.create(
-			{ idHash: this.hash(sessionId), userId: user.id, expiresAt: expiresAt.toISOString(), ip: ctx.ip, userAgent: ctx.userAgent },
-			now.toISOString()
-		);
-		await this.store.audit.record({ ...audit, principal_kind: 'user', outcome: 'success' }, now.toISOString());
+		const idHash = this.hash(sessionId);
+		await this.store.sessions.create({ idHash, userId: user.id, expiresAt: expiresAt.toISOString(), ip: actor.ip, userAgent: actor.userAgent }, now.toISOString());
+		return { sessionId, expiresAt, principal: this.userPrincipal({ ...user, user_id: user.id, id_hash: idHash }) };
+	}
+
+	private userPrincipal(s: { user_id: number; username: string; role: Role; id_hash: string; must_change_password: number }): Principal {
 		return {
-			ok: true,
-			sessionId,
-			expiresAt,
-			principal: { kind: 'user', id: user.id, name: user.username, role: user.role, sessionHash: this.hash(sessionId) }
+			kind: 'user',
+			id: s.user_id,
+			name: s.username,
+			role: s.role,
+			sessionHash: s.id_hash,
+			...(s.must_change_password ? { mustChangePassword: true } : {})
 		};
+	}
+
+	private sessionAlive(s: SessionRow, now: Date): boolean {
+		const idleLimit = new Date(s.last_seen_at).getTime() + this.settings.session.idle_timeout_minutes * 60_000;
+		return !s.disabled && now < new Date(s.expires_at) && now.getTime() < idleLimit;
 	}
 
 	/** Resolves a session cookie; expired (idle or absolute) sessions are deleted and yield null. */
@@ -69,26 +168,29 @@ export class Auth {
 		const s = await this.store.sessions.get(idHash);
 		if (!s) return null;
 		const now = this.now();
-		const idleLimit = new Date(s.last_seen_at).getTime() + this.settings.session.idle_timeout_minutes * 60_000;
-		if (s.disabled || now >= new Date(s.expires_at) || now.getTime() >= idleLimit) {
+		if (!this.sessionAlive(s, now)) {
 			await this.store.sessions.delete(idHash);
 			return null;
 		}
 		if (now.getTime() - new Date(s.last_seen_at).getTime() > TOUCH_EVERY_MS) await this.store.sessions.touch(idHash, now.toISOString());
-		return { kind: 'user', id: s.user_id, name: s.username, role: s.role, sessionHash: idHash };
+		return this.userPrincipal(s);
 	}
 
-	/** Whether a principal resolved earlier still holds: session or token alive, same role, user enabled (live streams check on every heartbeat). */
+	/**
+	 * Whether a principal resolved earlier still stands as it was: its session or token
+	 * is alive, its user enabled, its role unchanged. One indexed read, no writes: for
+	 * long-lived requests (event streams) to re-check on their heartbeat.
+	 */
 	async stillValid(p: Principal): Promise<boolean> {
-		if (p.kind === 'user') {
-			const s = p.sessionHash ? await this.store.sessions.get(p.sessionHash) : undefined;
-			return !!s && !s.disabled && s.role === p.role && this.now() < new Date(s.expires_at);
-		}
+		const now = this.now();
+		if (p.kind === 'cli') return true;
 		if (p.kind === 'token') {
-			const t = p.tokenHash ? await this.store.tokens.byHash(p.tokenHash) : undefined;
-			return !!t && !t.revoked_at && t.role === p.role;
+			const t = await this.store.tokens.resolve({ id: p.id });
+			return t !== undefined && this.tokenPrincipal(t, now)?.role === p.role;
 		}
-		return true;
+		if (!p.sessionHash) return false;
+		const s = await this.store.sessions.get(p.sessionHash);
+		return s !== undefined && s.user_id === p.id && s.role === p.role && this.sessionAlive(s, now);
 	}
 
 	async logout(principal: Principal): Promise<void> {
@@ -96,62 +198,86 @@ export class Auth {
 	}
 
 	// Resolved tokens are reused briefly: an API client sends the same token with every request,
-	// and a store round trip per request is most of an authenticated request's cost. Revoking
-	// through this process forgets them at once; a revocation elsewhere (the CLI, another
-	// replica) takes effect within TOKEN_REUSE_MS.
-	private tokens = new Map<string, { principal: Principal; until: number }>();
+	// and a store round trip per request is most of an authenticated request's cost. Keyed by
+	// the token's stored hash (never the secret itself, which would then sit in the heap and in
+	// any heap snapshot). Revoking, disabling or deleting through this process forgets them at
+	// once; a change made elsewhere (the CLI, another replica) takes effect within TOKEN_REUSE_MS.
+	private tokens = new LRUCache<string, { principal: Principal; until: number }>({ max: MAX_REUSED_TOKENS });
 
-	/** Resolves a Bearer token; revoked or unknown tokens yield null. */
+	/** Resolves a Bearer token; revoked, expired, unknown or disowned tokens yield null. */
 	async token(secret: string): Promise<Principal | null> {
-		if (!secret.startsWith(TOKEN_PREFIX)) return null;
+		if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return null;
 		const now = this.now();
-		// Keyed by the secret itself: a reuse then costs no HMAC (a tenth of a hot request).
-		// The secret is in this process's memory with every request anyway; only its hash is stored.
-		const known = this.tokens.get(secret);
-		if (known && now.getTime() < known.until) return known.principal;
 		const hash = this.hash(secret);
-		const t = await this.store.tokens.byHash(hash);
-		if (!t || t.revoked_at) return null;
+		const known = this.tokens.get(hash);
+		if (known && now.getTime() < known.until) return known.principal;
+		const t = await this.store.tokens.resolve({ hash });
+		const principal = t && this.tokenPrincipal(t, now);
+		if (!t || !principal) {
+			this.tokens.delete(hash);
+			return null;
+		}
 		if (!t.last_used_at || now.getTime() - new Date(t.last_used_at).getTime() > TOUCH_EVERY_MS) {
 			await this.store.tokens.touch(t.id, now.toISOString());
 		}
-		const principal: Principal = { kind: 'token', id: t.id, name: `token:${t.name}`, role: t.role, tokenHash: hash };
-		if (this.tokens.size >= MAX_REUSED_TOKENS) this.tokens.clear();
-		this.tokens.set(secret, { principal, until: now.getTime() + TOKEN_REUSE_MS });
+		const expires = t.expires_at ? new Date(t.expires_at).getTime() : Infinity;
+		this.tokens.set(hash, { principal, until: Math.min(now.getTime() + TOKEN_REUSE_MS, expires) });
 		return principal;
 	}
 
-	/** Drops every reused token resolution (after a revocation). */
+	/** The principal a token stands for now, or null: revoked, expired, or its owner gone or disabled. */
+	private tokenPrincipal(t: ResolvedToken, now: Date): Principal | null {
+		if (t.revoked_at || (t.expires_at && now >= new Date(t.expires_at))) return null;
+		if (t.owner_id !== null && (!t.owner_exists || t.owner_disabled)) return null;
+		// A token never outranks its owner: demoting a user demotes the tokens they made.
+		const role = t.owner_role && !roleAtLeast(t.owner_role, t.role) ? t.owner_role : t.role;
+		return { kind: 'token', id: t.id, name: `token:${t.name}`, role, ownerId: t.owner_id };
+	}
+
+	/** Drops every reused token resolution (after a revocation, or a user's disable, demotion or deletion). */
 	forgetTokens(): void {
 		this.tokens.clear();
 	}
 
 	/** Creates an API token; the secret is returned once and only its hash is stored. */
-	async createToken(name: string, role: Role, createdBy: string) {
-		if (!isRole(role)) throw new Error(`unknown role ${role}`);
+	async createToken(t: { name: string; role: Role; createdBy: string; ownerId: number | null; expiresAt: Date | null }) {
+		if (!isRole(t.role)) throw new Error(`unknown role ${t.role}`);
 		const secret = newSecret(TOKEN_PREFIX);
 		const token = await this.store.tokens.create(
-			{ name, role, tokenHash: this.hash(secret), prefix: secret.slice(0, TOKEN_PREFIX.length + 6), createdBy },
+			{
+				name: t.name,
+				role: t.role,
+				tokenHash: this.hash(secret),
+				prefix: secret.slice(0, TOKEN_PREFIX.length + 6),
+				createdBy: t.createdBy,
+				ownerId: t.ownerId,
+				expiresAt: t.expiresAt?.toISOString() ?? null
+			},
 			this.now().toISOString()
 		);
 		return { token, secret };
 	}
 
-	/** Creates the first admin when there are no users; returns its password once, else null. */
+	/**
+	 * Creates the first admin when there are no users; returns its password once, else null.
+	 * The admin must choose a new password at first sign-in: this one has been on a disk.
+	 */
 	async ensureInitialAdmin(): Promise<string | null> {
 		if ((await this.store.users.count()) > 0) return null;
 		const password = randomPassword();
 		const created = await this.store.users.create(
-			{ username: 'admin', passwordHash: await hashPassword(password), role: 'admin' },
+			{ username: 'admin', passwordHash: await hashPassword(password), role: 'admin', mustChangePassword: true },
 			this.now().toISOString()
 		);
 		return created ? password : null;
 	}
 
-	async pruneSessions(): Promise<void> {
+	/** Housekeeping: idle and expired sessions, and throttle counters of windows that have ended. */
+	async prune(): Promise<void> {
 		const now = this.now();
 		const idleCutoff = new Date(now.getTime() - this.settings.session.idle_timeout_minutes * 60_000).toISOString();
 		await this.store.sessions.prune(now.toISOString(), idleCutoff);
+		await this.throttle.prune();
 	}
 
 	private hash(secret: string): string {

@@ -35,6 +35,8 @@ describe('loadConfig from the environment', () => {
 		expect(c.configPath).toBeUndefined();
 		expect(c.sources).toEqual([]);
 		expect(c.auth.session).toEqual({ idle_timeout_minutes: 480, absolute_timeout_hours: 168 });
+		expect(c.clientAddress).toEqual({ header: undefined, xffDepth: 1 });
+		expect(c.auditRetentionDays).toBe(400);
 	});
 
 	it('takes overrides from the environment', () => {
@@ -42,7 +44,7 @@ describe('loadConfig from the environment', () => {
 			{
 				PORT: '8080',
 				HOST: '0.0.0.0',
-				ORIGIN: 'https://dash.example.com/some/path',
+				ORIGIN: 'HTTPS://Dash.Example.com:443/',
 				DATABASE_URL: 'postgresql://u:p@db:5432/rd',
 				SESSION_SECRET: 'x'.repeat(32),
 				RUNNER_DASHBOARD_DATA_DIR: 'var/rd',
@@ -87,6 +89,22 @@ describe('loadConfig from the environment', () => {
 		expect(configError(() => loadConfig({ SESSION_SECRET: 'short' })).message).toMatch(/^SESSION_SECRET=.*32/);
 		expect(configError(() => loadConfig({ LOG_LEVEL: 'loud' })).message).toMatch(/^LOG_LEVEL=/);
 		expect(configError(() => loadConfig({ ORIGIN: 'ftp://x' })).message).toMatch(/^ORIGIN=/);
+	});
+
+	it('refuses an ORIGIN with a path, query or credentials, saying what an origin is', () => {
+		for (const origin of ['https://dash.example.com/some/path', 'https://dash.example.com/?x=1', 'https://u:p@dash.example.com']) {
+			expect(configError(() => loadConfig({ ORIGIN: origin })).message).toMatch(/^ORIGIN=.* is invalid: an origin: scheme:\/\/host\[:port\], without a path, query or credentials\.$/);
+		}
+		expect(loadConfig({ ORIGIN: 'http://dash.example.com:8080' }).origin).toBe('http://dash.example.com:8080');
+	});
+
+	it('reads the client-address header and XFF depth', () => {
+		expect(loadConfig({ ADDRESS_HEADER: 'X-Forwarded-For', XFF_DEPTH: '2' }).clientAddress).toEqual({ header: 'x-forwarded-for', xffDepth: 2 });
+		expect(loadConfig({ ADDRESS_HEADER: 'X-Real-IP' }).clientAddress).toEqual({ header: 'x-real-ip', xffDepth: 1 });
+		expect(configError(() => loadConfig({ ADDRESS_HEADER: 'X Forwarded' })).message).toMatch(/^ADDRESS_HEADER=.*a header name/);
+		expect(configError(() => loadConfig({ ADDRESS_HEADER: 'X-Forwarded-For', XFF_DEPTH: '0' })).message).toMatch(/^XFF_DEPTH=/);
+		expect(configError(() => loadConfig({ XFF_DEPTH: '2' })).message).toBe('XFF_DEPTH is set but ADDRESS_HEADER is unset: XFF_DEPTH applies only with ADDRESS_HEADER=X-Forwarded-For.');
+		expect(configError(() => loadConfig({ ADDRESS_HEADER: 'X-Real-IP', XFF_DEPTH: '2' })).message).toMatch(/ADDRESS_HEADER is "X-Real-IP"/);
 	});
 
 	it('adds the sandbox GitLab, GitHub and Kubernetes sources, simulated, for RUNNER_DASHBOARD_SANDBOX_URL', () => {
@@ -215,9 +233,11 @@ sources:
 		expect(e.message).toContain('"sandbox-gitlab" is used twice');
 	});
 
-	it('takes the sandbox URL and server origin from the file', () => {
-		const c = withFile('server:\n  origin: https://dash.example.com/\nsandbox:\n  url: http://127.0.0.1:4001\n')();
+	it('takes the sandbox URL and server origin from the file, the origin normalised as from the environment', () => {
+		const c = withFile('server:\n  origin: HTTPS://Dash.example.com:443/\nsandbox:\n  url: http://127.0.0.1:4001\n')();
 		expect(c.origin).toBe('https://dash.example.com');
+		expect(configError(withFile('server:\n  origin: https://dash.example.com/app\n')).message).toMatch(/server\.origin: an origin: scheme:\/\/host\[:port\], without a path/);
+		expect(withFile('audit:\n  retention_days: 30\n')().auditRetentionDays).toBe(30);
 		expect((c.sources as GitlabSourceEntry[]).filter((s) => s.kind === 'gitlab').map((s) => [s.name, s.simulated, s.gitlab.url])).toEqual([['sandbox-gitlab', true, 'http://127.0.0.1:4001/gitlab']]);
 	});
 });
@@ -226,14 +246,15 @@ describe('parseConfigFile', () => {
 	it('fills auth defaults for an empty file', () => {
 		const f = parseConfigFile('', 'config.yaml');
 		expect(f.auth.session).toEqual({ idle_timeout_minutes: 8 * 60, absolute_timeout_hours: 7 * 24 });
-		expect(f.auth.login_throttle).toEqual({ max_failures_per_ip: 20, max_failures_per_user: 5, window_minutes: 15 });
+		expect(f.auth.login_throttle).toEqual({ max_failures_per_ip: 20, max_failures_per_user: 5, max_failures_per_device: 5, window_minutes: 15, device_days: 180 });
+		expect(f.audit).toEqual({ retention_days: 400 });
 		expect(f.sources.gitlab).toEqual([]);
 	});
 
 	it('fills the defaults that a partial auth section leaves out', () => {
 		const f = parseConfigFile('auth:\n  session:\n    idle_timeout_minutes: 30\n  login_throttle:\n    window_minutes: 5\n', 'c.yaml');
 		expect(f.auth.session).toEqual({ idle_timeout_minutes: 30, absolute_timeout_hours: 168 });
-		expect(f.auth.login_throttle).toEqual({ max_failures_per_ip: 20, max_failures_per_user: 5, window_minutes: 5 });
+		expect(f.auth.login_throttle).toEqual({ max_failures_per_ip: 20, max_failures_per_user: 5, max_failures_per_device: 5, window_minutes: 5, device_days: 180 });
 	});
 
 	it('prefixes errors with where the text came from', () => {

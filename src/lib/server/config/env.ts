@@ -2,6 +2,7 @@
 // docs/configuration.md mirrors this list; a test fails when code reads a variable
 // that is not documented, and the deploy module's contract test reads this list.
 import { z } from 'zod';
+import { originUrl } from './file';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -22,9 +23,23 @@ export const ENV_VARS = {
 		description: 'Address the dashboard binds to. The image sets 0.0.0.0.'
 	},
 	ORIGIN: {
-		schema: z.url({ protocol: /^https?$/ }).transform((u) => new URL(u).origin),
+		schema: originUrl,
 		description:
-			'Public URL of the dashboard (scheme://host[:port]). Used for the same-origin check on mutations and for Secure cookies. Set it behind a reverse proxy.'
+			'Public origin of the dashboard (scheme://host[:port], no path). Used for the same-origin check on mutations and for the cookies: Secure and __Host- names when it is https. Set it behind a reverse proxy.'
+	},
+	ADDRESS_HEADER: {
+		schema: z
+			.string()
+			.regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name such as X-Forwarded-For')
+			.transform((h) => h.toLowerCase()),
+		description:
+			'Header holding the client address behind a proxy (e.g. X-Forwarded-For, X-Real-IP), for sign-in throttling by address and the audit log. Set it only behind a proxy that overwrites or appends to the header. A request without it counts as the "unknown-peer" address.'
+	},
+	XFF_DEPTH: {
+		schema: z.coerce.number().int().min(1).max(20),
+		default: '1',
+		description:
+			'With ADDRESS_HEADER=X-Forwarded-For: how many trusted proxies append to the header; the address that many entries from the right is the client. Fewer entries than this: "unknown-peer".'
 	},
 	DATABASE_URL: {
 		schema: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL'),

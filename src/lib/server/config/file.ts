@@ -1,9 +1,25 @@
 // The YAML configuration file: sources and settings. Strict objects: an unknown key
 // is an error, so a typo never silently falls back to a default.
 import { z } from 'zod';
+import { DEFAULT_READ_LIMITS } from '$lib/sources/gitops/limits';
+
+const MIB = 2 ** 20;
 
 const nonEmpty = z.string().min(1, 'a non-empty string');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
+
+/**
+ * The dashboard's public origin, in the one spelling browsers send in `Origin`
+ * (lower-case host, default port dropped), so the same-origin check compares like with
+ * like however it was written. A path, query or credentials would be silently ignored
+ * by that check, so they are refused.
+ */
+export const originUrl = httpUrl
+	.refine((u) => {
+		const url = new URL(u);
+		return (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash && !url.username && !url.password;
+	}, 'an origin: scheme://host[:port], without a path, query or credentials')
+	.transform((u) => new URL(u).origin);
 
 /** A secret is given by reference — a file (mounted Secret) or an env var name — never inline. */
 export const secretRef = z
@@ -94,7 +110,7 @@ export const prometheusConfig = z
 export const configFile = z.strictObject({
 	server: z
 		.strictObject({
-			origin: httpUrl.optional(),
+			origin: originUrl.optional(),
 			live: z
 				.strictObject({
 					max_streams_per_principal: z.number().int().min(1).max(1000).default(10),
@@ -116,9 +132,17 @@ export const configFile = z.strictObject({
 				.strictObject({
 					max_failures_per_ip: z.number().int().min(1).default(20),
 					max_failures_per_user: z.number().int().min(1).default(5),
-					window_minutes: z.number().int().min(1).default(15)
+					max_failures_per_device: z.number().int().min(1).default(5),
+					window_minutes: z.number().int().min(1).max(24 * 60).default(15),
+					// 0: no browser is remembered, so every attempt draws on the user's and address's budgets.
+					device_days: z.number().int().min(0).max(730).default(180)
 				})
 				.prefault({})
+		})
+		.prefault({}),
+	audit: z
+		.strictObject({
+			retention_days: z.number().int().min(1).max(36_500).default(400)
 		})
 		.prefault({}),
 	sandbox: z.strictObject({ url: httpUrl }).optional(),
@@ -141,6 +165,9 @@ export const configFile = z.strictObject({
 		.strictObject({
 			interval_seconds: z.number().int().min(10).max(3600).default(60),
 			map_file: nonEmpty.optional(),
+			// Larger files are refused while read, and reported against their stack.
+			max_declared_file_mib: z.number().int().min(1).max(64).default(DEFAULT_READ_LIMITS.declaredFileBytes / MIB),
+			max_state_mib: z.number().int().min(1).max(1024).default(DEFAULT_READ_LIMITS.stateBytes / MIB),
 			stacks: z.array(driftStack).default([])
 		})
 		.prefault({}),

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { ReadLimits } from '$lib/sources/gitops/limits';
 import { ENV_VARS, type EnvName } from './env';
 import { configFile, driftStack, kubernetesSource, type ConfigFile, type DriftStackConfig, type GithubSourceConfig, type GitlabSourceConfig, type KubernetesSourceConfig } from './file';
 
@@ -37,6 +38,10 @@ export interface Config {
 	auth: ConfigFile['auth'];
 	/** Bounds of the live (SSE) streams. */
 	live: { perPrincipal: number; total: number; maxLifetimeMs: number };
+	/** How the client address is read (ADDRESS_HEADER, XFF_DEPTH). */
+	clientAddress: { header: string | undefined; xffDepth: number };
+	/** Audit records older than this are deleted by the store's housekeeping. */
+	auditRetentionDays: number;
 	sources: SourceConfig[];
 	/** Metrics endpoints the built-in scraper reads (runner managers, ARC listeners); it keeps `windowMs` of capacity history. */
 	scrape: { targets: string[]; httpSd: string[]; intervalMs: number; windowMs: number; simulated: boolean };
@@ -55,6 +60,8 @@ export interface DriftConfig {
 	/** Absolute path of a YAML drift map added to the built-in profile. */
 	mapFile: string | undefined;
 	stacks: DriftStack[];
+	/** Size caps on declared files and state, in bytes. */
+	limits: ReadLimits;
 }
 
 type Env = Record<string, string | undefined>;
@@ -279,10 +286,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		if (names.has(s.name)) throw new ConfigError(`sources: the name "${s.name}" is used twice; source names must be unique.`);
 		names.add(s.name);
 	}
+	const addressHeader = readEnv(env, 'ADDRESS_HEADER');
+	const xffDepth = readEnv(env, 'XFF_DEPTH')!;
+	if (env.XFF_DEPTH !== undefined && addressHeader !== 'x-forwarded-for') {
+		throw new ConfigError(`XFF_DEPTH is set but ADDRESS_HEADER is ${addressHeader ? `"${env.ADDRESS_HEADER}"` : 'unset'}: XFF_DEPTH applies only with ADDRESS_HEADER=X-Forwarded-For.`);
+	}
 	return {
 		port: readEnv(env, 'PORT')!,
 		host: readEnv(env, 'HOST')!,
-		origin: readEnv(env, 'ORIGIN') ?? file.server.origin?.replace(/\/$/, ''),
+		origin: readEnv(env, 'ORIGIN') ?? file.server?.origin,
 		databaseUrl: readEnv(env, 'DATABASE_URL'),
 		sessionSecret: readEnv(env, 'SESSION_SECRET'),
 		dataDir: resolve(cwd, readEnv(env, 'RUNNER_DASHBOARD_DATA_DIR')!),
@@ -296,12 +308,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 			total: file.server.live.max_streams,
 			maxLifetimeMs: file.server.live.max_stream_minutes * 60_000
 		},
+		clientAddress: { header: addressHeader, xffDepth },
+		auditRetentionDays: file.audit.retention_days,
 		sources,
 		scrape,
 		drift: {
 			intervalMs: driftIntervalMs,
 			mapFile: file.drift.map_file && resolve(baseDir, file.drift.map_file),
-			stacks: checkDriftStacks(driftStacks, sources)
+			stacks: checkDriftStacks(driftStacks, sources),
+			limits: { declaredFileBytes: file.drift.max_declared_file_mib * 2 ** 20, stateBytes: file.drift.max_state_mib * 2 ** 20 }
 		},
 		prometheus,
 		groupLabels: { gitlab: file.metrics.runner_type_label, arc: file.metrics.scale_set_label }

@@ -1,12 +1,16 @@
 // One drift check: read every stack's declared files and state (through its readers),
 // parse them, take the live objects of its cluster and run the pure engine. A stack or
-// environment whose inputs fail becomes an error for that stack; the others are checked.
+// environment whose inputs fail — unreadable, too large, malformed, too deep, or anything
+// its parse or comparison throws — becomes an error for that stack; the others are checked.
 import { readFile } from 'node:fs/promises';
 import { computeDrift } from '$lib/core/drift/engine';
 import { effectiveDriftMap, isParseError, parseDriftMap, parseState, type DriftError, type DriftItem, type DriftMap, type LiveObject, type StackInput } from '$lib/core/drift';
 import { builtinDriftMap } from '$lib/core/drift/profile';
-import { loadHcl, type ParseError } from '$lib/core/hcl';
+import { loadHcl, type ParseError, type ParseResult, type VariablesFile } from '$lib/core/hcl';
+import { messageOf } from '$lib/core/errors';
+import { maskText } from '$lib/core/drift/secrets';
 import { DeclaredReadError, type DeclaredFile, type DeclaredSnapshot } from '$lib/sources/gitops/declared';
+import { TooLargeError } from '$lib/sources/gitops/limits';
 import { StateReadError } from '$lib/sources/gitops/state';
 import { UpstreamError } from '$lib/sources/errors';
 import { scopeKey } from '../store/drift';
@@ -36,8 +40,11 @@ const tfvarsName = (env: string) => `${env}.tfvars`;
 
 const waitOf = (e: unknown) => (e instanceof UpstreamError ? (e.retryAfterMs ?? 0) : e instanceof Error && e.cause instanceof UpstreamError ? (e.cause.retryAfterMs ?? 0) : 0);
 
+// The configuration key an operator raises when a file is refused for its size.
+const LIMIT_KEY: Record<TooLargeError['what'], string> = { state: 'drift.max_state_mib', 'declared file': 'drift.max_declared_file_mib' };
+
 function failure(file: string, e: unknown): ParseError {
-	const message = e instanceof Error ? e.message : String(e);
+	const message = e instanceof TooLargeError ? `${e.message} (${LIMIT_KEY[e.what]})` : messageOf(e);
 	return { file, line: null, message };
 }
 
@@ -61,14 +68,26 @@ async function readDeclared(r: StackReaders): Promise<{ ok: true; snapshot: Decl
 	try {
 		return { ok: true, snapshot: await r.declared.read(names) };
 	} catch (e) {
-		if (e instanceof DeclaredReadError) return { ok: false, error: failure(e.file, e), wait: waitOf(e) };
-		return { ok: false, error: failure(dirOf(r), new Error(`${r.declared.where}: ${(e as Error).message}`)), wait: waitOf(e) };
+		if (e instanceof DeclaredReadError || e instanceof TooLargeError) return { ok: false, error: failure(e.file, e), wait: waitOf(e) };
+		return { ok: false, error: failure(dirOf(r), new Error(`${r.declared.where}: ${messageOf(e)}`)), wait: waitOf(e) };
 	}
 }
 
 function dirOf(r: StackReaders): string {
 	const d = r.stack.declared;
 	return 'gitlab' in d ? d.gitlab.path : 'github' in d ? d.github.path : d.local.path;
+}
+
+/**
+ * A parser call that must not take the check down: parsers report bad input as a
+ * ParseError, and anything they throw all the same (a limit of the runtime) becomes one.
+ */
+function parsed<T>(file: string, parse: () => ParseResult<T>): ParseResult<T> {
+	try {
+		return parse();
+	} catch (e) {
+		return { ok: false, error: { file, line: null, message: `cannot be read: ${messageOf(e)}` } };
+	}
 }
 
 /** One stack's inputs as read: declared side and state per environment (the live side is added at compute time). */
@@ -80,12 +99,24 @@ export interface StackRead {
 	retryAfterMs: number;
 }
 
-/** Reads and parses one stack's declared files and each environment's state; failures become that side's ParseError. */
+/**
+ * Reads and parses one stack's declared files and each environment's state; failures
+ * become that side's ParseError. Never rejects: whatever goes wrong stays with this stack.
+ */
 export async function readStack(r: StackReaders): Promise<StackRead> {
+	try {
+		return await readStackInputs(r);
+	} catch (e) {
+		const error = failure(dirOf(r), e);
+		return { stack: r.stack, inputs: r.stack.envs.map((env) => ({ stack: r.stack.name, env, declared: error, state: error })), revision: null, retryAfterMs: 0 };
+	}
+}
+
+async function readStackInputs(r: StackReaders): Promise<StackRead> {
 	const hcl = await loadHcl();
 	const read = await readDeclared(r);
 	let retryAfterMs = read.ok ? 0 : read.wait;
-	let variables: ReturnType<typeof hcl.parseVariables> | null = null;
+	let variables: ParseResult<VariablesFile> | null = null;
 	const inputs: StackRead['inputs'] = [];
 	for (const env of r.stack.envs) {
 		let declared: StackInput['declared'];
@@ -103,9 +134,9 @@ export async function readStack(r: StackReaders): Promise<StackRead> {
 			if (!varsFile) {
 				declared = { file: `${dirOf(r)}/${VARIABLES}`, line: null, message: `${VARIABLES} not found in ${r.declared.where}` };
 			} else {
-				variables ??= hcl.parseVariables(varsFile.text, varsFile.path);
+				variables ??= parsed(varsFile.path, () => hcl.parseVariables(varsFile.text, varsFile.path));
 				const tfFile = files.get(tfvarsName(env));
-				const tfvars = tfFile ? hcl.parseTfvars(tfFile.text, tfFile.path) : null;
+				const tfvars = tfFile ? parsed(tfFile.path, () => hcl.parseTfvars(tfFile.text, tfFile.path)) : null;
 				if (!variables.ok) declared = variables.error;
 				else if (tfvars && !tfvars.ok) declared = tfvars.error;
 				else declared = { variables: variables.value, tfvars: tfvars ? tfvars.value : null };
@@ -115,10 +146,10 @@ export async function readStack(r: StackReaders): Promise<StackRead> {
 		const reader = r.state(env);
 		try {
 			const { file, text } = await reader.read();
-			const parsed = parseState(text, file);
-			state = parsed.ok ? parsed.value : parsed.error;
+			const p = parsed(file, () => parseState(text, file));
+			state = p.ok ? p.value : p.error;
 		} catch (e) {
-			state = failure(e instanceof StateReadError ? e.file : reader.file, e);
+			state = failure(e instanceof StateReadError || e instanceof TooLargeError ? e.file : reader.file, e);
 			retryAfterMs = Math.max(retryAfterMs, waitOf(e));
 		}
 		inputs.push({ stack: r.stack.name, env, declared, state, webUrl });
@@ -157,15 +188,19 @@ export function computeCheck(reads: StackRead[], live: (cluster: string) => Live
 			if (!isParseError(s.declared) && !isParseError(s.state)) scopes.add(scopeKey(s.stack, s.env));
 		}
 	}
-	if (stacks.length === 0) return { items: [], errors, scopes, configured, checked: { stacks: 0, objects: 0, fields: 0 }, checkedAt: now.toISOString(), revisions };
+	if (stacks.length === 0) return { items: [], errors: masked(errors), scopes, configured, checked: { stacks: 0, objects: 0, fields: 0 }, checkedAt: now.toISOString(), revisions };
 	// The cluster most stacks run in is the shared live side (where unmanaged objects are looked for).
 	const counts = new Map<string, number>();
 	for (const r of reads) counts.set(r.stack.cluster, (counts.get(r.stack.cluster) ?? 0) + 1);
 	const shared = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0];
 	const sharedSide = sideOf(shared);
 	const result = computeDrift({ stacks, live: sharedSide.ok ? sharedSide.objects : [], watchedKinds: [...WATCHED_KINDS], map: map.map });
-	return { items: result.items, errors: [...errors, ...result.errors], scopes, configured, checked: result.checked, checkedAt: now.toISOString(), revisions };
+	for (const f of result.failed) scopes.delete(scopeKey(f.stack, f.env));
+	return { items: result.items, errors: masked([...errors, ...result.errors]), scopes, configured, checked: result.checked, checkedAt: now.toISOString(), revisions };
 }
+
+// An error quotes what it could not read (an HCL snippet, a backend's answer): never a credential.
+const masked = (errors: DriftError[]) => errors.map((e) => ({ ...e, message: maskText(e.message) }));
 
 /** Reads every stack and computes; never throws for upstream or parse failures (they become errors). */
 export async function checkDrift(readers: StackReaders[], live: (cluster: string) => LiveSide, map: { map: DriftMap; error: ParseError | null }, now = new Date()): Promise<DriftCheck> {

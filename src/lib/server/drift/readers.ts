@@ -3,15 +3,14 @@
 import type { GithubClient } from '$lib/sources/github/client';
 import type { GitlabClient } from '$lib/sources/gitlab/client';
 import { GithubDeclared, GitlabDeclared, LocalDeclared, type DeclaredReader } from '$lib/sources/gitops/declared';
-import { FileState, GitlabState, HttpState, type GitlabEndpoint, type StateReader } from '$lib/sources/gitops/state';
+import type { ReadLimits } from '$lib/sources/gitops/limits';
+import { FileState, GitlabState, HttpState, type StateReader } from '$lib/sources/gitops/state';
 import type { RequestObserver } from '$lib/sources/errors';
 import type { DriftStack } from '../config';
 
 export interface ForgeClients {
 	gitlab(source: string): GitlabClient;
 	github(source: string): GithubClient;
-	/** URL and token of a GitLab source, for reading a state whose body is not the JSON it is labelled as. */
-	gitlabEndpoint?(source: string): GitlabEndpoint;
 	/** Request outcomes of backends that are no configured source (http state), for /metrics. */
 	observe?: (source: string) => RequestObserver;
 }
@@ -24,22 +23,25 @@ export interface StackReaders {
 
 const forEnv = (template: string, env: string) => template.replaceAll('{env}', env);
 
-export function stackReaders(stack: DriftStack, clients: ForgeClients): StackReaders {
+/** The readers of one stack; files and states over `limits` are refused (the defaults when not given). */
+export function stackReaders(stack: DriftStack, clients: ForgeClients, limits?: ReadLimits): StackReaders {
 	const d = stack.declared;
+	const fileCap = limits?.declaredFileBytes;
+	const stateCap = limits?.stateBytes;
 	const declared: DeclaredReader =
 		'gitlab' in d
-			? new GitlabDeclared(clients.gitlab(d.gitlab.source), d.gitlab.project, d.gitlab.ref, d.gitlab.path)
+			? new GitlabDeclared(clients.gitlab(d.gitlab.source), d.gitlab.project, d.gitlab.ref, d.gitlab.path, fileCap)
 			: 'github' in d
-				? new GithubDeclared(clients.github(d.github.source), d.github.source, d.github.repo, d.github.ref, d.github.path)
-				: new LocalDeclared(d.local.path);
+				? new GithubDeclared(clients.github(d.github.source), d.github.source, d.github.repo, d.github.ref, d.github.path, fileCap)
+				: new LocalDeclared(d.local.path, fileCap);
 	const s = stack.state;
 	const states = new Map<string, StateReader>();
 	const make = (env: string): StateReader => {
 		if ('gitlab' in s) {
-			return new GitlabState(clients.gitlab(s.gitlab.source), s.gitlab.project, forEnv(s.gitlab.name ?? `${stack.name}-{env}`, env), clients.gitlabEndpoint?.(s.gitlab.source));
+			return new GitlabState(clients.gitlab(s.gitlab.source), s.gitlab.project, forEnv(s.gitlab.name ?? `${stack.name}-{env}`, env), stateCap);
 		}
-		if ('http' in s) return new HttpState(forEnv(s.http.url, env), { username: s.http.username, password: stack.statePassword }, `drift:${stack.name}`, clients.observe?.(`drift:${stack.name}`));
-		return new FileState(forEnv(s.file.path, env));
+		if ('http' in s) return new HttpState(forEnv(s.http.url, env), { username: s.http.username, password: stack.statePassword }, `drift:${stack.name}`, clients.observe?.(`drift:${stack.name}`), stateCap);
+		return new FileState(forEnv(s.file.path, env), stateCap);
 	};
 	return {
 		stack,

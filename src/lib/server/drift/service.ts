@@ -5,6 +5,7 @@
 // restarts), changes go out as the SSE event `drift`, and the `drift` source status
 // says when a stack could not be checked (its last good items are kept, marked stale).
 import type { DriftError, DriftItem } from '$lib/core/drift';
+import { messageOf } from '$lib/core/errors';
 import { UpstreamError } from '$lib/sources/errors';
 import { RESOURCES } from '$lib/sources/kubernetes/resources';
 import type { Config } from '../config';
@@ -93,15 +94,15 @@ export class DriftService {
 	constructor(private deps: DriftServiceDeps) {
 		const { config, gitlab, github } = deps;
 		this.readers = config.drift.stacks.map((s) =>
-			stackReaders(s, {
-				gitlab: (name) => gitlab.get(name)!.client,
-				github: (name) => github.get(name)!.client,
-				gitlabEndpoint: (name) => {
-					const src = config.sources.find((c) => c.name === name && c.kind === 'gitlab') as Extract<Config['sources'][number], { kind: 'gitlab' }>;
-					return { url: src.gitlab.url, token: src.token, source: name, observe: (outcome) => deps.metrics.upstreamRequests.inc({ source: name, outcome }) };
+			stackReaders(
+				s,
+				{
+					gitlab: (name) => gitlab.get(name)!.client,
+					github: (name) => github.get(name)!.client,
+					observe: (source) => (outcome) => deps.metrics.upstreamRequests.inc({ source, outcome })
 				},
-				observe: (source) => (outcome) => deps.metrics.upstreamRequests.inc({ source, outcome })
-			})
+				config.drift.limits
+			)
 		);
 		this.history = new DriftHistory(deps.store.conn.db);
 		if (config.drift.stacks.length) deps.sources.register({
@@ -116,7 +117,7 @@ export class DriftService {
 			intervalMs: config.drift.intervalMs,
 			cycle: () => this.fullCheck(),
 			onError: (e) => {
-				const message = e instanceof Error ? e.message : String(e);
+				const message = messageOf(e);
 				deps.sources.failed(DRIFT_SOURCE, message);
 				deps.logger.warn({ err: message }, 'drift check failed; serving the last result');
 			}
@@ -159,7 +160,7 @@ export class DriftService {
 		}
 		end({ outcome: this.last?.errors.length ? 'error' : 'ok' });
 		// A rate-limited forge asked us to wait: the poller backs off at least that long (the errors are already served).
-		const wait = Math.max(0, ...this.reads.map((r) => r.retryAfterMs));
+		const wait = this.reads.reduce((w, r) => Math.max(w, r.retryAfterMs), 0);
 		if (wait > 0) throw new UpstreamError(DRIFT_SOURCE, 'rate_limited', `rate limited: retry after ${Math.ceil(wait / 1000)} s`, 429, wait);
 	}
 
@@ -185,7 +186,7 @@ export class DriftService {
 	/** A recompute from a timer: its failure (e.g. the store) is reported, never left unhandled. */
 	private recomputeSoon(): void {
 		this.recompute().catch((e: unknown) => {
-			const message = e instanceof Error ? e.message : String(e);
+			const message = messageOf(e);
 			this.deps.sources.failed(DRIFT_SOURCE, message);
 			this.deps.logger.warn({ err: message }, 'drift recompute failed; serving the last result');
 		});

@@ -2,9 +2,10 @@
 // their replica history, recorded in memory: on every cluster change and on a 15 s
 // heartbeat, never while the cluster's source is failing (its objects are then the last
 // good copy, and recording them would invent a flat line).
-import { filterAutoscalers, hpaView, HISTORY_STEP_S, ReplicaHistory, scaleSetAutoscaler, WINDOW_SECONDS, type AutoscalerFilter, type AutoscalerView, type DeploymentObject, type HpaObject, type ReplicaPoint } from '$lib/core/autoscalers';
+import { HISTORY_STEP_S, ReplicaHistory, type ReplicaPoint } from '$lib/core/autoscalers/history';
+import { filterAutoscalers, hpaView, scaleSetAutoscaler, type AutoscalerFilter, type AutoscalerView, type DeploymentObject, type HpaObject } from '$lib/core/autoscalers/views';
 import { z } from 'zod';
-import type { CapacityWindow } from '$lib/core/capacity/types';
+import { WINDOW_SECONDS, WINDOWS, type CapacityWindow } from '$lib/core/capacity/types';
 import { forgeSchema } from '$lib/core/runner';
 import { freshnessFields } from '../fleet/freshness';
 import type { EventBus } from '../events/bus';

@@ -2,6 +2,7 @@
 // no longer does. The open row's first_seen is the item's age, so it survives restarts
 // and is shared by replicas on PostgreSQL.
 import type { Generated, Kysely } from 'kysely';
+import { maskedValues } from '$lib/core/drift/secrets';
 import type { DriftItem } from '$lib/core/drift/types';
 import type { Database } from './schema';
 
@@ -76,7 +77,9 @@ export class DriftHistory {
 			const current = new Set<string>();
 			for (const item of items) {
 				current.add(item.key);
-				const values = { declared: toJson(item.declared), applied: toJson(item.applied), live: toJson(item.live) };
+				// The engine masks secrets already; masking again here keeps the store free of them whatever wrote the item.
+				const masked = maskedValues(item.field, item);
+				const values = { declared: toJson(masked.declared), applied: toJson(masked.applied), live: toJson(masked.live) };
 				const row = byKey.get(item.key);
 				if (row) {
 					firstSeen.set(item.key, row.first_seen);
@@ -111,13 +114,13 @@ export class DriftHistory {
 		});
 	}
 
-	/** first_seen of every open item, for ages before the first check after a restart completes. */
 	/** Deletes resolved items that cleared before `before` (open items are never deleted); returns how many. */
 	async pruneResolved(before: string): Promise<number> {
 		const r = await this.db.deleteFrom('drift_history').where('resolved_at', 'is not', null).where('resolved_at', '<', before).executeTakeFirst();
 		return Number(r.numDeletedRows ?? 0);
 	}
 
+	/** first_seen of every open item, for ages before the first check after a restart completes. */
 	async openFirstSeen(): Promise<Map<string, string>> {
 		const rows = await this.db.selectFrom('drift_history').select(['item_key', 'first_seen']).where('resolved_at', 'is', null).execute();
 		return new Map(rows.map((r) => [r.item_key, r.first_seen]));
@@ -157,5 +160,34 @@ export class DriftHistory {
 			})),
 			total: Number(count.n)
 		};
+	}
+}
+
+/**
+ * Masks the secrets of rows stored before drift masked them (a migration runs this once):
+ * each row's values as maskedValues would have stored them. Returns how many rows changed.
+ */
+export async function maskStoredSecrets(db: Kysely<any>, batch = 500): Promise<number> {
+	let changed = 0;
+	let after = 0;
+	for (;;) {
+		const rows: { id: number; field: string; declared: string | null; applied: string | null; live: string | null }[] = await db
+			.selectFrom('drift_history')
+			.select(['id', 'field', 'declared', 'applied', 'live'])
+			.where('id', '>', after)
+			.orderBy('id')
+			.limit(batch)
+			.execute();
+		if (rows.length === 0) return changed;
+		for (const r of rows) {
+			const masked = maskedValues(r.field, { declared: fromJson(r.declared), applied: fromJson(r.applied), live: fromJson(r.live) });
+			// A column left null stays null.
+			const stored = (was: string | null, v: unknown) => (was === null ? null : toJson(v));
+			const values = { declared: stored(r.declared, masked.declared), applied: stored(r.applied, masked.applied), live: stored(r.live, masked.live) };
+			if (values.declared === r.declared && values.applied === r.applied && values.live === r.live) continue;
+			await db.updateTable('drift_history').set(values).where('id', '=', r.id).execute();
+			changed++;
+		}
+		after = rows[rows.length - 1]!.id;
 	}
 }

@@ -2,6 +2,7 @@
 import { connect } from './connect';
 import { migrateToLatest, ping } from './migrations';
 import { Audit } from './audit';
+import { LoginAttempts } from './login-attempts';
 import { Sessions } from './sessions';
 import { Settings } from './settings';
 import { Tokens } from './tokens';
@@ -15,6 +16,7 @@ export class Store {
 	readonly tokens;
 	readonly audit;
 	readonly settings;
+	readonly loginAttempts;
 
 	private constructor(readonly conn: ReturnType<typeof connect>) {
 		this.users = new Users(conn.db);
@@ -22,6 +24,7 @@ export class Store {
 		this.tokens = new Tokens(conn.db);
 		this.audit = new Audit(conn.db);
 		this.settings = new Settings(conn.db);
+		this.loginAttempts = new LoginAttempts(conn.db);
 	}
 
 	get dialect() {

@@ -1,6 +1,7 @@
 // One migration set for both dialects. Only the auto-increment id differs; every
 // other column type is portable (text, integer).
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { maskStoredSecrets } from './drift';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -88,6 +89,50 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 			async down(db: Kysely<any>) {
 				await db.schema.dropTable('drift_history').execute();
 			}
+		},
+		// Sign-in hardening: throttle counters reserved before a password is checked, coalesced
+		// audit rows for refused attempts, token owners and expiry, a forced first password change.
+		'0003_sign_in_hardening': {
+			async up(db: Kysely<any>) {
+				// One row per throttle key; the primary key is what the reserving upsert conflicts on
+				// (store/login-attempts.ts), the window index what pruning deletes by.
+				await db.schema
+					.createTable('login_attempts')
+					.addColumn('key', 'text', (c) => c.primaryKey())
+					.addColumn('window_start', 'text', (c) => c.notNull())
+					.addColumn('attempts', 'integer', (c) => c.notNull())
+					.execute();
+				await db.schema.createIndex('login_attempts_window').on('login_attempts').column('window_start').execute();
+				// Refused attempts update one row per (action, key, window) instead of inserting one
+				// each; NULL keys (every other record) never conflict in either dialect.
+				await db.schema.alterTable('audit').addColumn('count', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+				await db.schema.alterTable('audit').addColumn('coalesce_key', 'text').execute();
+				await db.schema.createIndex('audit_coalesce').on('audit').column('coalesce_key').unique().execute();
+				await db.schema.alterTable('users').addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+				// No foreign key on purpose: a deleted owner must leave its tokens dead (the id no longer
+				// joins), not ownerless like a CLI-made token. Ids are never reused in either dialect.
+				await db.schema.alterTable('api_tokens').addColumn('owner_id', 'integer').execute();
+				await db.schema.alterTable('api_tokens').addColumn('expires_at', 'text').execute();
+				await db.schema.createIndex('api_tokens_owner').on('api_tokens').column('owner_id').execute();
+			},
+			async down(db: Kysely<any>) {
+				await db.schema.dropIndex('api_tokens_owner').execute();
+				await db.schema.alterTable('api_tokens').dropColumn('expires_at').execute();
+				await db.schema.alterTable('api_tokens').dropColumn('owner_id').execute();
+				await db.schema.alterTable('users').dropColumn('must_change_password').execute();
+				await db.schema.dropIndex('audit_coalesce').execute();
+				await db.schema.alterTable('audit').dropColumn('coalesce_key').execute();
+				await db.schema.alterTable('audit').dropColumn('count').execute();
+				await db.schema.dropTable('login_attempts').execute();
+			}
+		},
+		// Rows written before drift masked secrets (a token line in config.toml, an env entry
+		// named like a credential) are masked in place; there is nothing to restore on down.
+		'0004_drift_history_masked': {
+			async up(db: Kysely<any>) {
+				await maskStoredSecrets(db);
+			},
+			async down() {}
 		}
 	};
 }
@@ -97,6 +142,12 @@ class InCodeProvider implements MigrationProvider {
 	async getMigrations() {
 		return migrations(this.dialect);
 	}
+}
+
+/** Bring the schema to a named version (tests of a migration start from the one before it). */
+export async function migrateTo(db: Kysely<any>, dialect: Dialect, name: string): Promise<void> {
+	const { error } = await new Migrator({ db, provider: new InCodeProvider(dialect) }).migrateTo(name);
+	if (error) throw error instanceof Error ? error : new Error(String(error));
 }
 
 /** Bring the schema to the latest version; concurrent replicas serialise on Kysely's migration lock. */

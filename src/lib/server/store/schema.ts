@@ -12,6 +12,8 @@ export interface UsersTable {
 	password_hash: string;
 	role: Role;
 	disabled: Generated<number>;
+	/** 1 until the user has chosen their own password (the generated first admin). */
+	must_change_password: Generated<number>;
 	created_at: string;
 	updated_at: string;
 }
@@ -33,7 +35,10 @@ export interface ApiTokensTable {
 	token_hash: string;
 	prefix: string;
 	created_by: string;
+	/** The user whose rights bound the token's; null for tokens made with the CLI. */
+	owner_id: number | null;
 	created_at: string;
+	expires_at: string | null;
 	last_used_at: string | null;
 	revoked_at: string | null;
 }
@@ -49,6 +54,15 @@ export interface AuditTable {
 	detail: string | null;
 	ip: string | null;
 	request_id: string | null;
+	/** How many attempts the row stands for (refused sign-ins are coalesced per window). */
+	count: Generated<number>;
+	coalesce_key: string | null;
+}
+
+export interface LoginAttemptsTable {
+	key: string;
+	window_start: string;
+	attempts: number;
 }
 
 export interface SettingsTable {
@@ -62,4 +76,5 @@ export interface Database {
 	api_tokens: ApiTokensTable;
 	audit: AuditTable;
 	settings: SettingsTable;
+	login_attempts: LoginAttemptsTable;
 }

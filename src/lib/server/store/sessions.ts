@@ -7,6 +7,7 @@ export interface SessionRow {
 	username: string;
 	role: Role;
 	disabled: number;
+	must_change_password: number;
 	created_at: string;
 	last_seen_at: string;
 	expires_at: string;
@@ -40,6 +41,7 @@ export class Sessions {
 				'users.username',
 				'users.role',
 				'users.disabled',
+				'users.must_change_password',
 				'sessions.created_at',
 				'sessions.last_seen_at',
 				'sessions.expires_at'

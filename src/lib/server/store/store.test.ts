@@ -1,61 +1,14 @@
 // The store against both dialects: SQLite in a temp dir and a real PostgreSQL server.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from '../../../../tests/helpers/postgres';
+import { BACKENDS, clearStore, type Backend } from '../../../../tests/helpers/stores';
+import type { Kysely } from 'kysely';
 import { DriftHistory, scopeKey } from './drift';
 import { Store } from './index';
-
-/** A place for a fresh, empty database of one dialect. */
-interface Backend {
-	/** Options for Store.open that point at a brand-new empty database. */
-	fresh(): Promise<{ databaseUrl?: string; dataDir: string }>;
-	stop(): Promise<void>;
-}
-
-async function sqliteBackend(): Promise<Backend> {
-	const dirs: string[] = [];
-	return {
-		async fresh() {
-			const dataDir = await mkdtemp(join(tmpdir(), 'rd-store-'));
-			dirs.push(dataDir);
-			return { dataDir };
-		},
-		async stop() {
-			for (const d of dirs) await rm(d, { recursive: true, force: true });
-		}
-	};
-}
-
-async function postgresBackend(): Promise<Backend> {
-	const server: TestPostgres = await startPostgres();
-	let n = 0;
-	return {
-		async fresh() {
-			const name = `rd_store_${++n}`;
-			const admin = new pg.Client({ connectionString: server.url });
-			await admin.connect();
-			try {
-				await admin.query(`create database ${name}`);
-			} finally {
-				await admin.end();
-			}
-			const u = new URL(server.url);
-			u.pathname = `/${name}`;
-			return { databaseUrl: u.toString(), dataDir: server.dir };
-		},
-		stop: () => server.stop()
-	};
-}
+import { migrateTo } from './migrations';
 
 const T = (min: number) => new Date(Date.UTC(2025, 2, 1, 12, 0, 0) + min * 60_000).toISOString();
 
-describe.each([
-	['sqlite', sqliteBackend],
-	['postgres', postgresBackend]
-])('Store on %s', (dialect, makeBackend) => {
+describe.each(BACKENDS)('Store on %s', (dialect, makeBackend) => {
 	let backend: Backend;
 	let store: Store;
 	let firstMigration: string[];
@@ -73,10 +26,7 @@ describe.each([
 		await backend?.stop();
 	});
 
-	beforeEach(async () => {
-		const db = store.conn.db;
-		for (const t of ['sessions', 'api_tokens', 'audit', 'settings', 'users'] as const) await db.deleteFrom(t).execute();
-	});
+	beforeEach(() => clearStore(store));
 
 	const user = async (username: string, role: 'viewer' | 'operator' | 'admin' = 'viewer') =>
 		(await store.users.create({ username, passwordHash: `hash-of-${username}`, role }, T(0)))!;
@@ -87,7 +37,7 @@ describe.each([
 		});
 
 		it('applies the migration set once; a second run applies nothing', async () => {
-			expect(firstMigration).toEqual(['0001_auth_audit', '0002_drift_history']);
+			expect(firstMigration).toEqual(['0001_auth_audit', '0002_drift_history', '0003_sign_in_hardening', '0004_drift_history_masked']);
 			expect(secondMigration).toEqual([]);
 			expect(await store.migrate()).toEqual([]);
 			await expect(store.ping()).resolves.toBeUndefined();
@@ -104,6 +54,47 @@ describe.each([
 				expect(await b.users.count()).toBe(1);
 			} finally {
 				await b.close();
+			}
+		});
+
+		it('masks secrets in drift history rows stored before drift masked them', async () => {
+			const where = await backend.fresh();
+			const old = await Store.open({ ...where, migrate: false });
+			try {
+				await migrateTo(old.conn.db as Kysely<any>, old.dialect, '0002_drift_history');
+				const toml = (token: string, interval: number) => `check_interval = ${interval}\n[[runners]]\n  token = "${token}"\n`;
+				const row = (field: string, applied: unknown, live: unknown) => ({
+					item_key: `k|${field}`,
+					stack: 'gitlab-runners',
+					env: 'dev',
+					object: 'ConfigMap gitlab-runners/docker-runner-config',
+					field,
+					class: 'out-of-band',
+					severity: 'warning',
+					declared: null,
+					applied: JSON.stringify(applied),
+					live: JSON.stringify(live),
+					first_seen: T(0),
+					last_seen: T(0),
+					resolved_at: null
+				});
+				await (old.conn.db as Kysely<any>)
+					.insertInto('drift_history')
+					.values([
+						row('data["config.toml"]', toml('glrt-SECRET-IN-STATE', 3), toml('glrt-SECRET-LIVE', 4)),
+						row('spec.template.spec.containers[name=runner].env[name=RUNNER_TOKEN].value', 'plain-a', 'plain-b'),
+						row('spec.maxReplicas', 8, 11)
+					])
+					.execute();
+				expect(await old.migrate()).toEqual(['0004_drift_history_masked']);
+				const rows = await (old.conn.db as Kysely<any>).selectFrom('drift_history').select(['field', 'declared', 'applied', 'live']).orderBy('id').execute();
+				expect(rows).toEqual([
+					{ field: 'data["config.toml"]', declared: null, applied: JSON.stringify(toml('(sensitive #1)', 3)), live: JSON.stringify(toml('(sensitive #2)', 4)) },
+					{ field: 'spec.template.spec.containers[name=runner].env[name=RUNNER_TOKEN].value', declared: null, applied: '"(sensitive)"', live: '"(sensitive)"' },
+					{ field: 'spec.maxReplicas', declared: null, applied: '8', live: '11' }
+				]);
+			} finally {
+				await old.close();
 			}
 		});
 
@@ -125,7 +116,7 @@ describe.each([
 	describe('users', () => {
 		it('creates a user and refuses a duplicate username', async () => {
 			const u = await store.users.create({ username: 'alice', passwordHash: 'h1', role: 'operator' }, T(0));
-			expect(u).toEqual({ id: expect.any(Number), username: 'alice', role: 'operator', disabled: false, created_at: T(0), updated_at: T(0) });
+			expect(u).toEqual({ id: expect.any(Number), username: 'alice', role: 'operator', disabled: false, must_change_password: false, created_at: T(0), updated_at: T(0) });
 			expect(await store.users.create({ username: 'alice', passwordHash: 'h2', role: 'admin' }, T(1))).toBeUndefined();
 			expect(await store.users.count()).toBe(1);
 			expect((await store.users.credentials('alice'))?.password_hash).toBe('h1');
@@ -142,10 +133,11 @@ describe.each([
 			expect(list.every((u) => !('password_hash' in u))).toBe(true);
 		});
 
-		it('updates role, disabled and password', async () => {
+		it('updates role, disabled, password and the forced password change', async () => {
 			const u = await user('carol');
-			const updated = await store.users.update(u.id, { role: 'admin', disabled: true, passwordHash: 'new' }, T(5));
-			expect(updated).toEqual({ ...u, role: 'admin', disabled: true, updated_at: T(5) });
+			const updated = await store.users.update(u.id, { role: 'admin', disabled: true, passwordHash: 'new', mustChangePassword: true }, T(5));
+			expect(updated).toEqual({ ...u, role: 'admin', disabled: true, must_change_password: true, updated_at: T(5) });
+			expect((await store.users.update(u.id, { mustChangePassword: false }, T(5)))?.must_change_password).toBe(false);
 			expect((await store.users.credentials('carol'))?.password_hash).toBe('new');
 			expect((await store.users.update(u.id, { disabled: false }, T(6)))?.disabled).toBe(false);
 			expect(await store.users.update(u.id + 1000, { role: 'viewer' }, T(6))).toBeUndefined();
@@ -181,6 +173,7 @@ describe.each([
 				username: 'erin',
 				role: 'operator',
 				disabled: 0,
+				must_change_password: 0,
 				created_at: T(0),
 				last_seen_at: T(0),
 				expires_at: T(600)
@@ -251,8 +244,9 @@ describe.each([
 	});
 
 	describe('tokens', () => {
-		const token = (name: string, tokenHash: string, now = T(0)) =>
-			store.tokens.create({ name, role: 'operator', tokenHash, prefix: `rdt_${name.slice(0, 6)}`, createdBy: 'admin' }, now);
+		const token = (name: string, tokenHash: string, extra: { ownerId?: number | null; expiresAt?: string | null } = {}) =>
+			store.tokens.create({ name, role: 'operator', tokenHash, prefix: `rdt_${name.slice(0, 6)}`, createdBy: 'admin', ownerId: null, expiresAt: null, ...extra }, T(0));
+		const ownerless = { owner_exists: false, owner_disabled: false, owner_role: null };
 
 		it('creates a token and never returns its hash', async () => {
 			const t = await token('ci', 'hash-ci');
@@ -262,12 +256,38 @@ describe.each([
 				role: 'operator',
 				prefix: 'rdt_ci',
 				created_by: 'admin',
+				owner_id: null,
 				created_at: T(0),
+				expires_at: null,
 				last_used_at: null,
 				revoked_at: null
 			});
-			expect(await store.tokens.byHash('hash-ci')).toEqual(t);
-			expect(await store.tokens.byHash('other')).toBeUndefined();
+			expect(await store.tokens.resolve({ hash: 'hash-ci' })).toEqual({ ...t, ...ownerless });
+			expect(await store.tokens.resolve({ id: t.id })).toEqual({ ...t, ...ownerless });
+			expect(await store.tokens.resolve({ hash: 'other' })).toBeUndefined();
+			expect(await store.tokens.resolve({ id: t.id + 1000 })).toBeUndefined();
+		});
+
+		it('resolves a token with its owner’s state, and a deleted owner as gone', async () => {
+			const owner = await user('olga', 'operator');
+			const t = await token('owned', 'h-owned', { ownerId: owner.id, expiresAt: T(60) });
+			expect(t).toMatchObject({ owner_id: owner.id, expires_at: T(60) });
+			expect(await store.tokens.resolve({ hash: 'h-owned' })).toMatchObject({ owner_exists: true, owner_disabled: false, owner_role: 'operator' });
+			await store.users.update(owner.id, { disabled: true, role: 'viewer' }, T(1));
+			expect(await store.tokens.resolve({ hash: 'h-owned' })).toMatchObject({ owner_exists: true, owner_disabled: true, owner_role: 'viewer' });
+			await store.users.delete(owner.id);
+			expect(await store.tokens.resolve({ hash: 'h-owned' })).toMatchObject({ owner_id: owner.id, owner_exists: false, owner_role: null });
+		});
+
+		it('revokes every active token of an owner, and only those', async () => {
+			const [a, b] = [await user('ann'), await user('ben')];
+			const a1 = await token('a1', 'ha1', { ownerId: a.id });
+			await token('a2', 'ha2', { ownerId: a.id });
+			await store.tokens.revoke(a1.id, T(1));
+			await token('b1', 'hb1', { ownerId: b.id });
+			await token('cli', 'hcli');
+			expect((await store.tokens.revokeOwnedBy(a.id, T(2))).map((t) => t.name)).toEqual(['a2']);
+			expect((await store.tokens.list()).filter((t) => !t.revoked_at).map((t) => t.name).sort()).toEqual(['b1', 'cli']);
 		});
 
 		it('refuses a duplicate token hash', async () => {
@@ -284,22 +304,63 @@ describe.each([
 		it('records last use', async () => {
 			const t = await token('ci', 'h');
 			await store.tokens.touch(t.id, T(3));
-			expect((await store.tokens.byHash('h'))?.last_used_at).toBe(T(3));
+			expect((await store.tokens.resolve({ hash: 'h' }))?.last_used_at).toBe(T(3));
 		});
 
 		it('revokes once; revoking again is a no-op', async () => {
 			const t = await token('ci', 'h');
 			expect(await store.tokens.revoke(t.id, T(5))).toEqual({ ...t, revoked_at: T(5) });
 			expect(await store.tokens.revoke(t.id, T(6))).toBeUndefined();
-			expect((await store.tokens.byHash('h'))?.revoked_at).toBe(T(5));
+			expect((await store.tokens.resolve({ hash: 'h' }))?.revoked_at).toBe(T(5));
 			expect(await store.tokens.revoke(t.id + 1000, T(6))).toBeUndefined();
 		});
 	});
 
-	describe('audit', () => {
-		const login = (outcome: 'success' | 'failure' | 'denied', at: string, ip: string | null, username: string) =>
-			store.audit.record({ principal: username, principal_kind: 'anonymous', action: 'login', target: username, outcome, ip }, at);
+	describe('login attempts', () => {
+		// A 15-minute window: at T(m) a window that started at or before T(m - 15) has ended.
+		const reserve = (key: string, m: number, limit: number) => store.loginAttempts.reserve(key, T(m), T(m - 15), limit);
 
+		it('reserves up to the limit within the window that the first attempt started, then changes nothing', async () => {
+			const got = [];
+			for (let i = 0; i < 5; i++) got.push(await reserve('user:alice', i, 3));
+			expect(got).toEqual([{ attempts: 1, windowStart: T(0) }, { attempts: 2, windowStart: T(0) }, { attempts: 3, windowStart: T(0) }, null, null]);
+			expect(await store.loginAttempts.get('user:alice')).toEqual({ attempts: 3, windowStart: T(0) });
+			expect(await reserve('user:bob', 4, 3)).toEqual({ attempts: 1, windowStart: T(4) });
+			// Refused until the window has ended, then a new window starts.
+			expect(await reserve('user:alice', 14.9, 3)).toBeNull();
+			expect(await reserve('user:alice', 15, 3)).toEqual({ attempts: 1, windowStart: T(15) });
+		});
+
+		it('never grants more than the limit to concurrent callers', async () => {
+			const got = await Promise.all(Array.from({ length: 40 }, () => reserve('address:10.0.0.1', 0, 7)));
+			expect(got.filter((r) => r !== null).map((r) => r!.attempts).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+			expect(await store.loginAttempts.get('address:10.0.0.1')).toEqual({ attempts: 7, windowStart: T(0) });
+		});
+
+		it('gives a reservation back within its window only, never below zero', async () => {
+			await reserve('k', 0, 2);
+			await reserve('k', 1, 2);
+			await store.loginAttempts.release('k', T(0));
+			expect(await reserve('k', 2, 2)).toEqual({ attempts: 2, windowStart: T(0) });
+			for (let i = 0; i < 4; i++) await store.loginAttempts.release('k', T(0));
+			expect(await store.loginAttempts.get('k')).toEqual({ attempts: 0, windowStart: T(0) });
+			await reserve('k', 20, 2);
+			await store.loginAttempts.release('k', T(0));
+			expect(await store.loginAttempts.get('k')).toEqual({ attempts: 1, windowStart: T(20) });
+			await store.loginAttempts.release('never-reserved', T(0));
+			expect(await store.loginAttempts.get('never-reserved')).toBeUndefined();
+		});
+
+		it('prunes counters whose window started before a time', async () => {
+			await reserve('old', 0, 5);
+			await reserve('new', 15, 5);
+			expect(await store.loginAttempts.prune(T(15))).toBe(1);
+			expect(await store.loginAttempts.get('old')).toBeUndefined();
+			expect(await store.loginAttempts.get('new')).toEqual({ attempts: 1, windowStart: T(15) });
+		});
+	});
+
+	describe('audit', () => {
 		it('records entries and lists them newest first with detail', async () => {
 			await store.audit.record(
 				{ principal: 'alice', principal_kind: 'user', action: 'runner.pause', target: 'gitlab:a:1', outcome: 'success', detail: { note: 'maint', n: 2 }, ip: '10.0.0.1', request_id: 'r1' },
@@ -309,8 +370,8 @@ describe.each([
 			const { items, total } = await store.audit.list({ page: 1, perPage: 10 });
 			expect(total).toBe(2);
 			expect(items).toEqual([
-				{ id: expect.any(Number), at: T(2), principal: 'token:ci', principal_kind: 'token', action: 'runner.resume', target: null, outcome: 'failure', detail: null, ip: null, request_id: null },
-				{ id: expect.any(Number), at: T(1), principal: 'alice', principal_kind: 'user', action: 'runner.pause', target: 'gitlab:a:1', outcome: 'success', detail: { note: 'maint', n: 2 }, ip: '10.0.0.1', request_id: 'r1' }
+				{ id: expect.any(Number), at: T(2), principal: 'token:ci', principal_kind: 'token', action: 'runner.resume', target: null, outcome: 'failure', detail: null, ip: null, request_id: null, count: 1 },
+				{ id: expect.any(Number), at: T(1), principal: 'alice', principal_kind: 'user', action: 'runner.pause', target: 'gitlab:a:1', outcome: 'success', detail: { note: 'maint', n: 2 }, ip: '10.0.0.1', request_id: 'r1', count: 1 }
 			]);
 			expect(items[0]!.id).toBeGreaterThan(items[1]!.id);
 		});
@@ -336,22 +397,29 @@ describe.each([
 			expect(alicePauses.items.map((e) => e.target)).toEqual(['t3']);
 		});
 
-		it('counts failed logins by IP and by username within a window', async () => {
-			await login('failure', T(0), '10.0.0.1', 'alice');
-			await login('failure', T(10), '10.0.0.1', 'alice');
-			await login('failure', T(11), '10.0.0.1', 'bob');
-			await login('failure', T(12), '10.0.0.2', 'alice');
-			await login('success', T(13), '10.0.0.1', 'alice');
-			await login('denied', T(14), '10.0.0.1', 'alice');
-			await store.audit.record({ principal: 'alice', principal_kind: 'user', action: 'password.change', target: 'alice', outcome: 'failure', ip: '10.0.0.1' }, T(14));
+		it('coalesces repeated events into one row with a count, also when they race', async () => {
+			const denied = (ip: string) => ({ principal: 'anonymous', principal_kind: 'anonymous', action: 'login', target: 'user:alice', outcome: 'denied' as const, detail: { reason: 'throttled' }, ip });
+			await store.audit.recordRepeated(denied('10.0.0.1'), 'login:user:alice:w0', T(1));
+			await Promise.all(Array.from({ length: 30 }, (_, i) => store.audit.recordRepeated(denied(`10.0.0.${i + 2}`), 'login:user:alice:w0', T(2))));
+			await store.audit.recordRepeated(denied('10.0.0.99'), 'login:user:alice:w1', T(16));
+			await store.audit.record(denied('10.0.0.1'), T(17));
+			const { items, total } = await store.audit.list({ page: 1, perPage: 10 });
+			expect(total).toBe(3);
+			expect(items.map((e) => [e.ip, e.at, e.count])).toEqual([
+				['10.0.0.1', T(17), 1],
+				['10.0.0.99', T(16), 1],
+				// The first attempt's time and address; the count says how many followed.
+				['10.0.0.1', T(1), 31]
+			]);
+			expect(items[2]).not.toHaveProperty('coalesce_key');
+		});
 
-			expect(await store.audit.failedLogins(T(0), { ip: '10.0.0.1' })).toBe(3);
-			expect(await store.audit.failedLogins(T(5), { ip: '10.0.0.1' })).toBe(2);
-			expect(await store.audit.failedLogins(T(0), { username: 'alice' })).toBe(3);
-			expect(await store.audit.failedLogins(T(11), { username: 'alice' })).toBe(1);
-			expect(await store.audit.failedLogins(T(0), { ip: '10.0.0.1', username: 'bob' })).toBe(1);
-			expect(await store.audit.failedLogins(T(0), { ip: '10.9.9.9' })).toBe(0);
-			expect(await store.audit.failedLogins(T(15), { username: 'alice' })).toBe(0);
+		it('prunes records older than the retention', async () => {
+			await store.audit.record({ principal: 'a', principal_kind: 'user', action: 'x', outcome: 'success' }, T(0));
+			await store.audit.recordRepeated({ principal: 'a', principal_kind: 'user', action: 'y', outcome: 'denied' }, 'k', T(1));
+			await store.audit.record({ principal: 'a', principal_kind: 'user', action: 'z', outcome: 'success' }, T(10));
+			expect(await store.audit.prune(T(5))).toBe(2);
+			expect((await store.audit.list({ page: 1, perPage: 10 })).items.map((e) => e.action)).toEqual(['z']);
 		});
 	});
 
@@ -438,6 +506,14 @@ describe.each([
 			expect(left.total).toBe(2);
 			expect(await history.pruneResolved(T(100))).toBe(1);
 			expect((await history.list({ page: 1, perPage: 10, open: true })).total).toBe(1);
+		});
+
+		it('stores a config.toml with a runner token masked, its other lines as they were', async () => {
+			const toml = (token: string, interval: number) => `concurrent = 4\ncheck_interval = ${interval}\n[[runners]]\n  token = "${token}"\n`;
+			await history.record([{ ...item('data["config.toml"]', toml('glrt-SECRET-LIVE', 4)), declared: null, applied: toml('glrt-SECRET-IN-STATE', 3) }], dev, T(0));
+			const raw = await (store.conn.db as any).selectFrom('drift_history').selectAll().execute();
+			expect(JSON.stringify(raw)).not.toMatch(/glrt-|SECRET/);
+			expect((await history.list({ page: 1, perPage: 1 })).items[0]!.values).toEqual({ declared: null, applied: toml('(sensitive #1)', 3), live: toml('(sensitive #2)', 4) });
 		});
 
 		it('stores null, objects and strings and reads them back unchanged', async () => {

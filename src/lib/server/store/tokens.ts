@@ -7,20 +7,43 @@ export interface ApiToken {
 	role: Role;
 	prefix: string;
 	created_by: string;
+	/** The user whose rights bound this token's; null: made with the CLI (the installation's own). */
+	owner_id: number | null;
 	created_at: string;
+	expires_at: string | null;
 	last_used_at: string | null;
 	revoked_at: string | null;
 }
 
-const publicColumns = ['id', 'name', 'role', 'prefix', 'created_by', 'created_at', 'last_used_at', 'revoked_at'] as const;
+/** A token with what decides whether it still works: its owner's state, joined when it is resolved. */
+export interface ResolvedToken extends ApiToken {
+	/** False when the token has an owner that is gone (deleted). */
+	owner_exists: boolean;
+	owner_disabled: boolean;
+	owner_role: Role | null;
+}
+
+const publicColumns = ['id', 'name', 'role', 'prefix', 'created_by', 'owner_id', 'created_at', 'expires_at', 'last_used_at', 'revoked_at'] as const;
 
 export class Tokens {
 	constructor(private db: Kysely<Database>) {}
 
-	async create(t: { name: string; role: Role; tokenHash: string; prefix: string; createdBy: string }, now: string): Promise<ApiToken> {
+	async create(
+		t: { name: string; role: Role; tokenHash: string; prefix: string; createdBy: string; ownerId: number | null; expiresAt: string | null },
+		now: string
+	): Promise<ApiToken> {
 		return this.db
 			.insertInto('api_tokens')
-			.values({ name: t.name, role: t.role, token_hash: t.tokenHash, prefix: t.prefix, created_by: t.createdBy, created_at: now })
+			.values({
+				name: t.name,
+				role: t.role,
+				token_hash: t.tokenHash,
+				prefix: t.prefix,
+				created_by: t.createdBy,
+				owner_id: t.ownerId,
+				expires_at: t.expiresAt,
+				created_at: now
+			})
 			.returning(publicColumns)
 			.executeTakeFirstOrThrow();
 	}
@@ -29,8 +52,17 @@ export class Tokens {
 		return this.db.selectFrom('api_tokens').select(publicColumns).orderBy('id', 'desc').execute();
 	}
 
-	async byHash(tokenHash: string): Promise<ApiToken | undefined> {
-		return this.db.selectFrom('api_tokens').select(publicColumns).where('token_hash', '=', tokenHash).executeTakeFirst();
+	/** One token by its stored hash or its id, with its owner's state; one indexed query. */
+	async resolve(by: { hash: string } | { id: number }): Promise<ResolvedToken | undefined> {
+		const q = this.db
+			.selectFrom('api_tokens as t')
+			.leftJoin('users as u', 'u.id', 't.owner_id')
+			.select(publicColumns.map((c) => `t.${c}` as const))
+			.select(['u.id as owner_found', 'u.disabled as owner_disabled', 'u.role as owner_role']);
+		const r = await ('hash' in by ? q.where('t.token_hash', '=', by.hash) : q.where('t.id', '=', by.id)).executeTakeFirst();
+		if (!r) return undefined;
+		const { owner_found, owner_disabled, owner_role, ...token } = r;
+		return { ...token, owner_exists: owner_found !== null, owner_disabled: owner_disabled === 1, owner_role: owner_role ?? null };
 	}
 
 	async touch(id: number, now: string) {
@@ -46,5 +78,16 @@ export class Tokens {
 			.where('revoked_at', 'is', null)
 			.returning(publicColumns)
 			.executeTakeFirst();
+	}
+
+	/** Revokes every active token a user owns (the user is being deleted); returns them. */
+	async revokeOwnedBy(userId: number, now: string): Promise<ApiToken[]> {
+		return this.db
+			.updateTable('api_tokens')
+			.set({ revoked_at: now })
+			.where('owner_id', '=', userId)
+			.where('revoked_at', 'is', null)
+			.returning(publicColumns)
+			.execute();
 	}
 }

@@ -46,6 +46,8 @@ export function createGitlabClient(opts: GitlabClientOptions) {
 			}
 			throw new UpstreamError(opts.source, 'http', `GitLab answered ${response.status}: ${message}`, response.status);
 		}
+		// gitbeaker's asStream: the caller reads the body itself (a state, read once as text).
+		if (options.asStream) return { body: response.status === 204 ? null : response.body, headers: Object.fromEntries(response.headers.entries()), status: response.status };
 		let parsed;
 		try {
 			parsed = await parseBody(response);

@@ -1,12 +1,14 @@
 // Reading a stack's declared configuration (variables.tf, <env>.tfvars) at a git ref:
 // the forge's head commit for the ref is checked first and the files are read again
-// only when it moved, at that commit, so one check sees one consistent revision.
-import { readFile } from 'node:fs/promises';
+// only when it moved, at that commit, so one check sees one consistent revision. A file
+// over the size cap is refused before it is decoded.
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GithubClient } from '../github/client';
 import { githubError } from '../github/client';
 import type { GitlabClient } from '../gitlab/client';
 import { UpstreamError } from '../errors';
+import { DEFAULT_READ_LIMITS, refuseOver, TooLargeError } from './limits';
 
 export interface DeclaredFile {
 	/** Path inside the repository (or on disk for a local checkout). */
@@ -53,7 +55,10 @@ abstract class RevisionCache implements DeclaredReader {
 	protected abstract head(): Promise<string | null>;
 	/** The file at a revision, or null when it does not exist there. */
 	protected abstract file(path: string, revision: string): Promise<DeclaredFile | null>;
-	constructor(protected dir: string) {}
+	constructor(
+		protected dir: string,
+		protected maxBytes: number
+	) {}
 
 	async read(names: string[]): Promise<DeclaredSnapshot> {
 		const revision = await this.head();
@@ -77,9 +82,10 @@ export class GitlabDeclared extends RevisionCache {
 		private client: GitlabClient,
 		private project: string | number,
 		protected readonly ref: string,
-		dir: string
+		dir: string,
+		maxBytes = DEFAULT_READ_LIMITS.declaredFileBytes
 	) {
-		super(dir);
+		super(dir, maxBytes);
 		this.where = `GitLab project ${project} at ${ref}`;
 	}
 
@@ -102,6 +108,7 @@ export class GitlabDeclared extends RevisionCache {
 		this.webUrl ??= (await this.client.Projects.show(this.project)).web_url as string;
 		try {
 			const f = await this.client.RepositoryFiles.show(this.project, path, revision);
+			refuseOver(path, 'declared file', Number(f.size), this.maxBytes);
 			const text = Buffer.from(String(f.content), (f.encoding as string) === 'text' ? 'utf8' : 'base64').toString('utf8');
 			return { path, text, webUrl: `${this.webUrl}/-/blob/${revision}/${encodePath(path)}` };
 		} catch (e) {
@@ -121,9 +128,10 @@ export class GithubDeclared extends RevisionCache {
 		private source: string,
 		repo: string,
 		protected readonly ref: string,
-		dir: string
+		dir: string,
+		maxBytes = DEFAULT_READ_LIMITS.declaredFileBytes
 	) {
-		super(dir);
+		super(dir, maxBytes);
 		[this.owner, this.repo] = repo.split('/') as [string, string];
 		this.where = `GitHub repository ${repo} at ${ref}`;
 	}
@@ -143,9 +151,10 @@ export class GithubDeclared extends RevisionCache {
 		try {
 			const { data } = await this.client.repos.getContent({ owner: this.owner, repo: this.repo, path, ref: revision });
 			if (Array.isArray(data) || data.type !== 'file' || typeof data.content !== 'string') throw new DeclaredReadError(path, `${path} in ${this.where} is not a file`);
+			refuseOver(path, 'declared file', data.size, this.maxBytes);
 			return { path, text: Buffer.from(data.content, 'base64').toString('utf8'), webUrl: data.html_url ?? null };
 		} catch (e) {
-			if (e instanceof DeclaredReadError) throw e;
+			if (e instanceof DeclaredReadError || e instanceof TooLargeError) throw e;
 			const err = githubError(this.source, e);
 			if (err.status === 404) return null;
 			throw err;
@@ -156,7 +165,10 @@ export class GithubDeclared extends RevisionCache {
 /** A checkout on disk: read every time (it is local and small), no revision. */
 export class LocalDeclared implements DeclaredReader {
 	readonly where: string;
-	constructor(private dir: string) {
+	constructor(
+		private dir: string,
+		private maxBytes = DEFAULT_READ_LIMITS.declaredFileBytes
+	) {
 		this.where = `local checkout ${dir}`;
 	}
 
@@ -165,8 +177,10 @@ export class LocalDeclared implements DeclaredReader {
 		for (const name of names) {
 			const path = join(this.dir, name);
 			try {
+				refuseOver(path, 'declared file', (await stat(path)).size, this.maxBytes);
 				files.set(name, { path, text: await readFile(path, 'utf8'), webUrl: null });
 			} catch (e) {
+				if (e instanceof TooLargeError) throw e;
 				if ((e as NodeJS.ErrnoException).code === 'ENOENT') files.set(name, null);
 				else throw new DeclaredReadError(path, `${path} cannot be read: ${(e as Error).message}`, e);
 			}

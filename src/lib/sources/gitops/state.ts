@@ -1,10 +1,12 @@
 // Reading a stack's OpenTofu state (format 4) as text, so a malformed state is reported
 // by the state parser with its line: from GitLab-managed state, a generic http backend,
-// or a file.
-import { readFile } from 'node:fs/promises';
+// or a file; each refuses a state over its size cap.
+import { readFile, stat } from 'node:fs/promises';
+import type { AsStream, ShowExpanded, Sudo } from '@gitbeaker/core';
 import type { GitlabClient } from '../gitlab/client';
 import { UpstreamError, type RequestObserver } from '../errors';
 import { observedFetch } from '../http';
+import { DEFAULT_READ_LIMITS, readCapped, refuseOver } from './limits';
 
 export interface StateText {
 	/** What was read, as the operator knows it (state name, URL without credentials, path). */
@@ -30,13 +32,10 @@ export interface StateReader {
 	read(): Promise<StateText>;
 }
 
-/** The GitLab instance behind a client, for the one raw read below. */
-export interface GitlabEndpoint {
-	url: string;
-	token: string;
-	source: string;
-	observe?: RequestObserver;
-}
+// Asked of gitbeaker's get: the body as a stream, with status and headers, whatever its
+// content type says. A state is read as text once, so a malformed one is reported by the
+// state parser with its line, and a large one is refused at its cap.
+const RAW: Sudo & ShowExpanded<true> & AsStream = { asStream: true, showExpanded: true };
 
 /** GitLab-managed state: `GET /projects/:id/terraform/state/:name` through the gitbeaker client. */
 export class GitlabState implements StateReader {
@@ -45,41 +44,28 @@ export class GitlabState implements StateReader {
 		private client: GitlabClient,
 		private project: string | number,
 		private name: string,
-		private endpoint?: GitlabEndpoint
+		private maxBytes = DEFAULT_READ_LIMITS.stateBytes
 	) {
 		this.file = `terraform/state/${name}`;
 	}
 
 	async read(): Promise<StateText> {
-		let body: unknown;
+		let res: Awaited<ReturnType<typeof this.client.ProjectTerraformState.show<true>>>;
 		try {
-			body = await this.client.ProjectTerraformState.show(this.project, this.name);
+			res = await this.client.ProjectTerraformState.show(this.project, this.name, RAW);
 		} catch (e) {
 			if (e instanceof UpstreamError && e.status === 404) throw new StateReadError(this.file, `no state "${this.name}" in GitLab project ${this.project}`, e);
-			// Labelled JSON but not parseable: read the text once more so the state parser can say which line is wrong.
-			if (e instanceof UpstreamError && e.kind === 'invalid_response' && this.endpoint) return { file: this.file, text: await this.rawText() };
-			if (e instanceof UpstreamError && e.kind === 'invalid_response') throw new StateReadError(this.file, `state "${this.name}" is not valid JSON: ${e.message}`, e);
 			throw e;
 		}
-		// GitLab sends the stored state as-is (application/octet-stream): text keeps the lines.
-		if (typeof body === 'string') return { file: this.file, text: body };
-		if (body === null || body === undefined) throw new StateReadError(this.file, `state "${this.name}" in GitLab project ${this.project} is empty`);
-		if (body instanceof Blob) return { file: this.file, text: await body.text() };
-		return { file: this.file, text: JSON.stringify(body, null, 2) };
-	}
-
-	private async rawText(): Promise<string> {
-		const ep = this.endpoint!;
-		const get = observedFetch({ source: ep.source, upstream: 'GitLab', timeoutMs: 10_000, observe: ep.observe });
-		const url = `${ep.url.replace(/\/$/, '')}/api/v4/projects/${encodeURIComponent(String(this.project))}/terraform/state/${encodeURIComponent(this.name)}`;
-		const res = await get(url, { headers: { 'private-token': ep.token } });
-		if (!res.ok) {
-			await res.body?.cancel();
-			throw new UpstreamError(ep.source, 'http', `GitLab answered ${res.status} for state "${this.name}"`, res.status);
-		}
-		return res.text();
+		// GitLab answers 204 for a state that exists but holds nothing.
+		if (res.data === null || res.data === undefined) throw new StateReadError(this.file, `state "${this.name}" in GitLab project ${this.project} is empty`);
+		refuseOver(this.file, 'state', contentLength(res.headers['content-length']), this.maxBytes);
+		// Asked as a stream, the data is the response body, whatever gitbeaker's schema type says.
+		return { file: this.file, text: await readCapped(res.data as unknown as ReadableStream<Uint8Array>, this.file, 'state', this.maxBytes) };
 	}
 }
+
+const contentLength = (v: string | null | undefined) => (v ? Number(v) : null);
 
 /** A generic http backend: GET on its address, with basic auth when configured. */
 export class HttpState implements StateReader {
@@ -89,7 +75,8 @@ export class HttpState implements StateReader {
 		private url: string,
 		private auth: { username?: string; password?: string },
 		source: string,
-		observe?: RequestObserver
+		observe?: RequestObserver,
+		private maxBytes = DEFAULT_READ_LIMITS.stateBytes
 	) {
 		this.fetch = observedFetch({ source, upstream: 'state backend', timeoutMs: 10_000, observe });
 		const shown = new URL(url);
@@ -114,18 +101,29 @@ export class HttpState implements StateReader {
 			await res.body?.cancel();
 			throw new UpstreamError(this.file, 'http', `state backend answered ${res.status}`, res.status);
 		}
-		return { file: this.file, text: await res.text() };
+		refuseOver(this.file, 'state', contentLength(res.headers.get('content-length')), this.maxBytes);
+		return { file: this.file, text: await readCapped(res.body, this.file, 'state', this.maxBytes) };
 	}
 }
 
 export class FileState implements StateReader {
-	constructor(private path: string) {}
+	constructor(
+		private path: string,
+		private maxBytes = DEFAULT_READ_LIMITS.stateBytes
+	) {}
 
 	get file(): string {
 		return this.path;
 	}
 
 	async read(): Promise<StateText> {
+		let size: number;
+		try {
+			size = (await stat(this.path)).size;
+		} catch (e) {
+			throw new StateReadError(this.path, `${this.path} cannot be read: ${(e as Error).message}`, e);
+		}
+		refuseOver(this.path, 'state', size, this.maxBytes);
 		try {
 			return { file: this.path, text: await readFile(this.path, 'utf8') };
 		} catch (e) {

@@ -1,9 +1,18 @@
 // A KubeConfig from the source's settings: a kubeconfig file (and context), the
 // in-cluster service account, or a bare API server URL (kubectl proxy, the sandbox).
 import { KubeConfig } from '@kubernetes/client-node';
-import type { KubernetesSourceConfig } from '$lib/server/config/file';
 
-export function kubeConfigFor(cfg: KubernetesSourceConfig): KubeConfig {
+/** How to reach one cluster: exactly one of a kubeconfig file (with an optional context), the in-cluster service account, or a server URL. */
+export interface ClusterConnection {
+	/** Names the cluster, user and context of a server-URL connection. */
+	name: string;
+	kubeconfig?: string;
+	context?: string;
+	in_cluster?: boolean;
+	server?: string;
+}
+
+export function kubeConfigFor(cfg: ClusterConnection): KubeConfig {
 	const kc = new KubeConfig();
 	if (cfg.in_cluster) kc.loadFromCluster();
 	else if (cfg.kubeconfig) {

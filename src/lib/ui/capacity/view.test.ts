@@ -1,6 +1,6 @@
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
-import { hpaView, scaleSetAutoscaler } from '$lib/core/autoscalers';
+import { hpaView, scaleSetAutoscaler } from '$lib/core/autoscalers/views';
 import type { CapacityGroup, PanelInfo } from '$lib/core/capacity/types';
 import AutoscalerTable from './AutoscalerTable.svelte';
 import CapacityTable from './CapacityTable.svelte';

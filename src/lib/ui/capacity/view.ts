@@ -1,6 +1,6 @@
 // How the capacity pages read the API: windows from the URL, per-forge rows, chart
 // series per panel, autoscaler summaries, and links between capacity and the fleet.
-import type { MetricView } from '$lib/core/autoscalers';
+import type { MetricView } from '$lib/core/autoscalers/views';
 import { FORGES, type Forge } from '$lib/core/runner';
 import type { components } from '$lib/api/schema';
 import { WINDOWS, type CapacityGroup, type CapacitySeries, type CapacitySnapshot, type CapacitySourceKind, type CapacityWindow, type PanelId, type PanelInfo } from '$lib/core/capacity/types';

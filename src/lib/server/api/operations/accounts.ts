@@ -1,10 +1,11 @@
 // Accounts: signing in and out, one's own password, users, API tokens and the audit log.
-import { serialize } from 'cookie';
+import { parse as parseCookie, serialize, type SerializeOptions } from 'cookie';
 import { z } from 'zod';
 import { allOf, pageSchema, pagingFields } from '$lib/core/paging';
-import { SESSION_COOKIE } from '../../auth/service';
+import type { AppContext } from '../../app';
+import { dashboardCookies, type CookieSpec } from '../../http/cookies';
 import { newToken, newUser, passwordChange, roleSchema, userPatch } from '../../services/accounts';
-import { audit } from '../../services/audit';
+import { audit, auditTarget } from '../../services/audit';
 import { DomainError } from '../../services/errors';
 import { errorSchema } from '../errors';
 import { op, Reply } from '../operation';
@@ -12,7 +13,7 @@ import { op, Reply } from '../operation';
 const numericId = z.strictObject({ id: z.string().regex(/^\d{1,9}$/, 'a number').transform(Number) });
 
 const userSchema = z
-	.object({ id: z.number().int(), username: z.string(), role: roleSchema, disabled: z.boolean(), created_at: z.string(), updated_at: z.string() })
+	.object({ id: z.number().int(), username: z.string(), role: roleSchema, disabled: z.boolean(), must_change_password: z.boolean(), created_at: z.string(), updated_at: z.string() })
 	.meta({ id: 'User' });
 const tokenSchema = z
 	.object({
@@ -21,11 +22,20 @@ const tokenSchema = z
 		role: roleSchema,
 		prefix: z.string().meta({ description: 'The first characters of the secret, to recognise it.' }),
 		created_by: z.string(),
+		owner_id: z.number().int().nullable().meta({ description: 'The user whose rights bound the token; null for tokens made with the CLI.' }),
 		created_at: z.string(),
+		expires_at: z.string().nullable(),
 		last_used_at: z.string().nullable(),
 		revoked_at: z.string().nullable()
 	})
 	.meta({ id: 'Token' });
+
+/** A Set-Cookie value for one of the dashboard's cookies (names and attributes from the configured origin). */
+const setCookie = (spec: CookieSpec, value: string, extra: SerializeOptions) => serialize(spec.name, value, { ...spec.options, ...extra });
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+const cookiesOf = (app: AppContext) => dashboardCookies(app.config.origin);
+/** The device cookie the browser sent, if any (auth/device.ts). */
+const deviceOf = (app: AppContext, cookie: string | undefined) => (cookie ? parseCookie(cookie)[cookiesOf(app).device.name] : undefined);
 
 export const signIn = op({
 	id: 'signIn',
@@ -33,18 +43,22 @@ export const signIn = op({
 	path: '/api/v1/session',
 	access: 'public',
 	tag: 'Accounts',
-	summary: 'Sign in with a local account: sets the session cookie (HttpOnly, SameSite=Lax). Throttled per user and per client address (429 with Retry-After).',
+	summary:
+		'Sign in with a local account: sets the session cookie (HttpOnly, SameSite=Lax; `__Host-` on https) and a device cookie that keeps this browser signing in while its address is throttled. Attempts are reserved before the password is checked, per user and per client address: 429 with Retry-After past the limit.',
 	body: z.strictObject({ username: z.string().min(1).max(200), password: z.string().min(1).max(1000) }),
 	responses: { 204: null, 401: errorSchema, 429: errorSchema },
-	handler: async ({ app, actor, body }) => {
-		const result = await app.auth.login(body.username, body.password, { ip: actor.ip, userAgent: actor.userAgent, requestId: actor.requestId ?? undefined });
+	handler: async ({ app, actor, body, headers }) => {
+		const result = await app.auth.login(body.username, body.password, actor, deviceOf(app, one(headers.cookie)));
 		if (!result.ok) {
-			if (result.reason === 'throttled') throw new DomainError('throttled', 'throttled', 'Too many failed sign-ins. Wait a few minutes and try again.', { retryAfterS: 60 });
+			if (result.reason === 'throttled') {
+				throw new DomainError('throttled', 'throttled', `Too many failed sign-ins. Try again in ${Math.ceil(result.retryAfterS / 60)} minutes.`, { retryAfterS: result.retryAfterS });
+			}
 			throw new DomainError('invalid', 'invalid_credentials', 'Wrong username or password.');
 		}
-		const secure = (app.config.origin ?? '').startsWith('https:');
-		const cookie = serialize(SESSION_COOKIE, result.sessionId, { path: '/', httpOnly: true, sameSite: 'lax', secure, expires: result.expiresAt });
-		return new Reply(204, null, { 'set-cookie': cookie });
+		const { session, device } = cookiesOf(app);
+		const cookies = [setCookie(session, result.sessionId, { expires: result.expiresAt })];
+		if (result.device) cookies.push(setCookie(device, result.device, { maxAge: app.auth.deviceMaxAgeS }));
+		return new Reply(204, null, { 'set-cookie': cookies });
 	}
 });
 
@@ -59,8 +73,8 @@ export const signOut = op({
 	handler: async ({ app, actor }) => {
 		const p = actor.principal!;
 		await app.auth.logout(p);
-		await audit(app.store, actor, 'logout', p.name, 'success');
-		return new Reply(204, null, { 'set-cookie': serialize(SESSION_COOKIE, '', { path: '/', httpOnly: true, sameSite: 'lax', maxAge: 0 }) });
+		await audit(app.store, actor, 'logout', p.kind === 'user' ? auditTarget.user(p.name) : null, 'success');
+		return new Reply(204, null, { 'set-cookie': setCookie(cookiesOf(app).session, '', { maxAge: 0 }) });
 	}
 });
 
@@ -70,12 +84,12 @@ export const changePassword = op({
 	path: '/api/v1/me/password',
 	access: 'viewer',
 	tag: 'Accounts',
-	summary: "Change the signed-in user's password.",
+	summary: "Change the signed-in user's password (checked under the sign-in throttle): every other session of the user ends, this one continues under a new id (Set-Cookie).",
 	body: passwordChange,
-	responses: { 204: null, 400: errorSchema },
-	handler: async ({ app, actor, body }) => {
-		await app.accounts.changeOwnPassword(actor, body);
-		return undefined;
+	responses: { 204: null, 400: errorSchema, 429: errorSchema },
+	handler: async ({ app, actor, body, headers }) => {
+		const next = await app.accounts.changeOwnPassword(actor, body, deviceOf(app, one(headers.cookie)));
+		return new Reply(204, null, { 'set-cookie': setCookie(cookiesOf(app).session, next.sessionId, { expires: next.expiresAt }) });
 	}
 });
 
@@ -103,6 +117,7 @@ export const listAudit = op({
 					action: z.string(),
 					target: z.string().nullable(),
 					outcome: z.enum(['success', 'failure', 'denied']),
+					count: z.number().int().meta({ description: 'How many times this happened: refused sign-ins are one row per throttle window and key.' }),
 					detail: z.record(z.string(), z.unknown()).nullable(),
 					ip: z.string().nullable(),
 					request_id: z.string().nullable()
@@ -125,7 +140,7 @@ export const listUsers = op({
 	tag: 'Accounts',
 	summary: 'Local users.',
 	responses: { 200: pageSchema(userSchema) },
-	handler: async ({ app }) => allOf(await app.store.users.list())
+	handler: async ({ app, actor }) => allOf(await app.accounts.listUsers(actor))
 });
 
 export const createUser = op({
@@ -176,7 +191,7 @@ export const listTokens = op({
 	tag: 'Accounts',
 	summary: 'API tokens (never their secrets).',
 	responses: { 200: pageSchema(tokenSchema) },
-	handler: async ({ app }) => allOf(await app.store.tokens.list())
+	handler: async ({ app, actor }) => allOf(await app.accounts.listTokens(actor))
 });
 
 export const createToken = op({

@@ -1,7 +1,7 @@
 // Capacity: per forge and runner type / scale set from Prometheus or the built-in
 // scraper, as a snapshot and as time series; the autoscalers with their replica history.
 import { z } from 'zod';
-import { HISTORY_STEP_S } from '$lib/core/autoscalers';
+import { HISTORY_STEP_S } from '$lib/core/autoscalers/history';
 import { capacitySeriesResponseSchema, capacitySnapshotSchema, capacitySourceSchema, panelIdSchema, windowSchema } from '$lib/core/capacity/types';
 import { pageOf, pageSchema, pagingFields } from '$lib/core/paging';
 import { forgeSchema } from '$lib/core/runner';

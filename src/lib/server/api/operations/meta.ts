@@ -69,11 +69,13 @@ export const me = op({
 	path: '/api/v1/me',
 	access: 'viewer',
 	tag: 'Meta',
-	summary: 'The calling principal: kind (user or token), name and role.',
-	responses: { 200: z.object({ kind: z.enum(['user', 'token', 'cli']), name: z.string(), role: z.enum(['viewer', 'operator', 'admin']) }) },
+	summary: 'The calling principal: kind (user or token), name and role; `must_change_password` while a user must choose a new password before anything else.',
+	responses: {
+		200: z.object({ kind: z.enum(['user', 'token', 'cli']), name: z.string(), role: z.enum(['viewer', 'operator', 'admin']), must_change_password: z.boolean() })
+	},
 	handler: ({ actor }) => {
-		const { kind, name, role } = actor.principal!;
-		return { kind, name, role };
+		const { kind, name, role, mustChangePassword } = actor.principal!;
+		return { kind, name, role, must_change_password: mustChangePassword === true };
 	}
 });
 

@@ -5,8 +5,9 @@
 import { messageOf } from '$lib/core/errors';
 import { rowsFromAnswers, seriesFromAnswers } from '$lib/core/capacity/assemble';
 import { snapshotFromWindow, seriesFromWindow } from '$lib/core/capacity/in-process';
-import { FORGES, PANELS, PANEL_IDS, SERIES_STEP_S, WINDOW_SECONDS, panelQuery, seriesEndS, seriesRangeS, type GroupLabels } from '$lib/core/capacity/panels';
+import { FORGES, PANELS, PANEL_IDS, SERIES_STEP_S, panelQuery, seriesEndS, seriesRangeS, type GroupLabels } from '$lib/core/capacity/panels';
 import {
+	WINDOW_SECONDS,
 	WINDOWS,
 	type CapacityGroup,
 	type CapacitySeries,

@@ -1,8 +1,9 @@
 // Autoscalers as operators read them: GitLab runner HPAs (autoscaling/v2) and ARC
 // runner scale sets side by side (min/max/current/desired), HPA metrics against
-// their targets and conditions, and a bounded in-memory replica history.
-import type { CapacityWindow } from './capacity/types';
-import type { ScaleSet } from './scale-sets';
+// their targets, and their conditions. Their replica history is in ./history.
+import { parseQuantity } from '../quantity';
+import type { Forge } from '../runner';
+import type { ScaleSet } from '../scale-sets';
 
 interface Meta {
 	name?: string;
@@ -90,7 +91,7 @@ export interface AutoscalerView {
 	source: string;
 	namespace: string;
 	name: string;
-	forge: 'gitlab' | 'github';
+	forge: Forge;
 	/** The capacity group it scales: the runner type (the `runner-type` label, else the Deployment's name) or the scale set. */
 	group: string;
 	/** What is scaled, e.g. `Deployment/docker-runner`. */
@@ -110,21 +111,6 @@ export interface AutoscalerView {
 	/** ARC only: the scale set's id under /api/v1/scale-sets. */
 	scale_set_id: string | null;
 	simulated: boolean;
-}
-
-const SUFFIX: Record<string, number> = {
-	n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-	Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60
-};
-
-/** A Kubernetes quantity (`500m`, `1Gi`, `12`, `1e3`) as a number of base units; null when malformed. */
-export function quantity(q: Quantity | null | undefined): number | null {
-	if (typeof q === 'number') return Number.isFinite(q) ? q : null;
-	if (typeof q !== 'string') return null;
-	const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$/.exec(q.trim());
-	if (!m) return null;
-	const n = Number(m[1]) * (m[2] ? 10 ** Number(m[2].slice(1)) : SUFFIX[m[3] ?? '']!);
-	return Number.isFinite(n) ? n : null;
 }
 
 const iso = (t: Time | undefined | null) => (t === undefined || t === null ? null : typeof t === 'string' ? t : t.toISOString());
@@ -169,12 +155,12 @@ export function metricViews(spec: HpaMetric[] | undefined, status: HpaMetric[] |
 		const targetType = t.type ?? (t.averageUtilization !== undefined ? 'Utilization' : t.averageValue !== undefined ? 'AverageValue' : 'Value');
 		const cur = currents.get(keyOf(f));
 		const utilization = targetType === 'Utilization';
-		const target = utilization ? (t.averageUtilization ?? null) : quantity(targetType === 'AverageValue' ? t.averageValue : t.value);
+		const target = utilization ? (t.averageUtilization ?? null) : parseQuantity(targetType === 'AverageValue' ? t.averageValue : t.value);
 		const current = !cur
 			? null
 			: utilization
 				? (cur.averageUtilization ?? null)
-				: quantity(targetType === 'AverageValue' ? (cur.averageValue ?? cur.value) : (cur.value ?? cur.averageValue));
+				: parseQuantity(targetType === 'AverageValue' ? (cur.averageValue ?? cur.value) : (cur.value ?? cur.averageValue));
 		return {
 			type: f.type,
 			name: f.name,
@@ -259,7 +245,7 @@ export function scalesGroup(a: Pick<AutoscalerView, 'forge' | 'group' | 'target'
 
 export interface AutoscalerFilter {
 	kind?: 'hpa' | 'scale_set';
-	forge?: 'gitlab' | 'github';
+	forge?: Forge;
 	group?: string;
 	q?: string;
 }
@@ -276,219 +262,4 @@ export function filterAutoscalers<T extends AutoscalerView>(items: T[], f: Autos
 				(!needle || `${a.name} ${a.group} ${a.target ?? ''} ${a.namespace}`.toLowerCase().includes(needle))
 		)
 		.sort((x, y) => x.forge.localeCompare(y.forge) || x.name.localeCompare(y.name) || x.id.localeCompare(y.id));
-}
-
-/** [unix seconds, current, desired, max]: one replica-history point. */
-export type ReplicaPoint = [number, number | null, number | null, number | null];
-
-export const WINDOW_SECONDS: Record<CapacityWindow, number> = { '1h': 3600, '6h': 6 * 3600, '24h': 86400, '7d': 7 * 86400 };
-/** History step per window, so every window answers a few hundred points (readable and light at 7 d). */
-export const HISTORY_STEP_S: Record<CapacityWindow, number> = { '1h': 15, '6h': 60, '24h': 300, '7d': 1800 };
-
-export interface ReplicaHistoryOptions {
-	/** How long samples are kept at full resolution. */
-	fineSpanS: number;
-	/** Closer samples replace each other, so a flapping count cannot grow the buffer. */
-	fineMinStepS: number;
-	/** Older samples are folded into buckets of this size (the peak of each). */
-	coarseStepS: number;
-	/** Nothing older than this is kept. */
-	spanS: number;
-	/** An unchanged value is stored again only after this long (the sampling heartbeat). */
-	heartbeatS: number;
-}
-
-export const DEFAULT_HISTORY: ReplicaHistoryOptions = { fineSpanS: 6 * 3600, fineMinStepS: 5, coarseStepS: 300, spanS: 7 * 86400, heartbeatS: 15 };
-
-/**
- * Samples in time order, column-wise in typed arrays (32 bytes a point; null as NaN):
- * appended at the end, dropped from the front, never more than `max` of them.
- */
-class Columns {
-	t = new Float64Array(0);
-	c = new Float64Array(0);
-	d = new Float64Array(0);
-	m = new Float64Array(0);
-	start = 0;
-	end = 0;
-
-	constructor(private max: number) {}
-
-	get length(): number {
-		return this.end - this.start;
-	}
-
-	push(t: number, c: number, d: number, m: number): void {
-		if (this.end === this.t.length) this.makeRoom();
-		const i = this.end++;
-		this.t[i] = t;
-		this.c[i] = c;
-		this.d[i] = d;
-		this.m[i] = m;
-	}
-
-	set(i: number, t: number, c: number, d: number, m: number): void {
-		const j = this.start + i;
-		this.t[j] = t;
-		this.c[j] = c;
-		this.d[j] = d;
-		this.m[j] = m;
-	}
-
-	/** Grows (doubling, up to `max`) or slides the live part to the front. */
-	private makeRoom(): void {
-		const n = this.length;
-		const size = this.start > 0 && n < this.t.length / 2 ? this.t.length : Math.min(Math.max(64, this.t.length * 2), this.max);
-		if (size <= n) throw new Error('replica history full');
-		const reuse = size === this.t.length;
-		for (const k of ['t', 'c', 'd', 'm'] as const) {
-			const next = reuse ? this[k] : new Float64Array(size);
-			next.set(this[k].subarray(this.start, this.end), 0);
-			this[k] = next;
-		}
-		this.start = 0;
-		this.end = n;
-	}
-
-	/** Index (from the front) of the first sample at or after `t`. */
-	firstAtOrAfter(t: number): number {
-		let lo = this.start;
-		let hi = this.end;
-		while (lo < hi) {
-			const mid = (lo + hi) >> 1;
-			if (this.t[mid]! < t) lo = mid + 1;
-			else hi = mid;
-		}
-		return lo - this.start;
-	}
-
-	at(i: number): ReplicaPoint {
-		const j = this.start + i;
-		return [this.t[j]!, orNull(this.c[j]!), orNull(this.d[j]!), orNull(this.m[j]!)];
-	}
-}
-
-const orNaN = (v: number | null) => (v === null ? Number.NaN : v);
-const orNull = (v: number) => (Number.isNaN(v) ? null : v);
-
-/**
- * One autoscaler's replica counts over time, bounded: the last `fineSpanS` at full
- * resolution (at most one point per `fineMinStepS`), older ones as per-bucket peaks up
- * to `spanS`. At the defaults that is at most 4,322 + 2,018 points, about 200 KB.
- */
-export class ReplicaHistory {
-	private fine: Columns;
-	private coarse: Columns;
-
-	constructor(private opts: ReplicaHistoryOptions = DEFAULT_HISTORY) {
-		this.fine = new Columns(Math.ceil(opts.fineSpanS / opts.fineMinStepS) + 2);
-		this.coarse = new Columns(Math.ceil(opts.spanS / opts.coarseStepS) + 2);
-	}
-
-	/** Stores a sample if it changed or the heartbeat elapsed; samples older than the last one are ignored. */
-	record(t: number, current: number | null, desired: number | null, max: number | null): boolean {
-		const n = this.fine.length;
-		const last = n > 0 ? this.fine.at(n - 1) : undefined;
-		if (last && t < last[0]) return false;
-		const same = last && last[1] === current && last[2] === desired && last[3] === max;
-		if (last && same && t - last[0] < this.opts.heartbeatS) return false;
-		// Age first, so the fine tier has room: everything in it is younger than fineSpanS.
-		this.age(t);
-		if (last && t - last[0] < this.opts.fineMinStepS && this.fine.length === n) this.fine.set(n - 1, t, orNaN(current), orNaN(desired), orNaN(max));
-		else this.fine.push(t, orNaN(current), orNaN(desired), orNaN(max));
-		return true;
-	}
-
-	private age(now: number): void {
-		const { fineSpanS, coarseStepS, spanS } = this.opts;
-		const f = this.fine;
-		while (f.length > 0 && f.t[f.start]! < now - fineSpanS) {
-			const [t, c, d, m] = f.at(0);
-			f.start++;
-			const bucket = Math.floor(t / coarseStepS) * coarseStepS;
-			const k = this.coarse.length;
-			const prev = k > 0 ? this.coarse.at(k - 1) : undefined;
-			if (prev && prev[0] === bucket) this.coarse.set(k - 1, bucket, orNaN(peak(prev[1], c)), orNaN(peak(prev[2], d)), orNaN(m));
-			else this.coarse.push(bucket, orNaN(c), orNaN(d), orNaN(m));
-		}
-		const g = this.coarse;
-		while (g.length > 0 && g.t[g.start]! < now - spanS) g.start++;
-	}
-
-	/** When the last sample was taken; null before the first. */
-	get lastAt(): number | null {
-		if (this.fine.length > 0) return this.fine.at(this.fine.length - 1)[0];
-		return this.coarse.length > 0 ? this.coarse.at(this.coarse.length - 1)[0] : null;
-	}
-
-	/** Points stored (both tiers). */
-	get size(): number {
-		return this.fine.length + this.coarse.length;
-	}
-
-	/**
-	 * The history from `from` to `to` on a grid of `step` seconds: each bucket's peak current
-	 * and desired and its last max. A bucket without a sample carries the previous value
-	 * forward while sampling went on (within `3 × heartbeat` or one step); otherwise it is
-	 * left out, so a chart shows a gap where nothing was observed.
-	 */
-	points(from: number, to: number, step: number): ReplicaPoint[] {
-		const out: ReplicaPoint[] = [];
-		const carryFor = Math.max(step, 3 * this.opts.heartbeatS);
-		let b = Math.floor(from / step) * step;
-		// The open bucket (peaks so far) and the last sample seen, as plain numbers (NaN = none).
-		let has = false;
-		let bc = Number.NaN;
-		let bd = Number.NaN;
-		let bm = Number.NaN;
-		let lt = Number.NaN;
-		let lc = Number.NaN;
-		let ld = Number.NaN;
-		let lm = Number.NaN;
-		const close = (until: number) => {
-			while (b < until && b <= to) {
-				if (has) out.push([b, orNull(bc), orNull(bd), orNull(bm)]);
-				else if (b - lt <= carryFor) out.push([b, orNull(lc), orNull(ld), orNull(lm)]);
-				has = false;
-				b += step;
-			}
-		};
-		for (const tier of [this.coarse, this.fine]) {
-			const { t, c, d, m } = tier;
-			for (let j = tier.start + tier.firstAtOrAfter(from - step); j < tier.end && t[j]! <= to; j++) {
-				const tj = t[j]!;
-				if (tj >= b) {
-					close(Math.floor(tj / step) * step);
-					if (has) {
-						bc = maxNaN(bc, c[j]!);
-						bd = maxNaN(bd, d[j]!);
-					} else {
-						bc = c[j]!;
-						bd = d[j]!;
-						has = true;
-					}
-					bm = m[j]!;
-				}
-				lt = tj;
-				lc = c[j]!;
-				ld = d[j]!;
-				lm = m[j]!;
-			}
-		}
-		close(to + step);
-		return out.filter((p) => p[0] + step > from);
-	}
-}
-
-/** The larger of two values where NaN means none. */
-function maxNaN(a: number, b: number): number {
-	if (Number.isNaN(a)) return b;
-	if (Number.isNaN(b)) return a;
-	return Math.max(a, b);
-}
-
-function peak(a: number | null, b: number | null): number | null {
-	if (a === null) return b;
-	if (b === null) return a;
-	return Math.max(a, b);
 }
