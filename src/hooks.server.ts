@@ -13,6 +13,12 @@ const WHILE_PASSWORD_CHANGE = new Set(['/settings', '/logout', '/login']);
 const errorResponse = (status: number, code: string, message: string) =>
 	new Response(JSON.stringify({ error: { code, message } }), { status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
 
+/**
+ * The API answer headers a universal load may read (the typed client reads the length and
+ * type; a refusal's Retry-After is shown): SvelteKit replays them in the browser too.
+ */
+const keepApiHeaders = (name: string) => name === 'content-length' || name === 'content-type' || name === 'retry-after';
+
 /** Under `vite dev` there is no API server in front: ask the API (proxied) who this is. */
 async function devPrincipal(fetch: typeof globalThis.fetch): Promise<App.Locals['principal']> {
 	const r = await fetch('/api/v1/me').catch(() => null);
@@ -33,7 +39,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 	const access = pageAccess(event.route.id, method, event.url.search);
 	if (access === undefined) {
 		// Not in the table: an unknown page renders SvelteKit's 404 for those signed in; nothing else is served.
-		if (event.route.id === null && principal) return resolve(event);
+		if (event.route.id === null && principal) return resolve(event, { filterSerializedResponseHeaders: keepApiHeaders });
 		if (event.route.id !== null) return errorResponse(principal ? 405 : 401, 'not_allowed', `${method} is not allowed on ${event.url.pathname}`);
 	}
 	// A password somebody else chose (the first admin's, an admin's reset) is replaced before anything else.
@@ -48,7 +54,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 		}
 		return errorResponse(refusal.status, refusal.code, refusal.message);
 	}
-	const response = await resolve(event);
+	const response = await resolve(event, { filterSerializedResponseHeaders: keepApiHeaders });
 	// Pages show fleet state and who is signed in: no shared or browser cache keeps them.
 	if (!response.headers.has('cache-control')) response.headers.set('cache-control', 'no-store');
 	return response;

@@ -27,7 +27,7 @@ async function attemptLogin(username: string, password: string, ip?: string) {
 }
 
 beforeAll(async () => {
-	app = await startApp({ sandbox: false });
+	app = await startApp({ sandbox: false, initialPassword: true });
 	admin = createToken(app, 'auth-admin', 'admin');
 });
 afterAll(() => app?.stop());
@@ -40,6 +40,34 @@ describe('first start', () => {
 		expect(app.output()).not.toContain(app.adminPassword);
 		expect(app.output()).toContain(`"file":"${app.dataDir}/initial-admin-password"`);
 		expect(app.output()).toMatch(/must be changed at first sign-in/);
+	});
+
+	it('holds the first admin to choosing a password before anything else, through the API and the pages', async () => {
+		const first = await attemptLogin('admin', app.adminPassword);
+		expect(first.status).toBe(303);
+		const cookie = first.headers.getSetCookie().find((c) => c.startsWith('rd_session='))!.split(';')[0]!;
+		expect(await (await api('/api/v1/me', { cookie })).json()).toEqual({ kind: 'user', name: 'admin', role: 'admin', must_change_password: true });
+		const users = await api('/api/v1/users', { cookie });
+		expect(users.status).toBe(403);
+		expect((await users.json()).error.code).toBe('password_change_required');
+		const created = await api('/api/v1/users', { method: 'POST', cookie, body: JSON.stringify({ username: 'sneaky', password: 'a long password', role: 'admin' }) });
+		expect(created.status).toBe(403);
+		const page = await fetch(`${app.url}/fleet`, { redirect: 'manual', headers: { cookie, accept: 'text/html' } });
+		expect([page.status, page.headers.get('location')]).toEqual([303, '/settings?password=required']);
+		const settings = await fetch(`${app.url}/settings?password=required`, { headers: { cookie, accept: 'text/html' } });
+		expect(settings.status).toBe(200);
+		expect(await settings.text()).toContain('data-testid="password-required"');
+
+		const own = `${app.adminPassword}-own`;
+		const changed = await api('/api/v1/me/password', { method: 'POST', cookie, body: JSON.stringify({ current_password: app.adminPassword, new_password: own }) });
+		expect(changed.status).toBe(204);
+		const rotated = changed.headers.getSetCookie().find((c) => c.startsWith('rd_session='))!.split(';')[0]!;
+		expect(rotated).not.toBe(cookie);
+		expect((await api('/api/v1/me', { cookie })).status).toBe(401);
+		expect(await (await api('/api/v1/me', { cookie: rotated })).json()).toMatchObject({ must_change_password: false });
+		expect((await api('/api/v1/users', { cookie: rotated })).status).toBe(200);
+		expect((await api('/api/v1/users', { token: admin })).status).toBe(200);
+		app.adminPassword = own;
 	});
 });
 
@@ -55,9 +83,9 @@ describe('sessions', () => {
 		expect(set).not.toMatch(/Secure/i); // plain http on loopback
 		const cookie = set.split(';')[0]!;
 		const me = await api('/api/v1/me', { cookie });
-		expect(await me.json()).toEqual({ kind: 'user', name: 'admin', role: 'admin' });
+		expect(await me.json()).toEqual({ kind: 'user', name: 'admin', role: 'admin', must_change_password: false });
 
-		const out = await fetch(`${app.url}/logout`, { method: 'POST', redirect: 'manual', headers: { origin: app.origin, cookie } });
+		const out = await fetch(`${app.url}/logout`, { method: 'POST', redirect: 'manual', headers: { origin: app.origin, cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
 		expect(out.status).toBe(303);
 		expect(out.headers.getSetCookie().join()).toMatch(/rd_session=;/);
 		// The old cookie no longer works: the session is gone server-side.
@@ -92,7 +120,7 @@ describe('API tokens', () => {
 	it('a token created by the CLI while the server runs works at once, records last use, and stops working when revoked', async () => {
 		const secret = createToken(app, 'ci-reader', 'viewer');
 		expect(secret).toMatch(/^rdt_[\w-]{40,}$/);
-		expect(await (await api('/api/v1/me', { token: secret })).json()).toEqual({ kind: 'token', name: 'token:ci-reader', role: 'viewer' });
+		expect(await (await api('/api/v1/me', { token: secret })).json()).toEqual({ kind: 'token', name: 'token:ci-reader', role: 'viewer', must_change_password: false });
 		const list = await (await api('/api/v1/tokens', { token: admin })).json();
 		const t = list.items.find((i: { name: string }) => i.name === 'ci-reader');
 		expect(t.last_used_at).not.toBeNull();

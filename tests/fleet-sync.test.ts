@@ -54,14 +54,14 @@ describe('GitLab runners from the sandbox', () => {
 		}
 	});
 
-	it('report the sandbox source as simulated and ok in /api/v1/sources and /readyz', async () => {
+	it('report the sandbox source as simulated and ok in /api/v1/sources; /readyz says only ready', async () => {
 		const sources = await get('/api/v1/sources');
 		expect(sources.items.find((s: { name: string }) => s.name === 'sandbox-gitlab')).toEqual(
 			expect.objectContaining({ name: 'sandbox-gitlab', kind: 'gitlab', status: 'ok', simulated: true, last_error: null })
 		);
-		const ready = await (await fetch(`${app.url}/readyz`)).json();
-		expect(ready).toMatchObject({ status: 'ready', store: { ok: true, dialect: 'sqlite' } });
-		expect(ready.sources.find((s: { name: string }) => s.name === 'sandbox-gitlab')).toMatchObject({ simulated: true });
+		// Readiness tells a probe only ready or not: which sources exist is for signed-in callers.
+		const ready = await fetch(`${app.url}/readyz`);
+		expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
 		// Secrets never leave the server.
 		expect(JSON.stringify(sources)).not.toContain('sandbox-gitlab-token');
 	});

@@ -209,7 +209,7 @@ describe('the image built from the Dockerfile on an offline base', () => {
 		const login = await formLogin(url, password);
 		expect(login.status).toBe(303);
 		expect(login.cookie).toMatch(/^rd_session=.+/);
-		expect(await getJson(`${url}/api/v1/me`, { cookie: login.cookie! })).toEqual({ status: 200, body: { kind: 'user', name: 'admin', role: 'admin' } });
+		expect(await getJson(`${url}/api/v1/me`, { cookie: login.cookie! })).toEqual({ status: 200, body: { kind: 'user', name: 'admin', role: 'admin', must_change_password: true } });
 		expect(await inContainer("console.log(fs.statSync('/data/runner-dashboard.sqlite').uid)")).toBe('10001');
 	});
 
@@ -217,7 +217,7 @@ describe('the image built from the Dockerfile on an offline base', () => {
 		const r = buildah.run(runArgs([...config.Entrypoint, 'token', 'create', '--name', 'image', '--role', 'admin']));
 		const token = r.stdout.trim().split('\n').pop()!;
 		expect(token.length).toBeGreaterThan(20);
-		expect(await getJson(`${url}/api/v1/me`, { authorization: `Bearer ${token}` })).toEqual({ status: 200, body: { kind: 'token', name: 'token:image', role: 'admin' } });
+		expect(await getJson(`${url}/api/v1/me`, { authorization: `Bearer ${token}` })).toEqual({ status: 200, body: { kind: 'token', name: 'token:image', role: 'admin', must_change_password: false } });
 	});
 
 	it("passes its own HEALTHCHECK command (node only) while serving, and fails it when nothing listens", async () => {

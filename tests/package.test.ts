@@ -241,7 +241,7 @@ describe('the artifact unpacked alone in an empty directory', () => {
 		expect(login.status).toBe(303);
 		expect(login.cookie).toMatch(/^rd_session=.+/);
 		const me = await getJson(`${url}/api/v1/me`, { cookie: login.cookie! });
-		expect(me).toEqual({ status: 200, body: { kind: 'user', name: 'admin', role: 'admin' } });
+		expect(me).toEqual({ status: 200, body: { kind: 'user', name: 'admin', role: 'admin', must_change_password: true } });
 		const anonymous = await getJson(`${url}/api/v1/me`, {});
 		expect(anonymous.status).toBe(401);
 	});
@@ -252,7 +252,7 @@ describe('the artifact unpacked alone in an empty directory', () => {
 		const token = r.stdout.trim();
 		expect(token.length).toBeGreaterThan(20);
 		const me = await getJson(`${url}/api/v1/me`, { authorization: `Bearer ${token}` });
-		expect(me).toEqual({ status: 200, body: { kind: 'token', name: 'token:ci', role: 'admin' } });
+		expect(me).toEqual({ status: 200, body: { kind: 'token', name: 'token:ci', role: 'admin', must_change_password: false } });
 	});
 
 	it('loads every module and the native addon from inside the artifact, and nothing from the repo', () => {

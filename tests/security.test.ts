@@ -4,8 +4,7 @@ import { createToken, login, startApp, type RunningApp } from './helpers/app';
 import { routeTree } from './helpers/routes';
 
 const PUBLIC = new Set(['/healthz', '/readyz', '/login']);
-// Mutations a viewer may make: their own session and password.
-const VIEWER_MUTATIONS = new Set(['/logout', '/account', '/api/v1/me/password']);
+const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 
 let app: RunningApp;
 let viewer: string;
@@ -30,8 +29,14 @@ beforeAll(async () => {
 afterAll(() => app?.stop());
 
 describe('the route tree', () => {
-	it('is found and includes the API, pages and form actions', () => {
+	it('is found and includes the API, pages and form actions, each with the role it needs', () => {
 		expect(routes.length).toBeGreaterThan(20);
+		// Deny by default: nothing exists without a declared role.
+		expect(routes.filter((r) => r.access === undefined).map(key)).toEqual([]);
+		// The only anonymous doors: the probes, the sign-in page and the sign-in call.
+		expect(routes.filter((r) => r.access === 'public').map(key).sort()).toEqual(['GET /healthz', 'GET /login', 'GET /readyz', 'POST /api/v1/session', 'POST /login']);
+		// What a viewer may change: their own session and password, nothing else.
+		expect(mutations.filter((r) => r.access === 'viewer').map(key).sort()).toEqual(['DELETE /api/v1/session', 'POST /api/v1/me/password', 'POST /logout', 'POST /settings?/password']);
 		expect(routes.some((r) => r.id === '/api/v1/runners' && r.method === 'GET')).toBe(true);
 		expect(routes.some((r) => r.kind === 'page' && r.id === '/fleet')).toBe(true);
 		expect(routes.some((r) => r.kind === 'action' && r.id === '/settings')).toBe(true);
@@ -40,7 +45,7 @@ describe('the route tree', () => {
 
 describe('unauthenticated requests', () => {
 	it('get 401 on every /api/v1 route and method', async () => {
-		const api = routes.filter((r) => r.id.startsWith('/api/'));
+		const api = routes.filter((r) => r.id.startsWith('/api/') && r.access !== 'public');
 		expect(api.length).toBeGreaterThan(15);
 		for (const r of api) {
 			const res = await fetch(`${app.url}${r.path}`, { method: r.method, headers: { origin: app.origin, 'content-type': 'application/json' }, body: r.method === 'GET' ? undefined : '{}' });
@@ -50,7 +55,7 @@ describe('unauthenticated requests', () => {
 	});
 
 	it('are sent to the login page from every non-public page, and refused on every non-public action', async () => {
-		const others = routes.filter((r) => !r.id.startsWith('/api/') && !PUBLIC.has(r.id));
+		const others = routes.filter((r) => !r.id.startsWith('/api/') && r.kind !== 'endpoint' && r.access !== 'public');
 		expect(others.length).toBeGreaterThan(8);
 		for (const r of others) {
 			const res = await fetch(`${app.url}${r.path}`, { method: r.method, redirect: 'manual', headers: { origin: app.origin, accept: 'text/html' } });
@@ -83,7 +88,7 @@ describe('roles', () => {
 	it('a viewer token gets 403 on every mutation except its own session and password, and nothing changes', async () => {
 		const before = await snapshot();
 		const checked: string[] = [];
-		for (const r of mutations.filter((m) => !VIEWER_MUTATIONS.has(m.id) && !PUBLIC.has(m.id))) {
+		for (const r of mutations.filter((m) => m.access !== 'viewer' && m.access !== 'public')) {
 			const res = await fetch(`${app.url}${r.path}`, {
 				method: r.method,
 				headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' },
@@ -94,6 +99,39 @@ describe('roles', () => {
 			checked.push(`${r.method} ${r.path}`);
 		}
 		expect(checked.length).toBeGreaterThan(8);
+		expect(await snapshot()).toBe(before);
+	});
+
+	it('an operator gets 403 on every admin mutation (tokens, users), and nothing changes', async () => {
+		const operator = createToken(app, 'walk-operator', 'operator');
+		const before = await snapshot();
+		const adminOnly = mutations.filter((m) => m.access === 'admin');
+		expect(adminOnly.length).toBeGreaterThan(5);
+		for (const r of adminOnly) {
+			const res = await fetch(`${app.url}${r.path}`, {
+				method: r.method,
+				headers: { authorization: `Bearer ${operator}`, origin: app.origin, 'content-type': 'application/json' },
+				body: JSON.stringify({ username: 'mallory', password: 'x'.repeat(20), role: 'admin', name: 'x' })
+			});
+			// Form actions answer SvelteKit's way; the API in its error shape. Both refuse.
+			expect(res.status, key(r)).toBe(403);
+		}
+		expect(await snapshot()).toBe(before);
+	});
+
+	it('a viewer session is held to the same roles as a viewer token, reads included', async () => {
+		await fetch(`${app.url}/api/v1/users`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ username: 'walker', password: 'walker password!', role: 'viewer' }) });
+		const cookie = await login(app, 'walker', 'walker password!');
+		const before = await snapshot();
+		for (const r of routes.filter((x) => x.access === 'admin' || x.access === 'operator')) {
+			const res = await fetch(`${app.url}${r.path}`, {
+				method: r.method,
+				redirect: 'manual',
+				headers: { cookie, origin: app.origin, 'content-type': 'application/json', accept: 'application/json' },
+				body: r.method === 'GET' ? undefined : JSON.stringify({ name: 'x', role: 'admin', action: 'pause', ids: [] })
+			});
+			expect(res.status, key(r)).toBe(403);
+		}
 		expect(await snapshot()).toBe(before);
 	});
 
@@ -108,7 +146,8 @@ describe('roles', () => {
 		const res = await fetch(`${app.url}/api/v1/audit?outcome=denied&per_page=200`, { headers: { authorization: `Bearer ${admin}` } });
 		const body = await res.json();
 		expect(body.total).toBeGreaterThan(8);
-		expect(body.items[0].principal).toBe('token:walk-viewer');
+		const who = new Set(body.items.map((i: { principal: string }) => i.principal));
+		for (const p of ['token:walk-viewer', 'token:walk-operator', 'walker']) expect(who, p).toContain(p);
 	});
 });
 
@@ -126,6 +165,9 @@ describe('cross-origin mutations', () => {
 				expect(res.status, `${r.method} ${r.path} ${Object.keys(auth)[0]}`).toBe(403);
 			}
 		}
+		// `Origin: null` (sandboxed frames, some redirects) is no origin at all.
+		const nullOrigin = await fetch(`${app.url}/api/v1/tokens`, { method: 'POST', headers: { cookie: session, origin: 'null', 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', role: 'viewer' }) });
+		expect(nullOrigin.status).toBe(403);
 		// A session-authenticated mutation without any Origin is refused too (browsers always send one).
 		const noOrigin = await fetch(`${app.url}/api/v1/tokens`, { method: 'POST', headers: { cookie: session, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', role: 'viewer' }) });
 		expect(noOrigin.status).toBe(403);

@@ -41,9 +41,8 @@ describe.each([
 		const page = await get('/api/v1/runners?forge=gitlab&per_page=5');
 		expect(page.total).toBe(total);
 		expect(page.items.every((r: { stale: boolean }) => r.stale)).toBe(true);
-		const ready = await (await fetch(`${app.url}/readyz`)).json();
-		expect(ready.status).toBe('ready');
-		expect(ready.sources.find((x: { name: string }) => x.name === 'sandbox-gitlab').status).toBe('down');
+		// A source down does not make the dashboard unready: it serves what it has, marked stale.
+		expect(await (await fetch(`${app.url}/readyz`)).json()).toEqual({ status: 'ready' });
 
 		await fault('none');
 		await waitFor(async () => (await source()).status === 'ok', 70_000, `recovery after ${mode}`);

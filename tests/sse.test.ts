@@ -11,9 +11,9 @@ async function gauge(name: string): Promise<number> {
 	return Number(line?.split(' ').at(-1));
 }
 
-async function openStream(lastEventId?: string) {
+async function openStream(lastEventId?: string, as = token) {
 	const ac = new AbortController();
-	const res = await fetch(`${app.url}/api/v1/events`, { headers: { authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: ac.signal });
+	const res = await fetch(`${app.url}/api/v1/events`, { headers: { authorization: `Bearer ${as}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: ac.signal });
 	const reader = res.body!.getReader();
 	const first = new TextDecoder().decode((await reader.read()).value);
 	return { res, reader, first, ac };
@@ -48,10 +48,30 @@ describe('GET /api/v1/events', () => {
 		s.ac.abort();
 	});
 
+	it('refuses an eleventh stream of one principal with 429, and takes it once one closes', async () => {
+		const mine = createToken(app, 'sse-cap', 'viewer');
+		const open = await Promise.all(Array.from({ length: 10 }, () => openStream(undefined, mine)));
+		expect(open.map((s) => s.res.status)).toEqual(Array(10).fill(200));
+		const refused = await fetch(`${app.url}/api/v1/events`, { headers: { authorization: `Bearer ${mine}` } });
+		expect(refused.status).toBe(429);
+		expect((await refused.json()).error.message).toMatch(/at most 10 live streams/);
+		// Another principal is not held back by this one.
+		const other = await openStream();
+		expect(other.res.status).toBe(200);
+		other.ac.abort();
+		open[0]!.ac.abort();
+		await new Promise((r) => setTimeout(r, 200));
+		const again = await openStream(undefined, mine);
+		expect(again.res.status).toBe(200);
+		for (const s of [again, ...open.slice(1)]) s.ac.abort();
+	});
+
 	it('opening and dropping 1,000 connections returns the client gauge to its baseline', async () => {
 		const baseline = await gauge('runner_dashboard_sse_clients');
+		// Ten principals, ten streams each: the per-principal cap is 10.
+		const tokens = Array.from({ length: 10 }, (_, i) => createToken(app, `sse-load-${i}`, 'viewer'));
 		for (let batch = 0; batch < 10; batch++) {
-			const streams = await Promise.all(Array.from({ length: 100 }, () => openStream()));
+			const streams = await Promise.all(Array.from({ length: 100 }, (_, i) => openStream(undefined, tokens[i % 10])));
 			expect(await gauge('runner_dashboard_sse_clients')).toBe(baseline + 100);
 			for (const [i, s] of streams.entries()) (i % 2 ? s.ac.abort() : void s.reader.cancel());
 		}

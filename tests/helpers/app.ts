@@ -73,6 +73,11 @@ export interface StartOptions {
 	seed?: number;
 	/** The sandbox's simulated start (`--epoch`, ISO 8601) for exact timestamps; default the wall clock. */
 	epoch?: string;
+	/**
+	 * Leave the generated admin password as it is, still to be changed at first sign-in.
+	 * By default the helper changes it once (as an operator would) so tests act as admin.
+	 */
+	initialPassword?: boolean;
 }
 
 export async function startApp(opts: StartOptions = {}): Promise<RunningApp> {
@@ -102,12 +107,21 @@ export async function startApp(opts: StartOptions = {}): Promise<RunningApp> {
 		await Promise.all(procs.map(stopProcess));
 		throw new Error(`${(e as Error).message}\n${app.output()}`);
 	}
+	const initial = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').trim();
+	let adminPassword = initial;
+	if (!opts.initialPassword) {
+		adminPassword = `${initial}-own`;
+		await changeInitialPassword(url, initial, adminPassword).catch(async (e) => {
+			await Promise.all(procs.map(stopProcess));
+			throw new Error(`${(e as Error).message}\n${app.output()}`);
+		});
+	}
 	return {
 		url,
 		origin: url,
 		sandboxUrl,
 		dataDir,
-		adminPassword: readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').trim(),
+		adminPassword,
 		env,
 		output: app.output,
 		cli(args, extraEnv = {}) {
@@ -119,6 +133,16 @@ export async function startApp(opts: StartOptions = {}): Promise<RunningApp> {
 			rmSync(dataDir, { recursive: true, force: true });
 		}
 	};
+}
+
+/** The first admin's first sign-in: the generated password is replaced before anything else works. */
+async function changeInitialPassword(url: string, initial: string, next: string): Promise<void> {
+	const headers = { origin: url, 'content-type': 'application/json' };
+	const r = await fetch(`${url}/api/v1/session`, { method: 'POST', headers, body: JSON.stringify({ username: 'admin', password: initial }) });
+	const cookie = r.headers.getSetCookie().find((c) => c.startsWith('rd_session='))?.split(';')[0];
+	if (r.status !== 204 || !cookie) throw new Error(`initial sign-in failed: HTTP ${r.status} ${await r.text()}`);
+	const c = await fetch(`${url}/api/v1/me/password`, { method: 'POST', headers: { ...headers, cookie }, body: JSON.stringify({ current_password: initial, new_password: next }) });
+	if (c.status !== 204) throw new Error(`initial password change failed: HTTP ${c.status} ${await c.text()}`);
 }
 
 /** Signs in through the login form like a browser; returns the session cookie header value. */

@@ -10,7 +10,18 @@ export interface ObservedFetchOptions {
 	upstream: string;
 	timeoutMs: number;
 	observe?: RequestObserver;
+	/**
+	 * Follow redirects. Off by default: fetch strips `Authorization` on a cross-origin
+	 * redirect but not GitLab's `PRIVATE-TOKEN` or a backend's other headers, so a redirect
+	 * is an error naming where it pointed. GitHub's client turns it on (its token travels
+	 * only in `Authorization`, and GitHub redirects renamed repositories).
+	 */
+	followRedirects?: boolean;
+	/** Answers declaring a larger body are refused before reading (default 64 MiB). */
+	maxBodyBytes?: number;
 }
+
+export const DEFAULT_MAX_BODY_BYTES = 64 * 2 ** 20;
 
 function outcomeOf(res: Response): RequestOutcome {
 	if (res.ok || (res.status >= 300 && res.status < 400)) return 'ok';
@@ -24,10 +35,9 @@ export function observedFetch(opts: ObservedFetchOptions): typeof fetch {
 	return async (input, init = {}) => {
 		const timeout = AbortSignal.timeout(opts.timeoutMs);
 		const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+		let res: Response;
 		try {
-			const res = await fetch(input, { ...init, signal });
-			observe(outcomeOf(res));
-			return res;
+			res = await fetch(input, { ...init, signal, redirect: opts.followRedirects ? 'follow' : 'manual' });
 		} catch (e) {
 			const err = e as Error;
 			const timedOut = timeout.aborted || err.name === 'TimeoutError';
@@ -38,5 +48,19 @@ export function observedFetch(opts: ObservedFetchOptions): typeof fetch {
 				timedOut ? `${opts.upstream} did not answer within ${opts.timeoutMs} ms` : `${opts.upstream} unreachable: ${(err.cause as Error)?.message ?? err.message}`
 			);
 		}
+		if (!opts.followRedirects && res.status >= 300 && res.status < 400 && res.headers.has('location')) {
+			await res.body?.cancel();
+			observe('http');
+			throw new UpstreamError(opts.source, 'http', `${opts.upstream} answered ${res.status} redirecting to ${res.headers.get('location')}; not followed (credentials would go along): configure the final URL`);
+		}
+		const declared = Number(res.headers.get('content-length') ?? 0);
+		const max = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+		if (declared > max) {
+			await res.body?.cancel();
+			observe('http');
+			throw new UpstreamError(opts.source, 'http', `${opts.upstream} answered with ${Math.round(declared / 2 ** 20)} MiB, over the ${Math.round(max / 2 ** 20)} MiB limit; not read`);
+		}
+		observe(outcomeOf(res));
+		return res;
 	};
 }

@@ -23,6 +23,7 @@ export interface Failure {
 
 const STATUS: Record<FailureKind, number> = {
 	invalid: 400,
+	unauthenticated: 401,
 	not_found: 404,
 	conflict: 409,
 	forbidden: 403,

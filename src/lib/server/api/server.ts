@@ -93,8 +93,22 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 		forceCloseConnections: 'idle'
 	});
 
-	fastify.setValidatorCompiler<z.ZodType>(({ schema }) => (data) => {
-		const r = schema.safeParse(data);
+	// An empty JSON body is no body: clients (and curl -X POST -H 'content-type: application/json')
+	// send one for operations whose body is optional (pause's note, undrain's count).
+	fastify.removeContentTypeParser('application/json');
+	// JSON only: a text/plain body is 415, not a string that fails validation.
+	fastify.removeContentTypeParser('text/plain');
+	fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+		if (text === '') return done(null, undefined);
+		try {
+			done(null, JSON.parse(text as string));
+		} catch (e) {
+			done(Object.assign(new Error((e as Error).message), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }), undefined);
+		}
+	});
+	fastify.setValidatorCompiler<z.ZodType>(({ schema, httpPart }) => (data) => {
+		// Fastify hands a request without a body over as null; the schemas say "absent".
+		const r = schema.safeParse(httpPart === 'body' && data === null ? undefined : data);
 		return r.success ? { value: r.data } : { error: new Error(zodMessage(r.error)) };
 	});
 	// Answers are plain JSON; their schemas are held to the document by the tests, not checked per request.
@@ -136,7 +150,9 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 		if (framing) return send(reply, framing);
 		const who = await identify(app.auth, req.headers.authorization, sessionCookie(req.headers.cookie, cookies.session.name));
 		if (who === 'bad_token') return send(reply, BAD_TOKEN);
-		const ip = channel.clientOf(req.headers) ?? clientAddress(req.socket.remoteAddress, req.headers, app.config.clientAddress);
+		// A page's own call to the API: the outer request already passed the Origin check below.
+		const forClient = channel.clientOf(req.headers);
+		const ip = forClient ?? clientAddress(req.socket.remoteAddress, req.headers, app.config.clientAddress);
 		const userAgent = (req.headers['user-agent'] ?? '').slice(0, 300) || null;
 		req.actor = { principal: who, ip, requestId, userAgent };
 		const api = isApiPath(req.url, operations);
@@ -144,7 +160,7 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 
 		// Anonymous API calls get 401 even on paths that do not exist: nothing about the API is told before sign-in.
 		if (api && req.is404) return who ? undefined : send(reply, UNAUTHENTICATED);
-		const crossOrigin = originRefusal(req.method, req.headers, who, expectedOrigins(app.config.origin ?? null, req.headers.host));
+		const crossOrigin = forClient !== null ? null : originRefusal(req.method, req.headers, who, expectedOrigins(app.config.origin ?? null, req.headers.host));
 		if (crossOrigin) {
 			await auditDenied(req.actor, req.method, route, { reason: 'cross-origin', origin: req.headers.origin ?? null });
 			return send(reply, crossOrigin);
@@ -210,7 +226,14 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 		return send(reply, internalFailure(requestId));
 	});
 
-	fastify.setNotFoundHandler((req, reply) => send(reply, { status: 404, code: 'not_found', message: `no API route ${req.method} ${req.url.split('?')[0]}` }));
+	// A path that exists under other methods answers 405 with Allow, as HTTP says.
+	const shapes = operations.map((o) => ({ method: o.method, re: new RegExp(`^${o.path.replace(/\{\w+\}/g, '[^/]+')}$`) }));
+	fastify.setNotFoundHandler((req, reply) => {
+		const path = req.url.split('?')[0]!;
+		const allowed = shapes.filter((s) => s.re.test(path)).map((s) => s.method);
+		if (allowed.length) return send(reply, { status: 405, code: 'method_not_allowed', message: `${req.method} is not allowed on ${path}; use ${allowed.join(', ')}`, headers: { allow: allowed.join(', ') } });
+		return send(reply, { status: 404, code: 'not_found', message: `no API route ${req.method} ${path}` });
+	});
 
 	for (const o of operations) register(fastify, app, o);
 	return fastify;

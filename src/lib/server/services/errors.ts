@@ -4,6 +4,8 @@
 export type FailureKind =
 	/** The input is wrong (400). */
 	| 'invalid'
+	/** The credentials given are wrong (401). */
+	| 'unauthenticated'
 	| 'not_found'
 	/** The current state does not allow it: already drained, last admin, a newer commit (409). */
 	| 'conflict'

@@ -1,6 +1,8 @@
 // One configured cluster: informers over the runner namespaces, the source status
 // they imply, live change events, and the scale-set drain lever.
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, VersionApi, type KubernetesObject } from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, VersionApi, type KubernetesObject, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
+
+const PATCH_TIMEOUT_MS = 10_000;
 import { ephemeralRunnersOf, PREVIOUS_MAX_ANNOTATION, scaleSetByRunnerId, scaleSets, type ArsObject, type ErObject, type ErsObject, type ScaleSet } from '$lib/core/scale-sets';
 import { podView, type PodObject, type PodView } from '$lib/core/pods';
 import { ClusterWatch } from '$lib/sources/kubernetes/cluster';
@@ -101,10 +103,17 @@ export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubern
 				metadata: { annotations: { [PREVIOUS_MAX_ANNOTATION]: patch.previousMax === null ? null : String(patch.previousMax) } },
 				spec: { maxRunners: patch.maxRunners }
 			};
-			await custom.patchNamespacedCustomObject(
-				{ group: 'actions.github.com', version: 'v1alpha1', namespace, plural: 'autoscalingrunnersets', name, body },
-				setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
-			);
+			const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+			// client-node sets no timeout: a hung API server must fail the drain, not hold it open.
+			const abortAfter = { pre: async (ctx: RequestContext) => (ctx.setSignal(AbortSignal.timeout(PATCH_TIMEOUT_MS)), ctx), post: async (r: ResponseContext) => r };
+			await custom
+				.patchNamespacedCustomObject(
+					{ group: 'actions.github.com', version: 'v1alpha1', namespace, plural: 'autoscalingrunnersets', name, body },
+					{ ...options, middleware: [...(options.middleware ?? []), abortAfter] } as typeof options
+				)
+				.catch((e: Error) => {
+					throw e.name === 'AbortError' || e.name === 'TimeoutError' ? new Error(`the Kubernetes API did not answer the patch of ${namespace}/${name} within ${PATCH_TIMEOUT_MS / 1000} s`) : e;
+				});
 		},
 		async stop() {
 			clearInterval(timer);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseRetryAfter, UpstreamError } from '$lib/sources/errors';
-import { Poller } from './poller';
+import { MAX_RETRY_AFTER_MS, Poller, retryDelay } from './poller';
 
 const T0 = Date.parse('2025-03-01T00:00:00Z');
 
@@ -12,6 +12,7 @@ function scripted(outcomes: (Error | 'ok')[], opts: { intervalMs?: number; maxBa
 		name: 'test',
 		intervalMs: opts.intervalMs ?? 1000,
 		maxBackoffMs: opts.maxBackoffMs,
+		random: () => 0,
 		cycle: async () => {
 			runs.push(Date.now() - T0);
 			const next = outcomes.length > 1 ? outcomes.shift()! : outcomes[0]!;
@@ -191,5 +192,25 @@ describe('parseRetryAfter', () => {
 		expect(parseRetryAfter(null, now)).toBeUndefined();
 		expect(parseRetryAfter('', now)).toBeUndefined();
 		expect(parseRetryAfter('soon', now)).toBeUndefined();
+	});
+});
+
+describe('retryDelay', () => {
+	const none = () => 0;
+	it('doubles from the interval up to the cap, and honours Retry-After', () => {
+		expect([1, 2, 3, 4, 10].map((f) => retryDelay(f, 5_000, 60_000, 0, none))).toEqual([5_000, 10_000, 20_000, 40_000, 60_000]);
+		expect(retryDelay(1, 5_000, 60_000, 120_000, none)).toBe(120_000);
+	});
+
+	it('clamps a Retry-After past an hour (setTimeout fires at once past ~24.8 days) and never goes below the backoff', () => {
+		expect(retryDelay(1, 5_000, 60_000, 30 * 86_400_000, none)).toBe(MAX_RETRY_AFTER_MS);
+		expect(retryDelay(1, 5_000, 60_000, -5, none)).toBe(5_000);
+	});
+
+	it('adds up to 10 % jitter', () => {
+		expect(retryDelay(1, 5_000, 60_000, 0, () => 0.999)).toBe(5_500);
+		const seen = new Set(Array.from({ length: 50 }, () => retryDelay(2, 5_000, 60_000, 0)));
+		expect(seen.size).toBeGreaterThan(1);
+		for (const d of seen) expect(d).toBeGreaterThanOrEqual(10_000), expect(d).toBeLessThanOrEqual(11_000);
 	});
 });

@@ -1,7 +1,21 @@
 // Runs one source's sync cycle on an interval. Failures keep the last good data,
-// mark the source down and back off (honouring Retry-After); the next success
+// mark the source down and back off (honouring Retry-After, clamped, with jitter); the next success
 // recovers by itself. A cycle never throws out of here.
 import { UpstreamError } from '$lib/sources/errors';
+
+/** The longest an upstream's Retry-After holds a source back: past ~24.8 days setTimeout would fire at once. */
+export const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
+/**
+ * The wait before the next cycle after `failures` failures in a row: doubling from the
+ * interval up to `maxBackoffMs`, never sooner than the upstream's Retry-After (clamped to
+ * MAX_RETRY_AFTER_MS), plus up to 10 % jitter so replicas and sources do not retry in step.
+ */
+export function retryDelay(failures: number, intervalMs: number, maxBackoffMs: number, retryAfterMs: number, random = Math.random): number {
+	const backoff = Math.min(intervalMs * 2 ** (failures - 1), maxBackoffMs);
+	const base = Math.max(backoff, Math.min(Math.max(retryAfterMs, 0), MAX_RETRY_AFTER_MS));
+	return Math.round(base * (1 + 0.1 * random()));
+}
 
 export interface PollerOptions {
 	name: string;
@@ -9,6 +23,8 @@ export interface PollerOptions {
 	maxBackoffMs?: number;
 	cycle: () => Promise<void>;
 	onError: (e: unknown) => void;
+	/** The jitter's source (tests pass a constant). */
+	random?: () => number;
 }
 
 export class Poller {
@@ -53,9 +69,8 @@ export class Poller {
 			} catch (e) {
 				this.failures++;
 				this.opts.onError(e);
-				const backoff = Math.min(this.opts.intervalMs * 2 ** (this.failures - 1), this.opts.maxBackoffMs ?? 60_000);
 				const retryAfter = e instanceof UpstreamError ? (e.retryAfterMs ?? 0) : 0;
-				delay = Math.max(backoff, retryAfter);
+				delay = retryDelay(this.failures, this.opts.intervalMs, this.opts.maxBackoffMs ?? 60_000, Number.isFinite(retryAfter) ? retryAfter : MAX_RETRY_AFTER_MS, this.opts.random);
 			}
 		})();
 		await this.running;

@@ -26,7 +26,7 @@ export function createGithubClient(opts: GithubClientOptions): GithubClient {
 		auth: opts.token,
 		baseUrl: opts.apiUrl.replace(/\/$/, ''),
 		userAgent: 'runner-dashboard',
-		request: { fetch: observedFetch({ source: opts.source, upstream: 'GitHub', timeoutMs: opts.timeoutMs ?? 10_000, observe: opts.observe }) },
+		request: { fetch: observedFetch({ source: opts.source, upstream: 'GitHub', timeoutMs: opts.timeoutMs ?? 10_000, observe: opts.observe, followRedirects: true }) },
 		// Server errors get one quick retry; everything else is the poller's to repeat.
 		retry: { retries: 1, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
 		throttle: { onRateLimit: takeShortWait, onSecondaryRateLimit: takeShortWait }

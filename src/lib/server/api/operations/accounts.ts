@@ -53,7 +53,7 @@ export const signIn = op({
 			if (result.reason === 'throttled') {
 				throw new DomainError('throttled', 'throttled', `Too many failed sign-ins. Try again in ${Math.ceil(result.retryAfterS / 60)} minutes.`, { retryAfterS: result.retryAfterS });
 			}
-			throw new DomainError('invalid', 'invalid_credentials', 'Wrong username or password.');
+			throw new DomainError('unauthenticated', 'invalid_credentials', 'Wrong username or password.');
 		}
 		const { session, device } = cookiesOf(app);
 		const cookies = [setCookie(session, result.sessionId, { expires: result.expiresAt })];
