@@ -85,7 +85,7 @@ describe('sessions', () => {
 		const me = await api('/api/v1/me', { cookie });
 		expect(await me.json()).toEqual({ kind: 'user', name: 'admin', role: 'admin', must_change_password: false });
 
-		const out = await fetch(`${app.url}/logout`, { method: 'POST', redirect: 'manual', headers: { origin: app.origin, cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+		const out = await fetch(`${app.url}/logout`, { method: 'POST', redirect: 'manual', headers: { origin: app.origin, cookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
 		expect(out.status).toBe(303);
 		expect(out.headers.getSetCookie().join()).toMatch(/rd_session=;/);
 		// The old cookie no longer works: the session is gone server-side.

@@ -63,6 +63,27 @@ describe('scale sets', () => {
 		}
 	});
 
+	it('a drain against a Kubernetes API that never answers fails after its timeout, naming it, and changes nothing', async () => {
+		const list = await get('/api/v1/scale-sets');
+		const target = list.items.find((s: { max_runners: number }) => s.max_runners > 0);
+		const fault = (mode: string) => fetch(`${app.sandboxUrl}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ target: 'k8s', mode }) });
+		expect((await fault('timeout')).ok).toBe(true);
+		try {
+			const res = await fetch(`${app.url}/api/v1/scale-sets/${encodeURIComponent(target.id)}/drain`, { method: 'POST', headers: { authorization: `Bearer ${operator}` }, signal: AbortSignal.timeout(30_000) });
+			expect(res.status).toBe(502);
+			expect((await res.json()).error.message).toMatch(/did not answer the patch .* within 10 s/);
+		} finally {
+			await fault('none');
+		}
+		// The sandbox serves the held request once the fault is lifted (a real API server might
+		// too): whatever it did, put the scale set back for the tests after this one.
+		await new Promise((r) => setTimeout(r, 500));
+		if ((await arsUpstream(target.name)).spec.maxRunners === 0) {
+			await eventually(() => get(`/api/v1/scale-sets/${encodeURIComponent(target.id)}`), (s) => s.drained === true, 10_000, 'the late drain seen');
+			expect((await fetch(`${app.url}/api/v1/scale-sets/${encodeURIComponent(target.id)}/undrain`, { method: 'POST', headers: { authorization: `Bearer ${operator}` } })).status).toBe(200);
+		}
+	}, 60_000);
+
 	it('drain patches maxRunners to 0 upstream and remembers the old value; undrain restores it; both audited', async () => {
 		const list = await get('/api/v1/scale-sets');
 		const target = list.items.find((s: { max_runners: number }) => s.max_runners > 0);

@@ -1,7 +1,7 @@
 // Deny by default, walked over the real route tree against the built server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, login, startApp, type RunningApp } from './helpers/app';
-import { routeTree } from './helpers/routes';
+import { INTENT, roleTableViolations, routeTree, type RouteEntry } from './helpers/routes';
 
 const PUBLIC = new Set(['/healthz', '/readyz', '/login']);
 const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
@@ -9,8 +9,8 @@ const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 let app: RunningApp;
 let viewer: string;
 let admin: string;
-const routes = routeTree();
-const mutations = routes.filter((r) => r.method !== 'GET');
+let routes: RouteEntry[];
+let mutations: RouteEntry[];
 
 async function snapshot() {
 	const h = { authorization: `Bearer ${admin}` };
@@ -22,6 +22,8 @@ async function snapshot() {
 }
 
 beforeAll(async () => {
+	routes = await routeTree();
+	mutations = routes.filter((r) => r.method !== 'GET');
 	app = await startApp();
 	viewer = createToken(app, 'walk-viewer', 'viewer');
 	admin = createToken(app, 'walk-admin', 'admin');
@@ -31,12 +33,23 @@ afterAll(() => app?.stop());
 describe('the route tree', () => {
 	it('is found and includes the API, pages and form actions, each with the role it needs', () => {
 		expect(routes.length).toBeGreaterThan(20);
-		// Deny by default: nothing exists without a declared role.
-		expect(routes.filter((r) => r.access === undefined).map(key)).toEqual([]);
-		// The only anonymous doors: the probes, the sign-in page and the sign-in call.
-		expect(routes.filter((r) => r.access === 'public').map(key).sort()).toEqual(['GET /healthz', 'GET /login', 'GET /readyz', 'POST /api/v1/session', 'POST /login']);
-		// What a viewer may change: their own session and password, nothing else.
-		expect(mutations.filter((r) => r.access === 'viewer').map(key).sort()).toEqual(['DELETE /api/v1/session', 'POST /api/v1/me/password', 'POST /logout', 'POST /settings?/password']);
+		// Deny by default: nothing exists without a declared role, and no role is lower than intended.
+		expect(roleTableViolations(routes)).toEqual([]);
+		expect(routes.filter((r) => r.access === 'public').map(key).sort()).toEqual(INTENT.public);
+		expect(mutations.filter((r) => r.access === 'viewer').map(key).sort()).toEqual(INTENT.viewerMutations);
+	});
+
+	it('would fail for a route without a row, or a row that grants less than intended', () => {
+		const row = (method: string, path: string) => routes.find((r) => r.method === method && r.path === path)!;
+		const tokens = row('POST', '/api/v1/tokens');
+		const pause = row('POST', '/api/v1/runners/1/pause');
+		expect([tokens.access, pause.access]).toEqual(['admin', 'operator']);
+		const mutated = (r: RouteEntry, access: RouteEntry['access']) => routes.map((x) => (x === r ? { ...x, access } : x));
+		expect(roleTableViolations(mutated(tokens, 'operator'))).toEqual(['POST /api/v1/tokens: operator, but admin only']);
+		expect(roleTableViolations(mutated(pause, 'viewer'))).toEqual(['POST /api/v1/runners/1/pause: a viewer may change this']);
+		expect(roleTableViolations(mutated(pause, 'public'))).toEqual(['POST /api/v1/runners/1/pause: public, but not a stated anonymous door']);
+		expect(roleTableViolations([...routes, { id: '/new', path: '/new', kind: 'page', method: 'GET', access: undefined }])).toEqual(['GET /new: no row in the role table']);
+		expect(roleTableViolations(mutated(row('GET', '/api/v1/audit'), 'viewer'))).toEqual(['GET /api/v1/audit: viewer, but admin only']);
 		expect(routes.some((r) => r.id === '/api/v1/runners' && r.method === 'GET')).toBe(true);
 		expect(routes.some((r) => r.kind === 'page' && r.id === '/fleet')).toBe(true);
 		expect(routes.some((r) => r.kind === 'action' && r.id === '/settings')).toBe(true);
@@ -133,6 +146,22 @@ describe('roles', () => {
 			expect(res.status, key(r)).toBe(403);
 		}
 		expect(await snapshot()).toBe(before);
+	});
+
+	it('no GET changes anything: after every GET as admin, the store and the forges saw no writes', async () => {
+		const forgeWrites = async () => {
+			const counts = await (await fetch(`${app.sandboxUrl}/_sandbox/requests`)).json();
+			return Object.entries({ ...counts.gitlab, ...counts.github }).filter(([k]) => !k.startsWith('GET ')).map(([k, v]) => `${k} ${v}`).sort();
+		};
+		const cookie = await login(app, 'admin', app.adminPassword);
+		const before = [await snapshot(), await forgeWrites()];
+		const auditBefore = (await (await fetch(`${app.url}/api/v1/audit?per_page=1`, { headers: { authorization: `Bearer ${admin}` } })).json()).total;
+		const gets = routes.filter((r) => r.method === 'GET' && r.path !== '/api/v1/events');
+		expect(gets.length).toBeGreaterThan(20);
+		for (const r of gets) await (await fetch(`${app.url}${r.path}`, { redirect: 'manual', headers: { cookie, accept: 'text/html' } })).arrayBuffer();
+		expect([await snapshot(), await forgeWrites()]).toEqual(before);
+		// Reads leave no audit records either (only sign-in above did).
+		expect((await (await fetch(`${app.url}/api/v1/audit?per_page=1`, { headers: { authorization: `Bearer ${admin}` } })).json()).total).toBe(auditBefore);
 	});
 
 	it('a viewer can read but not administer', async () => {

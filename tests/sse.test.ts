@@ -1,6 +1,6 @@
 // The live stream over real HTTP: delivery, resume, and complete cleanup when clients drop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken, startApp, type RunningApp } from './helpers/app';
+import { createToken, login, startApp, type RunningApp } from './helpers/app';
 
 let app: RunningApp;
 let token: string;
@@ -65,6 +65,38 @@ describe('GET /api/v1/events', () => {
 		expect(again.res.status).toBe(200);
 		for (const s of [again, ...open.slice(1)]) s.ac.abort();
 	});
+
+	it('ends a session’s stream within a heartbeat of signing out, and a token’s when it is revoked', async () => {
+		const cookie = await login(app, 'admin', app.adminPassword);
+		const mine = createToken(app, 'sse-revoke', 'viewer');
+		const read = async (headers: Record<string, string>) => {
+			const res = await fetch(`${app.url}/api/v1/events`, { headers });
+			expect(res.status).toBe(200);
+			const reader = res.body!.getReader();
+			let text = '';
+			const ended = (async () => {
+				for (;;) {
+					const { done, value } = await reader.read();
+					if (done) return text;
+					text += new TextDecoder().decode(value);
+				}
+			})();
+			return { ended };
+		};
+		const session = await read({ cookie });
+		const token = await read({ authorization: `Bearer ${mine}` });
+		const started = Date.now();
+		const out = await fetch(`${app.url}/api/v1/session`, { method: 'DELETE', headers: { cookie, origin: app.origin } });
+		expect(out.status).toBe(204);
+		const list = await (await fetch(`${app.url}/api/v1/tokens`, { headers: { authorization: `Bearer ${createToken(app, 'sse-admin', 'admin')}` } })).json();
+		const id = list.items.find((t: { name: string }) => t.name === 'sse-revoke').id;
+		expect(app.cli(['token', 'revoke', '--id', String(id)]).status).toBe(0);
+		const [s, t] = await Promise.all([session.ended, token.ended]);
+		// One heartbeat is 15 s: both end within it (plus the check's own round trip).
+		expect(Date.now() - started).toBeLessThan(20_000);
+		expect(s).toMatch(/event: reset\ndata: \{"reason":"revoked"\}/);
+		expect(t).toMatch(/event: reset\ndata: \{"reason":"revoked"\}/);
+	}, 40_000);
 
 	it('opening and dropping 1,000 connections returns the client gauge to its baseline', async () => {
 		const baseline = await gauge('runner_dashboard_sse_clients');

@@ -169,6 +169,27 @@ describe('the dashboard in a browser', () => {
 		expect(await page.content()).not.toContain(token);
 	});
 
+	it('shows a wrong current password on the Settings page, with and without JavaScript, and changes nothing', async () => {
+		const tryWrong = async (p: typeof page) => {
+			await p.goto(`${app.url}/settings`);
+			await p.fill('form[action="?/password"] input[name=current_password]', 'not the password at all');
+			await p.fill('form[action="?/password"] input[name=new_password]', 'a brand new password');
+			await p.click('form[action="?/password"] button[type=submit]');
+			await expect.poll(() => p.locator('[data-testid=password-error]').textContent()).toMatch(/current password is wrong/);
+			expect(new URL(p.url()).pathname).toBe('/settings');
+		};
+		await tryWrong(page);
+		const noScript = await page.context().browser()!.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+		try {
+			await tryWrong(await noScript.newPage());
+		} finally {
+			await noScript.close();
+		}
+		// The password is what it was: signing in with it still works.
+		const r = await fetch(`${app.url}/api/v1/session`, { method: 'POST', headers: { origin: app.origin, 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: app.adminPassword }) });
+		expect(r.status).toBe(204);
+	});
+
 	it('has no serious accessibility violations in the dark theme either', async () => {
 		await page.emulateMedia({ colorScheme: 'dark' });
 		for (const path of ['/fleet', '/settings', '/audit']) {

@@ -195,6 +195,29 @@ describe('LiveStreams', () => {
 		}
 	});
 
+	it('holds 20 streams that stop reading through 200 fleet deltas: each is reset and closed, memory stays bounded', async () => {
+		const h = await harness({ perPrincipal: 100, maxBufferedBytes: 1024 * 1024 });
+		try {
+			const stalled = await Promise.all(Array.from({ length: 20 }, () => h.open('alice', {}, false)));
+			const reading = await h.open('bob');
+			await until(() => h.live.size === 21);
+			const heapBefore = process.memoryUsage().heapUsed;
+			// ~200 KB per delta: 40 MB per client if nothing bounded what waits for it, 800 MB for all twenty.
+			const ids = Array.from({ length: 2000 }, (_, i) => `gitlab:sandbox-gitlab:${i}-${'x'.repeat(80)}`);
+			for (let i = 0; i < 200; i++) {
+				h.bus.publish('runners.delta', { source: 's', upserted: [], removed: ids });
+				await new Promise((r) => setImmediate(r));
+			}
+			await until(() => h.live.size === 1, 10_000);
+			expect(h.ended.filter((r) => r === 'overflow').length).toBe(20);
+			await until(() => frames(reading.text()).length === 200, 10_000);
+			expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(200 * 2 ** 20);
+			for (const s of stalled) s.close();
+		} finally {
+			await h.close();
+		}
+	}, 60_000);
+
 	it('ends a stream within a heartbeat of its principal losing access, and at its maximum lifetime', async () => {
 		let aliceValid = true;
 		const h = await harness({ heartbeatMs: 20, maxLifetimeMs: 400 }, (p) => p.name !== 'alice' || aliceValid);

@@ -86,7 +86,7 @@ describe.each(BACKENDS)('Store on %s', (dialect, makeBackend) => {
 						row('spec.maxReplicas', 8, 11)
 					])
 					.execute();
-				expect(await old.migrate()).toEqual(['0004_drift_history_masked']);
+				expect(await old.migrate()).toEqual(['0003_sign_in_hardening', '0004_drift_history_masked']);
 				const rows = await (old.conn.db as Kysely<any>).selectFrom('drift_history').select(['field', 'declared', 'applied', 'live']).orderBy('id').execute();
 				expect(rows).toEqual([
 					{ field: 'data["config.toml"]', declared: null, applied: JSON.stringify(toml('(sensitive #1)', 3)), live: JSON.stringify(toml('(sensitive #2)', 4)) },

@@ -2,6 +2,9 @@
 // they imply, live change events, and the scale-set drain lever.
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, VersionApi, type KubernetesObject, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
 
+// The same Observable stub client-node's own setHeaderOptions middleware returns.
+import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
+
 const PATCH_TIMEOUT_MS = 10_000;
 import { ephemeralRunnersOf, PREVIOUS_MAX_ANNOTATION, scaleSetByRunnerId, scaleSets, type ArsObject, type ErObject, type ErsObject, type ScaleSet } from '$lib/core/scale-sets';
 import { podView, type PodObject, type PodView } from '$lib/core/pods';
@@ -105,7 +108,7 @@ export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubern
 			};
 			const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 			// client-node sets no timeout: a hung API server must fail the drain, not hold it open.
-			const abortAfter = { pre: async (ctx: RequestContext) => (ctx.setSignal(AbortSignal.timeout(PATCH_TIMEOUT_MS)), ctx), post: async (r: ResponseContext) => r };
+			const abortAfter = { pre: (ctx: RequestContext) => (ctx.setSignal(AbortSignal.timeout(PATCH_TIMEOUT_MS)), of(ctx)), post: (r: ResponseContext) => of(r) };
 			await custom
 				.patchNamespacedCustomObject(
 					{ group: 'actions.github.com', version: 'v1alpha1', namespace, plural: 'autoscalingrunnersets', name, body },
