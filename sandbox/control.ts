@@ -246,6 +246,7 @@ export function createControl(world: World, faults: Faults, log: (msg: string) =
 	});
 
 	gitopsControlRoutes(router, world, body);
+	clusterControlRoutes(router, world, body);
 	if (identity) identityControlRoutes(router, identity, body);
 	jobControlRoutes(router, world, body);
 

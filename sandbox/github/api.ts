@@ -64,10 +64,11 @@ export function createGitHubMount(opts: GitHubMountOptions): GitHubMount {
 	const auth = createGitHubAuth(opts.identity);
 	const oauth = createGitHubOAuth(opts.identity);
 	auth.routes(router, (ctx) => api.bases(ctx));
+	// Before the catalog's routes: the GitOps repository answers its own /repos/sandbox-org/gitops/…
+	// (pulls, contents, its workflow's runs and check runs).
+	gitopsGitHubRoutes(router, api);
 	actionRoutes(router, api);
 	runnerRoutes(router, api);
-	// Before orgRoutes: the GitOps repository answers its own /repos/sandbox-org/gitops.
-	gitopsGitHubRoutes(router, api);
 	orgRoutes(router, api);
 
 	const faultStyle: FaultStyle = {

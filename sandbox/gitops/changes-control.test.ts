@@ -88,7 +88,7 @@ describe('change flow controls', () => {
 describe('determinism', () => {
 	it('gives the same commits, ids, merge commits and logs for the same calls on the same seed', async () => {
 		const run = async () => {
-			const sb = await start();
+			const sb = await start({ epoch: '2026-01-01T00:00:00Z' });
 			try {
 				const post = (path: string, body: unknown) => gitlabJson(sb, path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 				await post('/projects/42/repository/branches', { branch: 'd', ref: 'main' });

@@ -9,7 +9,7 @@ import type { Ctx, Router } from '../http/router.js';
 import { GitHubError, notFound, ok, type GitHubApi } from '../github/context.js';
 import { linkHeader, pageOf, readPaging } from '../github/pagination.js';
 import { FlowError } from './flow.js';
-import { WORKFLOW, checkRunEntity, checkStatus, repoApi, runStatus, workflowEntity, workflowJobEntity, workflowRunEntity } from './github-entities.js';
+import { GITOPS_FULL_NAME, WORKFLOW, checkRunEntity, checkStatus, repoApi, runStatus, workflowEntity, workflowJobEntity, workflowRunEntity } from './github-entities.js';
 import type { Pipeline } from './pipelines.js';
 import { checkRepo, githubFault } from './pulls.js';
 
@@ -64,12 +64,12 @@ export function checkRoutes(router: Router, api: GitHubApi): void {
 		ok(ctx, checkRunEntity(flow(), found.pipeline, found.job, api.bases(ctx)));
 	});
 
-	router.get('/repos/:owner/:repo/actions/workflows', (ctx) => {
+	router.get(`/repos/${GITOPS_FULL_NAME}/actions/workflows`, (ctx) => {
 		checkRepo(ctx);
 		ok(ctx, { total_count: 1, workflows: [workflowEntity(api.bases(ctx))] });
 	});
 	const workflowMatches = (id: string) => id === String(WORKFLOW.id) || id === WORKFLOW.path.split('/').pop();
-	router.get('/repos/:owner/:repo/actions/workflows/:workflow_id', (ctx) => {
+	router.get(`/repos/${GITOPS_FULL_NAME}/actions/workflows/:workflow_id`, (ctx) => {
 		checkRepo(ctx);
 		if (!workflowMatches(ctx.params.workflow_id ?? '')) throw notFound();
 		ok(ctx, workflowEntity(api.bases(ctx)));
@@ -105,30 +105,30 @@ export function checkRoutes(router: Router, api: GitHubApi): void {
 		const b = api.bases(ctx);
 		sendWrapped(ctx, 'workflow_runs', list, (p) => workflowRunEntity(flow(), p, b));
 	};
-	router.get('/repos/:owner/:repo/actions/runs', listRuns);
-	router.get('/repos/:owner/:repo/actions/workflows/:workflow_id/runs', (ctx) => {
+	router.get(`/repos/${GITOPS_FULL_NAME}/actions/runs`, listRuns);
+	router.get(`/repos/${GITOPS_FULL_NAME}/actions/workflows/:workflow_id/runs`, (ctx) => {
 		if (!workflowMatches(ctx.params.workflow_id ?? '')) throw notFound();
 		listRuns(ctx);
 	});
-	router.get('/repos/:owner/:repo/actions/runs/:run_id', (ctx) => ok(ctx, workflowRunEntity(flow(), runOf(ctx), api.bases(ctx))));
-	router.get('/repos/:owner/:repo/actions/runs/:run_id/jobs', (ctx) => {
+	router.get(`/repos/${GITOPS_FULL_NAME}/actions/runs/:run_id`, (ctx) => ok(ctx, workflowRunEntity(flow(), runOf(ctx), api.bases(ctx))));
+	router.get(`/repos/${GITOPS_FULL_NAME}/actions/runs/:run_id/jobs`, (ctx) => {
 		const p = runOf(ctx);
 		const b = api.bases(ctx);
 		sendWrapped(ctx, 'jobs', p.jobs, (j) => workflowJobEntity(p, j, b));
 	});
-	router.get('/repos/:owner/:repo/actions/jobs/:job_id', (ctx) => {
+	router.get(`/repos/${GITOPS_FULL_NAME}/actions/jobs/:job_id`, (ctx) => {
 		const { pipeline, job } = jobOf(ctx);
 		ok(ctx, workflowJobEntity(pipeline, job, api.bases(ctx)));
 	});
 	// GitHub redirects to a short-lived download URL; here it is the `raw` route below.
-	router.get('/repos/:owner/:repo/actions/jobs/:job_id/logs', (ctx) => {
+	router.get(`/repos/${GITOPS_FULL_NAME}/actions/jobs/:job_id/logs`, (ctx) => {
 		const { job } = jobOf(ctx);
 		ctx.res.statusCode = 302;
 		ctx.res.setHeader('Location', `${repoApi(api.bases(ctx))}/actions/jobs/${job.id}/logs/raw`);
 		ctx.res.setHeader('Content-Length', '0');
 		ctx.res.end();
 	});
-	router.get('/repos/:owner/:repo/actions/jobs/:job_id/logs/raw', (ctx) => {
+	router.get(`/repos/${GITOPS_FULL_NAME}/actions/jobs/:job_id/logs/raw`, (ctx) => {
 		const { job } = jobOf(ctx);
 		sendText(ctx.res, 200, job.log);
 	});

@@ -30,6 +30,9 @@ const flowOf = (api: GitHubApi): ChangeFlow => api.world.changes;
 
 /** Only `sandbox-org/gitops` has pull requests and writable contents here. */
 export function checkRepo(ctx: Ctx): void {
+	// Routes registered at the repository's literal path (its Actions routes, which share their
+	// pattern with the catalog repositories' ones) carry no owner/repo parameters.
+	if (ctx.params.owner === undefined && ctx.params.repo === undefined) return;
 	if ((ctx.params.owner ?? '').toLowerCase() !== ORG.login || (ctx.params.repo ?? '').toLowerCase() !== GITOPS_REPO.name) throw notFound();
 }
 
