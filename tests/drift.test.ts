@@ -160,7 +160,8 @@ describe('drift against the sandbox fleet', () => {
 		const unconfigured = spawnSync(process.execPath, [cliPath, 'drift'], { cwd: root, env: { PATH: process.env.PATH! }, encoding: 'utf8' });
 		expect(unconfigured.status).toBe(2);
 		expect(unconfigured.stderr).toContain('no drift stacks are configured');
-	});
+		// Eight CLI runs, each a process reading every stack: minutes on a busy two-core machine.
+	}, 240_000);
 
 	it('answers 400 for bad query parameters', async () => {
 		for (const q of ['?class=sideways', '?stack=Not%20A%20Name', '?bogus=1']) {
