@@ -10,6 +10,6 @@ export async function checkRecording(answers: RecordedAnswer[]): Promise<Verdict
 
 /** One paragraph: the counts, then the failures grouped, the first few places each. */
 export function describeVerdict(v: Verdict): string {
-	const head = `${v.answers} API answers recorded, ${v.validatedBodies} JSON bodies validated against the OpenAPI document, ${v.failures.length} problems`;
+	const head = `${v.answers} API answers recorded, ${v.validatedBodies} JSON bodies validated against the OpenAPI document, ${v.failures.length} problem${v.failures.length === 1 ? '' : 's'}`;
 	return v.failures.length ? `${head}:\n${describeFailures(v.failures)}` : head;
 }

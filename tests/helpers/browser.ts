@@ -3,9 +3,11 @@
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { RunningApp } from './app';
+import { recordAnswer, recorded } from '../contract/record';
 
+/** Launches chromium; the API answers its pages receive are recorded for the contract check, like a test's own fetches. */
 export async function launchBrowser(): Promise<Browser> {
-	return chromium.launch({
+	const browser = await chromium.launch({
 		executablePath: '/usr/bin/chromium',
 		args: [
 			'--headless',
@@ -18,6 +20,22 @@ export async function launchBrowser(): Promise<Browser> {
 			'--no-first-run'
 		]
 	});
+	// Browser.newPage goes through newContext too.
+	const newContext = browser.newContext.bind(browser);
+	browser.newContext = async (options) => {
+		const context = await newContext(options);
+		context.on('response', (res) =>
+			recordAnswer({ method: res.request().method(), url: res.url(), status: res.status(), header: (name) => res.headers()[name] ?? null, text: () => res.text() })
+		);
+		return context;
+	};
+	// Bodies still being read are read before the browser goes.
+	const close = browser.close.bind(browser);
+	browser.close = async (options) => {
+		await recorded();
+		return close(options);
+	};
+	return browser;
 }
 
 /** axe's serious and critical violations on the page, one line each (what the accessibility checks assert empty). */
