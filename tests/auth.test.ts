@@ -139,6 +139,38 @@ describe('API tokens', () => {
 		for (const f of dbFiles) expect(readFileSync(`${app.dataDir}/${f}`).includes(secret)).toBe(false);
 	});
 
+	it('are audited alike whether made and revoked with the CLI or the API: only who, when and from where differ', async () => {
+		const cli = app.cli(['token', 'create', '--name', 'parity-cli', '--role', 'operator', '--expires-in', '30d']);
+		expect(cli.status).toBe(0);
+		const viaApi = await api('/api/v1/tokens', { method: 'POST', token: admin, body: JSON.stringify({ name: 'parity-api', role: 'operator', expires_in_days: 30 }) });
+		expect(viaApi.status).toBe(201);
+		const apiId: number = (await viaApi.json()).id;
+		const cliId: number = (await (await api('/api/v1/tokens', { token: admin })).json()).items.find((t: { name: string }) => t.name === 'parity-cli').id;
+		expect(app.cli(['token', 'revoke', '--id', String(cliId)]).status).toBe(0);
+		expect((await api(`/api/v1/tokens/${apiId}`, { method: 'DELETE', token: admin })).status).toBe(200);
+
+		type Entry = { id: number; at: string; principal: string; principal_kind: string; ip: string | null; request_id: string | null; target: string | null; action: string; detail: Record<string, unknown> | null };
+		const entries: Record<string, Entry[]> = {};
+		for (const action of ['token.create', 'token.revoke']) entries[action] = (await (await api(`/api/v1/audit?per_page=200&action=${action}`, { token: admin })).json()).items;
+		const of = (action: string, id: number) => entries[action]!.filter((e) => e.target === `token:${id}`);
+		for (const action of ['token.create', 'token.revoke']) {
+			const [byCli, byApi] = [of(action, cliId), of(action, apiId)];
+			expect(byCli, `${action} by the CLI`).toHaveLength(1);
+			expect(byApi, `${action} through the API`).toHaveLength(1);
+			// Who, when and where: the CLI has no address or request; the API names both.
+			expect(byCli[0]).toMatchObject({ principal: 'cli', principal_kind: 'cli', ip: null, request_id: null });
+			expect(byApi[0]).toMatchObject({ principal: 'token:auth-admin', principal_kind: 'token', ip: '127.0.0.1', request_id: expect.any(String) });
+			const what = ({ id: _id, at: _at, principal: _p, principal_kind: _k, ip: _ip, request_id: _r, target, detail, ...rest }: Entry) => ({
+				...rest,
+				target: target?.replace(/\d+$/, '<id>'),
+				detail: Object.fromEntries(Object.entries(detail ?? {}).map(([k, v]) => [k, k === 'name' || k === 'expires_at' ? typeof v : v]))
+			});
+			expect(what(byCli[0]!), action).toEqual(what(byApi[0]!));
+		}
+		expect(of('token.create', cliId)[0]!.detail).toEqual({ name: 'parity-cli', role: 'operator', owner_id: null, expires_at: expect.stringMatching(/^\d{4}-/) });
+		expect(of('token.revoke', apiId)[0]!.detail).toEqual({ name: 'parity-api' });
+	});
+
 	it('the CLI refuses a bad role with a clear message and exit code 2', () => {
 		const r = app.cli(['token', 'create', '--name', 'x', '--role', 'root']);
 		expect(r.status).toBe(2);
