@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import type { Role } from '$lib/core/access';
+import type { PrincipalKind, Role } from '$lib/core/access';
 
 /** Who is signed in, as the pages know them. */
 interface PagePrincipal {
-	kind: 'user' | 'token' | 'cli';
+	kind: PrincipalKind;
 	name: string;
 	role: Role;
 	/** Must choose a new password before anything else (the generated first admin, an admin's reset). */

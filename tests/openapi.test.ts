@@ -9,7 +9,6 @@ import { pageRoutes } from './helpers/routes';
 import type { AppContext } from '../src/lib/server/app';
 import { OPERATIONS } from '../src/lib/server/api/operations';
 import { createServer } from '../src/lib/server/api/server';
-// @ts-expect-error: a script without type declarations
 import { TYPES_FILE, typesOf } from '../scripts/api-types.mjs';
 
 // Every route any Fastify instance adds, as the router receives it (HEAD included).

@@ -799,8 +799,10 @@ export interface components {
             env: string;
             object: string;
             field: string;
-            class: string;
-            severity: string;
+            /** @enum {string} */
+            class: "unapplied" | "out-of-band" | "missing" | "unmanaged";
+            /** @enum {string} */
+            severity: "critical" | "warning" | "info";
             values: {
                 declared: unknown;
                 applied: unknown;

@@ -3,6 +3,10 @@
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Who can act: a signed-in user, an API token, or the CLI on the server's own store. */
+export const PRINCIPAL_KINDS = ['user', 'token', 'cli'] as const;
+export type PrincipalKind = (typeof PRINCIPAL_KINDS)[number];
+
 /** Who may call: anyone (probes, sign-in, forge webhooks that carry their own secret) or at least a role. */
 export type Access = 'public' | Role;
 

@@ -9,11 +9,14 @@ export interface PodObject {
 	status?: { phase?: string; startTime?: string | Date; containerStatuses?: { ready?: boolean; restartCount?: number; state?: { waiting?: { reason?: string }; terminated?: { reason?: string } } }[] };
 }
 
+/** The runner stack a pod belongs to: a GitLab runner Deployment or an ARC ephemeral runner. */
+export const podStackSchema = z.enum(['gitlab', 'arc']);
+
 export const podSchema = z.object({
 	name: z.string(),
 	namespace: z.string(),
 	runner_type: z.string(),
-	stack: z.enum(['gitlab', 'arc']),
+	stack: podStackSchema,
 	phase: z.string(),
 	/** Containers ready / containers, e.g. "1/1". */
 	ready: z.string(),
@@ -25,7 +28,7 @@ export const podSchema = z.object({
 export type PodView = z.infer<typeof podSchema>;
 
 /** The runner type a pod serves: ARC's scale-set label, the app name label, or its ReplicaSet's Deployment name. */
-export function runnerTypeOf(pod: PodObject): { type: string; stack: 'gitlab' | 'arc' } | null {
+export function runnerTypeOf(pod: PodObject): { type: string; stack: z.infer<typeof podStackSchema> } | null {
 	const labels = pod.metadata?.labels ?? {};
 	if (labels[SCALE_SET_LABEL]) return { type: labels[SCALE_SET_LABEL], stack: 'arc' };
 	const named = labels['app.kubernetes.io/name'] ?? labels['app'];
@@ -58,7 +61,7 @@ export function podView(pod: PodObject): PodView | null {
 
 export const runnerTypePodsSchema = z.object({
 	runner_type: z.string(),
-	stack: z.enum(['gitlab', 'arc']),
+	stack: podStackSchema,
 	pods: z.number().int(),
 	running: z.number().int(),
 	restarts: z.number().int(),

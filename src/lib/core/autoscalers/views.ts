@@ -84,10 +84,14 @@ export interface ConditionView {
 	since: string | null;
 }
 
+/** A GitLab runner HPA or an ARC runner scale set. */
+export const AUTOSCALER_KINDS = ['hpa', 'scale_set'] as const;
+export type AutoscalerKind = (typeof AUTOSCALER_KINDS)[number];
+
 export interface AutoscalerView {
 	/** `hpa:<source>:<namespace>:<name>` or `scale_set:<source>:<namespace>:<name>`. */
 	id: string;
-	kind: 'hpa' | 'scale_set';
+	kind: AutoscalerKind;
 	source: string;
 	namespace: string;
 	name: string;
@@ -244,7 +248,7 @@ export function scalesGroup(a: Pick<AutoscalerView, 'forge' | 'group' | 'target'
 }
 
 export interface AutoscalerFilter {
-	kind?: 'hpa' | 'scale_set';
+	kind?: AutoscalerKind;
 	forge?: Forge;
 	group?: string;
 	q?: string;

@@ -1,5 +1,5 @@
 // The drift engine's public surface: parse state and the drift map, then compute.
-export type { DriftClass, DriftError, DriftItem, DriftSeverity, LiveObject, ObjectRef, SourceLocation } from './types';
+export { DRIFT_CLASSES, DRIFT_SEVERITIES, type DriftClass, type DriftError, type DriftItem, type DriftSeverity, type LiveObject, type ObjectRef, type SourceLocation } from './types';
 export type { DeclaredInputs, DriftInput, DriftResult, StackInput } from './input';
 export { isParseError } from './input';
 export { parseState, type ManagedObject, type ParsedState } from './state';

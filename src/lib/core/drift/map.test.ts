@@ -24,7 +24,7 @@ describe('parseDriftMap', () => {
 		if (!bad.ok) expect(bad.error.file).toBe('m.yaml');
 		const unknown = parseDriftMap('stacks:\n  - stack: x\n    objects:\n      - kind: Deployment\n        name: web\n        colour: blue\n', 'm.yaml');
 		expect(unknown.ok).toBe(false);
-		if (!unknown.ok) expect(unknown.error).toMatchObject({ line: 4, message: expect.stringMatching(/stacks\.0\.objects\.0/) });
+		if (!unknown.ok) expect(unknown.error).toMatchObject({ line: 4, message: expect.stringMatching(/^stacks\[0\]\.objects\[0\]: /) });
 		const regex = parseDriftMap("stacks:\n  - stack: x\n    each: '(['\n", 'm.yaml');
 		expect(regex.ok).toBe(false);
 		const both = parseDriftMap('stacks:\n  - stack: x\n    objects:\n      - kind: ConfigMap\n        name: c\n        fields:\n          - { path: data.x, variable: v, toml: a, regex: b }\n', 'm.yaml');

@@ -3,9 +3,11 @@
 // runner stacks (profile.ts) is merged in unless the document says `replace: true`.
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { fieldPath } from '../errors';
 import type { ParseResult } from '../hcl/values';
+import { DRIFT_SEVERITIES } from './types';
 
-const severity = z.enum(['critical', 'warning', 'info']);
+const severity = z.enum(DRIFT_SEVERITIES);
 
 const fieldSchema = z
 	.object({
@@ -91,7 +93,7 @@ export function parseDriftMap(text: string, file: string): ParseResult<DriftMapD
 	const parsed = driftMapSchema.safeParse(doc.toJS() ?? {});
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];
-		const where = issue?.path.length ? issue.path.join('.') : 'document';
+		const where = issue?.path.length ? fieldPath(issue.path) : 'document';
 		return { ok: false, error: { file, line: lineOfPath(doc, issue?.path ?? [], text), message: `${where}: ${issue?.message ?? 'invalid'}` } };
 	}
 	for (const s of parsed.data.stacks) {

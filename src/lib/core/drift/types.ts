@@ -11,8 +11,10 @@ export interface SourceLocation {
 }
 
 /** `unapplied`: git ahead of state. `out-of-band`: live differs from state. `missing`: declared object absent. `unmanaged`: live runner or scale set nothing declares. */
-export type DriftClass = 'unapplied' | 'out-of-band' | 'missing' | 'unmanaged';
-export type DriftSeverity = 'critical' | 'warning' | 'info';
+export const DRIFT_CLASSES = ['unapplied', 'out-of-band', 'missing', 'unmanaged'] as const;
+export type DriftClass = (typeof DRIFT_CLASSES)[number];
+export const DRIFT_SEVERITIES = ['critical', 'warning', 'info'] as const;
+export type DriftSeverity = (typeof DRIFT_SEVERITIES)[number];
 
 export interface ObjectRef {
 	kind: string;

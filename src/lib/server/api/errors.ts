@@ -1,7 +1,7 @@
 // The one place where failures become HTTP answers: every API error leaves as
 // { "error": { "code", "message" } } with the status its kind calls for.
 import { z } from 'zod';
-import { messageOf } from '$lib/core/errors';
+import { fieldPath, messageOf } from '$lib/core/errors';
 import { UpstreamError } from '$lib/sources/errors';
 import { DomainError, type FailureKind } from '../services/errors';
 
@@ -44,13 +44,8 @@ export function zodMessage(e: z.ZodError): string {
 	const issue = e.issues[0];
 	if (!issue) return 'invalid input';
 	if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
-	const path = issuePath(issue.path);
+	const path = fieldPath(issue.path);
 	return path ? `${path}: ${issue.message}` : issue.message;
-}
-
-/** A zod issue path as operators write it: `runners[2].cpu`. */
-export function issuePath(path: readonly PropertyKey[]): string {
-	return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
 }
 
 // Fastify's own refusals, before a handler runs: the body's framing and type.

@@ -1,8 +1,9 @@
+import type { PrincipalKind } from '$lib/core/access';
 import type { Role } from './roles';
 
 /** Who is making a request: a signed-in user (session), an API token, or the CLI on the server's store. */
 export interface Principal {
-	kind: 'user' | 'token' | 'cli';
+	kind: PrincipalKind;
 	/** User id or token id. */
 	id: number;
 	/** Username, or `token:<name>`: how the audit log names them. */

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { fieldPath } from '$lib/core/errors';
 import type { ReadLimits } from '$lib/sources/gitops/limits';
 import { ENV_VARS, type EnvName } from './env';
 import { configFile, driftStack, kubernetesSource, type ConfigFile, type DriftStackConfig, type GithubSourceConfig, type GitlabSourceConfig, type KubernetesSourceConfig } from './file';
@@ -86,10 +87,6 @@ function describe(schema: z.ZodType): string {
 	return json.type === 'number' || json.type === 'integer' ? 'a number' : 'a value';
 }
 
-function formatPath(path: PropertyKey[]): string {
-	return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
-}
-
 /** Reject empty strings anywhere in the file: an empty value is never a meaningful setting. */
 function findEmptyString(value: unknown, path: PropertyKey[] = []): PropertyKey[] | null {
 	if (value === '') return path;
@@ -115,16 +112,16 @@ export function parseConfigFile(text: string, where: string): ConfigFile {
 		throw new ConfigError(`${where}: not valid YAML: ${(e as Error).message}`);
 	}
 	const empty = findEmptyString(raw);
-	if (empty) throw new ConfigError(`${where}: ${formatPath(empty)} is an empty string: remove the key or give a value.`);
+	if (empty) throw new ConfigError(`${where}: ${fieldPath(empty)} is an empty string: remove the key or give a value.`);
 	const parsed = configFile.safeParse(raw);
 	if (!parsed.success) {
 		// A typo'd key also makes the real key missing; name the typo, it is the actual mistake.
 		const issue = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0]!;
 		if (issue.code === 'unrecognized_keys') {
-			const key = formatPath([...issue.path, issue.keys[0]!]);
+			const key = fieldPath([...issue.path, issue.keys[0]!]);
 			throw new ConfigError(`${where}: ${key} is not a known key (see docs/configuration.md).`);
 		}
-		throw new ConfigError(`${where}: ${formatPath(issue.path) || '(top level)'}: ${issue.message}.`);
+		throw new ConfigError(`${where}: ${fieldPath(issue.path) || '(top level)'}: ${issue.message}.`);
 	}
 	return parsed.data;
 }

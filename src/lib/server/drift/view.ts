@@ -2,10 +2,8 @@
 // by stack, environment, class and a search over object, field and variable.
 import { z } from 'zod';
 import { pagingFields } from '$lib/core/paging';
-import type { DriftClass } from '$lib/core/drift';
+import { DRIFT_CLASSES, DRIFT_SEVERITIES, type DriftClass, type DriftSeverity } from '$lib/core/drift';
 import type { DriftSnapshot, ServedDriftItem } from './service';
-
-export const DRIFT_CLASSES = ['unapplied', 'out-of-band', 'missing', 'unmanaged'] as const satisfies readonly DriftClass[];
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'a stack or environment name');
 
@@ -30,7 +28,7 @@ export interface DriftAnswer extends Omit<DriftSnapshot, 'items'> {
 	total: number;
 	/** Items before the filters. */
 	unfiltered_total: number;
-	summary: { by_class: Record<DriftClass, number>; by_severity: Record<string, number> };
+	summary: { by_class: Record<DriftClass, number>; by_severity: Record<DriftSeverity, number> };
 }
 
 /** Filters a snapshot; the summary counts what the filters kept. */
@@ -45,10 +43,10 @@ export function driftAnswer(s: DriftSnapshot, q: DriftQuery): DriftAnswer {
 	);
 	const errors = s.errors.filter((e) => (!q.stack || e.stack === q.stack) && (!q.env || e.env === q.env));
 	const by_class = Object.fromEntries(DRIFT_CLASSES.map((c) => [c, 0])) as Record<DriftClass, number>;
-	const by_severity: Record<string, number> = { critical: 0, warning: 0, info: 0 };
+	const by_severity = Object.fromEntries(DRIFT_SEVERITIES.map((s) => [s, 0])) as Record<DriftSeverity, number>;
 	for (const i of items) {
 		by_class[i.class]++;
-		by_severity[i.severity] = (by_severity[i.severity] ?? 0) + 1;
+		by_severity[i.severity]++;
 	}
 	return { ...s, items, errors, total: items.length, unfiltered_total: s.items.length, summary: { by_class, by_severity } };
 }

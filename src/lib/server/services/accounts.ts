@@ -12,7 +12,7 @@ import type { Actor } from './actor';
 import { auditTarget, writeAudit, type AuditEvent } from './audit';
 import { DomainError } from './errors';
 
-export const roleSchema = z.enum(ROLES as ['viewer', 'operator', 'admin']);
+export const roleSchema = z.enum(ROLES);
 const role = roleSchema;
 const password = z.string().min(12, 'at least 12 characters').max(1000);
 

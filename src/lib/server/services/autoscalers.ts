@@ -3,7 +3,7 @@
 // heartbeat, never while the cluster's source is failing (its objects are then the last
 // good copy, and recording them would invent a flat line).
 import { HISTORY_STEP_S, ReplicaHistory, type ReplicaPoint } from '$lib/core/autoscalers/history';
-import { filterAutoscalers, hpaView, scaleSetAutoscaler, type AutoscalerFilter, type AutoscalerView, type DeploymentObject, type HpaObject } from '$lib/core/autoscalers/views';
+import { AUTOSCALER_KINDS, filterAutoscalers, hpaView, scaleSetAutoscaler, type AutoscalerFilter, type AutoscalerView, type DeploymentObject, type HpaObject } from '$lib/core/autoscalers/views';
 import { z } from 'zod';
 import { WINDOW_SECONDS, WINDOWS, type CapacityWindow } from '$lib/core/capacity/types';
 import { forgeSchema } from '$lib/core/runner';
@@ -30,11 +30,13 @@ const metricSchema = z.object({
 
 const conditionSchema = z.object({ type: z.string(), status: z.string(), reason: z.string().nullable(), message: z.string().nullable(), since: z.string().nullable() });
 
+export const autoscalerKindSchema = z.enum(AUTOSCALER_KINDS);
+
 /** The API's shape of an autoscaler with its replica history. */
 export const autoscalerSchema = z
 	.object({
 		id: z.string(),
-		kind: z.enum(['hpa', 'scale_set']),
+		kind: autoscalerKindSchema,
 		source: z.string(),
 		namespace: z.string(),
 		name: z.string(),

@@ -14,8 +14,9 @@ export const MAX_BULK = 500;
 const CONCURRENCY = 8;
 
 export const pauseBody = z.strictObject({ note: z.string().max(1024).optional() }).prefault({});
+export const bulkActionSchema = z.enum(['pause', 'resume']);
 export const bulkBody = z.strictObject({
-	action: z.enum(['pause', 'resume']),
+	action: bulkActionSchema,
 	ids: z.array(z.string().max(300)).min(1, 'give at least one runner id').max(MAX_BULK, `at most ${MAX_BULK} runners at once`),
 	note: z.string().max(1024).optional()
 });

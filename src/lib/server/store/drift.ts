@@ -3,7 +3,7 @@
 // and is shared by replicas on PostgreSQL.
 import type { Generated, Kysely } from 'kysely';
 import { maskedValues } from '$lib/core/drift/secrets';
-import type { DriftItem } from '$lib/core/drift/types';
+import type { DriftClass, DriftItem, DriftSeverity } from '$lib/core/drift/types';
 import type { Database } from './schema';
 
 export interface DriftHistoryTable {
@@ -13,8 +13,8 @@ export interface DriftHistoryTable {
 	env: string;
 	object: string;
 	field: string;
-	class: string;
-	severity: string;
+	class: DriftClass;
+	severity: DriftSeverity;
 	/** JSON of the value, null when the side has none. */
 	declared: string | null;
 	applied: string | null;
@@ -33,8 +33,8 @@ export interface DriftHistoryEntry {
 	env: string;
 	object: string;
 	field: string;
-	class: string;
-	severity: string;
+	class: DriftClass;
+	severity: DriftSeverity;
 	values: { declared: unknown; applied: unknown; live: unknown };
 	first_seen: string;
 	last_seen: string;
@@ -46,7 +46,7 @@ export interface DriftHistoryQuery {
 	perPage: number;
 	stack?: string;
 	env?: string;
-	class?: string;
+	class?: DriftClass;
 	/** true: only open items; false: only resolved ones. */
 	open?: boolean;
 }

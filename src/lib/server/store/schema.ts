@@ -3,6 +3,7 @@
 import type { Generated } from 'kysely';
 
 import type { Role } from '$lib/core/access';
+import type { AuditOutcome } from '$lib/core/audit';
 
 export type { Role };
 
@@ -50,7 +51,7 @@ export interface AuditTable {
 	principal_kind: string;
 	action: string;
 	target: string | null;
-	outcome: 'success' | 'failure' | 'denied';
+	outcome: AuditOutcome;
 	detail: string | null;
 	ip: string | null;
 	request_id: string | null;

@@ -1,19 +1,8 @@
-import type { Kysely } from 'kysely';
-import type { Database, Role } from './schema';
+import type { Kysely, Selectable } from 'kysely';
+import type { ApiTokensTable, Database, Role } from './schema';
 
-export interface ApiToken {
-	id: number;
-	name: string;
-	role: Role;
-	prefix: string;
-	created_by: string;
-	/** The user whose rights bound this token's; null: made with the CLI (the installation's own). */
-	owner_id: number | null;
-	created_at: string;
-	expires_at: string | null;
-	last_used_at: string | null;
-	revoked_at: string | null;
-}
+/** A token as the dashboard shows it: its row without the secret's hash. */
+export type ApiToken = Omit<Selectable<ApiTokensTable>, 'token_hash'>;
 
 /** A token with what decides whether it still works: its owner's state, joined when it is resolved. */
 export interface ResolvedToken extends ApiToken {

@@ -2,6 +2,7 @@
 // every answer checked with zod. Sample values arrive as strings ("NaN", "+Inf"
 // included) and leave as numbers; failures leave as UpstreamErrors.
 import { z } from 'zod';
+import { fieldPath } from '$lib/core/errors';
 import { UpstreamError, type RequestObserver } from '../errors';
 import { observedFetch } from '../http';
 
@@ -79,7 +80,7 @@ export function prometheusClient(opts: PrometheusOptions): PrometheusClient {
 		const ok = success.safeParse(body);
 		if (!ok.success) {
 			const issue = ok.error.issues[0];
-			throw new UpstreamError(opts.source, 'invalid_response', `Prometheus answer not understood: ${issue?.message ?? 'invalid'} at ${issue?.path.join('.')}`);
+			throw new UpstreamError(opts.source, 'invalid_response', `Prometheus answer not understood: ${issue?.message ?? 'invalid'} at ${fieldPath(issue?.path ?? []) || '(top level)'}`);
 		}
 		return ok.data.data;
 	}

@@ -1,6 +1,7 @@
 // Accounts: signing in and out, one's own password, users, API tokens and the audit log.
 import { parse as parseCookie, serialize, type SerializeOptions } from 'cookie';
 import { z } from 'zod';
+import { AUDIT_OUTCOMES } from '$lib/core/audit';
 import { allOf, pageSchema, pagingFields } from '$lib/core/paging';
 import type { AppContext } from '../../app';
 import { dashboardCookies, type CookieSpec } from '../../http/cookies';
@@ -103,7 +104,7 @@ export const listAudit = op({
 	query: z.strictObject({
 		...pagingFields,
 		action: z.string().max(200).optional(),
-		outcome: z.enum(['success', 'failure', 'denied']).optional(),
+		outcome: z.enum(AUDIT_OUTCOMES).optional(),
 		principal: z.string().max(200).optional()
 	}),
 	responses: {
@@ -116,7 +117,7 @@ export const listAudit = op({
 					principal_kind: z.string(),
 					action: z.string(),
 					target: z.string().nullable(),
-					outcome: z.enum(['success', 'failure', 'denied']),
+					outcome: z.enum(AUDIT_OUTCOMES),
 					count: z.number().int().meta({ description: 'How many times this happened: refused sign-ins are one row per throttle window and key.' }),
 					detail: z.record(z.string(), z.unknown()).nullable(),
 					ip: z.string().nullable(),

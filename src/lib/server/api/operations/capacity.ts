@@ -6,7 +6,7 @@ import { capacitySeriesResponseSchema, capacitySnapshotSchema, capacitySourceSch
 import { pageOf, pageSchema, pagingFields } from '$lib/core/paging';
 import { forgeSchema } from '$lib/core/runner';
 import { filterGroups } from '../../services/capacity';
-import { autoscalerSchema } from '../../services/autoscalers';
+import { autoscalerKindSchema, autoscalerSchema } from '../../services/autoscalers';
 import { DomainError } from '../../services/errors';
 import type { AppContext } from '../../app';
 import { errorSchema } from '../errors';
@@ -68,7 +68,7 @@ export const listAutoscalers = op({
 	query: z.strictObject({
 		...pagingFields,
 		q: z.string().max(200).optional(),
-		kind: z.enum(['hpa', 'scale_set']).optional(),
+		kind: autoscalerKindSchema.optional(),
 		forge: forgeSchema.optional(),
 		group: z.string().min(1).max(200).optional(),
 		window: windowSchema.default('1h')

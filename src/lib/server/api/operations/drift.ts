@@ -1,12 +1,14 @@
 // Drift: where the live fleet differs from git (declared) and from OpenTofu's state
 // (applied), field by field; and its history.
 import { z } from 'zod';
+import { DRIFT_CLASSES, DRIFT_SEVERITIES } from '$lib/core/drift';
 import { pageSchema } from '$lib/core/paging';
-import { DRIFT_CLASSES, driftAnswer, driftHistoryQuery, driftQuery } from '../../drift/view';
+import { driftAnswer, driftHistoryQuery, driftQuery } from '../../drift/view';
 import { errorSchema } from '../errors';
 import { op } from '../operation';
 
-const severity = z.enum(['critical', 'warning', 'info']);
+const driftClass = z.enum(DRIFT_CLASSES);
+const severity = z.enum(DRIFT_SEVERITIES);
 const location = z.object({ file: z.string(), line: z.number().int(), url: z.string().nullable() }).nullable();
 
 const driftItemSchema = z
@@ -21,7 +23,7 @@ const driftItemSchema = z
 		declared: z.unknown(),
 		applied: z.unknown(),
 		live: z.unknown(),
-		class: z.enum(DRIFT_CLASSES),
+		class: driftClass,
 		severity,
 		location,
 		diff: z.string(),
@@ -54,7 +56,7 @@ export const getDrift = op({
 				checked: z.object({ stacks: z.number().int(), objects: z.number().int(), fields: z.number().int() }),
 				total: z.number().int(),
 				unfiltered_total: z.number().int().meta({ description: 'Items before the filters.' }),
-				summary: z.object({ by_class: z.record(z.enum(DRIFT_CLASSES), z.number().int()), by_severity: z.record(z.string(), z.number().int()) })
+				summary: z.object({ by_class: z.record(driftClass, z.number().int()), by_severity: z.record(severity, z.number().int()) })
 			})
 			.meta({ id: 'Drift' }),
 		400: errorSchema
@@ -80,8 +82,8 @@ export const getDriftHistory = op({
 					env: z.string(),
 					object: z.string(),
 					field: z.string(),
-					class: z.string(),
-					severity: z.string(),
+					class: driftClass,
+					severity,
 					values: z.object({ declared: z.unknown(), applied: z.unknown(), live: z.unknown() }),
 					first_seen: z.string(),
 					last_seen: z.string(),

@@ -3,14 +3,14 @@
 import { z } from 'zod';
 import { fleetQuery } from '$lib/core/fleet-query';
 import { allOf, pageOf, pageSchema, pagingFields } from '$lib/core/paging';
-import { podSchema, podsByRunnerType, runnerTypePodsSchema } from '$lib/core/pods';
+import { podSchema, podStackSchema, podsByRunnerType, runnerTypePodsSchema } from '$lib/core/pods';
 import { runnerSchema } from '$lib/core/runner';
 import { ephemeralRunnerSchema } from '$lib/core/scale-sets';
 import { sourceStateSchema } from '$lib/core/sources';
 import { freshnessFields, withFreshness } from '../../fleet/freshness';
 import { allPods } from '../../services/pods';
 import { runnerDetailSchema } from '../../services/runner-detail';
-import { ACTION_RESULTS, bulkBody, pauseBody, setPausedMany } from '../../services/runner-actions';
+import { ACTION_RESULTS, bulkActionSchema, bulkBody, pauseBody, setPausedMany } from '../../services/runner-actions';
 import { allScaleSets, drain, scaleSetDetail, scaleSetViewSchema, undrain, undrainBody } from '../../services/scale-sets';
 import { DomainError } from '../../services/errors';
 import { errorSchema } from '../errors';
@@ -99,7 +99,7 @@ export const bulkRunnerAction = op({
 	body: bulkBody,
 	responses: {
 		200: z.object({
-			action: z.enum(['pause', 'resume']),
+			action: bulkActionSchema,
 			succeeded: z.number().int(),
 			failed: z.number().int(),
 			items: z.array(z.object({ id: z.string(), ok: z.boolean(), result: z.enum(ACTION_RESULTS), message: z.string().optional() }))
@@ -188,7 +188,7 @@ export const undrainScaleSet = op({
 const podsQuery = z.strictObject({
 	...pagingFields,
 	runner_type: z.string().max(200).optional(),
-	stack: z.enum(['gitlab', 'arc']).optional(),
+	stack: podStackSchema.optional(),
 	source: z.string().max(100).optional(),
 	phase: z.string().max(50).optional()
 });

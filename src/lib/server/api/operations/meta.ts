@@ -1,6 +1,8 @@
 // The dashboard itself: probes, its own telemetry, version, the calling principal,
 // this document and the live stream.
 import { z } from 'zod';
+import { PRINCIPAL_KINDS } from '$lib/core/access';
+import { roleSchema } from '../../services/accounts';
 import { DomainError } from '../../services/errors';
 import { buildInfo } from '../../build-info';
 import { op, rawOp, Reply } from '../operation';
@@ -71,7 +73,7 @@ export const me = op({
 	tag: 'Meta',
 	summary: 'The calling principal: kind (user or token), name and role; `must_change_password` while a user must choose a new password before anything else.',
 	responses: {
-		200: z.object({ kind: z.enum(['user', 'token', 'cli']), name: z.string(), role: z.enum(['viewer', 'operator', 'admin']), must_change_password: z.boolean() })
+		200: z.object({ kind: z.enum(PRINCIPAL_KINDS), name: z.string(), role: roleSchema, must_change_password: z.boolean() })
 	},
 	handler: ({ actor }) => {
 		const { kind, name, role, mustChangePassword } = actor.principal!;
