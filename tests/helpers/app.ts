@@ -73,6 +73,8 @@ export interface StartOptions {
 	seed?: number;
 	/** The sandbox's simulated start (`--epoch`, ISO 8601) for exact timestamps; default the wall clock. */
 	epoch?: string;
+	/** The sandbox's `--tick-ms`: 0 stands its clock still, so nothing changes upstream but what the test does. */
+	tickMs?: number;
 	/**
 	 * Leave the generated admin password as it is, still to be changed at first sign-in.
 	 * By default the helper changes it once (as an operator would) so tests act as admin.
@@ -86,7 +88,7 @@ export async function startApp(opts: StartOptions = {}): Promise<RunningApp> {
 	const procs: ChildProcess[] = [];
 	let sandboxUrl = '';
 	if (opts.sandbox !== false) {
-		const sb = startProcess(['sandbox', '--port', String(sandboxPort), '--seed', String(opts.seed ?? 1), ...(opts.epoch ? ['--epoch', opts.epoch] : [])], {});
+		const sb = startProcess(['sandbox', '--port', String(sandboxPort), '--seed', String(opts.seed ?? 1), ...(opts.epoch ? ['--epoch', opts.epoch] : []), ...(opts.tickMs !== undefined ? ['--tick-ms', String(opts.tickMs)] : [])], {});
 		procs.push(sb.child);
 		sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
 		await waitForUrl(`${sandboxUrl}/_sandbox/state`);

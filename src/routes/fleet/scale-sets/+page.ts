@@ -2,8 +2,9 @@ import type { PageLoad } from './$types';
 import { DATA_KEYS } from '$lib/api/events';
 import { client, must } from '$lib/ui/load';
 
-export const load: PageLoad = async ({ fetch, url, parent, depends }) => {
+// How many clusters are configured comes from the layout's sources in the page (not through
+// `parent()`, which would re-read the scale sets on every source report).
+export const load: PageLoad = async ({ fetch, url, depends }) => {
 	depends(DATA_KEYS.cluster);
-	const [list, { sources }] = await Promise.all([must(client(fetch, url).GET('/api/v1/scale-sets', { params: { query: { per_page: 200 } } }), url), parent()]);
-	return { scaleSets: list.items, clusters: sources.filter((s) => s.kind === 'kubernetes').length };
+	return { scaleSets: (await must(client(fetch, url).GET('/api/v1/scale-sets', { params: { query: { per_page: 200 } } }), url)).items };
 };
