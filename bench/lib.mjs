@@ -237,28 +237,41 @@ export function percentile(sorted, p) {
 }
 
 /**
- * Runs autocannon against `url` and returns its throughput and status counts with the
- * latency percentiles computed from every response's own duration: autocannon's
- * histogram keeps whole milliseconds, too coarse for a floor of 1–3 ms.
+ * Runs autocannon against `url` and returns what happened, keeping every response's own
+ * duration: autocannon's histogram keeps whole milliseconds, too coarse for a floor of 1–3 ms.
  */
-export async function loadTest({ url, headers, connections, duration }) {
+export async function loadRun({ url, headers, connections, duration }) {
 	const ms = [];
 	const run = autocannon({ url, headers, connections, duration });
 	run.on('response', (_client, _status, _bytes, responseMs) => ms.push(responseMs));
 	const r = await run;
-	ms.sort((a, b) => a - b);
+	const statuses = Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, v]) => [code, v.count]));
+	return { ms, seconds: r.duration, requests: r.requests.total, statuses, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts };
+}
+
+/** Latency percentiles (from every response), throughput and outcomes of one or more runs together. */
+export function summarise(runs) {
+	const ms = runs.flatMap((r) => r.ms).sort((a, b) => a - b);
+	const sum = (k) => runs.reduce((n, r) => n + r[k], 0);
+	const statuses = {};
+	for (const r of runs) for (const [code, n] of Object.entries(r.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
 	return {
 		p50: percentile(ms, 50),
 		p90: percentile(ms, 90),
 		p99: percentile(ms, 99),
 		max: ms.at(-1) ?? NaN,
-		rps: r.requests.average,
-		requests: r.requests.total,
-		statuses: Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, v]) => [code, v.count])),
-		non2xx: r.non2xx,
-		errors: r.errors,
-		timeouts: r.timeouts
+		rps: sum('requests') / sum('seconds'),
+		requests: sum('requests'),
+		statuses,
+		non2xx: sum('non2xx'),
+		errors: sum('errors'),
+		timeouts: sum('timeouts')
 	};
+}
+
+/** One autocannon run, summarised. */
+export async function loadTest(options) {
+	return summarise([await loadRun(options)]);
 }
 
 /** Headers node:http adds to every answer itself; a captured answer is served without them. */
