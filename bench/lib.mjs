@@ -2,10 +2,12 @@
 // a snapshot of the build, small HTTP and Prometheus-text readers, and a table printer.
 // No product code is imported: the benchmark drives the built CLI like an operator would.
 import { spawn } from 'node:child_process';
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import autocannon from 'autocannon';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -225,6 +227,85 @@ export function sumMetric(samples, name, match = {}) {
 	let s = 0;
 	for (const x of samples) if (x.name === name && Object.entries(match).every(([k, v]) => x.labels[k] === v)) s += x.value;
 	return s;
+}
+
+// ---------------------------------------------------------------- load and floors
+
+/** The `p`th percentile (0–100) of ascending `sorted`, nearest rank. */
+export function percentile(sorted, p) {
+	return sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : NaN;
+}
+
+/**
+ * Runs autocannon against `url` and returns what happened, keeping every response's own
+ * duration: autocannon's histogram keeps whole milliseconds, too coarse for a floor of 1–3 ms.
+ */
+export async function loadRun({ url, headers, connections, duration }) {
+	const ms = [];
+	const run = autocannon({ url, headers, connections, duration });
+	run.on('response', (_client, _status, _bytes, responseMs) => ms.push(responseMs));
+	const r = await run;
+	const statuses = Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, v]) => [code, v.count]));
+	return { ms, seconds: r.duration, requests: r.requests.total, statuses, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts };
+}
+
+/** Latency percentiles (from every response), throughput and outcomes of one or more runs together. */
+export function summarise(runs) {
+	const ms = runs.flatMap((r) => r.ms).sort((a, b) => a - b);
+	const sum = (k) => runs.reduce((n, r) => n + r[k], 0);
+	const statuses = {};
+	for (const r of runs) for (const [code, n] of Object.entries(r.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
+	return {
+		p50: percentile(ms, 50),
+		p90: percentile(ms, 90),
+		p99: percentile(ms, 99),
+		max: ms.at(-1) ?? NaN,
+		rps: sum('requests') / sum('seconds'),
+		requests: sum('requests'),
+		statuses,
+		non2xx: sum('non2xx'),
+		errors: sum('errors'),
+		timeouts: sum('timeouts')
+	};
+}
+
+/** One autocannon run, summarised. */
+export async function loadTest(options) {
+	return summarise([await loadRun(options)]);
+}
+
+/** Headers node:http adds to every answer itself; a captured answer is served without them. */
+const PER_CONNECTION = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
+
+/** One answer exactly as the server sent it to a client sending `headers` (what autocannon sends). */
+export function captureAnswer(url, headers) {
+	return new Promise((resolve, reject) => {
+		const req = request(url, { headers, timeout: 30_000 }, (res) => {
+			const chunks = [];
+			res.on('data', (c) => chunks.push(c));
+			res.on('end', () => {
+				const kept = Object.entries(res.headers).filter(([k]) => !PER_CONNECTION.has(k));
+				resolve({ status: res.statusCode, headers: Object.fromEntries(kept), body: Buffer.concat(chunks) });
+			});
+			res.on('error', reject);
+		});
+		req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within 30 s`)));
+		req.on('error', reject);
+		req.end();
+	});
+}
+
+/**
+ * Starts bench/floor-server.mjs answering each `answers` key (path and query) with its
+ * captured answer; returns its base URL.
+ */
+export async function startFloorServer(answers, { cwd } = {}) {
+	const file = join(tempDir('rd-bench-floor-'), 'answers.json');
+	const json = Object.fromEntries(Object.entries(answers).map(([url, a]) => [url, { status: a.status, headers: a.headers, body_base64: a.body.toString('base64') }]));
+	writeFileSync(file, JSON.stringify(json));
+	const child = startNode('floor', new URL('./floor-server.mjs', import.meta.url).pathname, [file], { cwd });
+	const [, url] = await child.waitFor(/floor listening on (http:\/\/\S+)/);
+	return { url, child };
 }
 
 // ---------------------------------------------------------------- output

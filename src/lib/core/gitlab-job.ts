@@ -65,9 +65,34 @@ export function normalizeGitlabJob(j: z.infer<typeof gitlabJob>): RunnerJob {
 	};
 }
 
-/** Pods that serve a runner: ARC's pod carries the runner's own name; a GitLab runner's are its runner type's Deployment pods. */
-export function podsForRunner<P extends { name: string; runner_type: string; stack: string }>(runner: { forge: string; name: string; scale_set: string | null }, pods: P[]): P[] {
-	if (runner.forge === 'github') return pods.filter((p) => p.stack === 'arc' && p.name === runner.name);
-	const type = pods.filter((p) => p.stack === 'gitlab' && runner.name.startsWith(p.runner_type)).map((p) => p.runner_type).sort((a, b) => b.length - a.length)[0];
-	return type ? pods.filter((p) => p.stack === 'gitlab' && p.runner_type === type) : [];
+type RunnerPod = { name: string; runner_type: string; stack: string };
+
+/** A pod list arranged for `podsForRunner`: built once per list, read by every runner page. */
+export interface RunnerPodIndex<P extends RunnerPod> {
+	/** GitLab runner types, longest first: a runner belongs to the longest type its name starts with. */
+	gitlabTypes: string[];
+	gitlabByType: Map<string, P[]>;
+	arcByName: Map<string, P[]>;
+}
+
+export function runnerPodIndex<P extends RunnerPod>(pods: P[]): RunnerPodIndex<P> {
+	const gitlabByType = new Map<string, P[]>();
+	const arcByName = new Map<string, P[]>();
+	const add = (m: Map<string, P[]>, key: string, p: P) => {
+		const list = m.get(key);
+		if (list) list.push(p);
+		else m.set(key, [p]);
+	};
+	for (const p of pods) {
+		if (p.stack === 'gitlab') add(gitlabByType, p.runner_type, p);
+		else if (p.stack === 'arc') add(arcByName, p.name, p);
+	}
+	return { gitlabTypes: [...gitlabByType.keys()].sort((a, b) => b.length - a.length), gitlabByType, arcByName };
+}
+
+/** Pods that serve a runner: ARC's pod carries the runner's own name; a GitLab runner's are its runner type's Deployment pods (do not mutate). */
+export function podsForRunner<P extends RunnerPod>(runner: { forge: string; name: string; scale_set: string | null }, pods: RunnerPodIndex<P>): P[] {
+	if (runner.forge === 'github') return pods.arcByName.get(runner.name) ?? [];
+	const type = pods.gitlabTypes.find((t) => runner.name.startsWith(t));
+	return type ? pods.gitlabByType.get(type)! : [];
 }

@@ -332,7 +332,11 @@ function register(fastify: FastifyInstance, app: AppContext, o: Operation) {
 		config: { operation: o },
 		handler: async (req, reply) => {
 			const controller = new AbortController();
-			req.raw.once('close', () => controller.abort());
+			// The client left before its answer: stop the work done for it. Every answered request
+			// closes too, and aborting those cost each one a DOMException with its stack trace.
+			req.raw.once('close', () => {
+				if (!reply.raw.writableEnded) controller.abort();
+			});
 			const input = {
 				actor: req.actor,
 				params: req.params,

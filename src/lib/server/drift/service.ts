@@ -38,6 +38,9 @@ export interface ServedDriftItem extends DriftItem {
 	stale: boolean;
 }
 
+/** A served item before its age, which changes with every request. */
+type OrderedItem = { item: DriftItem & { first_seen: string }; stale: boolean };
+
 export interface DriftSnapshot {
 	items: ServedDriftItem[];
 	errors: DriftError[];
@@ -82,6 +85,8 @@ export class DriftService {
 	/** Items served per scope: the current ones, or the last good ones of a scope that failed. */
 	private served = new Map<string, { items: DriftItem[]; stale: boolean }>();
 	private firstSeen = new Map<string, string>();
+	/** `served` with first_seen, in the order the API serves it: rebuilt after a check or the history changed it, not per request. */
+	private ordered: OrderedItem[] | null = null;
 	private fingerprint = '';
 	private debounce: NodeJS.Timeout | undefined;
 	private retry: NodeJS.Timeout | undefined;
@@ -140,6 +145,7 @@ export class DriftService {
 			.openFirstSeen()
 			.then((m) => {
 				for (const [k, v] of m) if (!this.firstSeen.has(k)) this.firstSeen.set(k, v);
+				this.ordered = null;
 			})
 			.catch(() => {});
 		this.poller.start();
@@ -214,6 +220,7 @@ export class DriftService {
 			else if (this.served.has(scope)) this.served.get(scope)!.stale = true;
 		}
 		for (const scope of [...this.served.keys()]) if (!check.configured.has(scope)) this.served.delete(scope);
+		this.ordered = null;
 		const items = [...this.served.values()].flatMap((s) => s.items);
 		const fingerprint = JSON.stringify([items.map((i) => [i.key, i.class, i.declared, i.applied, i.live]), check.errors]);
 		const changed = fingerprint !== this.fingerprint;
@@ -223,6 +230,7 @@ export class DriftService {
 			const firstSeen = await this.history.record(checkedItems, check.scopes, check.checkedAt);
 			for (const i of items) if (!firstSeen.has(i.key) && this.firstSeen.has(i.key)) firstSeen.set(i.key, this.firstSeen.get(i.key)!);
 			this.firstSeen = firstSeen;
+			this.ordered = null;
 		}
 		// A cluster still listing its objects is asked again shortly rather than at the next interval.
 		clearTimeout(this.retry);
@@ -243,15 +251,8 @@ export class DriftService {
 
 	/** What the API and the page serve. */
 	snapshot(now = Date.now()): DriftSnapshot {
-		const items: ServedDriftItem[] = [];
-		for (const { items: list, stale } of this.served.values()) {
-			for (const item of list) {
-				const first = this.firstSeen.get(item.key) ?? this.last?.checkedAt ?? new Date(now).toISOString();
-				items.push({ ...item, first_seen: first, age_s: Math.max(0, Math.round((now - Date.parse(first)) / 1000)), stale });
-			}
-		}
-		const order = (i: DriftItem) => [i.stack, i.env, i.object, i.field].join('\u0000');
-		items.sort((a, b) => order(a).localeCompare(order(b)));
+		this.ordered ??= this.inServedOrder(now);
+		const items: ServedDriftItem[] = this.ordered.map(({ item, stale }) => ({ ...item, age_s: Math.max(0, Math.round((now - Date.parse(item.first_seen)) / 1000)), stale }));
 		return {
 			items,
 			errors: this.last?.errors ?? [],
@@ -262,6 +263,15 @@ export class DriftService {
 			stacks: this.deps.config.drift.stacks.map((s) => ({ name: s.name, envs: s.envs, revision: this.last?.revisions[s.name] ?? null, simulated: s.simulated })),
 			checked: this.last?.checked ?? { stacks: 0, objects: 0, fields: 0 }
 		};
+	}
+
+	private inServedOrder(now: number): OrderedItem[] {
+		const out: OrderedItem[] = [];
+		for (const { items: list, stale } of this.served.values()) {
+			for (const item of list) out.push({ item: { ...item, first_seen: this.firstSeen.get(item.key) ?? this.last?.checkedAt ?? new Date(now).toISOString() }, stale });
+		}
+		const order = (i: DriftItem) => [i.stack, i.env, i.object, i.field].join('\u0000');
+		return out.sort((a, b) => order(a.item).localeCompare(order(b.item)));
 	}
 
 	get configured(): boolean {

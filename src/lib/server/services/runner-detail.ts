@@ -6,7 +6,7 @@
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { gitlabRunnerManager } from '$lib/core/gitlab-runner';
-import { gitlabJob, normalizeGitlabJob, podsForRunner, runnerJobSchema } from '$lib/core/gitlab-job';
+import { gitlabJob, normalizeGitlabJob, runnerJobSchema } from '$lib/core/gitlab-job';
 import { messageOf } from '$lib/core/errors';
 import { podSchema } from '$lib/core/pods';
 import { parseRunnerId, runnerManagerSchema, runnerSchema, type Runner } from '$lib/core/runner';
@@ -14,7 +14,7 @@ import type { AppContext } from '../app';
 import { freshnessFields, withFreshness } from '../fleet/freshness';
 import type { Actor } from './actor';
 import { DomainError } from './errors';
-import { allPods } from './pods';
+import { podsOfRunner } from './pods';
 
 const CACHE_MS = 10_000;
 /** Upstream reads (cache misses) one principal may cause per minute. */
@@ -51,7 +51,7 @@ export class RunnerDetails {
 			...withFreshness(this.deps.sources, [runner])[0]!,
 			...extras,
 			managers: extras.managers ?? runner.managers,
-			pods: podsForRunner(runner, allPods(this.deps.kubernetes))
+			pods: podsOfRunner(this.deps.kubernetes, runner)
 		};
 	}
 

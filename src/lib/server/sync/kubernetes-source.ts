@@ -40,10 +40,13 @@ export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubern
 	sources.register({ name: cfg.name, kind: 'kubernetes', url: serverOf(kc), simulated: cfg.simulated, intervalMs: HEALTH_EVERY_MS });
 	let pending = new Set<string>();
 	let flush: NodeJS.Timeout | undefined;
+	// Bumped by every watch event: the views below are rebuilt from the informers only after one.
+	let changes = 0;
 	const watch = new ClusterWatch(
 		kc,
 		{ gitlab: cfg.kubernetes.gitlab_runner_namespaces, arc: cfg.kubernetes.arc_runner_namespaces },
 		(change) => {
+			changes++;
 			metrics.upstreamRequests.inc({ source: cfg.name, outcome: 'ok' });
 			pending.add(change.kind);
 			flush ??= setTimeout(() => {
@@ -92,13 +95,24 @@ export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubern
 	const custom = kc.makeApiClient(CustomObjectsApi);
 	// The informers hold the API's JSON; the views read the fields they need from it.
 	const objects = <T = KubernetesObject>(kind: ResourceKind) => watch.list(kind) as unknown as T[];
+	// Every read of the pods or scale sets (each API request, each page) would otherwise
+	// rebuild thousands of views from the informers; callers must not mutate what they get.
+	const sinceLastChange = <T>(build: () => T): (() => T) => {
+		let builtAt = -1;
+		let value: T;
+		return () => {
+			if (builtAt !== changes) [value, builtAt] = [build(), changes];
+			return value;
+		};
+	};
 	return {
 		name: cfg.name,
 		simulated: cfg.simulated,
-		scaleSets: () =>
-			scaleSets(cfg.name, cfg.simulated, objects<ArsObject>('AutoscalingRunnerSet'), objects<ErsObject>('EphemeralRunnerSet'), objects<ErObject>('EphemeralRunner')),
+		scaleSets: sinceLastChange(() =>
+			scaleSets(cfg.name, cfg.simulated, objects<ArsObject>('AutoscalingRunnerSet'), objects<ErsObject>('EphemeralRunnerSet'), objects<ErObject>('EphemeralRunner'))
+		),
 		ephemeralRunners: (ss) => ephemeralRunnersOf(ss, objects<ErObject>('EphemeralRunner')),
-		pods: () => objects<PodObject>('Pod').map(podView).filter((p): p is PodView => p !== null),
+		pods: sinceLastChange(() => objects<PodObject>('Pod').map(podView).filter((p): p is PodView => p !== null)),
 		runnerScaleSets: () => scaleSetByRunnerId(objects<ErObject>('EphemeralRunner')),
 		objects,
 		async patchScaleSet(namespace, name, patch) {

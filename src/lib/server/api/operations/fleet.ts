@@ -3,12 +3,12 @@
 import { z } from 'zod';
 import { fleetQuery } from '$lib/core/fleet-query';
 import { allOf, pageOf, pageSchema, pagingFields } from '$lib/core/paging';
-import { podSchema, podStackSchema, podsByRunnerType, runnerTypePodsSchema } from '$lib/core/pods';
+import { podSchema, podStackSchema, runnerTypePodsSchema } from '$lib/core/pods';
 import { runnerSchema } from '$lib/core/runner';
 import { ephemeralRunnerSchema } from '$lib/core/scale-sets';
 import { sourceStateSchema } from '$lib/core/sources';
 import { freshnessFields, withFreshness } from '../../fleet/freshness';
-import { allPods } from '../../services/pods';
+import { allPods, podsPerRunnerType } from '../../services/pods';
 import { runnerDetailSchema } from '../../services/runner-detail';
 import { ACTION_RESULTS, bulkActionSchema, bulkBody, pauseBody, setPausedMany } from '../../services/runner-actions';
 import { allScaleSets, drain, scaleSetDetail, scaleSetViewSchema, undrain, undrainBody } from '../../services/scale-sets';
@@ -54,8 +54,20 @@ export const getRunner = op({
 	description: 'Managers and jobs are read from the forge when asked (cached 10 s); each caller may cause at most 60 such reads a minute (429 with Retry-After beyond).',
 	params: idParams,
 	responses: { 200: runnerDetailSchema.meta({ id: 'RunnerDetail' }), 400: errorSchema, 404: errorSchema, 429: errorSchema },
-	handler: ({ app, actor, params }) => app.runnerDetails.get(actor, params.id)
+	handler: async ({ app, actor, params }) => {
+		const { pods, ...rest } = await app.runnerDetails.get(actor, params.id);
+		// `pods` comes last and is most of the answer: hundreds of pods shared by every runner of a type.
+		return new PreSerialised(`${JSON.stringify(rest).slice(0, -1)},"pods":${serialisedOnce(pods)}}`);
+	}
 });
+
+/** JSON of pod lists, kept while the list is (pod lists are rebuilt, not changed, when the cluster changes). */
+const podsJson = new WeakMap<object, string>();
+function serialisedOnce(pods: object[]): string {
+	let json = podsJson.get(pods);
+	if (json === undefined) podsJson.set(pods, (json = JSON.stringify(pods)));
+	return json;
+}
 
 const STATUS_OF_RESULT = { done: 200, not_found: 404, unsupported: 409, upstream_error: 502, invalid_id: 400 } as const;
 
@@ -211,7 +223,7 @@ export const listPods = op({
 		const all = allPods(app.kubernetes);
 		const hits = all.filter((p) => (!q.runner_type || p.runner_type === q.runner_type) && (!q.stack || p.stack === q.stack) && (!q.source || p.source === q.source) && (!q.phase || p.phase === q.phase));
 		const page = pageOf(hits, q.page, q.per_page);
-		return { ...page, items: withFreshness(app.sources, page.items), by_runner_type: podsByRunnerType(all) };
+		return { ...page, items: withFreshness(app.sources, page.items), by_runner_type: podsPerRunnerType(app.kubernetes) };
 	}
 });
 
