@@ -2,7 +2,7 @@
 // go through the real kubectl, git changes through the sandbox GitLab's commits API, and
 // the CLI runs from build/cli.js both standalone (its own configuration) and against the
 // running server.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,9 +93,13 @@ function driftUntil(ok: (a: Answer) => boolean, what: string, since = 0, ms = 25
 }
 
 /** `runner-dashboard drift` with a clean environment: only what the flags and GITOPS_TOKEN say. */
-function cli(args: string[], env: Record<string, string> = {}) {
-	const r = spawnSync(process.execPath, [cliPath, 'drift', ...args], { cwd: root, env: { PATH: process.env.PATH!, GITOPS_TOKEN: GITLAB_TOKEN, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 60_000 });
-	return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+	// Asynchronous, so the test's own HTTP connections stay serviced while the CLI runs.
+	return new Promise((resolve) => {
+		execFile(process.execPath, [cliPath, 'drift', ...args], { cwd: root, env: { PATH: process.env.PATH!, GITOPS_TOKEN: GITLAB_TOKEN, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) =>
+			resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr })
+		);
+	});
 }
 
 function kubectl(args: string[]): string {
@@ -129,32 +133,33 @@ async function control(path: string, body: unknown) {
 
 const lineOf = (text: string, re: RegExp) => text.split('\n').findIndex((l) => re.test(l)) + 1;
 
-describe('drift against the sandbox fleet', () => {
+// Each test runs the CLI as its own processes beside the app and the sandbox: minutes on a busy two-core machine.
+describe('drift against the sandbox fleet', { timeout: 240_000 }, () => {
 	it('reports no drift on a fresh start, and the CLI exits 0 both ways', async () => {
 		const a = await driftUntil((x) => x.errors.length === 0, 'a first complete check');
 		expect(a.items).toEqual([]);
 		expect(a.stale).toBe(false);
 		expect(a.summary.by_class).toEqual({ unapplied: 0, 'out-of-band': 0, missing: 0, unmanaged: 0 });
 
-		const standalone = cli(['--exit-code', '--config', configFile]);
+		const standalone = (await cli(['--exit-code', '--config', configFile]));
 		expect(standalone.stderr).toBe('');
 		expect(standalone.stdout).toMatch(/^No drift in gitlab-runners \(dev\), arc-runners \(dev\); checked /m);
 		expect(standalone.status).toBe(0);
 
-		const asked = cli(['--exit-code', '--json', '--server', app.url, '--token', token]);
+		const asked = (await cli(['--exit-code', '--json', '--server', app.url, '--token', token]));
 		expect(asked.status).toBe(0);
 		expect(JSON.parse(asked.stdout)).toMatchObject({ items: [], errors: [] });
 		// The token kept out of argv: from a file, or from RUNNER_DASHBOARD_TOKEN.
 		const tokenFile = join(mkdtempSync(join(tmpdir(), 'rd-token-')), 'token');
 		writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
-		expect(cli(['--exit-code', '--server', app.url, '--token-file', tokenFile]).status).toBe(0);
-		expect(cli(['--exit-code', '--server', app.url], { RUNNER_DASHBOARD_TOKEN: token }).status).toBe(0);
-		expect(cli(['--server', app.url]).stderr).toMatch(/answered 401/);
+		expect((await cli(['--exit-code', '--server', app.url, '--token-file', tokenFile])).status).toBe(0);
+		expect((await cli(['--exit-code', '--server', app.url], { RUNNER_DASHBOARD_TOKEN: token })).status).toBe(0);
+		expect((await cli(['--server', app.url])).stderr).toMatch(/answered 401/);
 
-		const denied = cli(['--server', app.url, '--token', 'rdt_not-a-token']);
+		const denied = (await cli(['--server', app.url, '--token', 'rdt_not-a-token']));
 		expect(denied.status).toBe(2);
 		expect(denied.stderr).toMatch(/answered 401/);
-		const usage = cli(['--token', token]);
+		const usage = (await cli(['--token', token]));
 		expect(usage.status).toBe(2);
 		expect(usage.stderr).toContain('--token goes with --server');
 		const unconfigured = spawnSync(process.execPath, [cliPath, 'drift'], { cwd: root, env: { PATH: process.env.PATH! }, encoding: 'utf8' });
@@ -189,29 +194,29 @@ describe('drift against the sandbox fleet', () => {
 		expect((await drift('?class=unapplied')).items).toHaveLength(0);
 		expect((await drift('?stack=arc-runners')).items).toHaveLength(0);
 
-		const standalone = cli(['--exit-code', '--config', configFile]);
+		const standalone = (await cli(['--exit-code', '--config', configFile]));
 		expect(standalone.status).toBe(1);
 		expect(standalone.stdout).toContain('gitlab-runners/dev');
 		expect(standalone.stdout).toContain(HPA);
 		expect(standalone.stdout).toMatch(/spec\.maxReplicas\s+declared 8\s+applied 8\s+live 11\s+out-of-band \(\w+\)\s+tofu\/stacks\/gitlab-runners\/dev\.tfvars:\d+/);
 		expect(standalone.stdout).toMatch(/^1 drift item in /m);
 		// Without --exit-code drift is not a failure.
-		expect(cli(['--config', configFile]).status).toBe(0);
-		const asked = cli(['--exit-code', '--server', app.url, '--token', token]);
+		expect((await cli(['--config', configFile])).status).toBe(0);
+		const asked = (await cli(['--exit-code', '--server', app.url, '--token', token]));
 		expect(asked.status).toBe(1);
 		expect(asked.stdout).toContain('live 11');
 
 		// A user drift map is read with the configuration; a broken one is an error, with its line, for every stack.
-		const withMap = (map: string) => {
+		const withMap = async (map: string) => {
 			writeFileSync(join(dir, 'map.yaml'), map);
 			const file = join(dir, 'with-map.yaml');
 			writeFileSync(file, readFileSync(configFile, 'utf8').replace('drift:\n', 'drift:\n  map_file: map.yaml\n'));
 			return cli(['--exit-code', '--config', file]);
 		};
-		const valid = withMap('ignore:\n  - kind: Deployment\n    paths: [/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt]\n');
+		const valid = await withMap('ignore:\n  - kind: Deployment\n    paths: [/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt]\n');
 		expect(valid.stdout).toMatch(/^1 drift item in /m);
 		expect(valid.status).toBe(1);
-		const broken = withMap('ignore:\n  - kind: HorizontalPodAutoscaler\n    pathz: [spec.maxReplicas]\n');
+		const broken = await withMap('ignore:\n  - kind: HorizontalPodAutoscaler\n    pathz: [spec.maxReplicas]\n');
 		expect(broken.status).toBe(2);
 		expect(broken.stdout).toMatch(new RegExp(`^error: gitlab-runners/dev: ${join(dir, 'map.yaml')}:\\d+: `, 'm'));
 		expect(broken.stdout).toMatch(new RegExp(`^error: arc-runners/dev: ${join(dir, 'map.yaml')}:\\d+: `, 'm'));
@@ -232,7 +237,7 @@ describe('drift against the sandbox fleet', () => {
 			expect(a.items[0]).toMatchObject({ live: 11, stale: true });
 			const sources = (await (await fetch(`${app.url}/api/v1/sources`, { headers: auth() })).json()) as { items: { name: string; status: string; last_error: string }[] };
 			expect(sources.items.find((x) => x.name === 'drift')).toMatchObject({ status: 'down', last_error: expect.stringMatching(/GitLab answered 5\d\d/) });
-			expect(cli(['--config', configFile]).status).toBe(2);
+			expect((await cli(['--config', configFile])).status).toBe(2);
 		} finally {
 			await control('/faults', { target: 'gitlab', mode: 'none' });
 		}
@@ -269,7 +274,7 @@ describe('drift against the sandbox fleet', () => {
 			expect(a.items[0]).toMatchObject({ object: HPA, field: 'spec.maxReplicas', declared: 9, applied: 8, live: 8, class: 'unapplied' });
 			expect(a.items[0]!.location).toMatchObject({ file: TFVARS, line });
 			expect(a.items[0]!.location!.url).toMatch(new RegExp(`/platform/gitops/-/blob/${sha}/tofu/stacks/gitlab-runners/dev\\.tfvars#L${line}$`));
-			const standalone = cli(['--exit-code', '--config', configFile]);
+			const standalone = (await cli(['--exit-code', '--config', configFile]));
 			expect(standalone.status).toBe(1);
 			expect(standalone.stdout).toContain(`unapplied`);
 			expect(standalone.stdout).toContain(`${TFVARS}:${line}`);
@@ -297,7 +302,7 @@ describe('drift against the sandbox fleet', () => {
 			patchArsMax(25);
 			const b = await driftUntil((x) => x.items.some((i) => i.stack === 'arc-runners'), 'the arc-runners item', before, 10_000);
 			expect(b.items.filter((i) => i.stack === 'arc-runners')).toMatchObject([{ object: 'AutoscalingRunnerSet arc-runners/gh-docker', field: 'spec.maxRunners', declared: 20, applied: 20, live: 25, class: 'out-of-band' }]);
-			const standalone = cli(['--exit-code', '--config', configFile]);
+			const standalone = (await cli(['--exit-code', '--config', configFile]));
 			expect(standalone.status).toBe(2);
 			expect(standalone.stdout).toMatch(new RegExp(`^error: gitlab-runners/dev: ${TFVARS.replaceAll('.', '\\.')}:\\d+: `, 'm'));
 			expect(standalone.stdout).toContain('live 25');
@@ -322,7 +327,7 @@ describe('drift against the sandbox fleet', () => {
 			patchHpaMax(12);
 			const b = await driftUntil((x) => x.items.some((i) => i.stack === 'gitlab-runners'), 'the gitlab-runners item', before, 10_000);
 			expect(b.items.filter((i) => i.stack === 'gitlab-runners')).toMatchObject([{ object: HPA, field: 'spec.maxReplicas', live: 12, class: 'out-of-band' }]);
-			const standalone = cli(['--config', configFile]);
+			const standalone = (await cli(['--config', configFile]));
 			expect(standalone.status).toBe(2);
 			expect(standalone.stdout).toMatch(/^error: arc-runners\/dev: terraform\/state\/arc-runners-dev:\d+: /m);
 		} finally {
@@ -356,7 +361,7 @@ describe('drift against the sandbox fleet', () => {
 			expect(html).not.toContain('glrt-');
 
 			for (const args of [['--config', configFile], ['--json', '--config', configFile], ['--server', app.url, '--token', token]]) {
-				const out = cli(args);
+				const out = await cli(args);
 				expect(out.stdout).toContain('check_interval');
 				expect(out.stdout + out.stderr).not.toContain('glrt-');
 			}
