@@ -7,6 +7,7 @@ import { parseScaleSetId, scaleSetSchema, type ScaleSet } from '$lib/core/scale-
 import type { AppContext } from '../app';
 import { roleAtLeast } from '../auth/roles';
 import type { KubernetesSource } from '../sync/kubernetes-source';
+import type { MetricsScraper } from '../sync/metrics-scraper';
 import { withFreshness } from '../fleet/freshness';
 import type { Actor } from './actor';
 import { audit } from './audit';
@@ -35,15 +36,23 @@ export type ScaleSetView = z.infer<typeof scaleSetViewSchema>;
 
 export type ScaleSetDeps = Pick<AppContext, 'kubernetes' | 'scraper' | 'sources' | 'store'>;
 
+// The view of a scale set, kept while neither it (rebuilt per cluster change) nor its job
+// counts (new per scrape) change: the list is read per request, for every scale set.
+const views = new WeakMap<ScaleSet, { jobs: ReturnType<MetricsScraper['arcJobs']>; view: ScaleSetView }>();
+
 function withJobs(deps: Pick<ScaleSetDeps, 'scraper'>, s: ScaleSet): ScaleSetView {
 	const jobs = deps.scraper?.arcJobs(s.namespace, s.name) ?? null;
-	return {
+	const kept = views.get(s);
+	if (kept && kept.jobs === jobs) return kept.view;
+	const view = {
 		...s,
 		assigned_jobs: jobs?.assigned ?? null,
 		running_jobs: jobs?.running ?? null,
 		waiting_jobs: jobs ? Math.max(0, jobs.assigned - jobs.running) : null,
 		jobs_as_of: jobs?.as_of ?? null
 	};
+	views.set(s, { jobs, view });
+	return view;
 }
 
 export function allScaleSets(deps: ScaleSetDeps): ScaleSetView[] {
