@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../index.js';
 import { GITHUB_TOKEN } from '../github/testing.js';
 import { TOKEN, control, controlOk, gitlab, start } from '../testing.js';
+import { FIXED_EPOCH } from '../sim/clock.js';
 import { gitbeaker, type GitLabHttpError } from './testing.js';
 
 let sb: Sandbox;
@@ -24,8 +25,10 @@ async function failure(p: Promise<unknown>): Promise<GitLabHttpError> {
 }
 
 beforeAll(async () => {
-	// A small fleet without load so that simulated days pass quickly.
+	// A small fleet without load so that simulated days pass quickly; exact timestamps below
+	// need the fixed epoch, not the wall clock.
 	sb = await start({
+		epoch: FIXED_EPOCH,
 		gitlabRunners: 10,
 		githubRunners: 4,
 		scaleSets: 0,

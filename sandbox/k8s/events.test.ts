@@ -5,6 +5,7 @@
 import { EventsV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxWithWorld, type Sandbox } from '../index.js';
+import { FIXED_EPOCH } from '../sim/clock.js';
 import type { World } from '../sim/world.js';
 import { controlOk } from '../testing.js';
 import { HAS_KUBECTL, k8s, kubeConfig, kubectlFor, openWatch, rows, type Kubectl } from './testing.js';
@@ -15,7 +16,7 @@ let sb: Sandbox & { world: World };
 let k: Kubectl;
 
 beforeAll(async () => {
-	sb = await startSandboxWithWorld({ port: 0, tickMs: 0, seed: 3 });
+	sb = await startSandboxWithWorld({ port: 0, tickMs: 0, seed: 3, epoch: FIXED_EPOCH });
 	k = kubectlFor(sb);
 	await controlOk(sb, '/load', { jobs_per_minute: 600 });
 	await controlOk(sb, '/clock', { advance_s: 600 });
