@@ -92,7 +92,7 @@ function saveInitialPassword(dataDir: string, password: string): string {
 export async function initApp(env: Record<string, string | undefined> = process.env): Promise<AppContext> {
 	if (current) return current;
 	const config = loadConfig(env);
-	const logger = createLogger(config.logLevel);
+	const logger = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true });
 	const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 	const auth = new Auth({ store, pepper: await Auth.pepper(store, config.sessionSecret), settings: config.auth });
 	const accounts = new Accounts({ store, auth });
