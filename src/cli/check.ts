@@ -28,7 +28,7 @@ export function formatCheck(r: SourceCheck): string {
 	out.push('');
 	out.push(
 		bad.length === 0
-			? `All ${r.rows.length} checks passed${unknown ? ` (${unknown} unknown: the source does not say)` : ''}.`
+			? `All ${r.rows.length} ${r.rows.length === 1 ? 'check' : 'checks'} passed${unknown ? ` (${unknown} unknown: the source does not say)` : ''}.`
 			: `${bad.length} of ${r.rows.length} checks need attention: ${bad.map((x) => `${x.source} ${x.check}`).join(', ')}.`
 	);
 	return out.join('\n');

@@ -51,22 +51,27 @@ export function grantText(d: { namespace: string; group: string; resource: strin
 	);
 }
 
-/** The denied reviews, one entry per (namespace, group, resource) with all its denied verbs. */
+/**
+ * The denied reviews, one entry per (namespace, group, resource) with its denied verbs;
+ * the rule it suggests holds every verb the dashboard uses there, as the module's Role does.
+ */
 export function deniedAccess(reviews: readonly AccessReview[], identity?: string): DeniedAccess[] {
-	const byKey = new Map<string, { r: AccessReview; verbs: string[] }>();
+	const byKey = new Map<string, { r: AccessReview; used: string[]; verbs: string[] }>();
 	for (const r of reviews) {
-		if (!r.result.ok || r.result.allowed) continue;
 		const key = `${r.namespace}\u0000${r.group}\u0000${r.resource}`;
-		const entry = byKey.get(key) ?? { r, verbs: [] };
-		entry.verbs.push(r.verb);
+		const entry = byKey.get(key) ?? { r, used: [], verbs: [] };
+		entry.used.push(r.verb);
+		if (r.result.ok && !r.result.allowed) entry.verbs.push(r.verb);
 		byKey.set(key, entry);
 	}
-	return [...byKey.values()].map(({ r, verbs }) => {
-		const d = { namespace: r.namespace, group: r.group, resource: r.resource, verbs };
-		const cannot = `cannot ${verbs.join(' or ')} ${qualified(r.group, r.resource)} in ${r.namespace}`;
-		const fix = grantText(d, r.grantedBy, identity);
-		return { ...d, cannot, fix, sentence: `${cannot}: ${fix}` };
-	});
+	return [...byKey.values()]
+		.filter((e) => e.verbs.length > 0)
+		.map(({ r, used, verbs }) => {
+			const d = { namespace: r.namespace, group: r.group, resource: r.resource, verbs };
+			const cannot = `cannot ${verbs.join(' or ')} ${qualified(r.group, r.resource)} in ${r.namespace}`;
+			const fix = grantText({ ...d, verbs: [...new Set(used)].sort() }, r.grantedBy, identity);
+			return { ...d, cannot, fix, sentence: `${cannot}: ${fix}` };
+		});
 }
 
 export function clusterRows(source: string, f: ClusterFacts): CheckRow[] {

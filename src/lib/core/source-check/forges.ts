@@ -89,7 +89,7 @@ export function gitlabRows(source: string, f: GitlabFacts, use: ForgeUse): Check
 
 	const scoped = (check: string, need: string[], what: string, fix: string) => {
 		const status = byScopes(scopes, need);
-		if (status === 'ok') return row(check, 'ok', `${what}: ${oneOf(need)} is enough, the token has ${scopesText(scopes!)}`);
+		if (status === 'ok') return row(check, 'ok', `${what}: needs ${oneOf(need)}, which the token has`);
 		if (status === 'missing') return row(check, 'missing', `${what} needs ${oneOf(need)}; the token has ${scopesText(scopes!)}`, fix);
 		return row(check, 'unknown', `${what} needs ${oneOf(need)}; the token's scopes are not readable`, fix);
 	};
@@ -153,7 +153,7 @@ export function githubRows(source: string, f: GithubFacts, use: ForgeUse): Check
 	const scoped = (check: string, needed: string[], what: string, fineGrained: string) => {
 		const fix = `a classic token with ${oneOf(needed)}, or a fine-grained token with ${fineGrained}`;
 		if (scopes === null) return row(check, 'unknown', `${what} needs ${fineGrained}; GitHub does not say whether this token has it`, fix);
-		if (githubHas(scopes, needed)) return row(check, 'ok', `${what}: ${oneOf(needed)} is enough, the token has ${scopesText(scopes)}`);
+		if (githubHas(scopes, needed)) return row(check, 'ok', `${what}: needs ${oneOf(needed)}, which the token has`);
 		return row(check, 'missing', `${what} needs ${oneOf(needed)}; the token has ${scopesText(scopes)}`, fix);
 	};
 	if (use.declared.length) {

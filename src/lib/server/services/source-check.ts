@@ -95,3 +95,25 @@ export async function checkSources(config: Config, now = () => new Date()): Prom
 	]);
 	return { report: report(perSource.flat(), now()), denied };
 }
+
+/** Runs the source check for the running dashboard: one at a time (callers during a run share it), each result handed on. */
+export class SourceChecks {
+	private running: Promise<SourceCheckResult> | null = null;
+
+	constructor(
+		private readonly config: Config,
+		private readonly onResult: (r: SourceCheckResult) => void
+	) {}
+
+	run(): Promise<SourceCheckResult> {
+		this.running ??= checkSources(this.config)
+			.then((r) => {
+				this.onResult(r);
+				return r;
+			})
+			.finally(() => {
+				this.running = null;
+			});
+		return this.running;
+	}
+}
