@@ -104,6 +104,9 @@ describe('npm start (scripts/start.mjs)', () => {
 			expect(shown).toMatch(new RegExp(`^  Sign in: +http://127\\.0\\.0\\.1:${port}/login$`, 'm'));
 			expect(shown).toMatch(/^ {2}Sources: +sandbox-gitlab \(simulated\), sandbox-github \(simulated\), sandbox-k8s \(simulated\)$/m);
 			expect(shown).toMatch(/^ {2}Stop: +Ctrl\+C$/m);
+			// The demo starts mid-day: GitLab jobs are already running.
+			const truth = (await (await fetch(`http://127.0.0.1:${sandboxPort}/_sandbox/state`)).json()) as { gitlab: { jobs: { running: number } } };
+			expect(truth.gitlab.jobs.running).toBeGreaterThan(20);
 		} finally {
 			run.interrupt();
 			await run.exited;
