@@ -36,6 +36,9 @@ export interface DeniedAccess {
 	cannot: string;
 	/** `grant it with the module's Role (rbac.tf: …) or a Role in arc-runners …` */
 	fix: string;
+	/** The rule that grants it: every verb the dashboard uses on the resource there. */
+	rule: Rule;
+	grantedBy: AccessReview['grantedBy'];
 	/** Both: `cannot watch pods in arc-runners: grant it with …` */
 	sentence: string;
 }
@@ -43,11 +46,25 @@ export interface DeniedAccess {
 const qualified = (group: string, resource: string) => (group ? `${resource}.${group}` : resource);
 const quoted = (xs: string[]) => `[${xs.map((x) => `"${x}"`).join(', ')}]`;
 
-/** What grants `verbs` on a resource in a namespace: the module's Role for that namespace class, or the rule itself. */
-export function grantText(d: { namespace: string; group: string; resource: string; verbs: string[] }, grantedBy: AccessReview['grantedBy'], identity?: string): string {
+interface Rule {
+	group: string;
+	resource: string;
+	verbs: string[];
+}
+
+/** What grants the rules in a namespace: the module's Role for that namespace class, or the RBAC rules themselves (one per API group and verb set). */
+export function grantText(namespace: string, rules: Rule[], grantedBy: AccessReview['grantedBy'], identity?: string): string {
+	const merged = new Map<string, { group: string; resources: string[]; verbs: string[] }>();
+	for (const r of rules) {
+		const key = `${r.group}\u0000${r.verbs.join(',')}`;
+		const m = merged.get(key) ?? { group: r.group, resources: [], verbs: r.verbs };
+		m.resources.push(r.resource);
+		merged.set(key, m);
+	}
+	const text = [...merged.values()].map((m) => `apiGroups: ${quoted([m.group])}, resources: ${quoted(m.resources)}, verbs: ${quoted(m.verbs)}`);
 	return (
-		`grant it with the module's Role (rbac.tf: kubernetes_role_v1.${grantedBy.moduleRole}, one per entry of var.${grantedBy.moduleVariable} — list "${d.namespace}" there) ` +
-		`or a Role in ${d.namespace} bound to ${identity ?? "the dashboard's identity"} with the rule apiGroups: ${quoted([d.group])}, resources: ${quoted([d.resource])}, verbs: ${quoted(d.verbs)}`
+		`grant it with the module's Role (rbac.tf: kubernetes_role_v1.${grantedBy.moduleRole}, one per entry of var.${grantedBy.moduleVariable} — list "${namespace}" there) ` +
+		`or a Role in ${namespace} bound to ${identity ?? "the dashboard's identity"} with the ${text.length > 1 ? 'rules' : 'rule'} ${text.join('; ')}`
 	);
 }
 
@@ -69,8 +86,9 @@ export function deniedAccess(reviews: readonly AccessReview[], identity?: string
 		.map(({ r, used, verbs }) => {
 			const d = { namespace: r.namespace, group: r.group, resource: r.resource, verbs };
 			const cannot = `cannot ${verbs.join(' or ')} ${qualified(r.group, r.resource)} in ${r.namespace}`;
-			const fix = grantText({ ...d, verbs: [...new Set(used)].sort() }, r.grantedBy, identity);
-			return { ...d, cannot, fix, sentence: `${cannot}: ${fix}` };
+			const fix = grantText(r.namespace, [{ group: r.group, resource: r.resource, verbs: [...new Set(used)].sort() }], r.grantedBy, identity);
+			const rule = { group: r.group, resource: r.resource, verbs: [...new Set(used)].sort() };
+			return { ...d, cannot, fix, rule, grantedBy: r.grantedBy, sentence: `${cannot}: ${fix}` };
 		});
 }
 
@@ -116,7 +134,11 @@ export function clusterRows(source: string, f: ClusterFacts): CheckRow[] {
 			continue;
 		}
 		const needs = [...new Set(reviews.filter((r) => r.result.ok && !r.result.allowed).map((r) => r.why))];
-		rows.push(row(check, 'missing', `${denied.map((d) => d.cannot).join('; ')} (needed for: ${needs.join('; ')})`, denied.map((d) => d.fix).join('; ')));
+		// One fix per namespace class: the module's Role, or all the rules it would hold.
+		const byRole = new Map<string, DeniedAccess[]>();
+		for (const d of denied) byRole.set(`${d.namespace}\u0000${d.grantedBy.moduleRole}`, [...(byRole.get(`${d.namespace}\u0000${d.grantedBy.moduleRole}`) ?? []), d]);
+		const fixes = [...byRole.values()].map((ds) => grantText(ds[0]!.namespace, ds.map((d) => d.rule), ds[0]!.grantedBy, identity));
+		rows.push(row(check, 'missing', `${denied.map((d) => d.cannot).join('; ')} (needed for: ${needs.join('; ')})`, fixes.join('; ')));
 	}
 	return rows;
 }

@@ -59,15 +59,21 @@ function gitlabUser(u: { username: string; admin: boolean | null; auditor: boole
 	return `user ${u.username}${role ? ` (${role})` : ''}`;
 }
 
+/** Whether a failed call means the instance was not reached (or the token not taken) at all: nothing else can be judged then. */
+function notAnswering(e: { status?: number }): boolean {
+	return e.status === undefined || e.status === 401 || e.status === 404 || e.status >= 500;
+}
+
 export function gitlabRows(source: string, f: GitlabFacts, use: ForgeUse): CheckRow[] {
 	const row = rowsFor(source, 'gitlab');
-	if (!f.user.ok) {
+	if (!f.user.ok && notAnswering(f.user)) {
 		const u = unreachable(f, f.user, 'GitLab');
 		return [row('connection', u.status, u.detail, u.fix)];
 	}
 	const rows = [row('connection', 'ok', `GitLab${f.version ? ` ${f.version}` : ''} at ${f.url}`)];
 	const scopes = f.token.ok ? f.token.scopes : null;
-	const who = gitlabUser(f.user);
+	// A token without read_user, read_api or api may not read its own user; the token endpoint answers any scope.
+	const who = f.user.ok ? gitlabUser(f.user) : `user not readable (GET /user: ${f.user.error})`;
 	rows.push(
 		f.token.ok
 			? row('token', 'ok', `${who}; token "${f.token.name}" with ${scopesText(f.token.scopes)}; ${f.token.expiresAt ? `expires ${f.token.expiresAt}` : 'no expiry date'}`)
@@ -97,7 +103,8 @@ export function gitlabRows(source: string, f: GitlabFacts, use: ForgeUse): Check
 	rows.push(scoped('pause and resume', ['api'], 'pausing and resuming runners (PUT /runners/:id)', 'a token with the api scope (read_api cannot write); the token\'s user must be allowed to edit the runners'));
 	const stacks = (names: string[]) => `${names.length > 1 ? 'stacks' : 'stack'} ${listing(names)}`;
 	if (use.declared.length) {
-		rows.push(scoped('drift: declared files', [...GITLAB_READ, 'read_repository'], `drift reads variables.tf and tfvars of ${stacks(use.declared)}`, 'a token with read_api (or read_repository); its user needs at least Reporter in the GitOps project'));
+		// read_repository is not enough: the files are read at the branch head, which the branches API says.
+		rows.push(scoped('drift: declared files', GITLAB_READ, `drift reads variables.tf and tfvars of ${stacks(use.declared)} (branches and files APIs)`, 'a token with read_api (or api); its user needs at least Reporter in the GitOps project'));
 		rows.push(
 			scoped('change flow', ['api'], `changes to ${stacks(use.declared)} go through merge requests (branch, commit, merge request)`, 'a token with the api scope whose user is at least a Developer in the GitOps project (read_api and read_repository cannot write)')
 		);
@@ -132,7 +139,7 @@ const GITHUB_LISTING: Record<'org' | 'repos' | 'enterprise', { classic: string[]
 export function githubRows(source: string, f: GithubFacts, use: ForgeUse): CheckRow[] {
 	const row = rowsFor(source, 'github');
 	const installation = f.installation?.ok ? f.installation : null;
-	if (!f.user.ok && !installation) {
+	if (!f.user.ok && !installation && notAnswering(f.user)) {
 		const u = unreachable(f, f.user, 'GitHub');
 		return [row('connection', u.status, u.detail, u.fix)];
 	}
@@ -141,12 +148,18 @@ export function githubRows(source: string, f: GithubFacts, use: ForgeUse): Check
 	if (installation) rows.push(row('token', 'ok', `a GitHub App installation with access to ${installation.repositories} repositories; GitHub does not list an installation token's permissions, so only what was tried is known`));
 	else if (f.user.ok && scopes) rows.push(row('token', 'ok', `user ${f.user.login}; classic token with ${scopesText(scopes)}`));
 	else if (f.user.ok) rows.push(row('token', 'unknown', `user ${f.user.login}; a fine-grained token (GitHub does not list its permissions), so only what was tried is known`));
+	else rows.push(row('token', 'unknown', `GET /user: ${f.user.error}; so only what was tried is known`));
 
 	const kind = use.scope === 'org' || use.scope === 'repos' || use.scope === 'enterprise' ? use.scope : 'org';
 	const need = GITHUB_LISTING[kind];
 	const listingFix = `a classic token with ${oneOf(need.classic)}, or a fine-grained token with ${need.fineGrained}`;
 	if (f.runners.ok) rows.push(row('read runners', 'ok', `${f.runners.route} answers`));
-	else if (f.runners.status === 401 || f.runners.status === 403 || f.runners.status === 404) rows.push(row('read runners', 'missing', `${f.runners.route}: ${f.runners.error}`, listingFix));
+	else if (f.runners.status === 401 || f.runners.status === 403 || f.runners.status === 404) {
+		const named = { org: 'organization', repos: 'repository', enterprise: 'enterprise' }[kind];
+		// GitHub answers 404 rather than 403 for what a token may not see.
+		const fix = f.runners.status === 404 ? `check the ${named} name in scope; if it is right, the token cannot see it: ${listingFix}` : listingFix;
+		rows.push(row('read runners', 'missing', `${f.runners.route}: ${f.runners.error}`, fix));
+	}
 	else rows.push(row('read runners', 'error', `${f.runners.route}: ${f.runners.error}`, 'see the connection row; the next sync will retry'));
 
 	rows.push(row('pause and resume', 'not_used', 'GitHub has no API to pause a runner; ARC scale sets are drained through Kubernetes (see the cluster rows)'));

@@ -3,3 +3,4 @@ export * from './report';
 export * from './forges';
 export * from './cluster';
 export * from './metrics';
+export * from './drift';

@@ -11,11 +11,11 @@ import { z } from 'zod';
 export const CHECK_STATUSES = ['ok', 'missing', 'error', 'unknown', 'not_used'] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];
 
-export const CHECKED_KINDS = ['gitlab', 'github', 'kubernetes', 'prometheus'] as const;
+export const CHECKED_KINDS = ['gitlab', 'github', 'kubernetes', 'prometheus', 'drift'] as const;
 export type CheckedKind = (typeof CHECKED_KINDS)[number];
 
 export const checkRowSchema = z.object({
-	source: z.string().meta({ description: 'The configured source (`prometheus` for metrics.prometheus).' }),
+	source: z.string().meta({ description: 'The configured source (`prometheus` for metrics.prometheus, `drift/<stack>` for a drift stack).' }),
 	kind: z.enum(CHECKED_KINDS),
 	check: z.string().meta({ description: 'What was checked: connection, token, read runners, pause and resume, … in the operator’s words.' }),
 	status: z.enum(CHECK_STATUSES),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clusterRows, deniedAccess, exitCodeOf, githubRows, gitlabRows, prometheusRows, report, type AccessReview, type CheckRow, type ForgeUse, type GitlabFacts } from '.';
+import { clusterRows, deniedAccess, driftStackRows, exitCodeOf, githubRows, gitlabRows, prometheusRows, report, type AccessReview, type CheckRow, type ForgeUse, type GitlabFacts } from '.';
 
 const byCheck = (rows: CheckRow[]) => Object.fromEntries(rows.map((r) => [r.check, r]));
 
@@ -57,6 +57,28 @@ describe('GitLab', () => {
 		const rows = gitlabRows('gl', { ...GITLAB, token: { ok: false, error: 'GitLab answered 404: 404 Not Found', status: 404 } }, USE);
 		expect(byCheck(rows)['pause and resume']!.status).toBe('unknown');
 		expect(exitCodeOf(report(rows, new Date()))).toBe(0);
+	});
+
+	it('a read_repository token: GitLab answers, the user is not readable, and no feature is covered', () => {
+		const facts: GitlabFacts = {
+			...GITLAB,
+			user: { ok: false, error: 'GitLab answered 403: insufficient_scope', status: 403 },
+			token: { ok: true, name: 'gitops-read', scopes: ['read_repository'], expiresAt: null },
+			runners: { ok: false, route: 'GET /runners/all', error: 'GitLab answered 403: insufficient_scope', status: 403 }
+		};
+		const rows = gitlabRows('gl', facts, USE);
+		expect(rows.map((r) => [r.check, r.status])).toEqual([
+			['connection', 'ok'],
+			['token', 'ok'],
+			['read runners', 'missing'],
+			['runner jobs', 'missing'],
+			['pause and resume', 'missing'],
+			['drift: declared files', 'missing'],
+			['change flow', 'missing'],
+			['drift: state', 'missing']
+		]);
+		expect(rows[1]!.detail).toBe('user not readable (GET /user: GitLab answered 403: insufficient_scope); token "gitops-read" with read_repository; no expiry date');
+		expect(rows[2]!.fix).toBe('a token with read_api (read-only) or api (to pause and resume too)');
 	});
 
 	it('features no stack uses are not used', () => {
@@ -134,6 +156,37 @@ describe('Kubernetes', () => {
 
 	it('an API server that does not answer is one connection row', () => {
 		expect(clusterRows('k8s', { ...facts, version: { ok: false, error: 'connect ECONNREFUSED' } })).toEqual([expect.objectContaining({ check: 'connection', status: 'error' })]);
+	});
+});
+
+describe('a drift stack', () => {
+	it('names a missing tfvars and a state that does not exist, each with its fix', () => {
+		const rows = driftStackRows('gitlab-runners', {
+			where: 'GitLab project 42 at main',
+			forge: { source: 'gitlab-main', kind: 'gitlab' },
+			declared: { ok: true, revision: 'e45f9b41aa', found: ['variables.tf', 'dev.tfvars'], absent: ['prod.tfvars'] },
+			states: [
+				{ env: 'dev', file: 'terraform/state/gitlab-runners-dev', result: { ok: true, serial: 14, instances: 1 } },
+				{ env: 'prod', file: 'terraform/state/gitlab-runners-prod', result: { ok: false, error: 'no state "gitlab-runners-prod" in GitLab project 42' } }
+			]
+		});
+		expect(rows.map((r) => [r.source, r.check, r.status, r.detail])).toEqual([
+			['drift/gitlab-runners', 'declared files', 'missing', 'GitLab project 42 at main: prod.tfvars not found (found variables.tf and dev.tfvars)'],
+			['drift/gitlab-runners', 'state dev', 'ok', 'terraform/state/gitlab-runners-dev: serial 14, 1 resource instance'],
+			['drift/gitlab-runners', 'state prod', 'missing', 'terraform/state/gitlab-runners-prod: no state "gitlab-runners-prod" in GitLab project 42']
+		]);
+		expect(rows[2]!.fix).toContain('gitlab-runners-{env} unless state.gitlab.name says otherwise');
+	});
+
+	it('a refused read points at the token of the source that reads it', () => {
+		const [row] = driftStackRows('arc-runners', {
+			where: 'GitHub repository acme/gitops at main',
+			forge: { source: 'github-main', kind: 'github' },
+			declared: { ok: false, error: 'GitHub answered 404: Not Found', status: 404 },
+			states: []
+		});
+		expect(row).toMatchObject({ status: 'missing', detail: 'GitHub repository acme/gitops at main: GitHub answered 404: Not Found' });
+		expect(row!.fix).toContain('the token of github-main needs repo');
 	});
 });
 

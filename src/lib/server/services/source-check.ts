@@ -5,6 +5,8 @@
 import {
 	clusterRows,
 	deniedAccess,
+	driftStackNotRead,
+	driftStackRows,
 	githubRows,
 	gitlabRows,
 	prometheusRows,
@@ -13,6 +15,7 @@ import {
 	type CheckRow,
 	type ClusterFacts,
 	type DeniedAccess,
+	type DriftStackFacts,
 	type ForgeUse,
 	type SourceCheck
 } from '$lib/core/source-check';
@@ -25,7 +28,9 @@ import { accessReviews } from '$lib/sources/kubernetes/access';
 import { kubeConfigFor, serverOf } from '$lib/sources/kubernetes/client';
 import { reviewCluster } from '$lib/sources/kubernetes/review';
 import { prometheusClient } from '$lib/sources/prometheus/client';
-import type { Config, SourceConfig } from '../config';
+import type { Config, DriftStack, SourceConfig } from '../config';
+import { stackReaders } from '../drift/readers';
+import { UpstreamError } from '$lib/sources/errors';
 
 const TIMEOUT_MS = 10_000;
 
@@ -84,16 +89,78 @@ export interface SourceCheckResult {
 	denied: Map<string, DeniedAccess[]>;
 }
 
+/** An upstream failure's status, also when wrapped in a reader's error (DeclaredReadError, StateReadError). */
+function failure(e: unknown): { ok: false; error: string; status?: number } {
+	const cause = (e as { cause?: unknown }).cause;
+	const status = e instanceof UpstreamError ? e.status : cause instanceof UpstreamError ? cause.status : undefined;
+	return { ok: false, error: messageOf(e), status };
+}
+
+/** Reads one drift stack's files and states once, through the readers the drift check uses. */
+async function checkDriftStack(config: Config, stack: DriftStack): Promise<CheckRow[]> {
+	const source = (name: string) => config.sources.find((s) => s.name === name);
+	const readers = stackReaders(
+		stack,
+		{
+			gitlab(name) {
+				const s = source(name) as Extract<SourceConfig, { kind: 'gitlab' }>;
+				return createGitlabClient({ source: name, url: s.gitlab.url, token: s.token, timeoutMs: TIMEOUT_MS });
+			},
+			github(name) {
+				const s = source(name) as Extract<SourceConfig, { kind: 'github' }>;
+				return createGithubClient({ source: name, apiUrl: s.github.api_url, token: s.token, timeoutMs: TIMEOUT_MS });
+			}
+		},
+		config.drift.limits
+	);
+	const names = ['variables.tf', ...stack.envs.map((e) => `${e}.tfvars`)];
+	const declared = await readers.declared.read(names).then((snap): DriftStackFacts['declared'] => {
+		const found = names.filter((n) => snap.files.get(n));
+		return { ok: true, revision: snap.revision, found, absent: names.filter((n) => !found.includes(n)) };
+	}, failure);
+	const states = await Promise.all(
+		stack.envs.map(async (env) => {
+			const reader = readers.state(env);
+			const result = await reader.read().then((t): DriftStackFacts['states'][number]['result'] => {
+				try {
+					const state = JSON.parse(t.text) as { serial?: unknown; resources?: { instances?: unknown[] }[] };
+					const instances = Array.isArray(state.resources) ? state.resources.reduce((n, r) => n + (Array.isArray(r?.instances) ? r.instances.length : 0), 0) : null;
+					return { ok: true, serial: typeof state.serial === 'number' ? state.serial : null, instances };
+				} catch (e) {
+					return { ok: false, error: `not a state: ${messageOf(e)}` };
+				}
+			}, failure);
+			return { env, file: reader.file, result };
+		})
+	);
+	const d = stack.declared;
+	const forge = 'gitlab' in d ? { source: d.gitlab.source, kind: 'gitlab' as const } : 'github' in d ? { source: d.github.source, kind: 'github' as const } : null;
+	return driftStackRows(stack.name, { where: readers.declared.where, forge, declared, states });
+}
+
 /** Checks every configured source and Prometheus, all at once; a source that fails to answer is a row, never a throw. */
 export async function checkSources(config: Config, now = () => new Date()): Promise<SourceCheckResult> {
 	const denied = new Map<string, DeniedAccess[]>();
-	const perSource = await Promise.all([
-		...config.sources.map((s) =>
-			checkSource(config, s, denied).catch((e: unknown): CheckRow[] => [{ source: s.name, kind: s.kind, check: 'connection', status: 'error', detail: `the check failed: ${messageOf(e)}`, fix: null }])
+	const [perSource, metrics] = await Promise.all([
+		Promise.all(
+			config.sources.map((s) =>
+				checkSource(config, s, denied).catch((e: unknown): CheckRow[] => [{ source: s.name, kind: s.kind, check: 'connection', status: 'error', detail: `the check failed: ${messageOf(e)}`, fix: null }])
+			)
 		),
 		checkPrometheus(config).catch((e: unknown): CheckRow[] => [{ source: 'prometheus', kind: 'prometheus', check: 'query', status: 'error', detail: `the check failed: ${messageOf(e)}`, fix: null }])
 	]);
-	return { report: report(perSource.flat(), now()), denied };
+	// A stack read through a forge that does not answer says so once, instead of repeating the forge's error.
+	const down = new Set(perSource.flat().filter((r) => r.check === 'connection' && r.status === 'error').map((r) => r.source));
+	const stacks = await Promise.all(
+		config.drift.stacks.map((stack) => {
+			const through = [stack.declared, stack.state].flatMap((x) => ('gitlab' in x ? [x.gitlab.source] : 'github' in x ? [x.github.source] : [])).find((s) => down.has(s));
+			if (through) return driftStackNotRead(stack.name, through);
+			return checkDriftStack(config, stack).catch((e: unknown): CheckRow[] => [
+				{ source: `drift/${stack.name}`, kind: 'drift', check: 'declared files', status: 'error', detail: `the check failed: ${messageOf(e)}`, fix: null }
+			]);
+		})
+	);
+	return { report: report([...perSource.flat(), ...stacks.flat(), ...metrics], now()), denied };
 }
 
 /** Runs the source check for the running dashboard: one at a time (callers during a run share it), each result handed on. */
