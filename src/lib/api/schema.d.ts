@@ -918,10 +918,10 @@ export interface components {
             checked_at: string;
             ok: boolean;
             rows: {
-                /** @description The configured source (`prometheus` for metrics.prometheus). */
+                /** @description The configured source (`prometheus` for metrics.prometheus, `drift/<stack>` for a drift stack). */
                 source: string;
                 /** @enum {string} */
-                kind: "gitlab" | "github" | "kubernetes" | "prometheus";
+                kind: "gitlab" | "github" | "kubernetes" | "prometheus" | "drift";
                 /** @description What was checked: connection, token, read runners, pause and resume, … in the operator’s words. */
                 check: string;
                 /** @enum {string} */
