@@ -26,7 +26,9 @@ describe('GET /_sandbox/state', () => {
 		expect(s.gitlab.jobs.pending).toBeGreaterThanOrEqual(2);
 		expect(s.gitlab.jobs.pending).toBe(waiting.reduce((n: number, w: any) => n + w.waiting, 0));
 		expect(waiting.every((w: any) => w.runners.matching === 0)).toBe(true);
-		expect(s.gitlab.jobs.running).toBe(0);
+		// A mid-day start: jobs already running on about half the connected runners, none finished since the start.
+		expect(s.gitlab.jobs.running).toBeGreaterThan(20);
+		expect(s.gitlab.jobs.success + s.gitlab.jobs.failed + s.gitlab.jobs.canceled).toBe(0);
 		expect(s.faults).toEqual({ gitlab: 'none', github: 'none', k8s: 'none', exporters: 'none' });
 	});
 });

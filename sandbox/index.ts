@@ -48,6 +48,12 @@ export interface SandboxOptions {
 	 * clock (at speed 1) and every age a client computes is real.
 	 */
 	epoch?: string;
+	/**
+	 * Default true: the fleet starts mid-day, GitLab runners already running jobs begun
+	 * minutes ago. false: no GitLab jobs running at the start, for tests that watch the
+	 * autoscalers rise from their minimum.
+	 */
+	warmStart?: boolean;
 	log?: (msg: string) => void;
 }
 
@@ -67,7 +73,7 @@ interface Mount {
 	handle: Handle;
 }
 
-function validate(opts: SandboxOptions): Required<Omit<SandboxOptions, 'log' | 'tokens' | 'epoch'>> & { origin: number } {
+function validate(opts: SandboxOptions): Required<Omit<SandboxOptions, 'log' | 'tokens' | 'epoch' | 'warmStart'>> & { origin: number } {
 	const o = {
 		port: opts.port,
 		host: opts.host ?? '127.0.0.1',
@@ -107,7 +113,7 @@ export async function startSandboxWithWorld(opts: SandboxOptions): Promise<Sandb
 	const log = opts.log ?? (() => {});
 	// Pipelines plan and apply inside simulation steps, which read HCL synchronously.
 	await loadHclParser();
-	const world = new World({ seed: o.seed, gitlabRunners: o.gitlabRunners, githubRunners: o.githubRunners, scaleSets: o.scaleSets, origin: o.origin });
+	const world = new World({ seed: o.seed, gitlabRunners: o.gitlabRunners, githubRunners: o.githubRunners, scaleSets: o.scaleSets, origin: o.origin, warmStart: opts.warmStart ?? true });
 	const faults = new Faults();
 	let baseUrl = '';
 	const identity = new Identity({ now: () => world.now(), gitlabToken: o.gitlabToken, githubToken: o.githubToken, tokens: opts.tokens });

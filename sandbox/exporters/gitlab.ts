@@ -71,6 +71,8 @@ export class GitLabExporters implements GitLabJobObserver {
 
 	constructor(private readonly world: World) {
 		world.gitlab.observers.push(this);
+		// Jobs already running when the sandbox starts were counted by their manager when it took them.
+		for (const r of world.gitlab.runners) for (const job of r.running) this.started(job, r);
 	}
 
 	/** The runner managers: Deployments in `gitlab-runners` labelled with a runner type the GitLab fleet has. */

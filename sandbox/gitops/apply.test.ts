@@ -110,7 +110,8 @@ describe('POST /_sandbox/gitops/apply', () => {
 	const TFVARS = 'tofu/stacks/gitlab-runners/dev.tfvars';
 	const ARC_TFVARS = 'tofu/stacks/arc-runners/dev.tfvars';
 	beforeAll(async () => {
-		sb = await startSandboxWithWorld({ port: 0, tickMs: 0 });
+		// Idle: the HPAs hold the replicas, so a change to them could only be the apply's.
+		sb = await startSandboxWithWorld({ port: 0, tickMs: 0, warmStart: false });
 	});
 	afterAll(() => sb.close());
 

@@ -22,6 +22,8 @@ export interface WorldOptions {
 	githubJobsPerMinute?: number;
 	/** Simulated start time (ms since the Unix epoch); default the fixed epoch. startSandbox passes the wall clock. */
 	origin?: number;
+	/** Start mid-day, with GitLab jobs already running (default); false: an idle fleet whose autoscalers start from their minimum. */
+	warmStart?: boolean;
 }
 
 export const DEFAULT_JOBS_PER_MINUTE = 30;
@@ -55,7 +57,7 @@ export class World {
 		this.jobsPerMinute = opts.jobsPerMinute ?? DEFAULT_JOBS_PER_MINUTE;
 		this.githubJobsPerMinute = opts.githubJobsPerMinute ?? DEFAULT_GITHUB_JOBS_PER_MINUTE;
 		const now = this.clock.now();
-		this.gitlab = new GitLabSim(opts.seed, this.rng, opts.gitlabRunners, now);
+		this.gitlab = new GitLabSim(opts.seed, this.rng, opts.gitlabRunners, now, opts.warmStart ?? true);
 		// Separate streams: adding GitHub or Kubernetes behaviour never changes GitLab's events.
 		this.github = new GitHubSim(opts.seed, new Rng(mix32(opts.seed, 0x617b)), opts.githubRunners ?? DEFAULT_GITHUB_RUNNERS, now);
 		this.cluster = new ObjectStore(() => this.clock.now());

@@ -4,6 +4,7 @@ import { Store } from '$lib/server/store';
 import { originFor, startSandbox } from '../../sandbox/index';
 import { messageOf } from '$lib/core/errors';
 import { parseFlags, UsageError } from './args';
+import { check } from './check';
 import { drift } from './drift';
 import { serve } from './serve';
 import { token } from './token';
@@ -21,6 +22,9 @@ const USAGE = `usage: runner-dashboard <command>
                                      drift between git, OpenTofu state and the cluster, computed from the
                                      configuration (or asked of a running dashboard); with --exit-code:
                                      0 no drift, 1 drift; 2 on any error
+  check [--json] [--config FILE]     ask every configured source what it lets the dashboard do: reachable, who the
+                                     token is, and whether it covers each feature (with the fix when not);
+                                     0 all well, 1 something missing or failing, 2 configuration error
   migrate                            bring the store's schema up to date
   openapi                            print the API's OpenAPI document
   version                            print version and git revision
@@ -71,6 +75,9 @@ export async function main(argv: string[]): Promise<void> {
 				return;
 			case 'drift':
 				process.exitCode = await drift(rest);
+				return;
+			case 'check':
+				process.exitCode = await check(rest);
 				return;
 			case 'migrate': {
 				const config = loadConfig();

@@ -5,7 +5,10 @@ import { pathToFileURL } from 'node:url';
 import { OPERATIONS } from '$lib/server/api/operations';
 import { createServer, type PagesHandler } from '$lib/server/api/server';
 import { initApp } from '$lib/server/app';
+import { buildInfo } from '$lib/server/build-info';
 import { loadConfig } from '$lib/server/config';
+import type { Logger } from '$lib/server/telemetry/logger';
+import { bannerFacts, formatBanner, signInUrl } from './banner';
 
 /** How long in-flight requests may take to finish after a stop signal before the process exits anyway. */
 const DRAIN_MS = 10_000;
@@ -28,14 +31,22 @@ export async function serve(): Promise<void> {
 	// Fail fast with the configuration's own message before anything starts.
 	const config = loadConfig();
 	// A stray rejection is a bug to see in the logs, not a reason to take the fleet view down.
+	let logger: Logger | undefined;
 	process.on('unhandledRejection', (reason) => {
-		console.error(JSON.stringify({ level: 50, msg: 'unhandled rejection', err: reason instanceof Error ? reason.stack : String(reason) }));
+		const err = reason instanceof Error ? reason.stack : String(reason);
+		if (logger) logger.error({ err }, 'unhandled rejection');
+		else console.error(JSON.stringify({ level: 50, msg: 'unhandled rejection', err }));
 	});
 	if (config.origin) process.env.ORIGIN = config.origin;
 	const app = await initApp();
+	logger = app.logger;
 	const server = await createServer(app, { operations: OPERATIONS, pages: await loadPages() });
 	await server.listen({ port: config.port, host: config.host });
-	console.log(`runner-dashboard listening on http://${config.host}:${config.port}`);
+	app.logger.info({ url: signInUrl(config.origin, config.host, config.port), host: config.host, port: config.port }, 'listening');
+	// A person at a terminal is told where to go next; a log pipeline gets only the JSON lines.
+	if (process.stdout.isTTY) {
+		console.log(formatBanner(await bannerFacts(app, buildInfo().version)));
+	}
 
 	let stopping = false;
 	const stop = async (signal: string) => {

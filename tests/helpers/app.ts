@@ -80,6 +80,8 @@ export interface StartOptions {
 	 * By default the helper changes it once (as an operator would) so tests act as admin.
 	 */
 	initialPassword?: boolean;
+	/** Runs once the sandbox answers and before the dashboard starts (e.g. to narrow its permissions). */
+	beforeServe?: (sandboxUrl: string) => Promise<void>;
 }
 
 export async function startApp(opts: StartOptions = {}): Promise<RunningApp> {
@@ -92,6 +94,10 @@ export async function startApp(opts: StartOptions = {}): Promise<RunningApp> {
 		procs.push(sb.child);
 		sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
 		await waitForUrl(`${sandboxUrl}/_sandbox/state`);
+		await opts.beforeServe?.(sandboxUrl).catch(async (e) => {
+			await Promise.all(procs.map(stopProcess));
+			throw e;
+		});
 	}
 	const env: Record<string, string> = {
 		PORT: String(port),

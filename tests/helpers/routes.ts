@@ -80,8 +80,8 @@ export async function routeTree(): Promise<RouteEntry[]> {
 export const INTENT = {
 	public: ['GET /healthz', 'GET /login', 'GET /readyz', 'POST /api/v1/session', 'POST /login'],
 	viewerMutations: ['DELETE /api/v1/session', 'POST /api/v1/me/password', 'POST /logout', 'POST /settings?/password'],
-	/** Routes whose every method needs admin: accounts, tokens, the audit log. */
-	adminOnly: [/^\/api\/v1\/(users|tokens|audit)\b/, /^\/audit$/, /^\/settings\?\/(createUser|updateUser|deleteUser|createToken|revokeToken)$/]
+	/** Routes whose every method needs admin: accounts, tokens, the audit log, the source check (it says who each token is). */
+	adminOnly: [/^\/api\/v1\/(users|tokens|audit)\b/, /^\/api\/v1\/sources\/check$/, /^\/audit$/, /^\/settings\?\/(createUser|updateUser|deleteUser|createToken|revokeToken|checkSources)$/]
 };
 
 const key = (r: RouteEntry) => `${r.method} ${r.path}`;

@@ -6,7 +6,7 @@ const GL = 'gitlab-runners';
 
 describe('HPA conditions', () => {
 	it('say why the replicas hold while load falls: ScaleDownStabilized, then SucceededRescale with the decision in words', () => {
-		const w = new World({ seed: 3, gitlabRunners: 160, jobsPerMinute: 150, githubJobsPerMinute: 0 });
+		const w = new World({ seed: 3, gitlabRunners: 160, jobsPerMinute: 150, githubJobsPerMinute: 0, warmStart: false });
 		w.advance(10 * MINUTE);
 		w.jobsPerMinute = 0;
 		const hpa = () => w.cluster.get('autoscaling/v2', 'HorizontalPodAutoscaler', GL, 'docker-runner-hpa')!;

@@ -98,6 +98,8 @@ export interface Job {
 	runnerId: number | null;
 	systemId: string | null;
 	failureReason: string | null;
+	/** Decided in advance for jobs already running when the sandbox starts (from their own stream); else drawn when the job ends. */
+	outcome?: 'success' | 'failed' | 'canceled';
 }
 
 /** Effective last contact of a manager at simulated step time `stepMs`. */

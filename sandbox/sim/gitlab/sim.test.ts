@@ -104,3 +104,48 @@ describe('version skew', () => {
 		expect(share('16.')).toBeLessThan(0.1);
 	});
 });
+
+describe('a mid-day start', () => {
+	it('has jobs running since minutes before the start, on runners that may take them, within their capacity', () => {
+		const w = new World({ seed: 1, gitlabRunners: 160 });
+		const now = w.now();
+		const busy = w.gitlab.runners.filter((r) => r.running.length > 0);
+		const running = busy.flatMap((r) => r.running.map((j) => ({ r, j })));
+		expect(w.gitlab.counts(w.stepTime(), now).jobs.running).toBe(running.length);
+		// About half the ~125 connected runners, one to three jobs each: as busy as the steady state at 30 jobs a minute.
+		expect(busy.length).toBeGreaterThan(30);
+		expect(running.length).toBeGreaterThan(40);
+		for (const { r, j } of running) {
+			expect(r.connected && !r.paused).toBe(true);
+			expect(r.running.length).toBeLessThanOrEqual(r.concurrent * r.managers.filter((m) => m.active).length);
+			expect(j).toMatchObject({ status: 'running', runnerId: r.id });
+			expect(runnerMayTake(r, { projectId: j.projectId, groupId: projectById(j.projectId)?.groupId ?? 0, tags: j.tags, protectedRef: j.protectedRef })).toBe(true);
+			expect(r.managers.some((m) => m.active && m.systemId === j.systemId)).toBe(true);
+			expect(j.startedAt).toBeLessThan(now);
+			expect(now - (j.startedAt as number)).toBeLessThan(60 * MINUTE);
+			expect(j.createdAt).toBeLessThan(j.startedAt as number);
+			expect(j.endsAt).toBeGreaterThan(now);
+		}
+		// Caught part-way through, long jobs more often: many began minutes ago.
+		expect(running.filter(({ j }) => now - (j.startedAt as number) > 2 * MINUTE).length).toBeGreaterThan(running.length / 4);
+		// Some finished shortly before the start: recent history, not counted since the start.
+		const finished = w.gitlab.runners.flatMap((r) => r.history);
+		expect(finished.length).toBeGreaterThan(10);
+		expect(finished.every((j) => now - (j.finishedAt as number) <= 10 * MINUTE)).toBe(true);
+		expect(finished.every((j) => (j.finishedAt as number) <= now && j.status !== 'running')).toBe(true);
+		expect(w.gitlab.counts(w.stepTime(), now).jobs).toMatchObject({ success: 0, failed: 0, canceled: 0 });
+		// They end on their own schedule.
+		w.advance(20 * MINUTE);
+		const ended = running.filter(({ j }) => j.status !== 'running');
+		expect(ended.length).toBeGreaterThan(running.length / 2);
+		for (const { j } of ended) expect(j.finishedAt).toBe(j.endsAt);
+	});
+
+	it('is the same for the same seed and origin, shifted with the origin', () => {
+		const jobs = (w: World) => w.gitlab.runners.flatMap((r) => r.running.map((j) => [r.id, j.id, j.name, j.tags, (j.startedAt as number) - w.now(), j.endsAt - w.now()]));
+		const a = new World({ seed: 5, gitlabRunners: 160 });
+		expect(jobs(new World({ seed: 5, gitlabRunners: 160 }))).toEqual(jobs(a));
+		expect(jobs(new World({ seed: 5, gitlabRunners: 160, origin: a.now() + 3 * DAY }))).toEqual(jobs(a));
+		expect(jobs(new World({ seed: 6, gitlabRunners: 160 }))).not.toEqual(jobs(a));
+	});
+});

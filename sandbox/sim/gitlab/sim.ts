@@ -2,8 +2,8 @@
 // each simulation step (runners drop and return, jobs arrive, get picked, finish).
 
 import { projectById, type Project } from '../catalog.js';
-import { DAY, SECOND } from '../clock.js';
-import type { Rng } from '../rng.js';
+import { DAY, MINUTE, SECOND } from '../clock.js';
+import { Rng, mix32 } from '../rng.js';
 import { JobBoard, MAX_PENDING, runnerMayTake, type Queue } from './board.js';
 import { MEAN_UP_MS, downtime, makeRunner, revisionOf } from './fleet.js';
 import {
@@ -21,12 +21,20 @@ import {
 } from './model.js';
 import { unmatchedJobs, type UnmatchedShape } from './unmatched.js';
 import type { UnmatchedStream } from '../unmatched.js';
-import { Workload, jobDurationMs } from './workload.js';
+import { Workload, jobDurationMs, jobShapeFor, runningJobDurationMs } from './workload.js';
 
 /** Finished jobs kept per runner for `GET /runners/:id/jobs`. */
 export const HISTORY_PER_RUNNER = 50;
 /** GitLab fails jobs that found no runner for a day ("stuck or timeout"). */
 export const STUCK_PENDING_MS = 1 * DAY;
+/** Share of connected, unpaused runners already busy when the sandbox starts. */
+const WARM_BUSY = 0.45;
+
+const OUTCOMES: readonly (readonly ['success' | 'failed' | 'canceled', number])[] = [
+	['success', 86],
+	['failed', 11],
+	['canceled', 3]
+];
 
 export interface GitLabCounts {
 	runners: {
@@ -83,12 +91,64 @@ export class GitLabSim {
 		private readonly seed: number,
 		private readonly rng: Rng,
 		size: number,
-		now: number
+		now: number,
+		warm = true
 	) {
 		this.workload = new Workload(rng);
 		this.unmatched = unmatchedJobs(seed);
 		this.resize(size, now);
 		for (const { at, kind } of this.unmatched.backlog(now, 2, 4)) this.enqueue(this.workload.custom(at, this.unmatched.rng, kind));
+		if (warm) this.warmStart(now);
+	}
+
+	/**
+	 * A sandbox that starts mid-day: about half the connected runners are running jobs
+	 * they took minutes ago (as a steady state would have them: caught part-way through,
+	 * longer jobs more often), and some finished one shortly before the start (recent
+	 * history, not counted since the start). Drawn from a stream of its own, with each
+	 * job's outcome decided here, so the regular stream (arrivals, picks, outcomes) draws
+	 * exactly what it would without them.
+	 */
+	private warmStart(now: number): void {
+		const rng = new Rng(mix32(this.seed, 0x3a7a));
+		for (const r of this.runners) {
+			if (!r.connected || r.paused || !rng.chance(WARM_BUSY)) continue;
+			const managers = r.managers.filter((m) => m.active);
+			const jobs = Math.min(runnerCapacity(r), 1 + rng.int(3));
+			for (let k = 0; k < jobs; k++) {
+				const shape = jobShapeFor(r, rng);
+				if (!shape) break;
+				const run = runningJobDurationMs(rng);
+				const ran = Math.round(rng.range(0.05, 0.95) * run);
+				const job = this.warmJob(r, managers, shape, now - ran - Math.round(rng.range(2 * SECOND, 40 * SECOND)), now - ran, run, rng);
+				r.running.push(job);
+				this.running++;
+				if (job.endsAt < this.nextFinishAt) this.nextFinishAt = job.endsAt;
+			}
+			if (rng.chance(0.5)) {
+				const shape = jobShapeFor(r, rng);
+				if (!shape) continue;
+				const run = jobDurationMs(rng);
+				const endedAt = now - Math.round(rng.range(30 * SECOND, 10 * MINUTE));
+				const job = this.warmJob(r, managers, shape, endedAt - run - Math.round(rng.range(2 * SECOND, 40 * SECOND)), endedAt - run, run, rng);
+				const { status, reason } = this.outcomeOf(job, r);
+				Object.assign(job, { status, finishedAt: job.endsAt, failureReason: reason });
+				r.history.push(job);
+			}
+		}
+	}
+
+	/** A job `r` took at `startedAt`, running for `run` ms (cut at the runner's timeout), with its outcome decided now. */
+	private warmJob(r: Runner, managers: Manager[], shape: NonNullable<ReturnType<typeof jobShapeFor>>, createdAt: number, startedAt: number, run: number, rng: Rng): Job {
+		const job = this.workload.custom(createdAt, rng, shape);
+		return Object.assign(job, {
+			status: 'running' as const,
+			startedAt,
+			runnerId: r.id,
+			systemId: managers.length > 0 ? rng.pick(managers).systemId : null,
+			endsAt: startedAt + (r.maximumTimeout !== null ? Math.min(run, r.maximumTimeout * SECOND) : run),
+			outcome: rng.weighted(OUTCOMES)
+		});
 	}
 
 	runner(id: number): Runner | undefined {
@@ -236,16 +296,8 @@ export class GitLabSim {
 			for (const job of r.running) {
 				if (job.endsAt <= t1) {
 					this.running--;
-					const timedOut = r.maximumTimeout !== null && job.endsAt - (job.startedAt ?? 0) >= r.maximumTimeout * SECOND;
-					if (timedOut) this.finish(job, job.endsAt, 'failed', 'job_execution_timeout', r);
-					else {
-						const outcome = this.rng.weighted<'success' | 'failed' | 'canceled'>([
-							['success', 86],
-							['failed', 11],
-							['canceled', 3]
-						]);
-						this.finish(job, job.endsAt, outcome, outcome === 'failed' ? 'script_failure' : null, r);
-					}
+					const { status, reason } = this.outcomeOf(job, r);
+					this.finish(job, job.endsAt, status, reason, r);
 				} else {
 					r.running[kept++] = job;
 					if (job.endsAt < next) next = job.endsAt;
@@ -254,6 +306,14 @@ export class GitLabSim {
 			if (kept !== r.running.length) r.running.length = kept;
 		}
 		this.nextFinishAt = next;
+	}
+
+	/** How a job that ran to its end finished: a timeout when the runner cut it, else its outcome (drawn now unless decided in advance). */
+	private outcomeOf(job: Job, r: Runner): { status: 'success' | 'failed' | 'canceled'; reason: string | null } {
+		const timedOut = r.maximumTimeout !== null && job.endsAt - (job.startedAt ?? 0) >= r.maximumTimeout * SECOND;
+		if (timedOut) return { status: 'failed', reason: 'job_execution_timeout' };
+		const status = job.outcome ?? this.rng.weighted(OUTCOMES);
+		return { status, reason: status === 'failed' ? 'script_failure' : null };
 	}
 
 	private finish(job: Job, at: number, status: 'success' | 'failed' | 'canceled', reason: string | null, r?: Runner): void {

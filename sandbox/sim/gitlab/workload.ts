@@ -5,7 +5,7 @@
 import { MINUTE } from '../clock.js';
 import { PROJECTS, type Project } from '../catalog.js';
 import type { Rng } from '../rng.js';
-import type { Job, Pipeline } from './model.js';
+import type { Job, Pipeline, Runner } from './model.js';
 
 const JOB_TAGS: readonly (readonly [string[], number])[] = [
 	[['docker'], 20],
@@ -29,10 +29,45 @@ const NAMES: Record<string, readonly string[]> = {
 	deploy: ['deploy-staging', 'publish', 'deploy-review']
 };
 
+/**
+ * The shape of a job `r` may take (its project by the runner's scope, tags it has, a
+ * protected ref when it only runs those), drawn only from `rng`: for the jobs already
+ * running when the sandbox starts (GitLabSim's warm start).
+ */
+export function jobShapeFor(r: Runner, rng: Rng): { project: Project; tags: string[]; name: string; stage: string; ref: string } | null {
+	const candidates = PROJECTS.filter((p) => (r.type === 'project_type' ? p.id === r.projectId : r.type === 'group_type' ? p.groupId === r.groupId : true));
+	if (candidates.length === 0) return null;
+	const project = rng.pick(candidates);
+	const stage = rng.pick(STAGE_BY_POSITION);
+	const name = rng.pick(NAMES[stage] ?? ['job']);
+	// Its kind tag (docker, dind or nix), sometimes with one more of its tags; untagged only where it runs untagged jobs.
+	const main = r.tags.includes(r.kind) ? r.kind : r.tags[0];
+	let tags: string[];
+	if (main === undefined || (r.runUntagged && rng.chance(0.1))) {
+		if (!r.runUntagged) return null;
+		tags = [];
+	} else {
+		const extra = r.tags.filter((t) => t !== main);
+		tags = extra.length > 0 && rng.chance(0.4) ? [main, rng.pick(extra)] : [main];
+	}
+	const ref = r.accessLevel === 'ref_protected' || rng.chance(0.6) ? project.defaultBranch : rng.pick(BRANCHES);
+	return { project, tags, name, stage, ref };
+}
+
+const MEDIAN_S = 150;
+const SIGMA = 0.9;
+
 /** Duration of a job's script (before runner timeouts apply). */
 export function jobDurationMs(rng: Rng): number {
-	const s = rng.logNormal(150, 0.9);
-	return Math.round(Math.min(3600, Math.max(8, s)) * 1000);
+	return Math.round(Math.min(3600, Math.max(8, rng.logNormal(MEDIAN_S, SIGMA))) * 1000);
+}
+
+/**
+ * Duration of a job found running at a random instant: long jobs are caught running more
+ * often (length-biased), which for a log-normal is the same shape with its median times e^(σ²).
+ */
+export function runningJobDurationMs(rng: Rng): number {
+	return Math.round(Math.min(3600, Math.max(8, rng.logNormal(MEDIAN_S * Math.exp(SIGMA * SIGMA), SIGMA))) * 1000);
 }
 
 export class Workload {

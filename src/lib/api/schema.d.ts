@@ -266,6 +266,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sources/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Asks every configured source now what it lets the dashboard do: reachable, who its token or identity is, and whether that covers each feature, with the fix when not (as `runner-dashboard check`).
+         * @description GitLab: GET /user and /personal_access_tokens/self (scopes) and one page of the runner listing; GitHub: GET /user with X-OAuth-Scopes (or the app installation) and one page of the listing; Kubernetes: a SelfSubjectAccessReview per resource, verb and namespace the dashboard uses; Prometheus: a query. Takes up to about 10 s; concurrent calls share one run. `ok` is false when a row is missing or in error.
+         */
+        get: operations["checkSources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runners": {
         parameters: {
             query?: never;
@@ -893,6 +913,23 @@ export interface components {
             data_age_s: number | null;
             stale: boolean;
             runners: number;
+        };
+        SourceCheck: {
+            checked_at: string;
+            ok: boolean;
+            rows: {
+                /** @description The configured source (`prometheus` for metrics.prometheus, `drift/<stack>` for a drift stack). */
+                source: string;
+                /** @enum {string} */
+                kind: "gitlab" | "github" | "kubernetes" | "prometheus" | "drift";
+                /** @description What was checked: connection, token, read runners, pause and resume, … in the operator’s words. */
+                check: string;
+                /** @enum {string} */
+                status: "ok" | "missing" | "error" | "unknown" | "not_used";
+                detail: string;
+                /** @description What grants the missing permission or repairs the failure; null when nothing is to be done. */
+                fix: string | null;
+            }[];
         };
         RunnerDetail: {
             /**
@@ -2266,6 +2303,53 @@ export interface operations {
                         page: number;
                         per_page: number;
                     };
+                };
+            };
+            /** @description Not signed in, or the API token is unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The role does not allow it, or a cross-origin mutation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An internal error; the message names the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    checkSources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceCheck"];
                 };
             };
             /** @description Not signed in, or the API token is unknown, expired or revoked */

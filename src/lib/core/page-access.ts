@@ -29,7 +29,7 @@ export const PAGE_ACCESS: Record<string, PageRule> = {
 	'/audit': { load: 'admin' },
 	'/settings': {
 		load: 'viewer',
-		actions: { password: 'viewer', createUser: 'admin', updateUser: 'admin', deleteUser: 'admin', createToken: 'admin', revokeToken: 'admin' }
+		actions: { password: 'viewer', createUser: 'admin', updateUser: 'admin', deleteUser: 'admin', createToken: 'admin', revokeToken: 'admin', checkSources: 'admin' }
 	}
 };
 

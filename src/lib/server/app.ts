@@ -24,6 +24,8 @@ import { startAutoscalerRecorder, type AutoscalerRecorder } from './services/aut
 import { Accounts } from './services/accounts';
 import { RunnerDetails } from './services/runner-detail';
 import { DEFAULT_LIVE_LIMITS, LiveStreams } from './events/live';
+import { SourceChecks } from './services/source-check';
+import { failing } from '$lib/core/source-check';
 
 export interface AppContext {
 	config: Config;
@@ -47,6 +49,8 @@ export interface AppContext {
 	accounts: Accounts;
 	/** Every open live (SSE) stream. */
 	live: LiveStreams;
+	/** What each source lets the dashboard do (run once at start, and by GET /api/v1/sources/check). */
+	sourceCheck: SourceChecks;
 	/** The OpenAPI document; set by the API server that serves it. */
 	openapi: () => Record<string, unknown>;
 	/** True from the first shutdown signal: readiness fails so load balancers stop sending. */
@@ -92,7 +96,7 @@ function saveInitialPassword(dataDir: string, password: string): string {
 export async function initApp(env: Record<string, string | undefined> = process.env): Promise<AppContext> {
 	if (current) return current;
 	const config = loadConfig(env);
-	const logger = createLogger(config.logLevel);
+	const logger = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true });
 	const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 	const auth = new Auth({ store, pepper: await Auth.pepper(store, config.sessionSecret), settings: config.auth });
 	const accounts = new Accounts({ store, auth });
@@ -139,6 +143,13 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		opened: () => metrics.sseClients.inc(),
 		closed: () => metrics.sseClients.dec()
 	});
+	// A missing permission is found once, at start, and said in words where the operator looks:
+	// the cluster source's error, and a warning per finding.
+	const sourceCheck = new SourceChecks(config, ({ report, denied }) => {
+		for (const [name, list] of denied) kubernetes.get(name)?.explainDenied(list);
+		for (const row of report.rows.filter(failing)) logger.warn({ source: row.source, check: row.check, fix: row.fix }, `source check: ${row.detail}`);
+	});
+	void sourceCheck.run().catch((e) => logger.warn({ err: messageOf(e) }, 'source check failed'));
 	logger.info({ store: store.conn.location, sources: config.sources.map((s) => s.name), version: info.version, revision: info.revision }, 'dashboard ready');
 	current = {
 		config,
@@ -160,6 +171,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		autoscalers,
 		runnerDetails: new RunnerDetails({ fleet, gitlab, kubernetes, sources }),
 		live,
+		sourceCheck,
 		openapi: () => ({}),
 		stopping: false,
 		startedAt: new Date(),

@@ -26,6 +26,10 @@ const text = (f: FormData, name: string) => String(f.get(name) ?? '');
 const idOf = (f: FormData) => ({ path: { id: text(f, 'id') } }) as never;
 
 export const actions: Actions = {
+	checkSources: async ({ fetch, url }) => {
+		const r = await submit(client(fetch, url).GET('/api/v1/sources/check'));
+		return r.ok ? { check: r.value } : fail(r.status, { error: r.message });
+	},
 	password: async ({ request, fetch, url }) => {
 		const f = await request.formData();
 		const r = await submit(client(fetch, url).POST('/api/v1/me/password', { body: { current_password: text(f, 'current_password'), new_password: text(f, 'new_password') } }));

@@ -272,6 +272,16 @@ export class Auth {
 		return created ? password : null;
 	}
 
+	/**
+	 * Whether `username` still signs in with `password`: for the start banner, which names
+	 * the first admin's password file only while the generated password in it still works.
+	 * Not a sign-in: no session, no throttle, no audit record.
+	 */
+	async stillHasPassword(username: string, password: string): Promise<boolean> {
+		const user = await this.store.users.credentials(username);
+		return user !== undefined && !user.disabled && (await verifyPassword(password, user.password_hash));
+	}
+
 	/** Housekeeping: idle and expired sessions, and throttle counters of windows that have ended. */
 	async prune(): Promise<void> {
 		const now = this.now();

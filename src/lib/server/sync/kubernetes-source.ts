@@ -11,6 +11,7 @@ import { podView, type PodObject, type PodView } from '$lib/core/pods';
 import { ClusterWatch } from '$lib/sources/kubernetes/cluster';
 import { withTimeout, type ResourceKind } from '$lib/sources/kubernetes/resources';
 import { kubeConfigFor, serverOf } from '$lib/sources/kubernetes/client';
+import type { DeniedAccess } from '$lib/core/source-check';
 import type { SourceConfig } from '../config';
 import type { SourceDeps } from './runner-source';
 
@@ -28,6 +29,11 @@ export interface KubernetesSource {
 	runnerScaleSets(): Map<number, string>;
 	/** Every watched object of a kind, as the API server last sent it (the informers' cache; do not mutate). */
 	objects<T = KubernetesObject>(kind: ResourceKind): T[];
+	/**
+	 * The permissions the identity lacks (from the source check), so a watch they break is
+	 * reported in words with its fix instead of as a failing watch.
+	 */
+	explainDenied(denied: DeniedAccess[]): void;
 	/** Merge-patches an AutoscalingRunnerSet's spec and annotations. */
 	patchScaleSet(namespace: string, name: string, patch: { maxRunners: number; previousMax: number | null }): Promise<void>;
 	stop(): Promise<void>;
@@ -58,6 +64,8 @@ export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubern
 		() => void health()
 	);
 	let wasFailing = false;
+	let denied: DeniedAccess[] = [];
+	const watching = (d: DeniedAccess) => d.verbs.includes('list') || d.verbs.includes('watch');
 	// A watch that hangs reports nothing, so the API server is also asked for its version each check.
 	const version = kc.makeApiClient(VersionApi);
 	const probe = withTimeout(() => version.getCode() as never, HEALTH_EVERY_MS - 500, 'GET /version');
@@ -77,10 +85,20 @@ export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubern
 			if (!wasFailing) log.warn({ err: probeError }, 'cluster not answering; serving last objects');
 			wasFailing = true;
 		} else if (failing.length === 0) {
-			sources.succeeded(cfg.name);
+			// Every watch works; a permission only an action needs (the drain's patch) still degrades it, in words.
+			const actions = denied.filter((d) => !watching(d));
+			if (actions.length) sources.partlyFailed(cfg.name, actions.map((d) => d.sentence).join('; '));
+			else sources.succeeded(cfg.name);
 			metrics.sourceUp.set({ source: cfg.name, kind: 'kubernetes' }, 1);
 			if (wasFailing) log.info('cluster watches recovered');
 			wasFailing = false;
+		} else if (failing.every((w) => denied.some((d) => watching(d) && d.namespace === w.namespace && d.group === w.group && d.resource === w.resource))) {
+			// Only watches the identity may not make are failing: the rest of the cluster is live; say what to grant.
+			const words = [...new Set(failing.flatMap((w) => denied.filter((d) => watching(d) && d.namespace === w.namespace && d.group === w.group && d.resource === w.resource).map((d) => d.sentence)))];
+			sources.partlyFailed(cfg.name, words.join('; '));
+			metrics.sourceUp.set({ source: cfg.name, kind: 'kubernetes' }, 1);
+			if (!wasFailing) log.warn({ err: words[0] }, 'cluster watch refused: a permission is missing');
+			wasFailing = true;
 		} else {
 			sources.failed(cfg.name, `${failing.length} of ${watch.watchCount} watches failing; ${failing[0]!.lastError}`);
 			metrics.sourceUp.set({ source: cfg.name, kind: 'kubernetes' }, 0);
@@ -115,6 +133,10 @@ export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubern
 		pods: sinceLastChange(() => objects<PodObject>('Pod').map(podView).filter((p): p is PodView => p !== null)),
 		runnerScaleSets: () => scaleSetByRunnerId(objects<ErObject>('EphemeralRunner')),
 		objects,
+		explainDenied(list) {
+			denied = list;
+			void health();
+		},
 		async patchScaleSet(namespace, name, patch) {
 			const body = {
 				metadata: { annotations: { [PREVIOUS_MAX_ANNOTATION]: patch.previousMax === null ? null : String(patch.previousMax) } },

@@ -4,7 +4,7 @@
 // watched kind adds its rows here. tests/kubernetes-access.test.ts records what the code
 // really sends to an API server and compares it with this table; tests/deploy-module.test.ts
 // derives the module's Role rules from it. A permission check (SelfSubjectAccessReview per
-// row and namespace) can be built from accessReviews() below.
+// row and namespace) is built from accessReviews() below (the source check).
 import { RESOURCES, type ResourceKind, type ResourceSpec } from './resources';
 
 /** RBAC verbs the dashboard uses (of Kubernetes' get/list/watch/create/update/patch/delete…). */
@@ -130,7 +130,24 @@ export function roleRules(namespaces: NamespaceClass, access: readonly Kubernete
 	return out.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
 }
 
-/** SelfSubjectAccessReview resource attributes for every access in the configured namespaces. */
+/** SelfSubjectAccessReview resource attributes for every access in the configured namespaces, with why and what grants it. */
 export function accessReviews(namespaces: Record<NamespaceClass, string[]>, access: readonly KubernetesAccess[] = KUBERNETES_ACCESS) {
-	return access.flatMap((a) => [...new Set(namespaces[a.namespaces])].map((namespace) => ({ namespace, group: a.group, resource: a.resource, verb: a.verb, why: a.why })));
+	return access.flatMap((a) =>
+		[...new Set(namespaces[a.namespaces])].map((namespace) => ({ namespace, group: a.group, resource: a.resource, verb: a.verb, why: a.why, grantedBy: a.grantedBy }))
+	);
 }
+
+export interface ReviewAccess {
+	group: string;
+	resource: string;
+	verb: 'create';
+	why: string;
+	/** Kubernetes' default ClusterRole that allows it to every authenticated user. */
+	grantedBy: 'system:basic-user';
+}
+
+/** What `runner-dashboard check` (and the dashboard's start-up check) creates to learn who it is and what it may do. */
+export const REVIEW_ACCESS: readonly ReviewAccess[] = [
+	{ group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews', verb: 'create', why: 'The source check: may the dashboard use each row above in each namespace', grantedBy: 'system:basic-user' },
+	{ group: 'authentication.k8s.io', resource: 'selfsubjectreviews', verb: 'create', why: 'The source check: who the API server takes the dashboard to be (Kubernetes 1.28+)', grantedBy: 'system:basic-user' }
+];

@@ -3,6 +3,7 @@
 // fails is restarted with backoff; until then the last objects stay, marked by the
 // source status.
 import { makeInformer, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { groupOf } from './access';
 import { RESOURCES, lister, resourcePath, type ResourceKind, type ResourceSpec } from './resources';
 
 export interface ClusterNamespaces {
@@ -12,6 +13,10 @@ export interface ClusterNamespaces {
 
 export interface WatchState {
 	path: string;
+	/** What it watches, as RBAC names it (so a denied permission can be matched to it). */
+	namespace: string;
+	group: string;
+	resource: string;
 	connected: boolean;
 	lastError: string | null;
 	failures: number;
@@ -21,10 +26,13 @@ export type ClusterChange = { type: 'add' | 'update' | 'delete'; kind: ResourceK
 
 type AnyInformer = ReturnType<typeof makeInformer<KubernetesObject>>;
 
+/** How long a restarted watch must stay open before its last error is forgotten. */
+const SETTLE_MS = 3_000;
+
 export class ClusterWatch {
 	// The informers' own caches are the only copy of the objects (thousands of pods at scale).
 	private byKind = new Map<ResourceKind, AnyInformer[]>();
-	private informers: { informer: AnyInformer; state: WatchState; timer?: NodeJS.Timeout }[] = [];
+	private informers: { informer: AnyInformer; state: WatchState; timer?: NodeJS.Timeout; settle?: NodeJS.Timeout }[] = [];
 	private stopped = false;
 
 	constructor(
@@ -47,7 +55,8 @@ export class ClusterWatch {
 	private watch(spec: ResourceSpec, namespace: string) {
 		const path = resourcePath(spec, namespace);
 		const informer = makeInformer<KubernetesObject>(this.kc, path, lister(this.kc, spec, namespace));
-		const entry = { informer, state: { path, connected: false, lastError: null as string | null, failures: 0 }, timer: undefined as NodeJS.Timeout | undefined };
+		const state: WatchState = { path, namespace, group: groupOf(spec.apiVersion), resource: spec.plural, connected: false, lastError: null, failures: 0 };
+		const entry = { informer, state, timer: undefined as NodeJS.Timeout | undefined, settle: undefined as NodeJS.Timeout | undefined };
 		this.byKind.get(spec.kind)!.push(informer);
 		const set = (type: 'add' | 'update') => (o: KubernetesObject) => {
 			entry.state.connected = true;
@@ -61,10 +70,18 @@ export class ClusterWatch {
 		});
 		informer.on('connect', () => {
 			entry.state.connected = true;
-			entry.state.lastError = null;
-			this.onState();
+			if (entry.state.lastError === null) return this.onState();
+			// A restarted watch counts as recovered once it stays open: one the API server refuses
+			// fails again right after its list, and must not flap between failing and recovered.
+			clearTimeout(entry.settle);
+			entry.settle = setTimeout(() => {
+				entry.state.lastError = null;
+				this.onState();
+			}, SETTLE_MS);
+			entry.settle.unref?.();
 		});
 		informer.on('error', (err: unknown) => {
+			clearTimeout(entry.settle);
 			entry.state.connected = false;
 			entry.state.failures++;
 			entry.state.lastError = `${path}: ${describe(err)}`;
@@ -103,6 +120,7 @@ export class ClusterWatch {
 		this.stopped = true;
 		for (const i of this.informers) {
 			clearTimeout(i.timer);
+			clearTimeout(i.settle);
 			await i.informer.stop().catch(() => {});
 		}
 	}

@@ -29,10 +29,10 @@ export function resourcePath(spec: ResourceSpec, namespace: string): string {
 
 type Lister = () => Promise<KubernetesListObject<KubernetesObject>>;
 
-/** A list that never answers must fail, so the informer reports it and retries (client-node sets no timeout). */
-export function withTimeout(list: Lister, ms: number, what: string): Lister {
+/** A call that never answers must fail, so the informer reports it and retries (client-node sets no timeout). */
+export function withTimeout<T>(list: () => Promise<T>, ms: number, what: string): () => Promise<T> {
 	return () =>
-		new Promise((resolve, reject) => {
+		new Promise<T>((resolve, reject) => {
 			const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
 			list().then(
 				(v) => (clearTimeout(timer), resolve(v)),

@@ -7,6 +7,7 @@ import { podSchema, podStackSchema, runnerTypePodsSchema } from '$lib/core/pods'
 import { runnerSchema } from '$lib/core/runner';
 import { ephemeralRunnerSchema } from '$lib/core/scale-sets';
 import { sourceStateSchema } from '$lib/core/sources';
+import { sourceCheckSchema } from '$lib/core/source-check';
 import { freshnessFields, withFreshness } from '../../fleet/freshness';
 import { allPods, podsPerRunnerType } from '../../services/pods';
 import { runnerDetailSchema } from '../../services/runner-detail';
@@ -29,6 +30,19 @@ export const listSources = op({
 	summary: 'Each configured source with its status (ok, degraded, down), last success, last error, data age and whether it is simulated.',
 	responses: { 200: pageSchema(sourceStateSchema.meta({ id: 'Source' })) },
 	handler: ({ app }) => allOf(app.sources.list())
+});
+
+export const checkSources = op({
+	id: 'checkSources',
+	method: 'GET',
+	path: '/api/v1/sources/check',
+	access: 'admin',
+	tag: 'Fleet',
+	summary: 'Asks every configured source now what it lets the dashboard do: reachable, who its token or identity is, and whether that covers each feature, with the fix when not (as `runner-dashboard check`).',
+	description:
+		'GitLab: GET /user and /personal_access_tokens/self (scopes) and one page of the runner listing; GitHub: GET /user with X-OAuth-Scopes (or the app installation) and one page of the listing; Kubernetes: a SelfSubjectAccessReview per resource, verb and namespace the dashboard uses; Prometheus: a query. Takes up to about 10 s; concurrent calls share one run. `ok` is false when a row is missing or in error.',
+	responses: { 200: sourceCheckSchema.meta({ id: 'SourceCheck' }) },
+	handler: async ({ app }) => (await app.sourceCheck.run()).report
 });
 
 export const listRunners = op({
@@ -229,6 +243,7 @@ export const listPods = op({
 
 export const FLEET_OPERATIONS = [
 	listSources,
+	checkSources,
 	listRunners,
 	getRunner,
 	pauseRunner,
