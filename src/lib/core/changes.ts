@@ -109,3 +109,39 @@ export function proposalRef(forge: Forge, number: number | null): string | null 
 	if (number === null) return null;
 	return forge === 'gitlab' ? `!${number}` : `#${number}`;
 }
+
+/** What the drift check says, as far as verifying a change needs it. */
+export interface DriftView {
+	/** When the declared files and state were last read. */
+	read_at: string | null;
+	items: { key: string; stack: string; env: string; variable: string | null; class: string }[];
+	errors: { stack: string; env: string }[];
+	stacks: { name: string; revision: string | null }[];
+}
+
+export interface AppliedChange {
+	kind: ChangeKind;
+	stack: string;
+	env: string;
+	variables: { name: string }[];
+	drift_item: string | null;
+	base_commit: string | null;
+	applied_at: string | null;
+}
+
+/**
+ * True when a drift check made after the apply — its files read at a commit other than
+ * the one the change was made from — finds no drift left for what the change set: its
+ * variables (an edit), the adopted item (an adoption), or anything git should have put
+ * in place (a re-apply: no unapplied or out-of-band items in the stack's environment).
+ */
+export function driftCleared(c: AppliedChange, d: DriftView): boolean {
+	if (!c.applied_at || !d.read_at || d.read_at <= c.applied_at) return false;
+	if (d.errors.some((e) => e.stack === c.stack && e.env === c.env)) return false;
+	const revision = d.stacks.find((s) => s.name === c.stack)?.revision;
+	if (c.kind !== 'reapply' && revision !== null && revision !== undefined && revision === c.base_commit) return false;
+	const mine = d.items.filter((i) => i.stack === c.stack && i.env === c.env);
+	if (c.kind === 'reapply') return !mine.some((i) => i.class === 'unapplied' || i.class === 'out-of-band');
+	const names = new Set(c.variables.map((v) => v.name));
+	return !mine.some((i) => (i.variable !== null && names.has(i.variable)) || i.key === c.drift_item);
+}

@@ -68,7 +68,7 @@ function send(reply: FastifyReply, f: Failure | Refusal) {
 		.code(f.status)
 		.headers(f.headers ?? {})
 		.type('application/json')
-		.send(errorBody(f.code, f.message));
+		.send(errorBody(f.code, f.message, 'details' in f ? f.details : undefined));
 }
 
 /** Validation failures name the input they are about: the query, the path or the body. */
@@ -357,7 +357,7 @@ function register(fastify: FastifyInstance, app: AppContext, o: Operation) {
 					const requestId = req.actor.requestId ?? 'unknown';
 					const f = failureOf(e, requestId) ?? (app.logger.error({ err: e, request_id: requestId }, 'request failed'), internalFailure(requestId));
 					reply.raw.writeHead(f.status, { ...f.headers, 'content-type': 'application/json' });
-					reply.raw.end(errorBody(f.code, f.message));
+					reply.raw.end(errorBody(f.code, f.message, f.details));
 				}
 				return;
 			}

@@ -274,6 +274,11 @@ export class DriftService {
 		return out.sort((a, b) => order(a.item).localeCompare(order(b.item)));
 	}
 
+	/** Reads the stacks' files and state again now (a change was applied); resolves when that check is done. */
+	refresh(): Promise<void> {
+		return this.readers.length ? this.poller.runNow() : Promise.resolve();
+	}
+
 	get configured(): boolean {
 		return this.readers.length > 0;
 	}
