@@ -594,6 +594,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The configured stacks (drift.stacks) with their environments, the forge changes to them are proposed on, and whether they can be. */
+        get: operations["listStacks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stacks/{stack}/{env}/reapply": {
         parameters: {
             query?: never;
@@ -783,6 +800,12 @@ export interface components {
                 number | null,
                 number | null
             ][];
+            /** @description The stack, environment and variable declaring the maximum (from the drift map); null when no configured stack declares it. */
+            max_variable?: {
+                stack: string;
+                env: string;
+                variable: string;
+            } | null;
         };
         CapacitySnapshot: {
             /** @enum {string} */
@@ -921,6 +944,15 @@ export interface components {
             merged_at: string | null;
             applied_at: string | null;
             verified_at: string | null;
+        };
+        Stack: {
+            name: string;
+            envs: string[];
+            forge: ("gitlab" | "github") | null;
+            repository: string | null;
+            branch: string;
+            proposable: boolean;
+            simulated: boolean;
         };
         StackVariables: {
             stack: string;
@@ -4219,6 +4251,58 @@ export interface operations {
             };
             /** @description The upstream system timed out */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listStacks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Stack"][];
+                        total: number;
+                        page: number;
+                        per_page: number;
+                    };
+                };
+            };
+            /** @description Not signed in, or the API token is unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The role does not allow it, or a cross-origin mutation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An internal error; the message names the request id */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -215,6 +215,19 @@ export class ChangeService {
 		};
 	}
 
+	/** The configured stacks and where changes to them go. */
+	stacks() {
+		return [...this.deps.targets.values()].map((t) => ({
+			name: t.stack.name,
+			envs: t.stack.envs,
+			forge: t.forge?.forge ?? null,
+			repository: t.forge?.repository ?? null,
+			branch: t.branch,
+			proposable: t.forge !== null,
+			simulated: t.stack.simulated
+		}));
+	}
+
 	async get(id: number): Promise<Change> {
 		const c = await this.deps.store.changes.get(id);
 		if (!c) throw new DomainError('not_found', 'not_found', `no change ${id}`);

@@ -128,6 +128,24 @@ export const adoptDrift = op({
 	}
 });
 
+export const listStacks = op({
+	id: 'listStacks',
+	method: 'GET',
+	path: '/api/v1/stacks',
+	access: 'viewer',
+	tag: 'Changes',
+	summary: 'The configured stacks (drift.stacks) with their environments, the forge changes to them are proposed on, and whether they can be.',
+	responses: {
+		200: pageSchema(
+			z.object({ name: z.string(), envs: z.array(z.string()), forge: z.enum(['gitlab', 'github']).nullable(), repository: z.string().nullable(), branch: z.string(), proposable: z.boolean(), simulated: z.boolean() }).meta({ id: 'Stack' })
+		)
+	},
+	handler: ({ app }) => {
+		const items = app.changes.stacks();
+		return { items, total: items.length, page: 1, per_page: Math.max(1, items.length) };
+	}
+});
+
 const stackParams = z.strictObject({ stack: z.string().min(1).max(63), env: z.string().min(1).max(63) });
 
 export const reapplyStack = op({
@@ -216,4 +234,4 @@ function webhook(forge: 'gitlab' | 'github') {
 	});
 }
 
-export const CHANGE_OPERATIONS = [proposeChange, listChanges, getChange, adoptDrift, reapplyStack, getStackVariables, webhook('gitlab'), webhook('github')];
+export const CHANGE_OPERATIONS = [proposeChange, listChanges, getChange, adoptDrift, listStacks, reapplyStack, getStackVariables, webhook('gitlab'), webhook('github')];
