@@ -153,3 +153,35 @@ describe('adopting and re-applying over the API', () => {
 		expect((await api('/api/v1/stacks/gitlab-runners/dev/reapply', { method: 'POST', token: viewer })).status).toBe(403);
 	}, 60_000);
 });
+
+describe('runner-dashboard change', () => {
+	it('proposes through a running dashboard with an operator token, and on the store and forges as cli; a refusal exits 1', async () => {
+		const tokenFile = join(dir, 'operator-token');
+		writeFileSync(tokenFile, `${operator}\n`);
+		const server = ['--server', app.url, '--token-file', tokenFile];
+		const r = app.cli(['change', '--stack', 'arc-runners', '--env', 'dev', '--set', 'nix_max_runners=23', ...server]);
+		expect(r.status, r.stderr).toBe(0);
+		expect(r.stdout).toMatch(/^change \d+ opened: merge request !\d+ http/);
+		expect(r.stdout).toMatch(/arc-runners\/dev: nix_max_runners \d+ → 23/);
+		expect(r.stdout).toMatch(/^\+nix_max_runners\s*=\s*23$/m);
+		const again = app.cli(['change', '--stack', 'arc-runners', '--env', 'dev', '--set', 'nix_max_runners=23', ...server]);
+		expect(again.status, again.stderr).toBe(0);
+		expect(again.stdout).toMatch(/already proposes these values/);
+
+		const local = app.cli(['change', '--stack', 'arc-runners', '--env', 'dev', '--set', 'docker_max_runners=21', '--json']);
+		expect(local.status, local.stderr).toBe(0);
+		const made = JSON.parse(local.stdout);
+		expect(made).toMatchObject({ created_by: 'cli', state: 'open', number: expect.any(Number) });
+		expect((await api(`/api/v1/changes/${made.id}`, { token: viewer })).body.created_by).toBe('cli');
+
+		const refused = app.cli(['change', '--stack', 'arc-runners', '--env', 'dev', '--set', 'nix_max_runners=lots', ...server]);
+		expect(refused.status).toBe(1);
+		expect(refused.stderr).toMatch(/refused \(invalid_change\): .*nix_max_runners/);
+		const viewerFile = join(dir, 'viewer-token');
+		writeFileSync(viewerFile, viewer);
+		const forbidden = app.cli(['change', '--stack', 'arc-runners', '--env', 'dev', '--set', 'nix_max_runners=24', '--server', app.url, '--token-file', viewerFile]);
+		expect(forbidden.status).toBe(1);
+		expect(forbidden.stderr).toMatch(/refused \(forbidden\)/);
+		expect(app.cli(['change', '--stack', 'arc-runners', '--env', 'dev']).status).toBe(2);
+	}, 60_000);
+});

@@ -4,6 +4,7 @@ import { Store } from '$lib/server/store';
 import { originFor, startSandbox } from '../../sandbox/index';
 import { messageOf } from '$lib/core/errors';
 import { parseFlags, UsageError } from './args';
+import { change } from './change';
 import { drift } from './drift';
 import { serve } from './serve';
 import { token } from './token';
@@ -21,6 +22,11 @@ const USAGE = `usage: runner-dashboard <command>
                                      drift between git, OpenTofu state and the cluster, computed from the
                                      configuration (or asked of a running dashboard); with --exit-code:
                                      0 no drift, 1 drift; 2 on any error
+  change --stack S --env E --set name=value [--set …] [--title T] [--base COMMIT] [--json] [--server URL [--token-file F]]
+                                     propose values for a stack's environment: a branch, one commit to
+                                     <env>.tfvars and a merge/pull request (on the configured forges and
+                                     store as "cli", or through a running dashboard with an operator token);
+                                     0 opened, 1 refused, 2 on any other error
   migrate                            bring the store's schema up to date
   openapi                            print the API's OpenAPI document
   version                            print version and git revision
@@ -71,6 +77,9 @@ export async function main(argv: string[]): Promise<void> {
 				return;
 			case 'drift':
 				process.exitCode = await drift(rest);
+				return;
+			case 'change':
+				process.exitCode = await change(rest);
 				return;
 			case 'migrate': {
 				const config = loadConfig();

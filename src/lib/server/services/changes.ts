@@ -35,7 +35,11 @@ export const proposeBody = z.strictObject({
 	stack: z.string().min(1).max(63),
 	env: z.string().min(1).max(63),
 	set: z
-		.record(variableName, z.unknown())
+		.record(z.string(), z.unknown())
+		.superRefine((s, ctx) => {
+			const bad = Object.keys(s).find((k) => !variableName.safeParse(k).success);
+			if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(bad.slice(0, 80))} is not a variable name` });
+		})
 		.refine((s) => Object.keys(s).length > 0, 'set at least one variable')
 		.refine((s) => Object.keys(s).length <= 50, 'at most 50 variables in one change')
 		.meta({ description: 'Variable name → new value (JSON; converted to the variable’s type as OpenTofu converts input variables).' }),
