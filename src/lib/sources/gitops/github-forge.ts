@@ -35,12 +35,22 @@ export class GithubForge implements ChangeForge {
 	}
 
 	async writeRefusal(): Promise<string | null> {
-		const res = await this.call(() => this.client.repos.get({ owner: this.owner, repo: this.repo }));
+		let header: unknown;
+		let isPrivate = true;
+		try {
+			const res = await this.client.repos.get({ owner: this.owner, repo: this.repo });
+			header = res.headers['x-oauth-scopes'];
+			isPrivate = res.data.private;
+		} catch (e) {
+			// Without `repo` a private repository is not even visible (404): the scopes header still says why.
+			header = (e as { response?: { headers?: Record<string, unknown> } }).response?.headers?.['x-oauth-scopes'];
+			const status = (e as { status?: number }).status;
+			if (typeof header !== 'string' || (status !== 404 && status !== 403)) throw githubError(this.source, e);
+		}
 		// Classic and OAuth tokens list their scopes; fine-grained tokens and apps do not (their writes will tell).
-		const header = res.headers['x-oauth-scopes'];
 		if (typeof header !== 'string') return null;
 		const scopes = header.split(',').map((s) => s.trim()).filter(Boolean);
-		if (scopes.includes('repo') || (scopes.includes('public_repo') && !res.data.private)) return null;
+		if (scopes.includes('repo') || (scopes.includes('public_repo') && !isPrivate)) return null;
 		return `the GitHub token of source "${this.source}" has the scopes ${scopes.join(', ') || '(none)'}; proposing changes to ${this.repository} needs the repo scope (or Contents and Pull requests: write)`;
 	}
 
