@@ -3,19 +3,14 @@
 // commit and a pull request (labelled); its check runs pass, a merge through GitHub's
 // pulls API, the push's workflow run applies it (state serial 9 → 10), drift clears.
 // A re-apply dispatches the workflow; a token without `repo` is refused up front.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { start } from '../sandbox/testing';
 import type { Sandbox } from '../sandbox/index';
 import { DomainError } from '$lib/server/services/errors';
 import { eventually } from './helpers/app';
-import { actor, changeFixture, flowTruth, sandboxControl, type ChangeFixture } from './helpers/changes';
-import { startDriftFixture, type DriftFixture } from './helpers/drift';
+import { actor, changeFixture, flowTruth, sandboxControl, startChangeSandbox, type ChangeFixture, type ChangeSandbox } from './helpers/changes';
+import type { DriftFixture } from './helpers/drift';
 
 let sb: Sandbox;
-let dataDir: string;
 let f: DriftFixture;
 let cf: ChangeFixture;
 const REPO = () => `${sb.url}/github/api/v3/repos/sandbox-org/gitops`;
@@ -39,13 +34,10 @@ const follow = async (id: number, state: string) =>
 		`change ${id} to be ${state}`
 	);
 
+let env: ChangeSandbox;
 beforeAll(async () => {
-	sb = await start();
-	dataDir = mkdtempSync(join(tmpdir(), 'rd-changes-gh-'));
-	const config = join(dataDir, 'config.yaml');
-	writeFileSync(
-		config,
-		[
+	env = await startChangeSandbox({
+		configYaml: [
 			'drift:',
 			'  stacks:',
 			'    - name: arc-runners',
@@ -57,17 +49,10 @@ beforeAll(async () => {
 			'  labels: [runner-dashboard, capacity]',
 			''
 		].join('\n')
-	);
-	f = await startDriftFixture(sb, dataDir, config);
-	cf = changeFixture(f, { withDrift: true });
+	});
+	({ sb, f, cf } = env);
 }, 30_000);
-
-afterAll(async () => {
-	await cf?.stop();
-	await f?.stop();
-	await sb?.close();
-	if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => env?.stop());
 
 describe('a change to an ARC scale set through a GitHub pull request', () => {
 	it('opens a labelled pull request whose diff is one line, and follows checks, merge, apply and drift to verified', async () => {

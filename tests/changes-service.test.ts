@@ -5,20 +5,16 @@
 // the merge request leaves no branch; a read-only token is refused up front; a live value
 // is adopted into git and git's values re-applied; a stale base conflicts or is rebased.
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { start, TOKEN } from '../sandbox/testing';
+import { TOKEN } from '../sandbox/testing';
 import type { Sandbox } from '../sandbox/index';
 import { DomainError } from '$lib/server/services/errors';
 import type { Change } from '$lib/server/store/changes';
 import { eventually } from './helpers/app';
-import { actor, changeFixture, flowTruth, sandboxControl, type ChangeFixture } from './helpers/changes';
-import { startDriftFixture, type DriftFixture } from './helpers/drift';
+import { actor, changeFixture, flowTruth, sandboxControl, startChangeSandbox, type ChangeFixture, type ChangeSandbox } from './helpers/changes';
+import type { DriftFixture } from './helpers/drift';
 
 let sb: Sandbox;
-let dataDir: string;
 let f: DriftFixture;
 let cf: ChangeFixture;
 const GL = () => `${sb.url}/gitlab/api/v4/projects/42`;
@@ -44,19 +40,12 @@ const DOCKER = { stack: 'gitlab-runners', env: 'dev' };
 /** The diff's changed lines (without the file headers). */
 const changedLines = (diff: string) => diff.split('\n').filter((l) => /^[-+]/.test(l) && !/^(---|\+\+\+) /.test(l));
 
+let env: ChangeSandbox;
 beforeAll(async () => {
-	sb = await start();
-	dataDir = mkdtempSync(join(tmpdir(), 'rd-changes-'));
-	f = await startDriftFixture(sb, dataDir);
-	cf = changeFixture(f, { withDrift: true, webhookSecrets: { gitlab: 'gl-s3cret', github: 'gh-s3cret' } });
+	env = await startChangeSandbox({ webhookSecrets: { gitlab: 'gl-s3cret', github: 'gh-s3cret' } });
+	({ sb, f, cf } = env);
 }, 30_000);
-
-afterAll(async () => {
-	await cf?.stop();
-	await f?.stop();
-	await sb?.close();
-	if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => env?.stop());
 
 let first: Change;
 

@@ -2,8 +2,12 @@
 // fixture's configuration, store, bus and cluster; forge clients made from the
 // configured sources (or with another token, for a read-only one); a started drift
 // service so changes can be verified.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Sandbox } from '../../sandbox/index';
+import { start } from '../../sandbox/testing';
 import type { Config } from '$lib/server/config';
 import { changeTargets } from '$lib/server/changes/targets';
 import { ChangeTracker } from '$lib/server/changes/tracker';
@@ -13,7 +17,7 @@ import { ChangeService } from '$lib/server/services/changes';
 import { createLogger } from '$lib/server/telemetry/logger';
 import { createGithubClient } from '$lib/sources/github/client';
 import { createGitlabClient } from '$lib/sources/gitlab/client';
-import type { DriftFixture } from './drift';
+import { startDriftFixture, type DriftFixture } from './drift';
 
 export const actor = (name: string, role: 'viewer' | 'operator' | 'admin' = 'operator'): Actor => ({
 	principal: { kind: 'user', id: 1, name, role },
@@ -94,4 +98,32 @@ export async function sandboxControl(sb: Sandbox, path: string, body: unknown): 
 	const text = await r.text();
 	expect(r.status, `${path}: ${text}`).toBe(200);
 	return JSON.parse(text);
+}
+
+export interface ChangeSandbox {
+	sb: Sandbox;
+	f: DriftFixture;
+	cf: ChangeFixture;
+	stop(): Promise<void>;
+}
+
+/** An in-process sandbox, the drift fixture over it (with `configYaml` as the config file, if given) and the change service with drift. */
+export async function startChangeSandbox(opts: { configYaml?: string; webhookSecrets?: Config['changes']['webhookSecrets'] } = {}): Promise<ChangeSandbox> {
+	const sb = await start();
+	const dataDir = mkdtempSync(join(tmpdir(), 'rd-changes-'));
+	let configFile: string | undefined;
+	if (opts.configYaml) writeFileSync((configFile = join(dataDir, 'config.yaml')), opts.configYaml);
+	const f = await startDriftFixture(sb, dataDir, configFile);
+	const cf = changeFixture(f, { withDrift: true, webhookSecrets: opts.webhookSecrets });
+	return {
+		sb,
+		f,
+		cf,
+		async stop() {
+			await cf.stop();
+			await f.stop();
+			await sb.close();
+			rmSync(dataDir, { recursive: true, force: true });
+		}
+	};
 }

@@ -57,39 +57,13 @@ export interface WebhookDeliveriesTable {
 
 type Db = Kysely<Database & { changes: ChangesTable; webhook_deliveries: WebhookDeliveriesTable }>;
 
-export interface Change {
+/** A change as the service and the API see it: the row with its JSON columns read and without its idempotency key. */
+export type Change = Omit<ChangesTable, 'id' | 'variables' | 'pipeline' | 'apply_pipeline' | 'idempotency_key'> & {
 	id: number;
-	kind: ChangeKind;
-	stack: string;
-	env: string;
-	forge: Forge;
-	source: string;
-	repository: string;
-	file: string;
-	title: string;
-	target_branch: string;
-	seen_commit: string | null;
-	base_commit: string | null;
-	branch: string | null;
-	head_commit: string | null;
-	number: number | null;
-	url: string | null;
 	variables: ChangedValue[];
-	diff: string;
-	state: ChangeState;
-	reason: string | null;
 	pipeline: PipelineView | null;
 	apply_pipeline: PipelineView | null;
-	merge_commit: string | null;
-	state_serial: number | null;
-	drift_item: string | null;
-	created_by: string;
-	created_at: string;
-	updated_at: string;
-	merged_at: string | null;
-	applied_at: string | null;
-	verified_at: string | null;
-}
+};
 
 export type NewChange = Omit<Change, 'id' | 'updated_at' | 'merged_at' | 'applied_at' | 'verified_at' | 'pipeline' | 'apply_pipeline' | 'merge_commit'> & { idempotency_key: string | null };
 
