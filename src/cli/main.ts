@@ -5,6 +5,7 @@ import { originFor, startSandbox } from '../../sandbox/index';
 import { messageOf } from '$lib/core/errors';
 import { parseFlags, UsageError } from './args';
 import { check } from './check';
+import { change } from './change';
 import { drift } from './drift';
 import { serve } from './serve';
 import { token } from './token';
@@ -25,6 +26,11 @@ const USAGE = `usage: runner-dashboard <command>
   check [--json] [--config FILE]     ask every configured source what it lets the dashboard do: reachable, who the
                                      token is, and whether it covers each feature (with the fix when not);
                                      0 all well, 1 something missing or failing, 2 configuration error
+  change --stack S --env E --set name=value [--set …] [--title T] [--base COMMIT] [--json] [--server URL [--token-file F]]
+                                     propose values for a stack's environment: a branch, one commit to
+                                     <env>.tfvars and a merge/pull request (on the configured forges and
+                                     store as "cli", or through a running dashboard with an operator token);
+                                     0 opened, 1 refused, 2 on any other error
   migrate                            bring the store's schema up to date
   openapi                            print the API's OpenAPI document
   version                            print version and git revision
@@ -78,6 +84,9 @@ export async function main(argv: string[]): Promise<void> {
 				return;
 			case 'check':
 				process.exitCode = await check(rest);
+				return;
+			case 'change':
+				process.exitCode = await change(rest);
 				return;
 			case 'migrate': {
 				const config = loadConfig();

@@ -1,6 +1,6 @@
 // The drift service in process over a running sandbox: the configuration the sandbox
 // (and an optional config file) gives, the real Kubernetes source watching the sandbox
-// cluster, a SQLite store in `dataDir`, and services built over the sandbox's GitLab.
+// cluster, a SQLite store in `dataDir`, and services built over the sandbox's GitLab and GitHub.
 import { expect } from 'vitest';
 import type { Sandbox } from '../../sandbox/index';
 import { loadConfig, type Config } from '$lib/server/config';
@@ -12,6 +12,7 @@ import { startKubernetesSource, type KubernetesSource } from '$lib/server/sync/k
 import { SourceRegistry } from '$lib/server/sync/source-status';
 import { createLogger } from '$lib/server/telemetry/logger';
 import { createMetrics } from '$lib/server/telemetry/metrics';
+import { createGithubClient } from '$lib/sources/github/client';
 import { createGitlabClient } from '$lib/sources/gitlab/client';
 
 export interface DriftFixture {
@@ -45,6 +46,8 @@ export async function startDriftFixture(sb: Sandbox, dataDir: string, configFile
 		service() {
 			const gl = config.sources.find((s) => s.kind === 'gitlab' && s.name === 'sandbox-gitlab') as Extract<Config['sources'][number], { kind: 'gitlab' }>;
 			const client = createGitlabClient({ source: gl.name, url: gl.gitlab.url, token: gl.token });
+			const hub = config.sources.find((s) => s.kind === 'github' && s.name === 'sandbox-github') as Extract<Config['sources'][number], { kind: 'github' }>;
+			const github = createGithubClient({ source: hub.name, apiUrl: hub.github.api_url, token: hub.token });
 			return new DriftService({
 				config,
 				store,
@@ -53,7 +56,7 @@ export async function startDriftFixture(sb: Sandbox, dataDir: string, configFile
 				metrics,
 				logger,
 				gitlab: new Map([[gl.name, { client } as never]]),
-				github: new Map(),
+				github: new Map([[hub.name, { client: github } as never]]),
 				kubernetes: new Map([[cluster.name, cluster]])
 			}).start();
 		},

@@ -78,7 +78,8 @@ export async function routeTree(): Promise<RouteEntry[]> {
  * anonymous doors, the only changes a viewer may make, and what stays admin's.
  */
 export const INTENT = {
-	public: ['GET /healthz', 'GET /login', 'GET /readyz', 'POST /api/v1/session', 'POST /login'],
+	// The forges' webhooks are anonymous doors that prove themselves with the configured secret.
+	public: ['GET /healthz', 'GET /login', 'GET /readyz', 'POST /api/v1/session', 'POST /api/v1/webhooks/github', 'POST /api/v1/webhooks/gitlab', 'POST /login'],
 	viewerMutations: ['DELETE /api/v1/session', 'POST /api/v1/me/password', 'POST /logout', 'POST /settings?/password'],
 	/** Routes whose every method needs admin: accounts, tokens, the audit log, the source check (it says who each token is). */
 	adminOnly: [/^\/api\/v1\/(users|tokens|audit)\b/, /^\/api\/v1\/sources\/check$/, /^\/audit$/, /^\/settings\?\/(createUser|updateUser|deleteUser|createToken|revokeToken|checkSources)$/]

@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startPostgres, type TestPostgres } from './postgres';
@@ -56,10 +57,11 @@ export const BACKENDS: [string, () => Promise<Backend>][] = [
 	['postgres', postgresBackend]
 ];
 
-/** Empties every table that account and audit tests write, children first. */
+/** Empties every table that store-backed tests write, children first. */
 export async function clearStore(store: Store): Promise<void> {
 	const db = store.conn.db;
 	for (const t of ['sessions', 'api_tokens', 'audit', 'settings', 'login_attempts', 'users'] as const) await db.deleteFrom(t).execute();
+	for (const t of ['changes', 'webhook_deliveries']) await (db as unknown as Kysely<any>).deleteFrom(t).execute();
 }
 
 /**

@@ -14,6 +14,8 @@ export interface LiveEvents {
 	'cluster.delta': { source: string; kinds: string[] };
 	/** A drift check finished. */
 	drift: { items: number; errors: number; checked_at: string };
+	/** A change request moved (made, its pipeline, merged, applied, verified, closed, failed). */
+	changes: { id: number; state: string; stack: string; env: string };
 }
 
 export type LiveEventType = keyof LiveEvents;
@@ -21,7 +23,7 @@ export type LiveEventType = keyof LiveEvents;
 /** Sent instead of replaying when a reconnecting client has missed more than the server keeps. */
 export const RESET_EVENT = 'reset';
 
-export const LIVE_EVENT_TYPES = ['runners.delta', 'runners.reset', 'sources', 'cluster.delta', 'drift'] as const satisfies readonly LiveEventType[];
+export const LIVE_EVENT_TYPES = ['runners.delta', 'runners.reset', 'sources', 'cluster.delta', 'drift', 'changes'] as const satisfies readonly LiveEventType[];
 
 /** The `depends` keys of the data each event touches; pages declare these in their loads. */
 export const DATA_KEYS = {
@@ -32,7 +34,9 @@ export const DATA_KEYS = {
 	sources: 'app:sources',
 	cluster: 'app:cluster',
 	drift: 'app:drift',
-	capacity: 'app:capacity'
+	capacity: 'app:capacity',
+	changes: 'app:changes',
+	change: (id: number): `app:change:${number}` => `app:change:${id}`
 } as const;
 
 /** What an event touches, as `depends` keys. */
@@ -50,6 +54,8 @@ export function touches<T extends LiveEventType>(type: T, data: LiveEvents[T]): 
 			return [DATA_KEYS.cluster];
 		case 'drift':
 			return [DATA_KEYS.drift];
+		case 'changes':
+			return [DATA_KEYS.changes, DATA_KEYS.change((data as LiveEvents['changes']).id)];
 		default:
 			return [];
 	}

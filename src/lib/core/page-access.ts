@@ -26,6 +26,10 @@ export const PAGE_ACCESS: Record<string, PageRule> = {
 	'/capacity': { load: 'viewer' },
 	'/capacity/[forge]/[group]': { load: 'viewer' },
 	'/drift': { load: 'viewer' },
+	'/changes': { load: 'viewer' },
+	'/changes/[id]': { load: 'viewer' },
+	// The form is read by viewers; proposing goes through the API (operator).
+	'/stacks/[stack]/[env]': { load: 'viewer' },
 	'/audit': { load: 'admin' },
 	'/settings': {
 		load: 'viewer',

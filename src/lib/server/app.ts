@@ -26,6 +26,9 @@ import { RunnerDetails } from './services/runner-detail';
 import { DEFAULT_LIVE_LIMITS, LiveStreams } from './events/live';
 import { SourceChecks } from './services/source-check';
 import { failing } from '$lib/core/source-check';
+import { ChangeService } from './services/changes';
+import { ChangeTracker } from './changes/tracker';
+import { changeTargets } from './changes/targets';
 
 export interface AppContext {
 	config: Config;
@@ -42,6 +45,10 @@ export interface AppContext {
 	kubernetes: Map<string, KubernetesSource>;
 	scraper: MetricsScraper | null;
 	drift: DriftService;
+	/** Change requests: proposing, adopting, re-applying, and the webhooks. */
+	changes: ChangeService;
+	/** Follows the changes in flight on their forges. */
+	changeTracker: ChangeTracker;
 	/** Capacity panels from Prometheus or the built-in scraper's window. */
 	capacity: CapacityService;
 	autoscalers: AutoscalerRecorder;
@@ -129,6 +136,34 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	const capacity = startCapacity(config, { sources, metrics, logger, scraper });
 	const autoscalers = startAutoscalerRecorder({ bus, kubernetes, sources });
 	const drift = new DriftService({ config, store, bus, sources, metrics, logger, gitlab, github, kubernetes }).start();
+	const targets = changeTargets(config, {
+		gitlab: (name) => gitlab.get(name)!.client,
+		github: (name) => github.get(name)!.client,
+		observe: (source) => (outcome) => metrics.upstreamRequests.inc({ source, outcome })
+	});
+	// The tracker follows a change as soon as it is made; it is built after the service it reads serials through.
+	const follower: { tracker?: ChangeTracker } = {};
+	const changes = new ChangeService({
+		store,
+		bus,
+		logger,
+		config: config.changes,
+		origin: config.origin,
+		targets,
+		drift: drift.configured ? () => drift.snapshot() : null,
+		follow: () => follower.tracker?.poke()
+	});
+	const changeTracker = new ChangeTracker({
+		store,
+		logger,
+		targets,
+		intervalMs: config.changes.intervalMs,
+		drift: drift.configured ? () => drift.snapshot() : null,
+		refreshDrift: () => void drift.refresh().catch((e) => logger.warn({ err: messageOf(e) }, 'drift refresh after an apply failed')),
+		serialOf: (t, env) => changes.serialOf(t, env),
+		publish: (c) => changes.publish(c)
+	}).start();
+	follower.tracker = changeTracker;
 	const metricsServer = config.metricsPort ? await serveMetrics(metrics, config.host, config.metricsPort) : undefined;
 	// Store housekeeping: expired sessions and throttle counters, audit records past their
 	// retention, and resolved drift items past their keep time.
@@ -137,6 +172,8 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		const auditBefore = new Date(Date.now() - config.auditRetentionDays * 86_400_000).toISOString();
 		void store.audit.prune(auditBefore).catch((e) => logger.warn({ err: messageOf(e) }, 'audit prune failed'));
 		void drift.pruneHistory().catch((e) => logger.warn({ err: messageOf(e) }, 'drift history prune failed'));
+		// A replay is recognised for this long; forges redeliver within days.
+		void store.changes.pruneDeliveries(new Date(Date.now() - 30 * 86_400_000).toISOString()).catch((e) => logger.warn({ err: messageOf(e) }, 'webhook delivery prune failed'));
 	}, 10 * 60_000);
 	prune.unref();
 	const live = new LiveStreams(bus, { ...DEFAULT_LIVE_LIMITS, ...config.live }, (p) => auth.stillValid(p), {
@@ -167,6 +204,8 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		kubernetes,
 		scraper,
 		drift,
+		changes,
+		changeTracker,
 		capacity,
 		autoscalers,
 		runnerDetails: new RunnerDetails({ fleet, gitlab, kubernetes, sources }),
@@ -183,6 +222,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 			await Promise.all([...gitlab.values(), ...github.values()].map((g) => g.poller.stop()));
 			await Promise.all([...kubernetes.values()].map((k) => k.stop()));
 			await scraper?.stop();
+			await changeTracker.stop();
 			await drift.stop();
 			await capacity.stop();
 			await store.close();

@@ -9,7 +9,11 @@ export const errorSchema = z
 	.object({
 		error: z.object({
 			code: z.string().meta({ description: 'Stable, machine-readable: invalid_request, not_found, forbidden, throttled, upstream_http, …' }),
-			message: z.string().meta({ description: 'What went wrong, in words, naming the field or object.' })
+			message: z.string().meta({ description: 'What went wrong, in words, naming the field or object.' }),
+			details: z
+				.record(z.string(), z.unknown())
+				.optional()
+				.meta({ description: 'Structured detail for a client to act on, where the error has some (a change conflict: each variable with its value then, now and proposed).' })
 		})
 	})
 	.meta({ id: 'Error' });
@@ -19,6 +23,7 @@ export interface Failure {
 	code: string;
 	message: string;
 	headers?: Record<string, string>;
+	details?: Record<string, unknown>;
 }
 
 const STATUS: Record<FailureKind, number> = {
@@ -35,8 +40,8 @@ const STATUS: Record<FailureKind, number> = {
 };
 
 /** The error body every API failure carries. */
-export function errorBody(code: string, message: string): string {
-	return JSON.stringify({ error: { code, message } });
+export function errorBody(code: string, message: string, details?: Record<string, unknown>): string {
+	return JSON.stringify({ error: { code, message, ...(details ? { details } : {}) } });
 }
 
 /** The first validation problem, phrased with its field path: `ids[3]: expected string`. */
@@ -65,7 +70,7 @@ const FASTIFY: Record<string, { status: number; code: string; message: (e: Error
 export function failureOf(e: unknown, requestId: string): Failure | null {
 	if (e instanceof DomainError) {
 		const headers = e.kind === 'throttled' && e.extra.retryAfterS !== undefined ? { 'retry-after': String(Math.ceil(e.extra.retryAfterS)) } : undefined;
-		return { status: STATUS[e.kind], code: e.code, message: e.message, headers };
+		return { status: STATUS[e.kind], code: e.code, message: e.message, headers, ...(e.extra.details ? { details: e.extra.details } : {}) };
 	}
 	if (e instanceof UpstreamError) return { status: e.kind === 'timeout' ? 504 : 502, code: `upstream_${e.kind}`, message: `${e.source}: ${e.message}` };
 	if (e instanceof z.ZodError) return { status: 400, code: 'invalid_request', message: zodMessage(e) };

@@ -46,6 +46,8 @@ export interface OpRequest<P, Q, B> {
 	app: AppContext;
 	/** Request headers (lower-case names), for the few operations that read one (Last-Event-ID, webhook signatures). */
 	headers: Record<string, string | string[] | undefined>;
+	/** The JSON body's bytes as sent (a webhook's signature covers exactly these); undefined without a body. */
+	rawBody: Buffer | undefined;
 	/** Aborted when the client goes away. */
 	signal: AbortSignal;
 }
@@ -57,6 +59,12 @@ interface Base<P extends Schema | undefined, Q extends Schema | undefined, B ext
 	/** OpenAPI path template, e.g. `/api/v1/runners/{id}`. */
 	path: string;
 	access: Access;
+	/**
+	 * `servers`: called by other servers that prove themselves in the request (a forge's
+	 * webhook with its secret), which send no Origin; a request that does carry a browser's
+	 * Origin or Sec-Fetch-Site is still held to the same-origin check.
+	 */
+	callers?: 'servers';
 	summary: string;
 	description?: string;
 	/** Groups operations in the document: Fleet, Capacity, Drift, Accounts, Meta. */

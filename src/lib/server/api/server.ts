@@ -49,6 +49,7 @@ declare module 'fastify' {
 	interface FastifyRequest {
 		actor: Actor;
 		startedAt: number;
+		rawBody?: Buffer;
 	}
 	interface FastifyContextConfig {
 		operation?: Operation;
@@ -68,7 +69,7 @@ function send(reply: FastifyReply, f: Failure | Refusal) {
 		.code(f.status)
 		.headers(f.headers ?? {})
 		.type('application/json')
-		.send(errorBody(f.code, f.message));
+		.send(errorBody(f.code, f.message, 'details' in f ? f.details : undefined));
 }
 
 /** Validation failures name the input they are about: the query, the path or the body. */
@@ -98,10 +99,13 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 	fastify.removeContentTypeParser('application/json');
 	// JSON only: a text/plain body is 415, not a string that fails validation.
 	fastify.removeContentTypeParser('text/plain');
-	fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+	fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+		// Kept as sent: a webhook's signature is over these bytes, not over a re-encoding.
+		req.rawBody = body as Buffer;
+		const text = (body as Buffer).toString('utf8');
 		if (text === '') return done(null, undefined);
 		try {
-			done(null, JSON.parse(text as string));
+			done(null, JSON.parse(text));
 		} catch (e) {
 			done(Object.assign(new Error((e as Error).message), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }), undefined);
 		}
@@ -160,7 +164,9 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 
 		// Anonymous API calls get 401 even on paths that do not exist: nothing about the API is told before sign-in.
 		if (api && req.is404) return who ? undefined : send(reply, UNAUTHENTICATED);
-		const crossOrigin = forClient !== null ? null : originRefusal(req.method, req.headers, who, expectedOrigins(app.config.origin ?? null, req.headers.host));
+		// A forge's webhook is a server calling: no Origin to check, its secret is checked by the operation.
+		const fromServer = api && req.routeOptions.config?.operation?.callers === 'servers' && !req.headers.origin && !req.headers['sec-fetch-site'];
+		const crossOrigin = forClient !== null || fromServer ? null : originRefusal(req.method, req.headers, who, expectedOrigins(app.config.origin ?? null, req.headers.host));
 		if (crossOrigin) {
 			await auditDenied(req.actor, req.method, route, { reason: 'cross-origin', origin: req.headers.origin ?? null });
 			return send(reply, crossOrigin);
@@ -344,6 +350,7 @@ function register(fastify: FastifyInstance, app: AppContext, o: Operation) {
 				body: req.body,
 				app,
 				headers: req.headers,
+				rawBody: req.rawBody,
 				signal: controller.signal
 			};
 			if (o.kind === 'raw') {
@@ -357,7 +364,7 @@ function register(fastify: FastifyInstance, app: AppContext, o: Operation) {
 					const requestId = req.actor.requestId ?? 'unknown';
 					const f = failureOf(e, requestId) ?? (app.logger.error({ err: e, request_id: requestId }, 'request failed'), internalFailure(requestId));
 					reply.raw.writeHead(f.status, { ...f.headers, 'content-type': 'application/json' });
-					reply.raw.end(errorBody(f.code, f.message));
+					reply.raw.end(errorBody(f.code, f.message, f.details));
 				}
 				return;
 			}

@@ -208,6 +208,24 @@ sources:
 		expect(e.message).toContain('auth.session.idle_timeout_minutes');
 	});
 
+	it('reads the change settings: labels, prefix, interval, a shared webhook secret and a forge’s own', () => {
+		writeFileSync(join(dir, 'gh-hook'), 'gh-secret\n');
+		const c = withFile(
+			`changes:\n  labels: [gitops, runners]\n  branch_prefix: ops/\n  poll_interval_seconds: 60\n  webhook_secret: { env: HOOK }\n  github: { webhook_secret: { file: gh-hook }, workflow: apply.yml }\n`,
+			{ HOOK: 'shared-secret' }
+		)();
+		expect(c.changes).toEqual({ labels: ['gitops', 'runners'], branchPrefix: 'ops/', intervalMs: 60_000, webhookSecrets: { gitlab: 'shared-secret', github: 'gh-secret' }, githubWorkflow: 'apply.yml' });
+		const d = loadConfig({}, dir);
+		expect(d.changes).toEqual({ labels: ['runner-dashboard'], branchPrefix: 'runner-dashboard/', intervalMs: 30_000, webhookSecrets: { gitlab: undefined, github: undefined }, githubWorkflow: 'tofu.yml' });
+		expect(loadConfig({ RUNNER_DASHBOARD_SANDBOX_URL: 'http://127.0.0.1:3001' }, dir).changes.intervalMs).toBe(5000);
+	});
+
+	it('names a bad change setting', () => {
+		expect(configError(withFile(`changes:\n  labels: ["a,b"]\n`)).message).toMatch(/changes\.labels\[0\]: a label of 1-50 characters without commas/);
+		expect(configError(withFile(`changes:\n  branch_prefix: ../x\n`)).message).toMatch(/changes\.branch_prefix/);
+		expect(configError(withFile(`changes:\n  gitlab: { webhook_secret: { env: NOPE } }\n`)).message).toMatch(/changes\.gitlab\.webhook_secret\.env names NOPE/);
+	});
+
 	it('reports invalid YAML clearly', () => {
 		const e = configError(withFile('sources: [unclosed\n'));
 		expect(e.message).toContain('config.yaml');

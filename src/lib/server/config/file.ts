@@ -107,6 +107,25 @@ export const prometheusConfig = z
 	})
 	.refine((p) => !(p.bearer_token && p.basic_auth), 'at most one of "bearer_token" or "basic_auth"');
 
+/** Change requests: how merge/pull requests are labelled and named, how they are followed, and the webhooks' secrets. */
+export const changesConfig = z
+	.strictObject({
+		labels: z
+			.array(z.string().regex(/^[^,]{1,50}$/, 'a label of 1-50 characters without commas'))
+			.max(20)
+			.default(['runner-dashboard']),
+		branch_prefix: z
+			.string()
+			.regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,40}$/, 'letters, digits, dot, dash, underscore and slash')
+			.refine((p) => !p.includes('..') && !p.includes('//'), 'no ".." or "//"')
+			.default('runner-dashboard/'),
+		poll_interval_seconds: z.number().int().min(2).max(3600).default(30),
+		webhook_secret: secretRef.optional(),
+		gitlab: z.strictObject({ webhook_secret: secretRef.optional() }).prefault({}),
+		github: z.strictObject({ webhook_secret: secretRef.optional(), workflow: nonEmpty.default('tofu.yml') }).prefault({})
+	})
+	.prefault({});
+
 export const configFile = z.strictObject({
 	server: z
 		.strictObject({
@@ -171,6 +190,7 @@ export const configFile = z.strictObject({
 			stacks: z.array(driftStack).default([])
 		})
 		.prefault({}),
+	changes: changesConfig,
 	sources: z
 		.strictObject({
 			gitlab: z.array(gitlabSource).default([]),

@@ -51,6 +51,20 @@ export interface Config {
 	/** Labels naming a GitLab runner type and an ARC scale set on metric series. */
 	groupLabels: { gitlab: string; arc: string };
 	drift: DriftConfig;
+	changes: ChangesConfig;
+}
+
+export interface ChangesConfig {
+	/** Labels put on every merge/pull request. */
+	labels: string[];
+	/** Branches are named `<prefix><stack>-<env>-<id>`. */
+	branchPrefix: string;
+	/** How often open changes are followed on their forge (webhooks also trigger a poll). */
+	intervalMs: number;
+	/** The secret each forge's webhook must carry; a forge without one has its webhook refused. */
+	webhookSecrets: { gitlab?: string; github?: string };
+	/** The GitHub Actions workflow a re-apply dispatches. */
+	githubWorkflow: string;
 }
 
 /** A drift stack with local paths made absolute and the state backend's password resolved (server-side only). */
@@ -278,6 +292,20 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		driftStacks.push(...sandboxDriftStacks());
 		driftIntervalMs = Math.min(driftIntervalMs, 10_000);
 	}
+	const c = file.changes;
+	const webhookSecret = (forge: 'gitlab' | 'github') => {
+		const own = c[forge].webhook_secret;
+		if (own) return resolveSecret(own, `changes.${forge}.webhook_secret`, env, baseDir);
+		return c.webhook_secret ? resolveSecret(c.webhook_secret, 'changes.webhook_secret', env, baseDir) : undefined;
+	};
+	const changes: ChangesConfig = {
+		labels: c.labels,
+		branchPrefix: c.branch_prefix,
+		// A local simulator: its pipelines finish in seconds of its clock, so follow them as closely.
+		intervalMs: (sandboxUrl ? Math.min(c.poll_interval_seconds, 5) : c.poll_interval_seconds) * 1000,
+		webhookSecrets: { gitlab: webhookSecret('gitlab'), github: webhookSecret('github') },
+		githubWorkflow: c.github.workflow
+	};
 	const names = new Set<string>();
 	for (const s of sources) {
 		if (names.has(s.name)) throw new ConfigError(`sources: the name "${s.name}" is used twice; source names must be unique.`);
@@ -315,6 +343,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 			stacks: checkDriftStacks(driftStacks, sources),
 			limits: { declaredFileBytes: file.drift.max_declared_file_mib * 2 ** 20, stateBytes: file.drift.max_state_mib * 2 ** 20 }
 		},
+		changes,
 		prometheus,
 		groupLabels: { gitlab: file.metrics.runner_type_label, arc: file.metrics.scale_set_label }
 	};

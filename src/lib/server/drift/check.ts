@@ -4,7 +4,9 @@
 // its parse or comparison throws — becomes an error for that stack; the others are checked.
 import { readFile } from 'node:fs/promises';
 import { computeDrift } from '$lib/core/drift/engine';
-import { effectiveDriftMap, isParseError, parseDriftMap, parseState, type DriftError, type DriftItem, type DriftMap, type LiveObject, type StackInput } from '$lib/core/drift';
+import { declaredValues } from '$lib/core/drift/declared';
+import { expandMap } from '$lib/core/drift/expand';
+import { effectiveDriftMap, isParseError, parseDriftMap, parseState, type DriftError, type DriftItem, type DriftMap, type LiveObject, type ObjectRef, type StackInput } from '$lib/core/drift';
 import { builtinDriftMap } from '$lib/core/drift/profile';
 import { loadHcl, type ParseError, type ParseResult, type VariablesFile } from '$lib/core/hcl';
 import { messageOf } from '$lib/core/errors';
@@ -211,4 +213,26 @@ export async function checkDrift(readers: StackReaders[], live: (cluster: string
 /** Live objects as plain JSON with their kind and apiVersion (list items carry neither; typed models carry Dates). */
 export function liveObjects(kind: string, apiVersion: string, objects: object[]): LiveObject[] {
 	return objects.map((o) => ({ ...(JSON.parse(JSON.stringify(o)) as LiveObject), kind, apiVersion }));
+}
+
+/** A live field a stack's variable declares (by the drift map): what a change to that variable moves. */
+export interface DeclaredField {
+	stack: string;
+	env: string;
+	ref: ObjectRef;
+	field: string;
+	variable: string;
+}
+
+/** Every mapped field of the stacks read, with the variable that declares it. Pure. */
+export function declaredFields(reads: StackRead[], map: DriftMap): DeclaredField[] {
+	const out: DeclaredField[] = [];
+	for (const read of reads) {
+		for (const input of read.inputs) {
+			if (isParseError(input.declared)) continue;
+			const { objects } = expandMap(map, input.stack, declaredValues(input.declared, () => null));
+			for (const o of objects) if (o.exists !== false) for (const f of o.fields) out.push({ stack: input.stack, env: input.env, ref: o.ref, field: f.field, variable: f.variable });
+		}
+	}
+	return out;
 }

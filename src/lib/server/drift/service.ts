@@ -19,7 +19,7 @@ import { Poller } from '../sync/poller';
 import type { SourceRegistry } from '../sync/source-status';
 import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
-import { computeCheck, liveObjects, loadDriftMap, readStack, WATCHED_KINDS, type DriftCheck, type LiveSide, type StackRead } from './check';
+import { computeCheck, declaredFields, liveObjects, loadDriftMap, readStack, WATCHED_KINDS, type DeclaredField, type DriftCheck, type LiveSide, type StackRead } from './check';
 import { stackReaders, type StackReaders } from './readers';
 
 // Bursts of cluster changes (an HPA's status moves every few seconds) become one recompute per this window.
@@ -79,6 +79,8 @@ export class DriftService {
 	private history: DriftHistory;
 	private poller: Poller;
 	private reads: StackRead[] | null = null;
+	/** The mapped fields of the last read, worked out when first asked for. */
+	private fields: { reads: StackRead[]; byKey: Map<string, DeclaredField> } | null = null;
 	private map: Awaited<ReturnType<typeof loadDriftMap>> | null = null;
 	private readAt: string | null = null;
 	private last: DriftCheck | null = null;
@@ -274,6 +276,23 @@ export class DriftService {
 		return out.sort((a, b) => order(a.item).localeCompare(order(b.item)));
 	}
 
+	/** The stack, environment and variable that declare a live object's field, from the last read; null when none does. */
+	variableOf(ref: { kind: string; namespace: string | null; name: string }, field: string): { stack: string; env: string; variable: string } | null {
+		if (!this.reads || !this.map) return null;
+		if (this.fields?.reads !== this.reads) {
+			const byKey = new Map<string, DeclaredField>();
+			for (const f of declaredFields(this.reads, this.map.map)) byKey.set(fieldKey(f.ref, f.field), f);
+			this.fields = { reads: this.reads, byKey };
+		}
+		const f = this.fields.byKey.get(fieldKey(ref, field));
+		return f ? { stack: f.stack, env: f.env, variable: f.variable } : null;
+	}
+
+	/** Reads the stacks' files and state again now (a change was applied); resolves when that check is done. */
+	refresh(): Promise<void> {
+		return this.readers.length ? this.poller.runNow() : Promise.resolve();
+	}
+
 	get configured(): boolean {
 		return this.readers.length > 0;
 	}
@@ -296,6 +315,8 @@ export class DriftService {
 		await this.recomputing?.catch(() => {});
 	}
 }
+
+const fieldKey = (ref: { kind: string; namespace: string | null; name: string }, field: string) => `${ref.kind}|${ref.namespace ?? ''}|${ref.name}|${field}`;
 
 function describeError(e: DriftError): string {
 	return `${e.stack}/${e.env}: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`;

@@ -32,6 +32,13 @@ const conditionSchema = z.object({ type: z.string(), status: z.string(), reason:
 
 export const autoscalerKindSchema = z.enum(AUTOSCALER_KINDS);
 
+/** Where the autoscaler's maximum is declared in git (a drift stack's variable, by the drift map), so a change can raise it. */
+const maxVariableSchema = z
+	.object({ stack: z.string(), env: z.string(), variable: z.string() })
+	.nullable()
+	.optional()
+	.meta({ description: 'The stack, environment and variable declaring the maximum (from the drift map); null when no configured stack declares it.' });
+
 /** The API's shape of an autoscaler with its replica history. */
 export const autoscalerSchema = z
 	.object({
@@ -56,11 +63,13 @@ export const autoscalerSchema = z
 		scale_set_id: z.string().nullable(),
 		simulated: z.boolean(),
 		...freshnessFields,
-		history: z.array(z.tuple([z.number(), z.number().nullable(), z.number().nullable(), z.number().nullable()])).meta({ description: '[unix_s, current, desired, max], the peak per step' })
+		history: z.array(z.tuple([z.number(), z.number().nullable(), z.number().nullable(), z.number().nullable()])).meta({ description: '[unix_s, current, desired, max], the peak per step' }),
+		max_variable: maxVariableSchema
 	})
 	.meta({ id: 'Autoscaler' });
 
-export type AutoscalerWithHistory = AutoscalerView & { stale: boolean; data_age_s: number | null; history: ReplicaPoint[] };
+export type MaxVariable = z.infer<typeof maxVariableSchema>;
+export type AutoscalerWithHistory = AutoscalerView & { stale: boolean; data_age_s: number | null; history: ReplicaPoint[]; max_variable?: MaxVariable };
 // The schema and the core view must agree; this fails to compile when they do not.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const _agrees: Same<z.infer<typeof autoscalerSchema>, AutoscalerWithHistory> = true;

@@ -2,6 +2,7 @@
 import { connect } from './connect';
 import { migrateToLatest, ping } from './migrations';
 import { Audit } from './audit';
+import { Changes } from './changes';
 import { LoginAttempts } from './login-attempts';
 import { Sessions } from './sessions';
 import { Settings } from './settings';
@@ -17,6 +18,7 @@ export class Store {
 	readonly audit;
 	readonly settings;
 	readonly loginAttempts;
+	readonly changes;
 
 	private constructor(readonly conn: ReturnType<typeof connect>) {
 		this.users = new Users(conn.db);
@@ -25,6 +27,7 @@ export class Store {
 		this.audit = new Audit(conn.db);
 		this.settings = new Settings(conn.db);
 		this.loginAttempts = new LoginAttempts(conn.db);
+		this.changes = new Changes(conn.db);
 	}
 
 	get dialect() {

@@ -133,6 +133,62 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 				await maskStoredSecrets(db);
 			},
 			async down() {}
+		},
+		// Change requests: each proposal (a tfvars edit, an adoption of a live value, a re-apply)
+		// from the branch and merge/pull request it opened to the drift check that proved it
+		// landed; and the forges' webhook deliveries already taken, so a replay is refused.
+		'0005_changes': {
+			async up(db: Kysely<any>) {
+				await id(db.schema.createTable('changes'))
+					.addColumn('kind', 'text', (c: any) => c.notNull())
+					.addColumn('stack', 'text', (c: any) => c.notNull())
+					.addColumn('env', 'text', (c: any) => c.notNull())
+					.addColumn('forge', 'text', (c: any) => c.notNull())
+					.addColumn('source', 'text', (c: any) => c.notNull())
+					.addColumn('repository', 'text', (c: any) => c.notNull())
+					.addColumn('file', 'text', (c: any) => c.notNull())
+					.addColumn('title', 'text', (c: any) => c.notNull())
+					.addColumn('target_branch', 'text', (c: any) => c.notNull())
+					.addColumn('seen_commit', 'text')
+					.addColumn('base_commit', 'text')
+					.addColumn('branch', 'text')
+					.addColumn('head_commit', 'text')
+					.addColumn('number', 'integer')
+					.addColumn('url', 'text')
+					// JSON: [{name, old, old_from, new}]; sensitive variables are never edited, so never here.
+					.addColumn('variables', 'text', (c: any) => c.notNull())
+					.addColumn('diff', 'text', (c: any) => c.notNull())
+					.addColumn('state', 'text', (c: any) => c.notNull())
+					.addColumn('reason', 'text')
+					.addColumn('pipeline', 'text')
+					.addColumn('apply_pipeline', 'text')
+					.addColumn('merge_commit', 'text')
+					.addColumn('state_serial', 'integer')
+					.addColumn('drift_item', 'text')
+					.addColumn('created_by', 'text', (c: any) => c.notNull())
+					.addColumn('created_at', 'text', (c: any) => c.notNull())
+					.addColumn('updated_at', 'text', (c: any) => c.notNull())
+					.addColumn('merged_at', 'text')
+					.addColumn('applied_at', 'text')
+					.addColumn('verified_at', 'text')
+					// Set while the proposal is open: the same stack, env and values return it instead of a second one.
+					.addColumn('idempotency_key', 'text', (c: any) => c.unique())
+					.execute();
+				await db.schema.createIndex('changes_state').on('changes').column('state').execute();
+				await db.schema.createIndex('changes_stack_env').on('changes').columns(['stack', 'env']).execute();
+				await db.schema
+					.createTable('webhook_deliveries')
+					.addColumn('forge', 'text', (c) => c.notNull())
+					.addColumn('delivery_id', 'text', (c) => c.notNull())
+					.addColumn('received_at', 'text', (c) => c.notNull())
+					.addPrimaryKeyConstraint('webhook_deliveries_pk', ['forge', 'delivery_id'])
+					.execute();
+				await db.schema.createIndex('webhook_deliveries_received').on('webhook_deliveries').column('received_at').execute();
+			},
+			async down(db: Kysely<any>) {
+				await db.schema.dropTable('webhook_deliveries').execute();
+				await db.schema.dropTable('changes').execute();
+			}
 		}
 	};
 }

@@ -41,6 +41,8 @@ export interface DeclaredReader {
 	/** Where the files come from, for messages. */
 	readonly where: string;
 	read(names: string[]): Promise<DeclaredSnapshot>;
+	/** The files at one commit (a change's base), read every time; only forges have commits. */
+	readAt?(names: string[], revision: string): Promise<DeclaredSnapshot>;
 }
 
 const joinPath = (dir: string, name: string) => `${dir.replace(/\/+$/, '')}/${name}`;
@@ -71,6 +73,12 @@ abstract class RevisionCache implements DeclaredReader {
 		}
 		this.last = { revision, files };
 		return this.last;
+	}
+
+	async readAt(names: string[], revision: string): Promise<DeclaredSnapshot> {
+		const files = new Map<string, DeclaredFile | null>();
+		for (const name of names) files.set(name, await this.file(joinPath(this.dir, name), revision));
+		return { revision, files };
 	}
 }
 

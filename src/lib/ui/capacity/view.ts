@@ -131,3 +131,11 @@ export function replicaSeries(items: Autoscaler[], detail = false): ChartSeries[
 export function notableConditions(a: Pick<Autoscaler, 'conditions'>): Autoscaler['conditions'] {
 	return a.conditions.filter((c) => (c.type === 'ScalingLimited' ? c.status === 'True' : c.status !== 'True'));
 }
+
+/** The change form for the autoscaler's stack, its maximum's variable prefilled half as high again (at least one more). */
+export function raiseMaxHref(a: Pick<Autoscaler, 'max' | 'max_variable'>): string | null {
+	const v = a.max_variable;
+	if (!v) return null;
+	const raised = Math.max(a.max + 1, Math.ceil(a.max * 1.5));
+	return `/stacks/${encodeURIComponent(v.stack)}/${encodeURIComponent(v.env)}?${new URLSearchParams({ set: v.variable, value: String(raised) })}`;
+}

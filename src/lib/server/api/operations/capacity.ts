@@ -76,7 +76,12 @@ export const listAutoscalers = op({
 	responses: { 200: pageSchema(autoscalerSchema).extend({ window: windowSchema, step_s: z.number().int() }), 400: errorSchema },
 	handler: ({ app, query: q }) => {
 		const items = app.autoscalers.query({ kind: q.kind, forge: q.forge, group: q.group, q: q.q }, q.window);
-		return { ...pageOf(items, q.page, q.per_page), window: q.window, step_s: HISTORY_STEP_S[q.window] };
+		const page = pageOf(items, q.page, q.per_page);
+		const withVariables = page.items.map((a) => ({
+			...a,
+			max_variable: app.drift.variableOf({ kind: a.kind === 'hpa' ? 'HorizontalPodAutoscaler' : 'AutoscalingRunnerSet', namespace: a.namespace, name: a.name }, a.kind === 'hpa' ? 'spec.maxReplicas' : 'spec.maxRunners')
+		}));
+		return { ...page, items: withVariables, window: q.window, step_s: HISTORY_STEP_S[q.window] };
 	}
 });
 

@@ -2,8 +2,9 @@
 import type { Operation } from '../operation';
 import { ACCOUNT_OPERATIONS } from './accounts';
 import { CAPACITY_OPERATIONS } from './capacity';
+import { CHANGE_OPERATIONS } from './changes';
 import { DRIFT_OPERATIONS } from './drift';
 import { FLEET_OPERATIONS } from './fleet';
 import { META_OPERATIONS } from './meta';
 
-export const OPERATIONS: readonly Operation[] = [...META_OPERATIONS, ...ACCOUNT_OPERATIONS, ...FLEET_OPERATIONS, ...CAPACITY_OPERATIONS, ...DRIFT_OPERATIONS];
+export const OPERATIONS: readonly Operation[] = [...META_OPERATIONS, ...ACCOUNT_OPERATIONS, ...FLEET_OPERATIONS, ...CAPACITY_OPERATIONS, ...DRIFT_OPERATIONS, ...CHANGE_OPERATIONS];
