@@ -142,6 +142,13 @@ describe('capacity components on the server', () => {
 		expect(body).toContain('href="/capacity/github/gh-nix"');
 	});
 
+	it('offers "raise max" only to a viewer who may propose changes, on autoscalers whose maximum a stack declares', () => {
+		const declared = { ...hpa(), max_variable: { stack: 'gitlab-runners', env: 'prod', variable: 'docker_max_replicas' } } as Autoscaler;
+		expect(render(AutoscalerTable, { props: { items: [declared], window: '1h' } }).body).not.toContain('data-testid="raise-max"');
+		const body = render(AutoscalerTable, { props: { items: [declared, scaleSet()], window: '1h', canAct: true } }).body;
+		expect(body.match(/data-testid="raise-max"/g)).toHaveLength(1);
+	});
+
 	it('names the source and marks stale values with their age and error', () => {
 		const ok = render(SourceNote, { props: { source: 'scraper', asOf: '2026-01-01T00:00:00Z', ageS: 5, stale: false, error: null, windowS: 3600 } }).body;
 		expect(ok).toContain('built-in scraper');
