@@ -80,6 +80,12 @@ type Input<S extends Schema | undefined> = S extends Schema ? z.output<S> : unde
 export interface JsonOperation<P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined, R extends Responses> extends Base<P, Q, B> {
 	kind?: 'json';
 	responses: R;
+	/**
+	 * A read whose answers are built from views that are replaced, never changed in place:
+	 * its JSON is reused while the answer to the same request equals the last one
+	 * (api/answer-reuse.ts).
+	 */
+	reuse?: boolean;
 	handler: (req: OpRequest<Input<P>, Input<Q>, Input<B>>) => Promise<Answer<R>> | Answer<R>;
 }
 

@@ -33,6 +33,7 @@ import {
 	sessionCookie,
 	type Refusal
 } from './guard';
+import { AnswerReuse } from './answer-reuse';
 import { PreSerialised, Reply, successStatus, type Operation } from './operation';
 
 /** What the pages receive with each request (SvelteKit's `platform.req.dashboard`). */
@@ -241,7 +242,8 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 		return send(reply, { status: 404, code: 'not_found', message: `no API route ${req.method} ${path}` });
 	});
 
-	for (const o of operations) register(fastify, app, o);
+	const reuse = new AnswerReuse();
+	for (const o of operations) register(fastify, app, o, reuse);
 	return fastify;
 }
 
@@ -312,7 +314,7 @@ function commonErrors(o: Operation): Record<number, z.ZodType> {
 	return out;
 }
 
-function register(fastify: FastifyInstance, app: AppContext, o: Operation) {
+function register(fastify: FastifyInstance, app: AppContext, o: Operation, reuse: AnswerReuse) {
 	const own: Record<number, z.ZodType | null> =
 		o.kind === 'raw' ? { ...Object.fromEntries((o.errors ?? []).map((s) => [s, errorSchema])) } : (o.responses as Record<number, z.ZodType | null>);
 	const all = { ...commonErrors(o), ...own };
@@ -375,10 +377,8 @@ function register(fastify: FastifyInstance, app: AppContext, o: Operation) {
 			}
 			const status = successStatus(o);
 			if (status === 204) return reply.code(204).send();
-			return reply
-				.code(status)
-				.type('application/json')
-				.send(answer instanceof PreSerialised ? answer.json : JSON.stringify(answer));
+			const json = answer instanceof PreSerialised ? answer.json : o.reuse ? reuse.json(`${o.id} ${req.url}`, answer) : JSON.stringify(answer);
+			return reply.code(status).type('application/json').send(json);
 		}
 	});
 }

@@ -26,6 +26,7 @@ function sourceOf(app: AppContext, asked: z.infer<typeof capacitySourceSchema> |
 
 export const getCapacity = op({
 	id: 'getCapacity',
+	reuse: true,
 	method: 'GET',
 	path: '/api/v1/capacity',
 	access: 'viewer',
@@ -43,6 +44,7 @@ export const getCapacity = op({
 
 export const getCapacitySeries = op({
 	id: 'getCapacitySeries',
+	reuse: true,
 	method: 'GET',
 	path: '/api/v1/capacity/series',
 	access: 'viewer',
@@ -58,6 +60,7 @@ export const getCapacitySeries = op({
 
 export const listAutoscalers = op({
 	id: 'listAutoscalers',
+	reuse: true,
 	method: 'GET',
 	path: '/api/v1/autoscalers',
 	access: 'viewer',

@@ -37,6 +37,7 @@ const driftErrorSchema = z.object({ stack: z.string(), env: z.string(), file: z.
 
 export const getDrift = op({
 	id: 'getDrift',
+	reuse: true,
 	method: 'GET',
 	path: '/api/v1/drift',
 	access: 'viewer',

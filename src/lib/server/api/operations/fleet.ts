@@ -23,6 +23,7 @@ const freshScaleSet = scaleSetViewSchema.extend(freshnessFields).meta({ id: 'Sca
 
 export const listSources = op({
 	id: 'listSources',
+	reuse: true,
 	method: 'GET',
 	path: '/api/v1/sources',
 	access: 'viewer',
@@ -149,6 +150,7 @@ const scaleSetsQuery = z.strictObject({
 
 export const listScaleSets = op({
 	id: 'listScaleSets',
+	reuse: true,
 	method: 'GET',
 	path: '/api/v1/scale-sets',
 	access: 'viewer',
@@ -221,6 +223,7 @@ const podsQuery = z.strictObject({
 
 export const listPods = op({
 	id: 'listPods',
+	reuse: true,
 	method: 'GET',
 	path: '/api/v1/pods',
 	access: 'viewer',
