@@ -154,6 +154,11 @@ export async function startSandboxWithWorld(opts: SandboxOptions): Promise<Sandb
 	});
 	// A client that sends garbage should not produce an unhandled error.
 	server.on('clientError', (_err, socket) => socket.destroy());
+	// Idle connections stay open longer than clients keep them (undici: 4 s), as behind the
+	// forges' load balancers: with Node's 5 s a busy client could reuse a connection in the
+	// moment the server closes it, and the request fails with "other side closed".
+	server.keepAliveTimeout = 65_000;
+	server.headersTimeout = 66_000;
 
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);

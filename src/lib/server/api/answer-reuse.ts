@@ -49,9 +49,10 @@ export function sameValue(a: unknown, b: unknown): boolean {
 	const kb = Object.keys(b);
 	if (ka.length !== kb.length) return false;
 	for (let i = 0; i < ka.length; i++) {
+		const k = ka[i]!;
 		// Key order is part of the JSON text.
-		if (ka[i] !== kb[i]) return false;
-		if (!sameValue((a as Record<string, unknown>)[ka[i]], (b as Record<string, unknown>)[kb[i]])) return false;
+		if (k !== kb[i]) return false;
+		if (!sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
 	}
 	return true;
 }
