@@ -137,7 +137,7 @@ export interface paths {
         put?: never;
         /** Sign in with a local account: sets the session cookie (HttpOnly, SameSite=Lax; `__Host-` on https) and a device cookie that keeps this browser signing in while its address is throttled. Attempts are reserved before the password is checked, per user and per client address: 429 with Retry-After past the limit. */
         post: operations["signIn"];
-        /** Sign out: ends this session on the server and clears its cookie. */
+        /** Sign out: ends this session on the server and clears its cookie. For a session a provider signed in whose provider has an end-session endpoint, `notice` is what the login page shows (`/login?notice=…`): a link to sign out there too. */
         delete: operations["signOut"];
         options?: never;
         head?: never;
@@ -185,7 +185,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Local users. */
+        /** Users: local accounts and those a sign-in provider made, with where each comes from and their last sign-in. */
         get: operations["listUsers"];
         put?: never;
         /** Create a local user. */
@@ -244,6 +244,57 @@ export interface paths {
         post?: never;
         /** Revoke an API token; it stops working at once. */
         delete: operations["revokeToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How one signs in here: the configured providers, whether local passwords and passkeys are on, and (with `notice`) what a provider sign-in that ended without a session saw. */
+        get: operations["signInOptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sign-in/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Starts a sign-in at a provider: 302 to its authorization endpoint (authorization code with PKCE, `state` and, for OpenID Connect, `nonce`), with a short-lived cookie that binds the sign-in to this browser. `next`: where to go once signed in (a path on this dashboard). */
+        get: operations["startSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sign-in/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the provider sends the browser back (register `<origin>/api/v1/sign-in/<provider>/callback` there). Signed in: the session cookie and 302 to `next`. Anything else — a state this browser did not start or already used, the provider's error, an ID token that fails its checks, an identity no role rule matches — signs nobody in: 302 to the login page, which says why. */
+        get: operations["finishSignIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -733,6 +784,11 @@ export interface components {
             must_change_password: boolean;
             created_at: string;
             updated_at: string;
+            /** @description The sign-in provider the account comes from; null for a local account (password). */
+            provider: string | null;
+            /** @description The provider's id for the user (the account is linked by provider and subject). */
+            subject: string | null;
+            last_sign_in_at: string | null;
         };
         Token: {
             id: number;
@@ -1348,6 +1404,26 @@ export interface components {
             /** @description Seconds since the item's source last answered; null before it ever did. */
             data_age_s: number | null;
         };
+        SignInNotice: {
+            /** @constant */
+            kind: "refused";
+            provider: string;
+            username: string;
+            email: string | null;
+            groups: string[];
+            /** @enum {string} */
+            reason: "no_rule" | "disabled";
+        } | {
+            /** @constant */
+            kind: "error";
+            provider: string;
+            message: string;
+        } | {
+            /** @constant */
+            kind: "signed_out";
+            provider: string;
+            end_session_url: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1780,12 +1856,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Done; no content */
-            204: {
+            /** @description OK */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description Signed; opaque to the client. */
+                        notice: string | null;
+                    };
+                };
             };
             /** @description Not signed in, or the API token is unknown, expired or revoked */
             401: {
@@ -2547,6 +2628,160 @@ export interface operations {
             };
             /** @description The body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An internal error; the message names the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    signInOptions: {
+        parameters: {
+            query?: {
+                notice?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        local: boolean;
+                        passkeys: boolean;
+                        providers: {
+                            name: string;
+                            label: string;
+                            /** @enum {string} */
+                            type: "oidc" | "gitlab" | "github";
+                            start: string;
+                        }[];
+                        note: string | null;
+                        notice: components["schemas"]["SignInNotice"] | null;
+                    };
+                };
+            };
+            /** @description The input is invalid; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An internal error; the message names the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    startSignIn: {
+        parameters: {
+            query?: {
+                next?: string;
+            };
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The input is invalid; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An internal error; the message names the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    finishSignIn: {
+        parameters: {
+            query?: {
+                code?: string;
+                state?: string;
+                iss?: string;
+                error?: string;
+                error_description?: string;
+            };
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The input is invalid; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,15 +1,17 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { errorMessage } from '$lib/api/client';
-import { client } from '$lib/ui/load';
+import { client, must } from '$lib/ui/load';
 import { safeNext } from '$lib/server/http/safe-next';
 
 /** Only somewhere on this dashboard: `next` must never send a user to another site. */
 const nextOf = (raw: string | null, url: URL) => safeNext(raw, url.origin, '/fleet');
 
-export const load: PageServerLoad = ({ locals, url }) => {
+export const load: PageServerLoad = async ({ locals, url, fetch }) => {
 	if (locals.principal) redirect(303, nextOf(url.searchParams.get('next'), url));
-	return { next: nextOf(url.searchParams.get('next'), url) };
+	const notice = url.searchParams.get('notice') ?? undefined;
+	const options = await must(client(fetch, url).GET('/api/v1/sign-in', { params: { query: notice ? { notice } : {} } }), url);
+	return { next: nextOf(url.searchParams.get('next'), url), options };
 };
 
 export const actions: Actions = {
