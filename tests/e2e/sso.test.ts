@@ -162,3 +162,67 @@ describe('signing in with the sandbox GitHub (OAuth app, orgs and teams)', () =>
 		await page.context().close();
 	});
 });
+
+describe('passkeys, with a CDP virtual authenticator', () => {
+	// A passkey's relying party is a domain: the dashboard as http://localhost (an IP address is not an RP ID).
+	const local = () => app.url.replace('127.0.0.1', 'localhost');
+
+	/** A browser with a platform authenticator that verifies its user (resident keys, always present). */
+	async function withAuthenticator() {
+		const context = await browser.newContext();
+		const page = await context.newPage();
+		const cdp = await context.newCDPSession(page);
+		await cdp.send('WebAuthn.enable');
+		const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+			options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true }
+		});
+		return { page, cdp, authenticatorId };
+	}
+
+	it('registers a named passkey, signs out, signs in with the passkey alone; a copy with a lower counter is refused', async () => {
+		const { page, cdp, authenticatorId } = await withAuthenticator();
+		await page.goto(`${local()}/login`);
+		await page.fill('input[name=username]', 'admin');
+		await page.fill('input[name=password]', app.adminPassword);
+		await page.click('form button[type=submit]');
+		await page.waitForURL(`${local()}/fleet`);
+		await page.goto(`${local()}/settings`);
+		await page.fill('input[name=passkey_name]', 'laptop');
+		await page.click('button:has-text("Add a passkey")');
+		await page.waitForSelector('section[aria-labelledby=passkeys-h] tr[data-passkey]');
+		expect(await page.textContent('section[aria-labelledby=passkeys-h] tbody')).toContain('laptop');
+		const [credential] = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
+		expect(credential?.isResidentCredential).toBe(true);
+
+		await page.click('header button:has-text("Sign out")');
+		await page.waitForURL((u) => u.pathname === '/login');
+		await page.click('button:has-text("Sign in with a passkey")');
+		await page.waitForURL(`${local()}/fleet`);
+		expect(await page.textContent('header .user')).toMatch(/admin\s*admin/);
+		await page.click('header button:has-text("Sign out")');
+		await page.waitForURL((u) => u.pathname === '/login');
+		await page.click('button:has-text("Sign in with a passkey")');
+		await page.waitForURL(`${local()}/fleet`);
+		const used = (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials[0]!;
+		expect(used.signCount).toBeGreaterThan(1);
+
+		// The same private key in another authenticator whose counter is behind: a copy.
+		const clone = await withAuthenticator();
+		await clone.cdp.send('WebAuthn.addCredential', { authenticatorId: clone.authenticatorId, credential: { ...used, signCount: 0 } });
+		await clone.page.goto(`${local()}/login`);
+		await clone.page.click('button:has-text("Sign in with a passkey")');
+		await expect.poll(() => clone.page.locator('[data-testid=passkey-error]').textContent(), { timeout: 20_000 }).toMatch(/counter went back/);
+		expect(new URL(clone.page.url()).pathname).toBe('/login');
+		expect(await call(clone.page, 'GET', '/api/v1/me')).toBe(401);
+		const refused = (await auditOf('login')).find((a) => a.outcome === 'failure' && a.detail?.method === 'passkey');
+		expect(String(refused?.detail?.reason)).toMatch(/counter went back/);
+
+		// Removing it: it signs nobody in any more.
+		await page.goto(`${local()}/settings`);
+		page.once('dialog', (d) => void d.accept());
+		await page.click('section[aria-labelledby=passkeys-h] button:has-text("Remove")');
+		await expect.poll(() => page.locator('section[aria-labelledby=passkeys-h] tr[data-passkey]').count()).toBe(0);
+		await page.context().close();
+		await clone.page.context().close();
+	});
+});

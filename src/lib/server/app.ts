@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { Auth } from './auth/service';
 import { SingleSignOn } from './auth/sso/service';
+import { Passkeys } from './auth/passkeys';
 import { loadConfig, type Config } from './config';
 import { EventBus } from './events/bus';
 import { FleetCache } from './fleet/cache';
@@ -57,6 +58,8 @@ export interface AppContext {
 	accounts: Accounts;
 	/** Single sign-on through the configured providers. */
 	sso: SingleSignOn;
+	/** Users' passkeys and signing in with them. */
+	passkeys: Passkeys;
 	/** Every open live (SSE) stream. */
 	live: LiveStreams;
 	/** What each source lets the dashboard do (run once at start, and by GET /api/v1/sources/check). */
@@ -112,6 +115,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	const auth = new Auth({ store, pepper, settings: config.auth });
 	const accounts = new Accounts({ store, auth });
 	const sso = new SingleSignOn({ store, auth, pepper, providers: config.sso, roleRefreshSeconds: config.auth.role_refresh_seconds, logger });
+	const passkeys = new Passkeys({ store, auth, pepper, roleRefreshSeconds: config.auth.role_refresh_seconds });
 	const password = await auth.ensureInitialAdmin();
 	if (password) {
 		const file = saveInitialPassword(config.dataDir, password);
@@ -199,6 +203,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		auth,
 		accounts,
 		sso,
+		passkeys,
 		bus,
 		metrics,
 		logger,

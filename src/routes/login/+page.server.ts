@@ -20,11 +20,17 @@ export const actions: Actions = {
 		const username = String(form.get('username') ?? '').trim();
 		const password = String(form.get('password') ?? '');
 		const next = nextOf(String(form.get('next') ?? ''), url);
+		let passkey: unknown;
+		try {
+			passkey = form.get('passkey') ? JSON.parse(String(form.get('passkey'))) : undefined;
+		} catch {
+			return fail(400, { username, error: 'The passkey answer could not be read; try again.' });
+		}
 		if (!username || !password || username.length > 200 || password.length > 1000) {
 			return fail(400, { username, error: 'Enter your username and password.' });
 		}
 		// The API sets the session cookie; SvelteKit passes it on to the browser with this answer.
-		const r = await client(fetch, url).POST('/api/v1/session', { body: { username, password } });
+		const r = await client(fetch, url).POST('/api/v1/session', { body: { username, password, ...(passkey ? { passkey: passkey as never } : {}) } });
 		if (!r.response.ok) {
 			const retry = r.response.headers.get('retry-after');
 			if (retry) setHeaders({ 'retry-after': retry });

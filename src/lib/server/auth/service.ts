@@ -128,7 +128,12 @@ export class Auth {
 		this.recheck = recheck;
 	}
 
-	async login(username: string, password: string, actor: Actor, deviceCookie?: string): Promise<LoginResult> {
+	/**
+	 * Signs in with a password. `secondFactor` runs once the password is right and before
+	 * a session exists (a passkey assertion for the account, `auth.passkeys.required_for_local`);
+	 * it throws to refuse.
+	 */
+	async login(username: string, password: string, actor: Actor, deviceCookie?: string, secondFactor?: (userId: number) => Promise<void>): Promise<LoginResult> {
 		if (!this.settings.local) {
 			await writeAudit(this.store, this.now(), actor, { action: 'login', target: auditTarget.user(username), outcome: 'denied', detail: { reason: 'local sign-in is off' } });
 			return { ok: false, reason: 'local_off' };
@@ -138,6 +143,7 @@ export class Auth {
 			if (checked.reason === 'invalid') await writeAudit(this.store, this.now(), actor, { action: 'login', target: auditTarget.user(username), outcome: 'failure' });
 			return checked;
 		}
+		await secondFactor?.(checked.user.id);
 		const session = await this.startSession(checked.user, actor);
 		await this.store.users.signedIn(checked.user.id, this.now().toISOString());
 		await writeAudit(this.store, this.now(), { ...actor, principal: session.principal }, {

@@ -200,6 +200,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 				await db.schema.alterTable('users').addColumn('provider', 'text').execute();
 				await db.schema.alterTable('users').addColumn('subject', 'text').execute();
 				await db.schema.alterTable('users').addColumn('last_sign_in_at', 'text').execute();
+				// When the provider last confirmed the role (a sign-in, a re-check): bounds a passkey sign-in of a provider's account.
+				await db.schema.alterTable('users').addColumn('role_confirmed_at', 'text').execute();
 				await db.schema.createIndex('users_provider_subject').on('users').columns(['provider', 'subject']).unique().execute();
 				await db.schema.alterTable('sessions').addColumn('provider', 'text').execute();
 				await db.schema.alterTable('sessions').addColumn('provider_token', 'text').execute();
@@ -232,7 +234,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 				await db.schema.dropTable('sign_in_flows').execute();
 				for (const c of ['role_checked_at', 'id_token', 'provider_token', 'provider']) await db.schema.alterTable('sessions').dropColumn(c).execute();
 				await db.schema.dropIndex('users_provider_subject').execute();
-				for (const c of ['last_sign_in_at', 'subject', 'provider']) await db.schema.alterTable('users').dropColumn(c).execute();
+				for (const c of ['role_confirmed_at', 'last_sign_in_at', 'subject', 'provider']) await db.schema.alterTable('users').dropColumn(c).execute();
 			}
 		}
 	};

@@ -21,6 +21,7 @@ export interface UsersTable {
 	provider: string | null;
 	subject: string | null;
 	last_sign_in_at: string | null;
+	role_confirmed_at: string | null;
 }
 
 export interface SessionsTable {

@@ -96,13 +96,13 @@ export class Users {
 	async upsertSso(u: { provider: string; subject: string; username: string; role: Role }, now: string): Promise<User> {
 		const known = await this.bySubject(u.provider, u.subject);
 		if (known) {
-			const r = await this.db.updateTable('users').set({ role: u.role, last_sign_in_at: now, updated_at: now }).where('id', '=', known.id).returning(publicColumns).executeTakeFirstOrThrow();
+			const r = await this.db.updateTable('users').set({ role: u.role, last_sign_in_at: now, role_confirmed_at: now, updated_at: now }).where('id', '=', known.id).returning(publicColumns).executeTakeFirstOrThrow();
 			return toUser(r);
 		}
 		for (const username of [u.username, `${u.username}@${u.provider}`, `${u.username}@${u.provider}-${u.subject}`]) {
 			const r = await this.db
 				.insertInto('users')
-				.values({ username, password_hash: '', role: u.role, provider: u.provider, subject: u.subject, last_sign_in_at: now, created_at: now, updated_at: now })
+				.values({ username, password_hash: '', role: u.role, provider: u.provider, subject: u.subject, last_sign_in_at: now, role_confirmed_at: now, created_at: now, updated_at: now })
 				.onConflict((oc) => oc.doNothing())
 				.returning(publicColumns)
 				.executeTakeFirst();
@@ -112,6 +112,17 @@ export class Users {
 			if (raced) return raced;
 		}
 		throw new Error(`no free username for ${u.provider}:${u.subject}`);
+	}
+
+	/** The provider confirmed the role again (a re-check). */
+	async roleConfirmed(id: number, now: string): Promise<void> {
+		await this.db.updateTable('users').set({ role_confirmed_at: now }).where('id', '=', id).execute();
+	}
+
+	/** When the provider last confirmed a provider account's role; undefined for a local account. */
+	async roleConfirmedAt(id: number): Promise<string | null | undefined> {
+		const r = await this.db.selectFrom('users').select(['provider', 'role_confirmed_at']).where('id', '=', id).executeTakeFirst();
+		return r?.provider ? r.role_confirmed_at : undefined;
 	}
 
 	async signedIn(id: number, now: string): Promise<void> {

@@ -8,8 +8,14 @@ import { dashboardCookies, type CookieSpec } from '../../http/cookies';
 import { newToken, newUser, passwordChange, roleSchema, userPatch } from '../../services/accounts';
 import { audit, auditTarget } from '../../services/audit';
 import { DomainError } from '../../services/errors';
+import { relyingParty } from '../../auth/passkeys';
 import { errorSchema } from '../errors';
 import { op, Reply } from '../operation';
+
+/** A WebAuthn assertion as @simplewebauthn/browser's startAuthentication returns it; its checks are @simplewebauthn/server's. */
+export const passkeyAssertion = z
+	.looseObject({ id: z.string().max(1000), rawId: z.string().max(1000), type: z.literal('public-key'), response: z.looseObject({ clientDataJSON: z.string().max(10_000), authenticatorData: z.string().max(10_000), signature: z.string().max(2000), userHandle: z.string().max(1000).optional() }) })
+	.meta({ id: 'PasskeyAssertion' });
 
 const numericId = z.strictObject({ id: z.string().regex(/^\d{1,9}$/, 'a number').transform(Number) });
 
@@ -68,10 +74,18 @@ export const signIn = op({
 	tag: 'Accounts',
 	summary:
 		'Sign in with a local account: sets the session cookie (HttpOnly, SameSite=Lax; `__Host-` on https) and a device cookie that keeps this browser signing in while its address is throttled. Attempts are reserved before the password is checked, per user and per client address: 429 with Retry-After past the limit.',
-	body: z.strictObject({ username: z.string().min(1).max(200), password: z.string().min(1).max(1000) }),
+	body: z.strictObject({
+		username: z.string().min(1).max(200),
+		password: z.string().min(1).max(1000),
+		passkey: passkeyAssertion.optional().meta({ description: 'With `auth.passkeys.required_for_local`: an assertion of one of the user\'s passkeys for a challenge from `POST /api/v1/passkey-sign-in/options`.' })
+	}),
 	responses: { 204: null, 401: errorSchema, 403: errorSchema, 429: errorSchema },
 	handler: async ({ app, actor, body, headers }) => {
-		const result = await app.auth.login(body.username, body.password, actor, deviceOf(app, one(headers.cookie)));
+		const passkeyRequired = app.config.auth.passkeys.required_for_local;
+		if (passkeyRequired && !body.passkey) throw new DomainError('unauthenticated', 'passkey_required', 'A local account signs in here with its password and one of its passkeys.');
+		const rp = relyingParty(dashboardOrigin(app, headers));
+		const secondFactor = passkeyRequired ? async (userId: number) => void (await app.passkeys.verifyAssertion(body.passkey as never, rp, actor, userId)) : undefined;
+		const result = await app.auth.login(body.username, body.password, actor, deviceOf(app, one(headers.cookie)), secondFactor);
 		if (!result.ok) {
 			if (result.reason === 'throttled') {
 				throw new DomainError('throttled', 'throttled', `Too many failed sign-ins. Try again in ${Math.ceil(result.retryAfterS / 60)} minutes.`, { retryAfterS: result.retryAfterS });

@@ -42,6 +42,7 @@ export const signInOptions = op({
 		200: z.object({
 			local: z.boolean(),
 			passkeys: z.boolean(),
+			passkey_with_password: z.boolean().meta({ description: 'A local account needs one of its passkeys with its password (auth.passkeys.required_for_local).' }),
 			providers: z.array(z.object({ name: z.string(), label: z.string(), type: z.enum(['oidc', 'gitlab', 'github']), start: z.string() })),
 			note: z.string().nullable(),
 			notice: noticeSchema.nullable()
@@ -53,6 +54,7 @@ export const signInOptions = op({
 		return {
 			local: app.auth.localSignIn,
 			passkeys: true,
+			passkey_with_password: app.config.auth.passkeys.required_for_local,
 			providers: providers.map((p) => ({ name: p.name, label: p.label, type: p.config.type, start: `/api/v1/sign-in/${p.name}` })),
 			note: providers.some((p) => p.config.simulated) ? SANDBOX_NOTE : null,
 			notice: app.sso.readNotice(query.notice)

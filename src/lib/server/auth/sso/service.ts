@@ -198,7 +198,8 @@ export class SingleSignOn {
 		const token = s.provider_token ? unseal(s.provider_token, this.pepper) : null;
 		if (!provider || !token) {
 			await this.store.sessions.delete(s.id_hash);
-			return end(provider ? 'no token to re-check with' : 'provider no longer configured');
+			// A passkey sign-in of a provider's account carries no token: it lasts until the role is due for a re-check.
+			return end(provider ? 'signed in without the provider; sign in through it again' : 'provider no longer configured');
 		}
 		const lastFailure = this.lastFailure.get(s.id_hash);
 		if (lastFailure && now.getTime() - lastFailure < RECHECK_RETRY_MS) return s.role;
@@ -235,6 +236,7 @@ export class SingleSignOn {
 				detail: { provider: s.provider, subject: s.user_subject, from: s.role, to: decision.role, rule: decision.rule, groups: verified.identity.groups.slice(0, 50) }
 			});
 		}
+		await this.store.users.roleConfirmed(s.user_id, checkedAt);
 		await this.store.sessions.rechecked(s.id_hash, {
 			providerToken: verified.providerToken ? seal(verified.providerToken, this.pepper) : null,
 			idToken: verified.idToken ?? s.id_token,
