@@ -202,6 +202,9 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 				await db.schema.alterTable('users').addColumn('last_sign_in_at', 'text').execute();
 				// When the provider last confirmed the role (a sign-in, a re-check): bounds a passkey sign-in of a provider's account.
 				await db.schema.alterTable('users').addColumn('role_confirmed_at', 'text').execute();
+				// 1 when the account was disabled because its provider's identity no longer matched a rule (not by an admin):
+				// a later sign-in that matches one enables it again.
+				await db.schema.alterTable('users').addColumn('disabled_by_provider', 'integer', (c) => c.notNull().defaultTo(0)).execute();
 				await db.schema.createIndex('users_provider_subject').on('users').columns(['provider', 'subject']).unique().execute();
 				await db.schema.alterTable('sessions').addColumn('provider', 'text').execute();
 				await db.schema.alterTable('sessions').addColumn('provider_token', 'text').execute();
@@ -234,7 +237,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 				await db.schema.dropTable('sign_in_flows').execute();
 				for (const c of ['role_checked_at', 'id_token', 'provider_token', 'provider']) await db.schema.alterTable('sessions').dropColumn(c).execute();
 				await db.schema.dropIndex('users_provider_subject').execute();
-				for (const c of ['role_confirmed_at', 'last_sign_in_at', 'subject', 'provider']) await db.schema.alterTable('users').dropColumn(c).execute();
+				for (const c of ['disabled_by_provider', 'role_confirmed_at', 'last_sign_in_at', 'subject', 'provider']) await db.schema.alterTable('users').dropColumn(c).execute();
 			}
 		}
 	};

@@ -22,6 +22,7 @@ export interface UsersTable {
 	subject: string | null;
 	last_sign_in_at: string | null;
 	role_confirmed_at: string | null;
+	disabled_by_provider: Generated<number>;
 }
 
 export interface SessionsTable {

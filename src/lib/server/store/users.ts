@@ -70,7 +70,10 @@ export class Users {
 	): Promise<User | undefined> {
 		const values: Record<string, unknown> = { updated_at: now };
 		if (patch.role) values.role = patch.role;
-		if (patch.disabled !== undefined) values.disabled = patch.disabled ? 1 : 0;
+		if (patch.disabled !== undefined) {
+			values.disabled = patch.disabled ? 1 : 0;
+			values.disabled_by_provider = 0;
+		}
 		if (patch.passwordHash) values.password_hash = patch.passwordHash;
 		if (patch.mustChangePassword !== undefined) values.must_change_password = patch.mustChangePassword ? 1 : 0;
 		const r = await this.db.updateTable('users').set(values).where('id', '=', id).returning(publicColumns).executeTakeFirst();
@@ -96,7 +99,17 @@ export class Users {
 	async upsertSso(u: { provider: string; subject: string; username: string; role: Role }, now: string): Promise<User> {
 		const known = await this.bySubject(u.provider, u.subject);
 		if (known) {
-			const r = await this.db.updateTable('users').set({ role: u.role, last_sign_in_at: now, role_confirmed_at: now, updated_at: now }).where('id', '=', known.id).returning(publicColumns).executeTakeFirstOrThrow();
+			const r = await this.db
+				.updateTable('users')
+				.set((eb) => ({
+					role: u.role,
+					last_sign_in_at: now,
+					role_confirmed_at: now,
+					updated_at: now,
+					// Disabled because no rule matched: a rule matches again, so it is enabled again. An admin's disable stays.
+					disabled: eb.case().when('disabled_by_provider', '=', 1).then(0).else(eb.ref('disabled')).end(),
+					disabled_by_provider: 0
+				})).where('id', '=', known.id).returning(publicColumns).executeTakeFirstOrThrow();
 			return toUser(r);
 		}
 		for (const username of [u.username, `${u.username}@${u.provider}`, `${u.username}@${u.provider}-${u.subject}`]) {
@@ -112,6 +125,14 @@ export class Users {
 			if (raced) return raced;
 		}
 		throw new Error(`no free username for ${u.provider}:${u.subject}`);
+	}
+
+	/**
+	 * The provider's identity no longer matches any rule: the account is disabled (its API
+	 * tokens stop with it) until a sign-in that matches one again.
+	 */
+	async refusedByProvider(id: number, now: string): Promise<void> {
+		await this.db.updateTable('users').set({ disabled: 1, disabled_by_provider: 1, updated_at: now }).where('id', '=', id).where('disabled', '=', 0).execute();
 	}
 
 	/** The provider confirmed the role again (a re-check). */

@@ -131,7 +131,14 @@ export class SingleSignOn {
 		const who = this.auditIdentity(identity);
 		const decision = decideRole(provider.config.roles as RoleRule[], provider.config.default_role, identity);
 		if (!decision.role) {
-			await writeAudit(this.store, this.now(), actor, { action: 'login', target: auditTarget.user(identity.username), outcome: 'denied', detail: { ...who, reason: 'no role rule matched' } });
+			const linked = await this.store.users.bySubject(name, identity.subject);
+			if (linked) await this.withdraw(linked.id);
+			await writeAudit(this.store, this.now(), actor, {
+				action: 'login',
+				target: auditTarget.user(linked?.username ?? identity.username),
+				outcome: 'denied',
+				detail: { ...who, reason: 'no role rule matched', ...(linked ? { account_disabled: true } : {}) }
+			});
 			return { ok: false, notice: this.notice({ kind: 'refused', provider: provider.label, username: identity.username, email: identity.email ?? null, groups: identity.groups, reason: 'no_rule' }) };
 		}
 		const now = this.now().toISOString();
@@ -153,6 +160,13 @@ export class SingleSignOn {
 			detail: { ...who, role: decision.role, rule: decision.rule }
 		});
 		return { ok: true, session, next: flow.next };
+	}
+
+	/** An identity no rule gives a role any more: its account is disabled (sessions and API tokens with it) until a rule matches again. */
+	private async withdraw(userId: number): Promise<void> {
+		await this.store.users.refusedByProvider(userId, this.now().toISOString());
+		await this.store.sessions.deleteForUser(userId);
+		this.auth.forgetTokens();
 	}
 
 	/** How the audit log names an identity: the provider and its subject, with what the rules looked at. */
@@ -221,9 +235,8 @@ export class SingleSignOn {
 		}
 		const decision = decideRole(provider.config.roles as RoleRule[], provider.config.default_role, verified.identity);
 		if (!decision.role) {
-			await this.store.sessions.deleteForUser(s.user_id);
-			this.auth.forgetTokens();
-			return end('no role rule matched', { groups: verified.identity.groups.slice(0, 50) });
+			await this.withdraw(s.user_id);
+			return end('no role rule matched', { groups: verified.identity.groups.slice(0, 50), account_disabled: true });
 		}
 		const checkedAt = now.toISOString();
 		if (decision.role !== s.role) {

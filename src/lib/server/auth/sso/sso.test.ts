@@ -225,6 +225,23 @@ describe('an OpenID Connect sign-in', () => {
 		expect(await auth.session(r.session.sessionId)).toBeNull();
 		const [recheck] = (await store.audit.list({ page: 1, perPage: 10, action: 'login.recheck' })).items;
 		expect(recheck).toMatchObject({ principal: 'alice', outcome: 'denied', detail: { provider: 'keycloak', subject: '201', from: 'admin', to: null, reason: 'no role rule matched' } });
+		// Her account is disabled (its API tokens with it) until a rule matches again.
+		expect(await store.users.bySubject('keycloak', '201')).toMatchObject({ disabled: true });
+		idp.groups.set('201', ['platform/sre']);
+		const again = await authorized();
+		expect((await sso.finish('keycloak', again.query, again.state, actor)).ok).toBe(true);
+		expect(await store.users.bySubject('keycloak', '201')).toMatchObject({ disabled: false, role: 'admin' });
+	});
+
+	it('keeps an account an admin disabled refused, whatever the rules say', async () => {
+		const first = await authorized();
+		expect((await sso.finish('keycloak', first.query, first.state, actor)).ok).toBe(true);
+		const alice = (await store.users.bySubject('keycloak', '201'))!;
+		await store.users.update(alice.id, { disabled: true }, new Date(clock).toISOString());
+		const { query, state } = await authorized();
+		const r = await sso.finish('keycloak', query, state, actor);
+		expect(r.ok).toBe(false);
+		if (!r.ok) expect(openNotice(r.notice, PEPPER, new Date(clock))).toMatchObject({ kind: 'refused', reason: 'disabled', username: 'alice' });
 	});
 
 	it('a tampered or stale notice says nothing', () => {
