@@ -17,7 +17,7 @@ export const passkeyAssertion = z
 	.looseObject({ id: z.string().max(1000), rawId: z.string().max(1000), type: z.literal('public-key'), response: z.looseObject({ clientDataJSON: z.string().max(10_000), authenticatorData: z.string().max(10_000), signature: z.string().max(2000), userHandle: z.string().max(1000).optional() }) })
 	.meta({ id: 'PasskeyAssertion' });
 
-const numericId = z.strictObject({ id: z.string().regex(/^\d{1,9}$/, 'a number').transform(Number) });
+export const numericId = z.strictObject({ id: z.string().regex(/^\d{1,9}$/, 'a number').transform(Number) });
 
 const userSchema = z
 	.object({

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { relyingParty } from '../../auth/passkeys';
 import { errorSchema } from '../errors';
 import { op, Reply } from '../operation';
-import { cookiesOf, dashboardOrigin, passkeyAssertion, setCookie } from './accounts';
+import { cookiesOf, dashboardOrigin, numericId, passkeyAssertion, setCookie } from './accounts';
 
 const passkeySchema = z
 	.object({
@@ -67,7 +67,7 @@ export const removePasskey = op({
 	access: 'viewer',
 	tag: 'Accounts',
 	summary: 'Removes one of your passkeys; it signs nobody in from now on.',
-	params: z.strictObject({ id: z.string().regex(/^\d{1,9}$/, 'a number').transform(Number) }),
+	params: numericId,
 	responses: { 204: null, 400: errorSchema, 404: errorSchema },
 	handler: async ({ app, actor, params }) => {
 		await app.passkeys.remove(actor, params.id);
