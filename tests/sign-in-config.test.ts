@@ -101,3 +101,31 @@ describe('with auth.local: false', () => {
 		expect(api.headers.getSetCookie()).toEqual([]);
 	});
 });
+
+describe('with auth.passkeys.required_for_local: true', () => {
+	let app: RunningApp;
+	beforeAll(async () => {
+		app = await startApp({ sandbox: false, initialPassword: true, env: { RUNNER_DASHBOARD_CONFIG: write('passkey-2fa.yaml', 'auth:\n  passkeys:\n    required_for_local: true\n') } });
+	});
+	afterAll(async () => {
+		await app?.stop();
+	});
+
+	it('refuses the right password without a passkey, and one with an assertion for a challenge never issued', async () => {
+		const signIn = (body: unknown) => fetch(`${app.url}/api/v1/session`, { method: 'POST', headers: { origin: app.origin, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+		const bare = await signIn({ username: 'admin', password: app.adminPassword });
+		expect(bare.status).toBe(401);
+		expect((await bare.json()).error.code).toBe('passkey_required');
+		const clientData = Buffer.from(JSON.stringify({ type: 'webauthn.get', challenge: 'never-issued', origin: app.origin })).toString('base64url');
+		const forged = await signIn({
+			username: 'admin',
+			password: app.adminPassword,
+			passkey: { id: 'x', rawId: 'x', type: 'public-key', response: { clientDataJSON: clientData, authenticatorData: 'AA', signature: 'AA' } }
+		});
+		expect(forged.status).toBe(401);
+		expect((await forged.json()).error).toMatchObject({ code: 'passkey_refused', message: expect.stringContaining('challenge was not issued here') });
+		expect(forged.headers.getSetCookie().some((c) => c.startsWith('rd_session='))).toBe(false);
+		const options = await (await fetch(`${app.url}/api/v1/sign-in`)).json();
+		expect(options).toMatchObject({ local: true, passkey_with_password: true, providers: [] });
+	});
+});

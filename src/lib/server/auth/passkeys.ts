@@ -20,6 +20,7 @@ import type { Store } from '../store';
 import type { Passkey } from '../store/passkeys';
 import { hashSecret } from './secrets';
 import type { Auth, NewSession } from './service';
+import { MAX_FLOWS } from './sso/service';
 
 const CHALLENGE_TTL_MS = 5 * 60_000;
 const MAX_PASSKEYS = 20;
@@ -82,8 +83,11 @@ export class Passkeys {
 		return p;
 	}
 
-	private expires(): string {
-		return new Date(this.now().getTime() + CHALLENGE_TTL_MS).toISOString();
+	/** Keeps a challenge's flow until it is answered or expires. */
+	private async keep(challenge: string, kind: string, data: { userId?: number }): Promise<void> {
+		const now = this.now();
+		const stored = await this.store.signInFlows.put(hashSecret(challenge, this.pepper), kind, data, new Date(now.getTime() + CHALLENGE_TTL_MS).toISOString(), now.toISOString(), MAX_FLOWS);
+		if (!stored) throw new DomainError('throttled', 'throttled', 'Too many sign-ins are under way on this dashboard. Try again in a few minutes.', { retryAfterS: 60 });
 	}
 
 	/** Takes the flow a challenge was issued with; false (refused) for one not issued, used or expired. */
@@ -111,7 +115,7 @@ export class Passkeys {
 			// Discoverable: the passkey alone names the account; verified: it proves a person, not just a device.
 			authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' }
 		});
-		await this.store.signInFlows.put(hashSecret(options.challenge, this.pepper), 'passkey-register', { userId: p.id }, this.expires());
+		await this.keep(options.challenge, 'passkey-register', { userId: p.id });
 		return options;
 	}
 
@@ -152,7 +156,7 @@ export class Passkeys {
 	/** A challenge for signing in: no credentials listed, the authenticator offers the discoverable ones it holds. */
 	async signInOptions(rp: RelyingParty) {
 		const options = await generateAuthenticationOptions({ rpID: rp.id, userVerification: 'required', allowCredentials: [] });
-		await this.store.signInFlows.put(hashSecret(options.challenge, this.pepper), 'passkey-sign-in', {}, this.expires());
+		await this.keep(options.challenge, 'passkey-sign-in', {});
 		return options;
 	}
 

@@ -5,8 +5,19 @@ import type { Database } from './schema';
 export class SignInFlows {
 	constructor(private db: Kysely<Database>) {}
 
-	async put(idHash: string, kind: string, data: unknown, expiresAt: string): Promise<void> {
+	/**
+	 * Stores a flow; false when `limit` flows are already under way (anybody can start one, so
+	 * their number is bounded between two prunes; the bound is soft under concurrent starts).
+	 */
+	async put(idHash: string, kind: string, data: unknown, expiresAt: string, now: string, limit: number): Promise<boolean> {
+		const r = await this.db
+			.selectFrom('sign_in_flows')
+			.select((eb) => eb.fn.countAll<number>().as('n'))
+			.where('expires_at', '>', now)
+			.executeTakeFirstOrThrow();
+		if (Number(r.n) >= limit) return false;
 		await this.db.insertInto('sign_in_flows').values({ id_hash: idHash, kind, data: JSON.stringify(data), expires_at: expiresAt }).execute();
+		return true;
 	}
 
 	/** Deletes and returns the flow; a second take of the same one (a replayed callback) finds nothing. */

@@ -44,7 +44,7 @@ export const passkeyRegistrationOptions = op({
 	access: 'viewer',
 	tag: 'Accounts',
 	summary: 'Starts registering a passkey: creation options (a one-time challenge, 5 minutes; a discoverable credential with user verification; the relying party is the dashboard origin).',
-	responses: { 200: webauthnOptions, 400: errorSchema, 409: errorSchema },
+	responses: { 200: webauthnOptions, 400: errorSchema, 409: errorSchema, 429: errorSchema },
 	handler: async ({ app, actor, headers }) => (await app.passkeys.registrationOptions(actor, relyingParty(dashboardOrigin(app, headers)))) as unknown as Record<string, unknown>
 });
 
@@ -82,7 +82,7 @@ export const passkeySignInOptions = op({
 	access: 'public',
 	tag: 'Accounts',
 	summary: 'A one-time challenge (5 minutes) for signing in with a passkey, or for the passkey a local account needs with its password (`auth.passkeys.required_for_local`).',
-	responses: { 200: webauthnOptions },
+	responses: { 200: webauthnOptions, 429: errorSchema },
 	handler: async ({ app, headers }) => (await app.passkeys.signInOptions(relyingParty(dashboardOrigin(app, headers)))) as unknown as Record<string, unknown>
 });
 

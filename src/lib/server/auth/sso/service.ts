@@ -18,6 +18,8 @@ import { ProviderError, signInProvider, type ProviderOptions, type SignInProvide
 
 /** How long a browser has to sign in at the provider and come back. */
 export const FLOW_TTL_S = 600;
+/** Sign-ins (and passkey challenges) under way at once: anonymous requests start them, so they are bounded. */
+export const MAX_FLOWS = 10_000;
 /** After a provider could not be reached, a session's re-check waits this long before trying again. */
 const RECHECK_RETRY_MS = 30_000;
 
@@ -90,7 +92,9 @@ export class SingleSignOn {
 		} catch (e) {
 			return { notice: this.notice({ kind: 'error', provider: provider.label, message: e instanceof ProviderError ? e.message : `${provider.label} could not be asked to sign you in.` }) };
 		}
-		await this.store.signInFlows.put(hashSecret(state, this.pepper), 'oauth', flow, new Date(this.now().getTime() + FLOW_TTL_S * 1000).toISOString());
+		const now = this.now();
+		const stored = await this.store.signInFlows.put(hashSecret(state, this.pepper), 'oauth', flow, new Date(now.getTime() + FLOW_TTL_S * 1000).toISOString(), now.toISOString(), MAX_FLOWS);
+		if (!stored) return { notice: this.notice({ kind: 'error', provider: provider.label, message: 'Too many sign-ins are under way on this dashboard. Try again in a few minutes.' }) };
 		return { url: url.toString(), state };
 	}
 
