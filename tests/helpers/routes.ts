@@ -78,9 +78,32 @@ export async function routeTree(): Promise<RouteEntry[]> {
  * anonymous doors, the only changes a viewer may make, and what stays admin's.
  */
 export const INTENT = {
-	// The forges' webhooks are anonymous doors that prove themselves with the configured secret.
-	public: ['GET /healthz', 'GET /login', 'GET /readyz', 'POST /api/v1/session', 'POST /api/v1/webhooks/github', 'POST /api/v1/webhooks/gitlab', 'POST /login'],
-	viewerMutations: ['DELETE /api/v1/session', 'POST /api/v1/me/password', 'POST /logout', 'POST /settings?/password'],
+	// The forges' webhooks are anonymous doors that prove themselves with the configured secret;
+	// signing in through a provider or with a passkey starts before anyone is known.
+	public: [
+		'GET /api/v1/sign-in',
+		'GET /api/v1/sign-in/1',
+		'GET /api/v1/sign-in/1/callback',
+		'GET /healthz',
+		'GET /login',
+		'GET /readyz',
+		'POST /api/v1/passkey-sign-in',
+		'POST /api/v1/passkey-sign-in/options',
+		'POST /api/v1/session',
+		'POST /api/v1/webhooks/github',
+		'POST /api/v1/webhooks/gitlab',
+		'POST /login'
+	],
+	// One's own session, password and passkeys.
+	viewerMutations: [
+		'DELETE /api/v1/me/passkeys/1',
+		'DELETE /api/v1/session',
+		'POST /api/v1/me/passkeys',
+		'POST /api/v1/me/passkeys/options',
+		'POST /api/v1/me/password',
+		'POST /logout',
+		'POST /settings?/password'
+	],
 	/** Routes whose every method needs admin: accounts, tokens, the audit log, the source check (it says who each token is). */
 	adminOnly: [/^\/api\/v1\/(users|tokens|audit)\b/, /^\/api\/v1\/sources\/check$/, /^\/audit$/, /^\/settings\?\/(createUser|updateUser|deleteUser|createToken|revokeToken|checkSources)$/]
 };

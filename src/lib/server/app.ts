@@ -4,6 +4,8 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { Auth } from './auth/service';
+import { SingleSignOn } from './auth/sso/service';
+import { Passkeys } from './auth/passkeys';
 import { loadConfig, type Config } from './config';
 import { EventBus } from './events/bus';
 import { FleetCache } from './fleet/cache';
@@ -54,6 +56,10 @@ export interface AppContext {
 	autoscalers: AutoscalerRecorder;
 	runnerDetails: RunnerDetails;
 	accounts: Accounts;
+	/** Single sign-on through the configured providers. */
+	sso: SingleSignOn;
+	/** Users' passkeys and signing in with them. */
+	passkeys: Passkeys;
 	/** Every open live (SSE) stream. */
 	live: LiveStreams;
 	/** What each source lets the dashboard do (run once at start, and by GET /api/v1/sources/check). */
@@ -105,8 +111,11 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	const config = loadConfig(env);
 	const logger = createLogger(config.logLevel, { pretty: process.stdout.isTTY === true });
 	const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-	const auth = new Auth({ store, pepper: await Auth.pepper(store, config.sessionSecret), settings: config.auth });
+	const pepper = await Auth.pepper(store, config.sessionSecret);
+	const auth = new Auth({ store, pepper, settings: config.auth });
 	const accounts = new Accounts({ store, auth });
+	const sso = new SingleSignOn({ store, auth, pepper, providers: config.sso, roleRefreshSeconds: config.auth.role_refresh_seconds, logger });
+	const passkeys = new Passkeys({ store, auth, pepper, roleRefreshSeconds: config.auth.role_refresh_seconds });
 	const password = await auth.ensureInitialAdmin();
 	if (password) {
 		const file = saveInitialPassword(config.dataDir, password);
@@ -193,6 +202,8 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		store,
 		auth,
 		accounts,
+		sso,
+		passkeys,
 		bus,
 		metrics,
 		logger,

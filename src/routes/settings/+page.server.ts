@@ -7,9 +7,11 @@ export const load: PageServerLoad = async ({ locals, fetch, url }) => {
 	const api = client(fetch, url);
 	const sources = (await must(api.GET('/api/v1/sources'), url)).items;
 	const mustChangePassword = locals.principal?.mustChangePassword === true;
-	if (locals.principal?.role !== 'admin' || mustChangePassword) return { admin: false as const, sourceTable: sources, mustChangePassword };
+	// Only a user has passkeys (a page opened with an API token shows none), and one whose password somebody else chose sets that first.
+	const passkeys = locals.principal?.kind === 'user' && !mustChangePassword ? (await must(api.GET('/api/v1/me/passkeys'), url)).items : null;
+	if (locals.principal?.role !== 'admin' || mustChangePassword) return { admin: false as const, sourceTable: sources, mustChangePassword, passkeys };
 	const [users, tokens] = await Promise.all([must(api.GET('/api/v1/users'), url), must(api.GET('/api/v1/tokens'), url)]);
-	return { admin: true as const, users: users.items, tokens: tokens.items, sourceTable: sources, mustChangePassword };
+	return { admin: true as const, users: users.items, tokens: tokens.items, sourceTable: sources, mustChangePassword, passkeys };
 };
 
 type Called<T> = { data?: T; error?: unknown; response: Response };

@@ -204,7 +204,8 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 		const headers: Record<string, string> = {};
 		request.headers.forEach((v, k) => (headers[k] = v));
 		const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : Buffer.from(await request.arrayBuffer());
-		const res = await fastify.inject({ method: request.method as 'GET', url: url.pathname + url.search, headers: { ...headers, ...extra }, payload: body });
+		// A Request carries no Host header; the page's origin is the host the browser asked for.
+		const res = await fastify.inject({ method: request.method as 'GET', url: url.pathname + url.search, headers: { host: url.host, ...headers, ...extra }, payload: body });
 		const out = new Headers();
 		for (const [k, v] of Object.entries(res.headers)) {
 			if (v === undefined) continue;
@@ -373,7 +374,8 @@ function register(fastify: FastifyInstance, app: AppContext, o: Operation, reuse
 			const answer = await o.handler(input as never);
 			if (answer instanceof Reply) {
 				reply.code(answer.status).headers(answer.headers);
-				return answer.status === 204 ? reply.send() : reply.type('application/json').send(answer.body instanceof PreSerialised ? answer.body.json : JSON.stringify(answer.body));
+				// 204 and redirects carry no body.
+				return answer.status === 204 || (answer.status >= 300 && answer.status < 400) ? reply.send() : reply.type('application/json').send(answer.body instanceof PreSerialised ? answer.body.json : JSON.stringify(answer.body));
 			}
 			const status = successStatus(o);
 			if (status === 204) return reply.code(204).send();

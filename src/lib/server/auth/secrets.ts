@@ -4,7 +4,7 @@
 // because the pepper is secret (without SESSION_SECRET it is in the same database).
 // Writing to the database is another matter: with the pepper, anyone can add a session
 // or token hash of their own (docs/security.md, "What a copy of the database allows").
-import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 const scrypt = (pw: string, salt: Buffer, len: number, opts: ScryptOptions) =>
 	new Promise<Buffer>((res, rej) => scryptCb(pw, salt, len, opts, (e, k) => (e ? rej(e) : res(k))));
@@ -51,4 +51,29 @@ export function hashSecret(secret: string, pepper: string): string {
 
 export function randomPassword(): string {
 	return randomBytes(18).toString('base64url');
+}
+
+// Provider tokens kept with a session (a refresh token re-checks the role) are sealed
+// with AES-256-GCM under a key derived from the pepper, so a dump of the sessions table
+// alone gives no usable token at the provider.
+const sealKey = (pepper: string) => Buffer.from(hkdfSync('sha256', pepper, 'runner-dashboard', 'provider-token-seal', 32));
+
+export function seal(plain: string, pepper: string): string {
+	const iv = randomBytes(12);
+	const c = createCipheriv('aes-256-gcm', sealKey(pepper), iv);
+	const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+	return `s1.${iv.toString('base64url')}.${body.toString('base64url')}.${c.getAuthTag().toString('base64url')}`;
+}
+
+/** The sealed value, or null when it was not sealed under this pepper (SESSION_SECRET changed) or was altered. */
+export function unseal(sealed: string, pepper: string): string | null {
+	const [v, iv, body, tag] = sealed.split('.');
+	if (v !== 's1' || !iv || body === undefined || !tag) return null;
+	try {
+		const d = createDecipheriv('aes-256-gcm', sealKey(pepper), Buffer.from(iv, 'base64url'));
+		d.setAuthTag(Buffer.from(tag, 'base64url'));
+		return Buffer.concat([d.update(Buffer.from(body, 'base64url')), d.final()]).toString('utf8');
+	} catch {
+		return null;
+	}
 }

@@ -2,7 +2,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Store } from '../store';
 import type { ConfigFile } from '../config/file';
-import type { SessionRow } from '../store/sessions';
+import type { SessionRow, SsoSessionState } from '../store/sessions';
 import type { ResolvedToken } from '../store/tokens';
 import type { Actor } from '../services/actor';
 import { auditTarget, writeAudit, writeRepeatedAudit } from '../services/audit';
@@ -34,7 +34,13 @@ export interface AuthDeps {
 	random?: () => number;
 }
 
-export type Refused = { ok: false; reason: 'invalid' } | { ok: false; reason: 'throttled'; retryAfterS: number };
+/**
+ * Re-checks the role of a session a provider signed in, once `auth.role_refresh_seconds`
+ * have passed (auth/sso/service.ts): the role it has now, or null when the session ends.
+ */
+export type RoleRecheck = (s: SessionRow) => Promise<Role | null>;
+
+export type Refused = { ok: false; reason: 'invalid' } | { ok: false; reason: 'local_off' } | { ok: false; reason: 'throttled'; retryAfterS: number };
 
 export interface NewSession {
 	sessionId: string;
@@ -59,6 +65,7 @@ export class Auth {
 	private now: () => Date;
 	private verify: (password: string, stored: string | undefined) => Promise<boolean>;
 	private throttle: LoginThrottle;
+	private recheck: RoleRecheck | null = null;
 
 	constructor(deps: AuthDeps) {
 		this.store = deps.store;
@@ -105,18 +112,40 @@ export class Auth {
 			return { ok: false, reason: 'throttled', retryAfterS: reservation.retryAfterS };
 		}
 		const valid = await this.verify(password, user?.password_hash);
-		if (!user || !valid || user.disabled) return { ok: false, reason: 'invalid' };
+		// An account a provider made has no password; it signs in only through that provider.
+		if (!user || !valid || user.disabled || user.provider !== null) return { ok: false, reason: 'invalid' };
 		await reservation.release();
 		return { ok: true, user, device };
 	}
 
-	async login(username: string, password: string, actor: Actor, deviceCookie?: string): Promise<LoginResult> {
+	/** Whether local accounts sign in with a password (`auth.local`). */
+	get localSignIn(): boolean {
+		return this.settings.local;
+	}
+
+	/** Set once the providers are known (auth/sso/service.ts). */
+	onRecheck(recheck: RoleRecheck): void {
+		this.recheck = recheck;
+	}
+
+	/**
+	 * Signs in with a password. `secondFactor` runs once the password is right and before
+	 * a session exists (a passkey assertion for the account, `auth.passkeys.required_for_local`);
+	 * it throws to refuse.
+	 */
+	async login(username: string, password: string, actor: Actor, deviceCookie?: string, secondFactor?: (userId: number) => Promise<void>): Promise<LoginResult> {
+		if (!this.settings.local) {
+			await writeAudit(this.store, this.now(), actor, { action: 'login', target: auditTarget.user(username), outcome: 'denied', detail: { reason: 'local sign-in is off' } });
+			return { ok: false, reason: 'local_off' };
+		}
 		const checked = await this.checkPassword(username, password, actor, deviceCookie, 'login');
 		if (!checked.ok) {
 			if (checked.reason === 'invalid') await writeAudit(this.store, this.now(), actor, { action: 'login', target: auditTarget.user(username), outcome: 'failure' });
 			return checked;
 		}
+		await secondFactor?.(checked.user.id);
 		const session = await this.startSession(checked.user, actor);
+		await this.store.users.signedIn(checked.user.id, this.now().toISOString());
 		await writeAudit(this.store, this.now(), { ...actor, principal: session.principal }, {
 			action: 'login',
 			target: auditTarget.user(username),
@@ -137,12 +166,13 @@ export class Auth {
 		return this.startSession({ id: user.id, username: user.username, role: user.role, must_change_password: user.must_change_password ? 1 : 0 }, actor);
 	}
 
-	private async startSession(user: Pick<Credentials, 'id' | 'username' | 'role' | 'must_change_password'>, actor: Actor): Promise<NewSession> {
+	/** A session for a user a provider or a passkey signed in (`sso`: what re-checking the role needs). */
+	async startSession(user: Pick<Credentials, 'id' | 'username' | 'role' | 'must_change_password'>, actor: Actor, sso?: SsoSessionState): Promise<NewSession> {
 		const now = this.now();
 		const sessionId = newSecret('');
 		const expiresAt = new Date(now.getTime() + this.settings.session.absolute_timeout_hours * 3_600_000);
 		const idHash = this.hash(sessionId);
-		await this.store.sessions.create({ idHash, userId: user.id, expiresAt: expiresAt.toISOString(), ip: actor.ip, userAgent: actor.userAgent }, now.toISOString());
+		await this.store.sessions.create({ idHash, userId: user.id, expiresAt: expiresAt.toISOString(), ip: actor.ip, userAgent: actor.userAgent, sso }, now.toISOString());
 		return { sessionId, expiresAt, principal: this.userPrincipal({ ...user, user_id: user.id, id_hash: idHash }) };
 	}
 
@@ -173,7 +203,16 @@ export class Auth {
 			return null;
 		}
 		if (now.getTime() - new Date(s.last_seen_at).getTime() > TOUCH_EVERY_MS) await this.store.sessions.touch(idHash, now.toISOString());
+		if (s.provider && this.recheck && this.recheckDue(s, now)) {
+			const role = await this.recheck(s);
+			if (!role) return null;
+			return this.userPrincipal({ ...s, role });
+		}
 		return this.userPrincipal(s);
+	}
+
+	private recheckDue(s: SessionRow, now: Date): boolean {
+		return !s.role_checked_at || now.getTime() - new Date(s.role_checked_at).getTime() >= this.settings.role_refresh_seconds * 1000;
 	}
 
 	/**
@@ -193,8 +232,12 @@ export class Auth {
 		return s !== undefined && s.user_id === p.id && s.role === p.role && this.sessionAlive(s, now);
 	}
 
-	async logout(principal: Principal): Promise<void> {
-		if (principal.sessionHash) await this.store.sessions.delete(principal.sessionHash);
+	/** Ends the session; for one a provider signed in, names the provider and its last ID token (the end-session link's hint). */
+	async logout(principal: Principal): Promise<{ provider: string; idToken: string | null } | null> {
+		if (!principal.sessionHash) return null;
+		const s = await this.store.sessions.get(principal.sessionHash);
+		await this.store.sessions.delete(principal.sessionHash);
+		return s?.provider ? { provider: s.provider, idToken: s.id_token } : null;
 	}
 
 	// Resolved tokens are reused briefly: an API client sends the same token with every request,
@@ -287,6 +330,7 @@ export class Auth {
 		const now = this.now();
 		const idleCutoff = new Date(now.getTime() - this.settings.session.idle_timeout_minutes * 60_000).toISOString();
 		await this.store.sessions.prune(now.toISOString(), idleCutoff);
+		await this.store.signInFlows.prune(now.toISOString());
 		await this.throttle.prune();
 	}
 

@@ -126,6 +126,53 @@ export const changesConfig = z
 	})
 	.prefault({});
 
+const roleName = z.enum(['viewer', 'operator', 'admin']);
+
+/** One role rule: the first rule whose condition holds for the signed-in identity gives its role. */
+export const roleRule = z.union([
+	z.strictObject({ group: nonEmpty, role: roleName }),
+	z.strictObject({ email_domain: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'a domain such as example.com'), role: roleName }),
+	z.strictObject({ user: nonEmpty, role: roleName })
+]);
+
+const providerName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lowercase letters, digits and dashes (it is part of the callback URL)');
+
+/** What every single sign-on provider has: its name in URLs, the button's words, the app's credentials, the role rules. */
+const providerBase = {
+	name: providerName,
+	label: z.string().min(1).max(60).optional(),
+	client_id: nonEmpty,
+	client_secret: secretRef,
+	roles: z.array(roleRule).max(200).default([]),
+	// Off by default: an identity no rule names is refused, so a provider open to everyone does not open the dashboard.
+	default_role: roleName.optional()
+};
+
+/** Single sign-on: any OpenID Connect provider, GitLab (OIDC, groups from its claims), GitHub (OAuth app, orgs and teams). */
+export const ssoProvider = z.discriminatedUnion('type', [
+	z.strictObject({
+		type: z.literal('oidc'),
+		...providerBase,
+		issuer: httpUrl,
+		scopes: z.array(nonEmpty).default(['openid', 'profile', 'email']),
+		groups_claim: nonEmpty.default('groups'),
+		username_claim: nonEmpty.default('preferred_username')
+	}),
+	z.strictObject({
+		type: z.literal('gitlab'),
+		...providerBase,
+		url: httpUrl.default('https://gitlab.com'),
+		// groups_direct: the groups the user is a member of; groups adds every subgroup below them (inherited access).
+		groups_claim: z.enum(['groups_direct', 'groups']).default('groups_direct')
+	}),
+	z.strictObject({
+		type: z.literal('github'),
+		...providerBase,
+		url: httpUrl.default('https://github.com'),
+		api_url: httpUrl.optional()
+	})
+]);
+
 export const configFile = z.strictObject({
 	server: z
 		.strictObject({
@@ -141,6 +188,10 @@ export const configFile = z.strictObject({
 		.prefault({}),
 	auth: z
 		.strictObject({
+			local: z.boolean().default(true),
+			providers: z.array(ssoProvider).max(20).default([]),
+			role_refresh_seconds: z.number().int().min(5).max(86_400).default(3600),
+			passkeys: z.strictObject({ required_for_local: z.boolean().default(false) }).prefault({}),
 			session: z
 				.strictObject({
 					idle_timeout_minutes: z.number().int().min(1).max(7 * 24 * 60).default(8 * 60),
@@ -206,3 +257,5 @@ export type GithubSourceConfig = z.infer<typeof githubSource>;
 export type KubernetesSourceConfig = z.infer<typeof kubernetesSource>;
 export type DriftStackConfig = z.infer<typeof driftStack>;
 export type PrometheusConfig = z.infer<typeof prometheusConfig>;
+export type SsoProviderConfig = z.infer<typeof ssoProvider>;
+export type RoleRule = z.infer<typeof roleRule>;

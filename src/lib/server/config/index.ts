@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { fieldPath } from '$lib/core/errors';
 import type { ReadLimits } from '$lib/sources/gitops/limits';
 import { ENV_VARS, type EnvName } from './env';
-import { configFile, driftStack, kubernetesSource, type ConfigFile, type DriftStackConfig, type GithubSourceConfig, type GitlabSourceConfig, type KubernetesSourceConfig } from './file';
+import { configFile, driftStack, kubernetesSource, ssoProvider, type ConfigFile, type DriftStackConfig, type GithubSourceConfig, type GitlabSourceConfig, type KubernetesSourceConfig, type SsoProviderConfig } from './file';
 
 export class ConfigError extends Error {
 	override name = 'ConfigError';
@@ -37,6 +37,8 @@ export interface Config {
 	metricsPort: number | undefined;
 	configPath: string | undefined;
 	auth: ConfigFile['auth'];
+	/** Single sign-on providers with their client secrets resolved (server-side only). */
+	sso: SsoProvider[];
 	/** Bounds of the live (SSE) streams. */
 	live: { perPrincipal: number; total: number; maxLifetimeMs: number };
 	/** How the client address is read (ADDRESS_HEADER, XFF_DEPTH). */
@@ -53,6 +55,9 @@ export interface Config {
 	drift: DriftConfig;
 	changes: ChangesConfig;
 }
+
+/** A configured sign-in provider; `simulated`: the sandbox's, wired by `npm start`. */
+export type SsoProvider = SsoProviderConfig & { clientSecret: string; simulated: boolean };
 
 export interface ChangesConfig {
 	/** Labels put on every merge/pull request. */
@@ -186,6 +191,28 @@ function sandboxSources(url: string): SourceConfig[] {
 	];
 }
 
+/**
+ * The sandbox's sign-in: its GitLab as an OpenID Connect provider and its GitHub's OAuth
+ * app, with the rules `npm start` promises on the login page (platform/sre: admin,
+ * platform: operator; anyone else is refused).
+ */
+export function sandboxSsoProviders(url: string): SsoProvider[] {
+	const base = url.replace(/\/$/, '');
+	const roles = [
+		{ group: 'platform/sre', role: 'admin' },
+		{ group: 'platform', role: 'operator' }
+	];
+	const app = { client_id: 'runner-dashboard', client_secret: { env: 'UNUSED' }, roles };
+	return [
+		{ ...ssoProvider.parse({ type: 'gitlab', name: 'sandbox-gitlab', label: 'GitLab', url: `${base}/gitlab`, ...app }), clientSecret: 'sandbox-oidc-secret', simulated: true },
+		{
+			...ssoProvider.parse({ type: 'github', name: 'sandbox-github', label: 'GitHub', url: `${base}/github`, api_url: `${base}/github/api/v3`, ...app }),
+			clientSecret: 'sandbox-oidc-secret',
+			simulated: true
+		}
+	];
+}
+
 /** The sandbox's GitOps project: both runner stacks, environment dev, state `<stack>-dev`, the sandbox cluster. */
 function sandboxDriftStacks(): DriftStack[] {
 	return ['gitlab-runners', 'arc-runners'].map((name) => ({
@@ -306,6 +333,20 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		webhookSecrets: { gitlab: webhookSecret('gitlab'), github: webhookSecret('github') },
 		githubWorkflow: c.github.workflow
 	};
+	const sso: SsoProvider[] = file.auth.providers.map((p, i) => ({
+		...p,
+		clientSecret: resolveSecret(p.client_secret, `auth.providers[${i}].client_secret`, env, baseDir),
+		simulated: false
+	}));
+	if (sandboxUrl && sso.length === 0) sso.push(...sandboxSsoProviders(sandboxUrl));
+	const providerNames = new Set<string>();
+	for (const p of sso) {
+		if (providerNames.has(p.name)) throw new ConfigError(`auth.providers: the name "${p.name}" is used twice; provider names must be unique.`);
+		providerNames.add(p.name);
+	}
+	const origin = readEnv(env, 'ORIGIN') ?? file.server?.origin;
+	// The callback URL registered at a provider and a passkey's relying party are built from it; a Host header is no basis for either.
+	if (file.auth.providers.length > 0 && !origin) throw new ConfigError('auth.providers needs server.origin (or ORIGIN): the callback URL registered at each provider is built from it.');
 	const names = new Set<string>();
 	for (const s of sources) {
 		if (names.has(s.name)) throw new ConfigError(`sources: the name "${s.name}" is used twice; source names must be unique.`);
@@ -319,7 +360,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 	return {
 		port: readEnv(env, 'PORT')!,
 		host: readEnv(env, 'HOST')!,
-		origin: readEnv(env, 'ORIGIN') ?? file.server?.origin,
+		origin,
 		databaseUrl: readEnv(env, 'DATABASE_URL'),
 		sessionSecret: readEnv(env, 'SESSION_SECRET'),
 		dataDir: resolve(cwd, readEnv(env, 'RUNNER_DASHBOARD_DATA_DIR')!),
@@ -328,6 +369,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		metricsPort: readEnv(env, 'METRICS_PORT'),
 		configPath: configPath ? resolve(cwd, configPath) : undefined,
 		auth: file.auth,
+		sso,
 		live: {
 			perPrincipal: file.server.live.max_streams_per_principal,
 			total: file.server.live.max_streams,

@@ -15,6 +15,12 @@ export interface DashboardCookies {
 	session: CookieSpec;
 	/** The signed "signed in here before" mark (auth/device.ts); only the sign-in form needs it. */
 	device: CookieSpec;
+	/**
+	 * The `state` of a sign-in under way at a provider, binding it to the browser that started
+	 * it (the rest of the flow is server-side). Lax: the provider's redirect back is a
+	 * top-level GET from another site, which Strict would strip it from.
+	 */
+	signInFlow: CookieSpec;
 }
 
 /**
@@ -27,5 +33,5 @@ export function dashboardCookies(origin: string | undefined): DashboardCookies {
 		name: secure ? `__Host-${name}` : name,
 		options: { path: '/', httpOnly: true, sameSite, secure }
 	});
-	return { session: spec(SESSION_COOKIE, 'lax'), device: spec('rd_device', 'strict') };
+	return { session: spec(SESSION_COOKIE, 'lax'), device: spec('rd_device', 'strict'), signInFlow: spec('rd_sign_in', 'lax') };
 }

@@ -89,6 +89,7 @@ export class Accounts {
 		const before = await this.store.users.byId(id);
 		if (!before) throw new DomainError('not_found', 'not_found', `no user ${id}`);
 		const target = auditTarget.user(before.username);
+		if (patch.password && before.provider) throw new DomainError('invalid', 'provider_account', `${before.username} signs in through ${before.provider}; the dashboard keeps no password for it`);
 		const losesAdmin = before.role === 'admin' && !before.disabled && ((patch.role && patch.role !== 'admin') || patch.disabled === true);
 		if (losesAdmin && (await this.store.users.countAdmins()) <= 1) {
 			await this.audit(actor, { action: 'user.update', target, outcome: 'failure', detail: { reason: 'last admin' } });

@@ -5,7 +5,9 @@ import { Audit } from './audit';
 import { Changes } from './changes';
 import { LoginAttempts } from './login-attempts';
 import { Sessions } from './sessions';
+import { Passkeys } from './passkeys';
 import { Settings } from './settings';
+import { SignInFlows } from './sign-in-flows';
 import { Tokens } from './tokens';
 import { Users } from './users';
 
@@ -19,6 +21,8 @@ export class Store {
 	readonly settings;
 	readonly loginAttempts;
 	readonly changes;
+	readonly signInFlows;
+	readonly passkeys;
 
 	private constructor(readonly conn: ReturnType<typeof connect>) {
 		this.users = new Users(conn.db);
@@ -28,6 +32,8 @@ export class Store {
 		this.settings = new Settings(conn.db);
 		this.loginAttempts = new LoginAttempts(conn.db);
 		this.changes = new Changes(conn.db);
+		this.signInFlows = new SignInFlows(conn.db);
+		this.passkeys = new Passkeys(conn.db);
 	}
 
 	get dialect() {

@@ -189,6 +189,56 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 				await db.schema.dropTable('webhook_deliveries').execute();
 				await db.schema.dropTable('changes').execute();
 			}
+		},
+		// Single sign-on and passkeys. A user signed in through a provider is linked by
+		// (provider, subject), never by email; local users have neither. A session made by a
+		// provider keeps what re-checking the role needs (the refresh or access token, sealed).
+		// Sign-ins under way (state, PKCE verifier, nonce; a passkey challenge) are rows that
+		// are taken once.
+		'0006_sso': {
+			async up(db: Kysely<any>) {
+				await db.schema.alterTable('users').addColumn('provider', 'text').execute();
+				await db.schema.alterTable('users').addColumn('subject', 'text').execute();
+				await db.schema.alterTable('users').addColumn('last_sign_in_at', 'text').execute();
+				// When the provider last confirmed the role (a sign-in, a re-check): bounds a passkey sign-in of a provider's account.
+				await db.schema.alterTable('users').addColumn('role_confirmed_at', 'text').execute();
+				// 1 when the account was disabled because its provider's identity no longer matched a rule (not by an admin):
+				// a later sign-in that matches one enables it again.
+				await db.schema.alterTable('users').addColumn('disabled_by_provider', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+				await db.schema.createIndex('users_provider_subject').on('users').columns(['provider', 'subject']).unique().execute();
+				await db.schema.alterTable('sessions').addColumn('provider', 'text').execute();
+				await db.schema.alterTable('sessions').addColumn('provider_token', 'text').execute();
+				await db.schema.alterTable('sessions').addColumn('id_token', 'text').execute();
+				await db.schema.alterTable('sessions').addColumn('role_checked_at', 'text').execute();
+				await db.schema
+					.createTable('sign_in_flows')
+					.addColumn('id_hash', 'text', (c) => c.primaryKey())
+					.addColumn('kind', 'text', (c) => c.notNull())
+					.addColumn('data', 'text', (c) => c.notNull())
+					.addColumn('expires_at', 'text', (c) => c.notNull())
+					.execute();
+				await db.schema.createIndex('sign_in_flows_expires').on('sign_in_flows').column('expires_at').execute();
+				await id(db.schema.createTable('passkeys'))
+					.addColumn('user_id', 'integer', (c: any) => c.notNull().references('users.id').onDelete('cascade'))
+					.addColumn('credential_id', 'text', (c: any) => c.notNull().unique())
+					.addColumn('public_key', 'text', (c: any) => c.notNull())
+					.addColumn('counter', 'integer', (c: any) => c.notNull())
+					.addColumn('transports', 'text')
+					.addColumn('device_type', 'text', (c: any) => c.notNull())
+					.addColumn('backed_up', 'integer', (c: any) => c.notNull())
+					.addColumn('name', 'text', (c: any) => c.notNull())
+					.addColumn('created_at', 'text', (c: any) => c.notNull())
+					.addColumn('last_used_at', 'text')
+					.execute();
+				await db.schema.createIndex('passkeys_user').on('passkeys').column('user_id').execute();
+			},
+			async down(db: Kysely<any>) {
+				await db.schema.dropTable('passkeys').execute();
+				await db.schema.dropTable('sign_in_flows').execute();
+				for (const c of ['role_checked_at', 'id_token', 'provider_token', 'provider']) await db.schema.alterTable('sessions').dropColumn(c).execute();
+				await db.schema.dropIndex('users_provider_subject').execute();
+				for (const c of ['disabled_by_provider', 'role_confirmed_at', 'last_sign_in_at', 'subject', 'provider']) await db.schema.alterTable('users').dropColumn(c).execute();
+			}
 		}
 	};
 }

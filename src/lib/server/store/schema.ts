@@ -17,6 +17,12 @@ export interface UsersTable {
 	must_change_password: Generated<number>;
 	created_at: string;
 	updated_at: string;
+	/** The sign-in provider's name and its id for the user; both null for a local account. */
+	provider: string | null;
+	subject: string | null;
+	last_sign_in_at: string | null;
+	role_confirmed_at: string | null;
+	disabled_by_provider: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -27,6 +33,13 @@ export interface SessionsTable {
 	expires_at: string;
 	ip: string | null;
 	user_agent: string | null;
+	/** The provider that signed the session in; null for a password or passkey. */
+	provider: string | null;
+	/** Sealed (auth/secrets.ts): the refresh token (OIDC) or access token (GitHub) that re-checks the role. */
+	provider_token: string | null;
+	/** The last ID token, the hint of the provider's end-session link. */
+	id_token: string | null;
+	role_checked_at: string | null;
 }
 
 export interface ApiTokensTable {
@@ -71,6 +84,33 @@ export interface SettingsTable {
 	value: string;
 }
 
+export interface SignInFlowsTable {
+	/** HMAC of the flow's secret (the OAuth `state`, a passkey challenge): a copy of the table starts nothing. */
+	id_hash: string;
+	kind: string;
+	/** JSON: what finishing the flow needs. */
+	data: string;
+	expires_at: string;
+}
+
+export interface PasskeysTable {
+	id: Generated<number>;
+	user_id: number;
+	/** base64url, as WebAuthn names it. */
+	credential_id: string;
+	/** base64url COSE public key. */
+	public_key: string;
+	/** The authenticator's signature counter: a clone shows itself by going back. */
+	counter: number;
+	transports: string | null;
+	/** `singleDevice` or `multiDevice` (a synced passkey). */
+	device_type: string;
+	backed_up: number;
+	name: string;
+	created_at: string;
+	last_used_at: string | null;
+}
+
 export interface Database {
 	users: UsersTable;
 	sessions: SessionsTable;
@@ -78,4 +118,6 @@ export interface Database {
 	audit: AuditTable;
 	settings: SettingsTable;
 	login_attempts: LoginAttemptsTable;
+	sign_in_flows: SignInFlowsTable;
+	passkeys: PasskeysTable;
 }

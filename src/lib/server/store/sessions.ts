@@ -11,12 +11,25 @@ export interface SessionRow {
 	created_at: string;
 	last_seen_at: string;
 	expires_at: string;
+	provider: string | null;
+	provider_token: string | null;
+	id_token: string | null;
+	role_checked_at: string | null;
+	user_subject: string | null;
+}
+
+/** What a session signed in by a provider keeps to re-check the role. */
+export interface SsoSessionState {
+	provider: string;
+	providerToken: string | null;
+	idToken: string | null;
+	roleCheckedAt: string;
 }
 
 export class Sessions {
 	constructor(private db: Kysely<Database>) {}
 
-	async create(s: { idHash: string; userId: number; expiresAt: string; ip: string | null; userAgent: string | null }, now: string) {
+	async create(s: { idHash: string; userId: number; expiresAt: string; ip: string | null; userAgent: string | null; sso?: SsoSessionState }, now: string) {
 		await this.db
 			.insertInto('sessions')
 			.values({
@@ -26,7 +39,11 @@ export class Sessions {
 				last_seen_at: now,
 				expires_at: s.expiresAt,
 				ip: s.ip,
-				user_agent: s.userAgent?.slice(0, 300) ?? null
+				user_agent: s.userAgent?.slice(0, 300) ?? null,
+				provider: s.sso?.provider ?? null,
+				provider_token: s.sso?.providerToken ?? null,
+				id_token: s.sso?.idToken ?? null,
+				role_checked_at: s.sso?.roleCheckedAt ?? null
 			})
 			.execute();
 	}
@@ -44,7 +61,12 @@ export class Sessions {
 				'users.must_change_password',
 				'sessions.created_at',
 				'sessions.last_seen_at',
-				'sessions.expires_at'
+				'sessions.expires_at',
+				'sessions.provider',
+				'sessions.provider_token',
+				'sessions.id_token',
+				'sessions.role_checked_at',
+				'users.subject as user_subject'
 			])
 			.where('sessions.id_hash', '=', idHash)
 			.executeTakeFirst();
@@ -52,6 +74,11 @@ export class Sessions {
 
 	async touch(idHash: string, now: string) {
 		await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
+	}
+
+	/** After a provider re-checked the role: the rotated tokens and when. */
+	async rechecked(idHash: string, s: { providerToken: string | null; idToken: string | null; roleCheckedAt: string }) {
+		await this.db.updateTable('sessions').set({ provider_token: s.providerToken, id_token: s.idToken, role_checked_at: s.roleCheckedAt }).where('id_hash', '=', idHash).execute();
 	}
 
 	async delete(idHash: string) {

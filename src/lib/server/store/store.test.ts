@@ -37,7 +37,7 @@ describe.each(BACKENDS)('Store on %s', (dialect, makeBackend) => {
 		});
 
 		it('applies the migration set once; a second run applies nothing', async () => {
-			expect(firstMigration).toEqual(['0001_auth_audit', '0002_drift_history', '0003_sign_in_hardening', '0004_drift_history_masked', '0005_changes']);
+			expect(firstMigration).toEqual(['0001_auth_audit', '0002_drift_history', '0003_sign_in_hardening', '0004_drift_history_masked', '0005_changes', '0006_sso']);
 			expect(secondMigration).toEqual([]);
 			expect(await store.migrate()).toEqual([]);
 			await expect(store.ping()).resolves.toBeUndefined();
@@ -86,7 +86,7 @@ describe.each(BACKENDS)('Store on %s', (dialect, makeBackend) => {
 						row('spec.maxReplicas', 8, 11)
 					])
 					.execute();
-				expect(await old.migrate()).toEqual(['0003_sign_in_hardening', '0004_drift_history_masked', '0005_changes']);
+				expect(await old.migrate()).toEqual(['0003_sign_in_hardening', '0004_drift_history_masked', '0005_changes', '0006_sso']);
 				const rows = await (old.conn.db as Kysely<any>).selectFrom('drift_history').select(['field', 'declared', 'applied', 'live']).orderBy('id').execute();
 				expect(rows).toEqual([
 					{ field: 'data["config.toml"]', declared: null, applied: JSON.stringify(toml('(sensitive #1)', 3)), live: JSON.stringify(toml('(sensitive #2)', 4)) },
@@ -116,7 +116,18 @@ describe.each(BACKENDS)('Store on %s', (dialect, makeBackend) => {
 	describe('users', () => {
 		it('creates a user and refuses a duplicate username', async () => {
 			const u = await store.users.create({ username: 'alice', passwordHash: 'h1', role: 'operator' }, T(0));
-			expect(u).toEqual({ id: expect.any(Number), username: 'alice', role: 'operator', disabled: false, must_change_password: false, created_at: T(0), updated_at: T(0) });
+			expect(u).toEqual({
+				id: expect.any(Number),
+				username: 'alice',
+				role: 'operator',
+				disabled: false,
+				must_change_password: false,
+				created_at: T(0),
+				updated_at: T(0),
+				provider: null,
+				subject: null,
+				last_sign_in_at: null
+			});
 			expect(await store.users.create({ username: 'alice', passwordHash: 'h2', role: 'admin' }, T(1))).toBeUndefined();
 			expect(await store.users.count()).toBe(1);
 			expect((await store.users.credentials('alice'))?.password_hash).toBe('h1');
@@ -176,7 +187,12 @@ describe.each(BACKENDS)('Store on %s', (dialect, makeBackend) => {
 				must_change_password: 0,
 				created_at: T(0),
 				last_seen_at: T(0),
-				expires_at: T(600)
+				expires_at: T(600),
+				provider: null,
+				provider_token: null,
+				id_token: null,
+				role_checked_at: null,
+				user_subject: null
 			});
 			expect(await store.sessions.get('nope')).toBeUndefined();
 		});

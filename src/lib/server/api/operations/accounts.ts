@@ -8,13 +8,30 @@ import { dashboardCookies, type CookieSpec } from '../../http/cookies';
 import { newToken, newUser, passwordChange, roleSchema, userPatch } from '../../services/accounts';
 import { audit, auditTarget } from '../../services/audit';
 import { DomainError } from '../../services/errors';
+import { relyingParty } from '../../auth/passkeys';
 import { errorSchema } from '../errors';
 import { op, Reply } from '../operation';
 
-const numericId = z.strictObject({ id: z.string().regex(/^\d{1,9}$/, 'a number').transform(Number) });
+/** A WebAuthn assertion as @simplewebauthn/browser's startAuthentication returns it; its checks are @simplewebauthn/server's. */
+export const passkeyAssertion = z
+	.looseObject({ id: z.string().max(1000), rawId: z.string().max(1000), type: z.literal('public-key'), response: z.looseObject({ clientDataJSON: z.string().max(10_000), authenticatorData: z.string().max(10_000), signature: z.string().max(2000), userHandle: z.string().max(1000).optional() }) })
+	.meta({ id: 'PasskeyAssertion' });
+
+export const numericId = z.strictObject({ id: z.string().regex(/^\d{1,9}$/, 'a number').transform(Number) });
 
 const userSchema = z
-	.object({ id: z.number().int(), username: z.string(), role: roleSchema, disabled: z.boolean(), must_change_password: z.boolean(), created_at: z.string(), updated_at: z.string() })
+	.object({
+		id: z.number().int(),
+		username: z.string(),
+		role: roleSchema,
+		disabled: z.boolean(),
+		must_change_password: z.boolean(),
+		created_at: z.string(),
+		updated_at: z.string(),
+		provider: z.string().nullable().meta({ description: 'The sign-in provider the account comes from; null for a local account (password).' }),
+		subject: z.string().nullable().meta({ description: "The provider's id for the user (the account is linked by provider and subject)." }),
+		last_sign_in_at: z.string().nullable()
+	})
 	.meta({ id: 'User' });
 const tokenSchema = z
 	.object({
@@ -32,11 +49,22 @@ const tokenSchema = z
 	.meta({ id: 'Token' });
 
 /** A Set-Cookie value for one of the dashboard's cookies (names and attributes from the configured origin). */
-const setCookie = (spec: CookieSpec, value: string, extra: SerializeOptions) => serialize(spec.name, value, { ...spec.options, ...extra });
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-const cookiesOf = (app: AppContext) => dashboardCookies(app.config.origin);
+export const setCookie = (spec: CookieSpec, value: string, extra: SerializeOptions) => serialize(spec.name, value, { ...spec.options, ...extra });
+export const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+export const cookiesOf = (app: AppContext) => dashboardCookies(app.config.origin);
 /** The device cookie the browser sent, if any (auth/device.ts). */
 const deviceOf = (app: AppContext, cookie: string | undefined) => (cookie ? parseCookie(cookie)[cookiesOf(app).device.name] : undefined);
+
+/**
+ * The dashboard's origin for URLs given to providers: the configured one; without it (the
+ * sandbox on this machine), the host the browser asked for. A provider checks the
+ * callback against its registration, so another Host gets no code.
+ */
+export function dashboardOrigin(app: AppContext, headers: Record<string, string | string[] | undefined>): string {
+	if (app.config.origin) return app.config.origin;
+	const host = one(headers.host) ?? '';
+	return /^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/i.test(host) ? `http://${host}` : `http://127.0.0.1:${app.config.port}`;
+}
 
 export const signIn = op({
 	id: 'signIn',
@@ -46,14 +74,23 @@ export const signIn = op({
 	tag: 'Accounts',
 	summary:
 		'Sign in with a local account: sets the session cookie (HttpOnly, SameSite=Lax; `__Host-` on https) and a device cookie that keeps this browser signing in while its address is throttled. Attempts are reserved before the password is checked, per user and per client address: 429 with Retry-After past the limit.',
-	body: z.strictObject({ username: z.string().min(1).max(200), password: z.string().min(1).max(1000) }),
-	responses: { 204: null, 401: errorSchema, 429: errorSchema },
+	body: z.strictObject({
+		username: z.string().min(1).max(200),
+		password: z.string().min(1).max(1000),
+		passkey: passkeyAssertion.optional().meta({ description: 'With `auth.passkeys.required_for_local`: an assertion of one of the user\'s passkeys for a challenge from `POST /api/v1/passkey-sign-in/options`.' })
+	}),
+	responses: { 204: null, 401: errorSchema, 403: errorSchema, 429: errorSchema },
 	handler: async ({ app, actor, body, headers }) => {
-		const result = await app.auth.login(body.username, body.password, actor, deviceOf(app, one(headers.cookie)));
+		const passkeyRequired = app.config.auth.passkeys.required_for_local;
+		if (passkeyRequired && !body.passkey) throw new DomainError('unauthenticated', 'passkey_required', 'A local account signs in here with its password and one of its passkeys.');
+		const rp = relyingParty(dashboardOrigin(app, headers));
+		const secondFactor = passkeyRequired ? async (userId: number) => void (await app.passkeys.verifyAssertion(body.passkey as never, rp, actor, userId)) : undefined;
+		const result = await app.auth.login(body.username, body.password, actor, deviceOf(app, one(headers.cookie)), secondFactor);
 		if (!result.ok) {
 			if (result.reason === 'throttled') {
 				throw new DomainError('throttled', 'throttled', `Too many failed sign-ins. Try again in ${Math.ceil(result.retryAfterS / 60)} minutes.`, { retryAfterS: result.retryAfterS });
 			}
+			if (result.reason === 'local_off') throw new DomainError('forbidden', 'local_sign_in_off', 'Sign-in with a local password is switched off here (auth.local: false); sign in through a provider.');
 			throw new DomainError('unauthenticated', 'invalid_credentials', 'Wrong username or password.');
 		}
 		const { session, device } = cookiesOf(app);
@@ -69,13 +106,15 @@ export const signOut = op({
 	path: '/api/v1/session',
 	access: 'viewer',
 	tag: 'Accounts',
-	summary: 'Sign out: ends this session on the server and clears its cookie.',
-	responses: { 204: null },
-	handler: async ({ app, actor }) => {
+	summary:
+		"Sign out: ends this session on the server and clears its cookie. For a session a provider signed in whose provider has an end-session endpoint, `notice` is what the login page shows (`/login?notice=…`): a link to sign out there too.",
+	responses: { 200: z.object({ notice: z.string().nullable().meta({ description: 'Signed; opaque to the client.' }) }) },
+	handler: async ({ app, actor, headers }) => {
 		const p = actor.principal!;
-		await app.auth.logout(p);
-		await audit(app.store, actor, 'logout', p.kind === 'user' ? auditTarget.user(p.name) : null, 'success');
-		return new Reply(204, null, { 'set-cookie': setCookie(cookiesOf(app).session, '', { maxAge: 0 }) });
+		const ended = await app.auth.logout(p);
+		await audit(app.store, actor, 'logout', p.kind === 'user' ? auditTarget.user(p.name) : null, 'success', ended ? { provider: ended.provider } : undefined);
+		const notice = ended ? await app.sso.signedOut(ended, dashboardOrigin(app, headers)) : null;
+		return new Reply(200, { notice }, { 'set-cookie': setCookie(cookiesOf(app).session, '', { maxAge: 0 }) });
 	}
 });
 
@@ -139,7 +178,7 @@ export const listUsers = op({
 	path: '/api/v1/users',
 	access: 'admin',
 	tag: 'Accounts',
-	summary: 'Local users.',
+	summary: 'Users: local accounts and those a sign-in provider made, with where each comes from and their last sign-in.',
 	responses: { 200: pageSchema(userSchema) },
 	handler: async ({ app, actor }) => allOf(await app.accounts.listUsers(actor))
 });
