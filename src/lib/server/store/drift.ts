@@ -60,7 +60,11 @@ export const scopeKey = (stack: string, env: string) => `${stack}\u0000${env}`;
 export class DriftHistory {
 	private db: Db;
 
-	constructor(db: Kysely<Database>) {
+	/** `fence` runs first in each write's transaction and throws to refuse it (a leader whose term is over). */
+	constructor(
+		db: Kysely<Database>,
+		private fence?: (trx: Kysely<Database>) => Promise<void>
+	) {
 		this.db = db as unknown as Db;
 	}
 
@@ -71,6 +75,7 @@ export class DriftHistory {
 	 */
 	async record(items: DriftItem[], checked: Set<string>, now: string): Promise<Map<string, string>> {
 		return this.db.transaction().execute(async (trx) => {
+			await this.fence?.(trx as unknown as Kysely<Database>);
 			const open = await trx.selectFrom('drift_history').select(['id', 'item_key', 'stack', 'env', 'first_seen']).where('resolved_at', 'is', null).execute();
 			const byKey = new Map(open.map((r) => [r.item_key, r]));
 			const firstSeen = new Map<string, string>();
@@ -116,8 +121,11 @@ export class DriftHistory {
 
 	/** Deletes resolved items that cleared before `before` (open items are never deleted); returns how many. */
 	async pruneResolved(before: string): Promise<number> {
-		const r = await this.db.deleteFrom('drift_history').where('resolved_at', 'is not', null).where('resolved_at', '<', before).executeTakeFirst();
-		return Number(r.numDeletedRows ?? 0);
+		return this.db.transaction().execute(async (trx) => {
+			await this.fence?.(trx as unknown as Kysely<Database>);
+			const r = await trx.deleteFrom('drift_history').where('resolved_at', 'is not', null).where('resolved_at', '<', before).executeTakeFirst();
+			return Number(r.numDeletedRows ?? 0);
+		});
 	}
 
 	/** first_seen of every open item, for ages before the first check after a restart completes. */
