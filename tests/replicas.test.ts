@@ -221,6 +221,18 @@ describe('many replicas on PostgreSQL', () => {
 			expect(dup.rows).toEqual([]);
 			const rows = await db.query('select first_seen from drift_history where item_key = $1', [item.key]);
 			expect(rows.rows).toEqual([{ first_seen: item.first_seen }]);
+			// The replica history goes on in the store: the new leader writes it, with no gap longer than the takeover.
+			const tookAtS = (killedAt + took) / 1000;
+			const history = await eventually(
+				async () => (await db.query<{ autoscaler: string; at_s: number }>('select autoscaler, at_s from autoscaler_history where at_s >= $1 order by autoscaler, at_s', [Math.floor(killedAt / 1000) - 120])).rows,
+				(r) => r.some((p) => p.at_s > tookAtS + 1),
+				60_000,
+				'replica history written by the new leader'
+			);
+			const one = history.filter((p) => p.autoscaler === history.find((h) => h.at_s > tookAtS + 1)!.autoscaler).map((p) => Number(p.at_s));
+			const gap = Math.max(...one.slice(1).map((t, k) => t - one[k]!));
+			console.log(`replica history across the takeover: largest gap ${gap} s (sampling every 15 s, lease ${LEASE_S} s)`);
+			expect(gap).toBeLessThanOrEqual(2 * 15 + LEASE_S + 20);
 		} finally {
 			await db.end();
 		}
@@ -231,6 +243,10 @@ describe('many replicas on PostgreSQL', () => {
 		const leader = await oneLeader([0, 1, 2]);
 		expect(leader.term).toBeGreaterThan(before);
 		await eventually(() => ready(old), Boolean, 60_000, 'the restarted replica ready');
+		// It starts with the history kept in the store, from before its own start.
+		const charts = (await (await get(old, '/api/v1/autoscalers?window=1h')).json()) as { items: { history: [number, number | null][] }[] };
+		expect(charts.items.length).toBeGreaterThan(0);
+		expect(charts.items.some((a) => a.history.some((p) => p[0] < killedAt / 1000 && p[1] !== null))).toBe(true);
 		const metrics = await (await get(old, '/metrics')).text();
 		expect(metrics).toMatch(/runner_dashboard_leader\{replica="[^"]+"\} 0/);
 	}, 180_000);

@@ -34,6 +34,10 @@ import { randomBytes } from 'node:crypto';
 import { Leadership } from './replicas/leadership';
 import { ReplicaFeed } from './replicas/feed';
 import { Replication } from './store/replication';
+import { AutoscalerHistoryStore } from './store/autoscaler-history';
+import { DEFAULT_HISTORY } from '$lib/core/autoscalers/history';
+
+const HISTORY_KEEP_S = DEFAULT_HISTORY.spanS;
 
 export interface AppContext {
 	config: Config;
@@ -147,7 +151,20 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	}
 	const scraper = startMetricsScraper(config.scrape, deps, config.groupLabels);
 	const capacity = startCapacity(config, { sources, metrics, logger, scraper });
-	const autoscalers = startAutoscalerRecorder({ bus, kubernetes, sources });
+	// The replica history outlives the process: loaded from the store, kept there by the leader.
+	const autoscalerHistory = new AutoscalerHistoryStore(store.conn.db, (trx) => leadership.fence(trx));
+	const autoscalers = startAutoscalerRecorder({
+		bus,
+		kubernetes,
+		sources,
+		initial: await autoscalerHistory.load(Date.now() / 1000 - HISTORY_KEEP_S).catch((e) => {
+			logger.warn({ err: messageOf(e) }, 'autoscaler history could not be loaded; charts start empty');
+			return [];
+		}),
+		keep: (points) => {
+			if (leadership.leading) void autoscalerHistory.append(points).catch((e) => logger.warn({ err: messageOf(e) }, 'autoscaler history write failed'));
+		}
+	});
 	const drift = new DriftService({ config, store, bus, sources, metrics, logger, gitlab, github, kubernetes, fence: (trx) => leadership.fence(trx) });
 	const targets = changeTargets(config, {
 		gitlab: (name) => gitlab.get(name)!.client,
@@ -186,6 +203,10 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		const auditBefore = new Date(Date.now() - config.auditRetentionDays * 86_400_000).toISOString();
 		void store.audit.prune(auditBefore).catch((e) => logger.warn({ err: messageOf(e) }, 'audit prune failed'));
 		void drift.pruneHistory().catch((e) => logger.warn({ err: messageOf(e) }, 'drift history prune failed'));
+		const nowS = Date.now() / 1000;
+		void autoscalerHistory
+			.compact(nowS - DEFAULT_HISTORY.fineSpanS, DEFAULT_HISTORY.coarseStepS, nowS - HISTORY_KEEP_S)
+			.catch((e) => logger.warn({ err: messageOf(e) }, 'autoscaler history compaction failed'));
 		// A replay is recognised for this long; forges redeliver within days.
 		void store.changes.pruneDeliveries(new Date(Date.now() - 30 * 86_400_000).toISOString()).catch((e) => logger.warn({ err: messageOf(e) }, 'webhook delivery prune failed'));
 	}, 10 * 60_000);

@@ -178,7 +178,8 @@ export class ReplicaFeed {
 					for (const row of rows) {
 						await this.apply(row);
 						this.applied = row.seq;
-						this.deps.metrics.feedDelay.observe(Math.max(0, Date.now() - Date.parse(row.at)) / 1000);
+						// Rows read while starting are history, not delay.
+						if (this.loaded) this.deps.metrics.feedDelay.observe(Math.max(0, Date.now() - Date.parse(row.at)) / 1000);
 					}
 					if (rows.length < 500) break;
 				}

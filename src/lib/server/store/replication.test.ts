@@ -1,30 +1,15 @@
 // The leader's lease, its fence and the replica feed on a real PostgreSQL server.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { postgresBackend, type Backend } from '../../../../tests/helpers/stores';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { postgresBackend, storeFor } from '../../../../tests/helpers/stores';
 import type { DriftItem } from '$lib/core/drift';
 import { DriftHistory, scopeKey } from './drift';
-import { Store } from './index';
 import { Replication, StaleTermError } from './replication';
 
-let backend: Backend;
-let store: Store;
-let r: Replication;
-
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
-
-beforeAll(async () => {
-	backend = await postgresBackend();
-	store = await Store.open(await backend.fresh());
-	r = new Replication(store.conn.db);
-});
-
-afterAll(async () => {
-	await store?.close();
-	await backend?.stop();
-});
-
-beforeEach(async () => {
-	for (const t of ['leader_lease', 'replica_feed', 'replicas', 'drift_history']) await (store.conn.db as never as { deleteFrom(t: string): { execute(): Promise<unknown> } }).deleteFrom(t).execute();
+const store = storeFor(postgresBackend);
+let r: Replication;
+beforeAll(() => {
+	r = new Replication(store().conn.db);
 });
 
 describe('the leader lease', () => {
@@ -68,9 +53,9 @@ describe('the fence', () => {
 			applied: 8,
 			live: 11
 		} as DriftItem;
-		const stale = new DriftHistory(store.conn.db, (trx) => Replication.fence(trx, 'a', 1));
+		const stale = new DriftHistory(store().conn.db, (trx) => Replication.fence(trx, 'a', 1));
 		await expect(stale.record([item], new Set([scopeKey('s', 'dev')]), new Date().toISOString())).rejects.toThrow(/term 1 is over \(the lease is at term 2\)/);
-		const current = new DriftHistory(store.conn.db, (trx) => Replication.fence(trx, 'b', 2));
+		const current = new DriftHistory(store().conn.db, (trx) => Replication.fence(trx, 'b', 2));
 		await current.record([item], new Set([scopeKey('s', 'dev')]), new Date().toISOString());
 		expect((await current.openFirstSeen()).size).toBe(1);
 		expect(await r.append({ term: 2, origin: 'b', kind: 'event', payload: '{}' }, { holder: 'b', term: 2 })).toBeGreaterThan(0);
