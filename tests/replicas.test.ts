@@ -123,6 +123,9 @@ describe('many replicas on PostgreSQL', () => {
 		console.log(`runner-listing requests over ${window / 1000} s: one replica ${alone}, three replicas ${three} (≈${perCycle.toFixed(1)} per cycle)`);
 		expect(alone).toBeGreaterThan(0);
 		expect(three).toBeLessThanOrEqual(alone + Math.ceil(perCycle));
+		// Only the leader scrapes the exporters; every replica's capacity window takes its scrapes.
+		const capacity = async (i: number) => (await (await get(i, '/api/v1/capacity?window=1h')).json()) as { source: string; as_of: string | null; covered_s: number };
+		for (const i of [0, 1, 2]) await eventually(() => capacity(i), (c) => c.source === 'scraper' && c.as_of !== null && c.covered_s > 0, 60_000, `replica ${i} serving the scraper's window`);
 		// Every replica serves the fleet the leader read.
 		const totals = await Promise.all([0, 1, 2].map(async (i) => (await (await get(i, '/api/v1/runners?per_page=1')).json()).total as number));
 		expect(new Set(totals).size).toBe(1);
@@ -247,6 +250,10 @@ describe('many replicas on PostgreSQL', () => {
 		const charts = (await (await get(old, '/api/v1/autoscalers?window=1h')).json()) as { items: { history: [number, number | null][] }[] };
 		expect(charts.items.length).toBeGreaterThan(0);
 		expect(charts.items.some((a) => a.history.some((p) => p[0] < killedAt / 1000 && p[1] !== null))).toBe(true);
+		// And with the capacity window kept in the store, reaching back before the kill.
+		const window = (await (await get(old, '/api/v1/capacity?window=1h')).json()) as { as_of: string | null; covered_s: number };
+		expect(window.as_of).not.toBeNull();
+		expect(window.covered_s).toBeGreaterThan((Date.now() - killedAt) / 1000);
 		const metrics = await (await get(old, '/metrics')).text();
 		expect(metrics).toMatch(/runner_dashboard_leader\{replica="[^"]+"\} 0/);
 	}, 180_000);

@@ -35,6 +35,7 @@ import { Leadership } from './replicas/leadership';
 import { ReplicaFeed } from './replicas/feed';
 import { Replication } from './store/replication';
 import { AutoscalerHistoryStore } from './store/autoscaler-history';
+import { CapacityWindowStore } from './store/capacity-window';
 import { DEFAULT_HISTORY } from '$lib/core/autoscalers/history';
 
 const HISTORY_KEEP_S = DEFAULT_HISTORY.spanS;
@@ -149,7 +150,22 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		if (s.kind === 'gitlab') gitlab.set(s.name, startGitlabSource(s, deps));
 		if (s.kind === 'github') github.set(s.name, startGithubSource(s, { ...deps, scaleSetsByRunnerId }));
 	}
-	const scraper = startMetricsScraper(config.scrape, deps, config.groupLabels);
+	// The capacity window outlives the process too: loaded from the store, kept there and published by the leader.
+	const capacityWindow = new CapacityWindowStore(store.conn.db, (trx) => leadership.fence(trx));
+	const feedRef: { feed?: ReplicaFeed | null } = {};
+	const scraper = startMetricsScraper(config.scrape, deps, config.groupLabels, {
+		initial: config.scrape.targets.length || config.scrape.httpSd.length
+			? await capacityWindow.load(Date.now() - config.scrape.windowMs).catch((e) => {
+					logger.warn({ err: messageOf(e) }, 'capacity window could not be loaded; charts start empty');
+					return [];
+				})
+			: [],
+		keep: (scrape) => {
+			if (!leadership.leading) return;
+			void capacityWindow.append(scrape, scrape.at - config.scrape.windowMs).catch((e) => logger.warn({ err: messageOf(e) }, 'capacity window write failed'));
+			feedRef.feed?.publishScrape(scrape);
+		}
+	});
 	const capacity = startCapacity(config, { sources, metrics, logger, scraper });
 	// The replica history outlives the process: loaded from the store, kept there by the leader.
 	const autoscalerHistory = new AutoscalerHistoryStore(store.conn.db, (trx) => leadership.fence(trx));
@@ -231,6 +247,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 				fleet,
 				sources,
 				drift,
+				scraper,
 				auth,
 				live: () => live,
 				logger,
@@ -238,6 +255,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 				readyLagMs: config.replicas.readyLagMs
 			})
 		: null;
+	feedRef.feed = feed;
 	if (feed) {
 		auth.accessChanged = () => feed.announceAccess();
 		// Caches first (the newest snapshot and the rows after it), then the lease: a new leader starts from what the last one published.
@@ -250,11 +268,13 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		metrics.leaderTerm.set(leadership.term);
 		if (leading) {
 			for (const p of pollers) p.start();
+			scraper?.start();
 			drift.start();
 			changeTracker.start();
 			await feed?.snapshot().catch((e) => logger.warn({ err: messageOf(e) }, 'replica feed: the first snapshot failed'));
 		} else {
 			await Promise.all(pollers.map((p) => p.stop()));
+			await scraper?.stop();
 			await drift.pause();
 			await changeTracker.stop();
 		}

@@ -21,6 +21,7 @@ import type { SourceRecord, SourceRegistry } from '../sync/source-status';
 import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
 import type { Leadership } from './leadership';
+import { SCRAPER_SOURCE, type MetricsScraper, type ScrapeResult } from '../sync/metrics-scraper';
 
 /** Events only the leader's background work publishes; from any other replica they are dropped (its watches see the same cluster). */
 const LEADER_EVENTS = new Set<LiveEventType>(['runners.reset', 'sources', 'cluster.delta', 'drift']);
@@ -47,6 +48,15 @@ interface SnapshotPayload {
 	drift: DriftSnapshot | null;
 }
 
+/** A scrape of the built-in scraper as a feed row: the window's slot, the ARC listeners' jobs and the scraper's status. */
+interface ScrapePayload {
+	at: number;
+	row: [string, number][];
+	born: [string, number][];
+	arcJobs: ScrapeResult['arcJobs'];
+	state?: SourceRecord;
+}
+
 export interface FeedDeps {
 	databaseUrl: string;
 	replication: Replication;
@@ -55,6 +65,7 @@ export interface FeedDeps {
 	fleet: FleetCache;
 	sources: SourceRegistry;
 	drift: DriftService;
+	scraper: MetricsScraper | null;
 	auth: Auth;
 	live: () => LiveStreams | undefined;
 	logger: Logger;
@@ -137,6 +148,14 @@ export class ReplicaFeed {
 			.catch((e) => logger.warn({ err: messageOf(e), kind: row.kind }, 'replica feed: an event could not be published'));
 	}
 
+	/** The leader's scrape, for the other replicas' capacity windows. */
+	publishScrape(scrape: ScrapeResult): void {
+		const { leadership, sources } = this.deps;
+		if (!leadership.leading) return;
+		const payload: ScrapePayload = { at: scrape.at, row: [...scrape.row], born: [...scrape.born], arcJobs: scrape.arcJobs, state: sources.state(SCRAPER_SOURCE) };
+		this.append({ term: leadership.term, origin: this.id, kind: 'scrape', payload: JSON.stringify(payload) }, true);
+	}
+
 	/** Tells every replica (this one included, through the feed) that sessions or tokens changed. */
 	announceAccess(): void {
 		this.append({ term: this.deps.leadership.term, origin: this.id, kind: 'access', payload: '{}' }, false);
@@ -196,6 +215,12 @@ export class ReplicaFeed {
 			if (row.kind === 'access') {
 				if (!mine) this.deps.auth.forgetLocalTokens();
 				this.deps.live()?.recheck();
+			} else if (row.kind === 'scrape') {
+				if (!mine) {
+					const p = JSON.parse(row.payload) as ScrapePayload;
+					this.deps.scraper?.adopt({ at: p.at, row: new Map(p.row), born: new Map(p.born), arcJobs: p.arcJobs });
+					if (p.state) this.deps.sources.restore(SCRAPER_SOURCE, p.state);
+				}
 			} else if (row.kind === 'snapshot') {
 				if (!mine) await this.applySnapshot(JSON.parse(row.payload) as SnapshotPayload);
 			} else if (row.kind === 'event') {

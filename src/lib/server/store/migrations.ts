@@ -192,7 +192,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 		},
 		// Several replicas on one PostgreSQL: the leader's lease and its term (which fences the
 		// leader's writes), the feed the replica that acts publishes through (one global sequence,
-		// payloads in rows), each replica's heartbeat, and the autoscalers' replica history.
+		// payloads in rows), each replica's heartbeat; and the history that outlives a process:
+		// the autoscalers' replica counts and the built-in scraper's capacity window.
 		'0007_replicas': {
 			async up(db: Kysely<any>) {
 				await db.schema
@@ -232,9 +233,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 					.addPrimaryKeyConstraint('autoscaler_history_pk', ['autoscaler', 'at_s'])
 					.execute();
 				await db.schema.createIndex('autoscaler_history_at').on('autoscaler_history').column('at_s').execute();
+				// The built-in scraper's capacity window: one row per scrape (per-group sums as JSON).
+				await db.schema
+					.createTable('capacity_window')
+					.addColumn('at_ms', 'bigint', (c) => c.primaryKey())
+					.addColumn('row', 'text', (c) => c.notNull())
+					.addColumn('born', 'text', (c) => c.notNull())
+					.execute();
 			},
 			async down(db: Kysely<any>) {
-				for (const t of ['autoscaler_history', 'replicas', 'replica_feed', 'leader_lease']) await db.schema.dropTable(t).execute();
+				for (const t of ['capacity_window', 'autoscaler_history', 'replicas', 'replica_feed', 'leader_lease']) await db.schema.dropTable(t).execute();
 			}
 		}
 	};
