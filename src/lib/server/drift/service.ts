@@ -12,8 +12,7 @@ import type { Config } from '../config';
 import type { EventBus } from '../events/bus';
 import { DriftHistory, scopeKey } from '../store/drift';
 import type { Store } from '../store';
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema';
+import type { Fence } from '../store/fenced';
 import type { GithubSource } from '../sync/github-source';
 import type { GitlabSource } from '../sync/gitlab-source';
 import type { KubernetesSource } from '../sync/kubernetes-source';
@@ -66,7 +65,7 @@ export interface DriftServiceDeps {
 	github: Map<string, GithubSource>;
 	kubernetes: Map<string, KubernetesSource>;
 	/** Run first in every history write: refuses it once this replica's leadership term is over. */
-	fence?: (trx: Kysely<Database>) => Promise<void>;
+	fence?: Fence;
 }
 
 const API_VERSION = new Map(RESOURCES.map((r) => [r.kind, r.apiVersion]));

@@ -4,6 +4,7 @@
 // as the in-memory history does. Every replica loads it at start.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema';
+import { fencedTransaction, type Fence } from './fenced';
 
 type Db = Kysely<any>;
 
@@ -15,8 +16,6 @@ export interface StoredPoint {
 	desired: number | null;
 	max: number | null;
 }
-
-type Fence = (trx: Kysely<Database>) => Promise<void>;
 
 export class AutoscalerHistoryStore {
 	private db: Db;
@@ -30,10 +29,7 @@ export class AutoscalerHistoryStore {
 	}
 
 	private write<T>(f: (trx: Db) => Promise<T>): Promise<T> {
-		return this.db.transaction().execute(async (trx) => {
-			await this.fence?.(trx as unknown as Kysely<Database>);
-			return f(trx);
-		});
+		return fencedTransaction(this.db, this.fence, f);
 	}
 
 	/** Adds samples; one taken again at the same second replaces the first. */

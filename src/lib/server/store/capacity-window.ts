@@ -3,6 +3,7 @@
 // charts. Bounded like the in-memory window: rows older than it are deleted.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema';
+import { fencedTransaction, type Fence } from './fenced';
 
 type Db = Kysely<any>;
 
@@ -19,15 +20,14 @@ export class CapacityWindowStore {
 	constructor(
 		db: Kysely<Database>,
 		/** Runs first in each write's transaction; throws to refuse it (a leader whose term is over). */
-		private fence?: (trx: Kysely<Database>) => Promise<void>
+		private fence?: Fence
 	) {
 		this.db = db as unknown as Db;
 	}
 
 	/** Keeps a slot and deletes those before `keepFrom` (ms). */
 	async append(slot: WindowSlot, keepFrom: number): Promise<void> {
-		await this.db.transaction().execute(async (trx) => {
-			await this.fence?.(trx as unknown as Kysely<Database>);
+		await fencedTransaction(this.db, this.fence, async (trx) => {
 			await trx
 				.insertInto('capacity_window')
 				.values({ at_ms: Math.floor(slot.at), row: JSON.stringify([...slot.row]), born: JSON.stringify([...slot.born]) })
