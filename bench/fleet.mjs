@@ -27,6 +27,9 @@
 //   --heap-snapshot DIR write a heap snapshot of the dashboard to DIR after the load test
 //   --node-flags "..."  node flags for the dashboard (default "--max-old-space-size=256", the deploy module's max_heap_mb)
 //   --logs DIR          write the dashboard's and the sandbox's output to DIR (e.g. with --node-flags="... --trace-gc")
+//   --replicas N        N > 1: N dashboards on one PostgreSQL (needs --database-url), reported per replica (bench/replicas.mjs)
+//   --database-url URL  an empty PostgreSQL database for --replicas
+//   --gitlab-runners N, --github-runners N   a smaller fleet (with --replicas; default the benchmark fleet)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -55,6 +58,7 @@ import {
 	tempDir,
 	wasInterrupted
 } from './lib.mjs';
+import { benchReplicas } from './replicas.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -69,9 +73,18 @@ const { values: args } = parseArgs({
 		'cpu-prof': { type: 'string' },
 		'heap-snapshot': { type: 'string' },
 		'node-flags': { type: 'string', default: '--max-old-space-size=256' },
-		logs: { type: 'string' }
+		logs: { type: 'string' },
+		replicas: { type: 'string', default: '1' },
+		'database-url': { type: 'string' },
+		'gitlab-runners': { type: 'string' },
+		'github-runners': { type: 'string' }
 	}
 });
+const REPLICAS = Math.max(1, Number(args.replicas));
+if (REPLICAS > 1 && !args['database-url']) {
+	console.error('--replicas needs --database-url postgres://…: an empty PostgreSQL database the replicas share');
+	process.exit(2);
+}
 const DURATION_S = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const CYCLES = Math.max(1, Number(args.cycles));
@@ -288,6 +301,11 @@ async function main() {
 	results.node_flags = args['node-flags'] ?? '';
 	if (args['node-flags']) log(`dashboard node flags: ${args['node-flags']}`);
 	log(`using a snapshot of build/ (${build.info.version ?? '?'} ${build.info.revision ?? ''}, inputs ${build.inputs})`);
+	if (REPLICAS > 1) {
+		const fleet = { ...FLEET, gitlab_runners: Number(args['gitlab-runners'] ?? FLEET.gitlab_runners), github_runners: Number(args['github-runners'] ?? FLEET.github_runners) };
+		Object.assign(results, await benchReplicas({ build, cleanEnv, replicas: REPLICAS, databaseUrl: args['database-url'], fleet, durationS: DURATION_S, connections: CONNECTIONS, cycles: CYCLES, logs: args.logs, log }));
+		return;
+	}
 
 	// ------------------------------------------------------------ sandbox
 	section('sandbox fleet');

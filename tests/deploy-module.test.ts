@@ -241,6 +241,17 @@ function evalExpr(src: string, scope: Scope): Value {
 			return text;
 		},
 		lower: ([e]) => str(e!()).toLowerCase(),
+		keys: ([e]) => {
+			const v = e!();
+			if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error(`keys() of ${JSON.stringify(v)}`);
+			return Object.keys(v).sort();
+		},
+		contains: ([l, x]) => {
+			const list = l!();
+			if (!Array.isArray(list)) throw new Error(`contains() of ${JSON.stringify(list)}`);
+			const want = JSON.stringify(x!());
+			return list.some((i) => JSON.stringify(i) === want);
+		},
 		floor: ([e]) => Math.floor(num(e!())),
 		tostring: ([e]) => {
 			const v = e!();
@@ -629,22 +640,57 @@ describe('deploy/tofu/modules/runner-dashboard', () => {
 		});
 	});
 
-	it('refuses more than one replica, saying why', () => {
-		const replicaRules = many(one(deployment.lifecycle).precondition).filter((p) => /\bvar\.replicas\b/.test(String(p.condition)));
-		expect(replicaRules).toHaveLength(1);
-		const rule = one(replicaRules);
-		const holds = (replicas: number) => evalCondition(String(rule.condition), { replicas });
-		expect(holds(1)).toBe(true);
-		expect(holds(2)).toBe(false);
-		expect(holds(3)).toBe(false);
-		expect(rule.error_message).toMatch(/replicas must be 1: each dashboard pod runs the pollers/);
-		expect(String(variables.replicas.description)).toMatch(/Only 1 is accepted/);
-		// Nothing left over from a multi-replica claim: no Lease, no PodDisruptionBudget.
-		expect(resources.kubernetes_pod_disruption_budget_v1).toBeUndefined();
-		const text = readdirSync(MODULE_DIR)
-			.map((f) => readFileSync(join(MODULE_DIR, f), 'utf8'))
-			.join('\n');
-		expect(text).not.toMatch(/coordination\.k8s\.io|\bleases?\b|\belect(ed|s)\b|PodDisruptionBudget/i);
+	describe('replicas', () => {
+		const db = { DATABASE_URL: { secret_name: 'runner-dashboard-db', key: 'url' } };
+		const scope = (replicas: number | null, secretEnv: Record<string, Value>, storage = 'pvc') => ({ replicas, secret_env: secretEnv, storage: { type: storage } });
+
+		it('runs 2 by default with PostgreSQL and 1 with SQLite', () => {
+			expect(one(deployment.spec).replicas).toBe('${local.replicas}');
+			const replicas = (vars: Record<string, Value>) => evalValue(String(locals.replicas), { vars, locals });
+			expect(replicas(scope(null, db, 'emptyDir'))).toBe(2);
+			expect(replicas(scope(null, {}))).toBe(1);
+			expect(replicas(scope(3, db, 'emptyDir'))).toBe(3);
+			expect(variables.replicas.default).toBeNull();
+		});
+
+		it('refuses more than one with SQLite (or on a ReadWriteOnce volume), saying why', () => {
+			const rules = many(one(deployment.lifecycle).precondition).filter((p) => /\blocal\.replicas\b/.test(String(p.condition)));
+			expect(rules).toHaveLength(1);
+			const rule = one(rules);
+			const holds = (vars: Record<string, Value>) => evalCondition(String(rule.condition), vars, locals);
+			expect(holds(scope(1, {}))).toBe(true);
+			expect(holds(scope(null, {}))).toBe(true);
+			expect(holds(scope(2, {}))).toBe(false);
+			expect(holds(scope(2, {}, 'emptyDir'))).toBe(false);
+			expect(holds(scope(2, db, 'pvc'))).toBe(false);
+			expect(holds(scope(null, db, 'emptyDir'))).toBe(true);
+			expect(holds(scope(3, db, 'emptyDir'))).toBe(true);
+			expect(rule.error_message).toMatch(/replicas > 1 needs PostgreSQL: set secret_env\.DATABASE_URL/);
+		});
+
+		it('adds a PodDisruptionBudget and spreads pods over zones and nodes only with more than one', () => {
+			const pdb = resources.kubernetes_pod_disruption_budget_v1.this;
+			expect(pdb.count).toBe('${local.replicas > 1 ? 1 : 0}');
+			const spec = one(pdb.spec);
+			expect(spec.max_unavailable).toBe('1');
+			expect(one(spec.selector).match_labels).toBe('${local.selector_labels}');
+			const spread = one(podSpec.dynamic.topology_spread_constraint);
+			expect(spread.for_each).toBe('${local.replicas > 1 ? ["topology.kubernetes.io/zone", "kubernetes.io/hostname"] : []}');
+			const content = one(spread.content);
+			expect(content).toMatchObject({ max_skew: 1, topology_key: '${topology_spread_constraint.value}', when_unsatisfiable: 'ScheduleAnyway' });
+			expect(one(content.label_selector).match_labels).toBe('${local.selector_labels}');
+		});
+
+		it('needs no Kubernetes Lease: leadership is a row in PostgreSQL, so no coordination.k8s.io rule', () => {
+			const text = readdirSync(MODULE_DIR)
+				.map((f) => readFileSync(join(MODULE_DIR, f), 'utf8'))
+				.join('\n');
+			expect(text).not.toMatch(/coordination\.k8s\.io|\bleases\b/i);
+		});
+
+		it('is ready only once caught up: readiness is /readyz', () => {
+			expect(one(one(container.readiness_probe).http_get).path).toBe('/readyz');
+		});
 	});
 
 	it('adds an Ingress only when asked', () => {

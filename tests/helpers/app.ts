@@ -144,7 +144,7 @@ export async function startApp(opts: StartOptions = {}): Promise<RunningApp> {
 }
 
 /** The first admin's first sign-in: the generated password is replaced before anything else works. */
-async function changeInitialPassword(url: string, initial: string, next: string): Promise<void> {
+export async function changeInitialPassword(url: string, initial: string, next: string): Promise<void> {
 	const headers = { origin: url, 'content-type': 'application/json' };
 	const r = await fetch(`${url}/api/v1/session`, { method: 'POST', headers, body: JSON.stringify({ username: 'admin', password: initial }) });
 	const cookie = r.headers.getSetCookie().find((c) => c.startsWith('rd_session='))?.split(';')[0];

@@ -26,7 +26,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness: the store answers and the process is not shutting down. Sources never make it unready (a down upstream degrades the data; restarting would not help).
+         * Readiness: the store answers, the process is not shutting down and (with several replicas) it has caught up with the replica feed. Sources never make it unready (a down upstream degrades the data; restarting would not help).
          * @description Anonymous callers learn only the status; source details are at /api/v1/sources for viewers.
          */
         get: operations["readyz"];
@@ -81,6 +81,23 @@ export interface paths {
         };
         /** The calling principal: kind (user or token), name and role; `must_change_password` while a user must choose a new password before anything else. */
         get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/replicas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dashboard's replicas: which one leads (polls the sources, checks drift, records history), its term, and how far behind each one is. On SQLite the one process, always leading. */
+        get: operations["listReplicas"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1506,6 +1523,16 @@ export interface components {
             /** @description Seconds since the item's source last answered; null before it ever did. */
             data_age_s: number | null;
         };
+        Replica: {
+            /** @description Host name (the pod name in Kubernetes) and a suffix per process start. */
+            id: string;
+            leader: boolean;
+            /** @description The leadership term the replica leads in or last saw; 0 on SQLite. */
+            term: number;
+            /** @description How far behind the replica feed the replica was at its last heartbeat (0: caught up). */
+            lag_s: number;
+            last_seen: string;
+        };
         Passkey: {
             id: number;
             name: string;
@@ -1742,6 +1769,55 @@ export interface operations {
                         /** @enum {string} */
                         role: "viewer" | "operator" | "admin";
                         must_change_password: boolean;
+                    };
+                };
+            };
+            /** @description Not signed in, or the API token is unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The role does not allow it, or a cross-origin mutation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An internal error; the message names the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listReplicas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Replica"][];
                     };
                 };
             };

@@ -31,6 +31,16 @@ import { failing } from '$lib/core/source-check';
 import { ChangeService } from './services/changes';
 import { ChangeTracker } from './changes/tracker';
 import { changeTargets } from './changes/targets';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Leadership } from './replicas/leadership';
+import { ReplicaFeed } from './replicas/feed';
+import { Replication } from './store/replication';
+import { AutoscalerHistoryStore } from './store/autoscaler-history';
+import { CapacityWindowStore } from './store/capacity-window';
+import { DEFAULT_HISTORY } from '$lib/core/autoscalers/history';
+
+const HISTORY_KEEP_S = DEFAULT_HISTORY.spanS;
 
 export interface AppContext {
 	config: Config;
@@ -62,6 +72,10 @@ export interface AppContext {
 	passkeys: Passkeys;
 	/** Every open live (SSE) stream. */
 	live: LiveStreams;
+	/** Which replica leads (polls, checks drift, records history); on SQLite this process, always. */
+	leadership: Leadership;
+	/** With PostgreSQL: the feed replicas share their events and caches through; null on SQLite. */
+	feed: ReplicaFeed | null;
 	/** What each source lets the dashboard do (run once at start, and by GET /api/v1/sources/check). */
 	sourceCheck: SourceChecks;
 	/** The OpenAPI document; set by the API server that serves it. */
@@ -130,7 +144,11 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	const bus = new EventBus(1000);
 	const fleet = new FleetCache();
 	const sources = new SourceRegistry((name) => fleet.countBySource(name));
-	const deps = { fleet, bus, sources, metrics, logger };
+	const shared = config.databaseUrl !== undefined;
+	// The pod's name where it has one: operators find the replica in `kubectl get pods`.
+	const replicaId = `${hostname()}-${randomBytes(3).toString('hex')}`;
+	const leadership = shared ? Leadership.shared(replicaId, new Replication(store.conn.db), config.replicas.leaseMs, logger) : Leadership.single(replicaId, logger);
+	const deps = { fleet, bus, sources, metrics, logger, deferStart: true };
 	const gitlab = new Map<string, GitlabSource>();
 	const github = new Map<string, GithubSource>();
 	const kubernetes = new Map<string, KubernetesSource>();
@@ -141,10 +159,38 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		if (s.kind === 'gitlab') gitlab.set(s.name, startGitlabSource(s, deps));
 		if (s.kind === 'github') github.set(s.name, startGithubSource(s, { ...deps, scaleSetsByRunnerId }));
 	}
-	const scraper = startMetricsScraper(config.scrape, deps, config.groupLabels);
+	// The capacity window outlives the process too: loaded from the store, kept there and published by the leader.
+	const capacityWindow = new CapacityWindowStore(store.conn.db, (trx) => leadership.fence(trx));
+	const feedRef: { feed?: ReplicaFeed | null } = {};
+	const scraper = startMetricsScraper(config.scrape, deps, config.groupLabels, {
+		initial: config.scrape.targets.length || config.scrape.httpSd.length
+			? await capacityWindow.load(Date.now() - config.scrape.windowMs).catch((e) => {
+					logger.warn({ err: messageOf(e) }, 'capacity window could not be loaded; charts start empty');
+					return [];
+				})
+			: [],
+		keep: (scrape) => {
+			if (!leadership.leading) return;
+			void capacityWindow.append(scrape, scrape.at - config.scrape.windowMs).catch((e) => logger.warn({ err: messageOf(e) }, 'capacity window write failed'));
+			feedRef.feed?.publishScrape(scrape);
+		}
+	});
 	const capacity = startCapacity(config, { sources, metrics, logger, scraper });
-	const autoscalers = startAutoscalerRecorder({ bus, kubernetes, sources });
-	const drift = new DriftService({ config, store, bus, sources, metrics, logger, gitlab, github, kubernetes }).start();
+	// The replica history outlives the process: loaded from the store, kept there by the leader.
+	const autoscalerHistory = new AutoscalerHistoryStore(store.conn.db, (trx) => leadership.fence(trx));
+	const autoscalers = startAutoscalerRecorder({
+		bus,
+		kubernetes,
+		sources,
+		initial: await autoscalerHistory.load(Date.now() / 1000 - HISTORY_KEEP_S).catch((e) => {
+			logger.warn({ err: messageOf(e) }, 'autoscaler history could not be loaded; charts start empty');
+			return [];
+		}),
+		keep: (points) => {
+			if (leadership.leading) void autoscalerHistory.append(points).catch((e) => logger.warn({ err: messageOf(e) }, 'autoscaler history write failed'));
+		}
+	});
+	const drift = new DriftService({ config, store, bus, sources, metrics, logger, gitlab, github, kubernetes, fence: (trx) => leadership.fence(trx) });
 	const targets = changeTargets(config, {
 		gitlab: (name) => gitlab.get(name)!.client,
 		github: (name) => github.get(name)!.client,
@@ -171,16 +217,21 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		refreshDrift: () => void drift.refresh().catch((e) => logger.warn({ err: messageOf(e) }, 'drift refresh after an apply failed')),
 		serialOf: (t, env) => changes.serialOf(t, env),
 		publish: (c) => changes.publish(c)
-	}).start();
+	});
 	follower.tracker = changeTracker;
 	const metricsServer = config.metricsPort ? await serveMetrics(metrics, config.host, config.metricsPort) : undefined;
 	// Store housekeeping: expired sessions and throttle counters, audit records past their
 	// retention, and resolved drift items past their keep time.
 	const prune = setInterval(() => {
+		if (!leadership.leading) return;
 		void auth.prune().catch((e) => logger.warn({ err: messageOf(e) }, 'session and sign-in throttle prune failed'));
 		const auditBefore = new Date(Date.now() - config.auditRetentionDays * 86_400_000).toISOString();
 		void store.audit.prune(auditBefore).catch((e) => logger.warn({ err: messageOf(e) }, 'audit prune failed'));
 		void drift.pruneHistory().catch((e) => logger.warn({ err: messageOf(e) }, 'drift history prune failed'));
+		const nowS = Date.now() / 1000;
+		void autoscalerHistory
+			.compact(nowS - DEFAULT_HISTORY.fineSpanS, DEFAULT_HISTORY.coarseStepS, nowS - HISTORY_KEEP_S)
+			.catch((e) => logger.warn({ err: messageOf(e) }, 'autoscaler history compaction failed'));
 		// A replay is recognised for this long; forges redeliver within days.
 		void store.changes.pruneDeliveries(new Date(Date.now() - 30 * 86_400_000).toISOString()).catch((e) => logger.warn({ err: messageOf(e) }, 'webhook delivery prune failed'));
 	}, 10 * 60_000);
@@ -196,6 +247,48 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		for (const row of report.rows.filter(failing)) logger.warn({ source: row.source, check: row.check, fix: row.fix }, `source check: ${row.detail}`);
 	});
 	void sourceCheck.run().catch((e) => logger.warn({ err: messageOf(e) }, 'source check failed'));
+	const feed = shared
+		? new ReplicaFeed({
+				databaseUrl: config.databaseUrl!,
+				replication: new Replication(store.conn.db),
+				leadership,
+				bus,
+				fleet,
+				sources,
+				drift,
+				scraper,
+				auth,
+				live: () => live,
+				logger,
+				metrics,
+				readyLagMs: config.replicas.readyLagMs
+			})
+		: null;
+	feedRef.feed = feed;
+	if (feed) {
+		auth.accessChanged = () => feed.announceAccess();
+		// Caches first (the newest snapshot and the rows after it), then the lease: a new leader starts from what the last one published.
+		await feed.start();
+	}
+	// Only the leader reads the forges, checks drift and follows changes; the others serve what it publishes.
+	const pollers = [...gitlab.values(), ...github.values()].map((g) => g.poller);
+	leadership.onChange(async (leading) => {
+		metrics.leader.set({ replica: leadership.id }, leading ? 1 : 0);
+		metrics.leaderTerm.set(leadership.term);
+		if (leading) {
+			for (const p of pollers) p.start();
+			scraper?.start();
+			drift.start();
+			changeTracker.start();
+			await feed?.snapshot().catch((e) => logger.warn({ err: messageOf(e) }, 'replica feed: the first snapshot failed'));
+		} else {
+			await Promise.all(pollers.map((p) => p.stop()));
+			await scraper?.stop();
+			await drift.pause();
+			await changeTracker.stop();
+		}
+	});
+	leadership.start();
 	logger.info({ store: store.conn.location, sources: config.sources.map((s) => s.name), version: info.version, revision: info.revision }, 'dashboard ready');
 	current = {
 		config,
@@ -221,12 +314,17 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		autoscalers,
 		runnerDetails: new RunnerDetails({ fleet, gitlab, kubernetes, sources }),
 		live,
+		leadership,
+		feed,
 		sourceCheck,
 		openapi: () => ({}),
 		stopping: false,
 		startedAt: new Date(),
 		async close() {
 			clearInterval(prune);
+			// The lease goes first, so another replica takes over while this one finishes.
+			await leadership.stop();
+			await feed?.stop();
 			live.closeAll();
 			autoscalers.stop();
 			metricsServer?.close();

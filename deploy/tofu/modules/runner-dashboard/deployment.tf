@@ -6,7 +6,7 @@ resource "kubernetes_deployment_v1" "this" {
   }
 
   spec {
-    replicas = var.replicas
+    replicas = local.replicas
 
     selector {
       match_labels = local.selector_labels
@@ -48,6 +48,20 @@ resource "kubernetes_deployment_v1" "this" {
           for_each = var.image_pull_secrets
           content {
             name = image_pull_secrets.value
+          }
+        }
+
+        # Replicas apart: a zone or a node going away leaves the others serving (a preference,
+        # so a small cluster still runs them all).
+        dynamic "topology_spread_constraint" {
+          for_each = local.replicas > 1 ? ["topology.kubernetes.io/zone", "kubernetes.io/hostname"] : []
+          content {
+            max_skew           = 1
+            topology_key       = topology_spread_constraint.value
+            when_unsatisfiable = "ScheduleAnyway"
+            label_selector {
+              match_labels = local.selector_labels
+            }
           }
         }
 
@@ -246,8 +260,8 @@ resource "kubernetes_deployment_v1" "this" {
       error_message = "image must be pinned by digest (repo@sha256:...) or an exact release tag (repo:1.2.3); mutable tags such as :latest, :edge or a branch name need allow_mutable_tag = true."
     }
     precondition {
-      condition     = var.replicas == 1
-      error_message = "replicas must be 1: each dashboard pod runs the pollers, drift checks and pruning itself (there is no leader election), so a second pod would double the load on GitLab and GitHub, write drift history twice and send live updates only to its own clients."
+      condition     = local.replicas == 1 || (local.postgres && var.storage.type == "emptyDir")
+      error_message = "replicas > 1 needs PostgreSQL: set secret_env.DATABASE_URL and storage.type = \"emptyDir\". With SQLite the store is one pod's file on a ReadWriteOnce volume, so only one pod can use it."
     }
     precondition {
       condition     = var.xff_depth == 1 || local.address_header == "x-forwarded-for"

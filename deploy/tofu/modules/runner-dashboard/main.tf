@@ -7,6 +7,11 @@ locals {
   # in src/lib/server/config/env.ts). Other secret_env keys must be named by config_yaml.
   app_secret_env = ["DATABASE_URL", "SESSION_SECRET"]
 
+  # Several pods share one PostgreSQL (DATABASE_URL from a Secret): one leads and polls,
+  # every pod serves. With SQLite the store is one pod's file, so one pod.
+  postgres = contains(keys(var.secret_env), "DATABASE_URL")
+  replicas = var.replicas != null ? var.replicas : (local.postgres ? 2 : 1)
+
   config_dir  = "/etc/runner-dashboard"
   config_path = "/etc/runner-dashboard/config.yaml"
 

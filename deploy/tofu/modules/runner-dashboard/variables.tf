@@ -55,14 +55,13 @@ variable "name" {
 }
 
 variable "replicas" {
-  description = "Number of dashboard pods. Only 1 is accepted (a precondition refuses more): each pod runs the pollers, drift checks and pruning itself, with no leader election, so a second pod would double the load on GitLab and GitHub, write drift history twice and send live updates only to its own clients."
+  description = "Number of dashboard pods. null: 2 with PostgreSQL (secret_env.DATABASE_URL), else 1. More than 1 needs PostgreSQL and storage.type = \"emptyDir\" (a precondition refuses SQLite): one pod leads (polls GitLab and GitHub, checks drift, records history) and every pod serves, with a PodDisruptionBudget and the pods spread over zones and nodes."
   type        = number
-  default     = 1
-  nullable    = false
+  default     = null
 
   validation {
-    condition     = var.replicas >= 1 && floor(var.replicas) == var.replicas
-    error_message = "replicas must be a whole number >= 1."
+    condition     = var.replicas == null || (var.replicas >= 1 && floor(var.replicas) == var.replicas)
+    error_message = "replicas must be null or a whole number >= 1."
   }
 }
 

@@ -161,6 +161,7 @@ export class Auth {
 	 */
 	async rotateSessions(userId: number, actor: Actor): Promise<NewSession> {
 		await this.store.sessions.deleteForUser(userId);
+		this.accessChanged();
 		const user = await this.store.users.byId(userId);
 		if (!user) throw new Error(`no user ${userId}`);
 		return this.startSession({ id: user.id, username: user.username, role: user.role, must_change_password: user.must_change_password ? 1 : 0 }, actor);
@@ -237,6 +238,7 @@ export class Auth {
 		if (!principal.sessionHash) return null;
 		const s = await this.store.sessions.get(principal.sessionHash);
 		await this.store.sessions.delete(principal.sessionHash);
+		this.accessChanged();
 		return s?.provider ? { provider: s.provider, idToken: s.id_token } : null;
 	}
 
@@ -279,8 +281,20 @@ export class Auth {
 
 	/** Drops every reused token resolution (after a revocation, or a user's disable, demotion or deletion). */
 	forgetTokens(): void {
+		this.forgetLocalTokens();
+		this.accessChanged();
+	}
+
+	/** Drops this process's reused token resolutions only (another replica announced a change). */
+	forgetLocalTokens(): void {
 		this.tokens.clear();
 	}
+
+	/**
+	 * Told when a session ends or reused token resolutions are dropped; with several replicas it
+	 * announces the change to the others (replicas/feed.ts), so it holds on every one within a second.
+	 */
+	accessChanged: () => void = () => {};
 
 	/** Creates an API token; the secret is returned once and only its hash is stored. */
 	async createToken(t: { name: string; role: Role; createdBy: string; ownerId: number | null; expiresAt: Date | null }) {

@@ -183,6 +183,12 @@ export const configFile = z.strictObject({
 					max_streams: z.number().int().min(1).max(100_000).default(2000),
 					max_stream_minutes: z.number().int().min(1).max(24 * 60).default(15)
 				})
+				.prefault({}),
+			replicas: z
+				.strictObject({
+					lease_seconds: z.number().int().min(2).max(300).default(15),
+					ready_lag_seconds: z.number().int().min(1).max(600).default(10)
+				})
 				.prefault({})
 		})
 		.prefault({}),

@@ -41,6 +41,8 @@ export interface Config {
 	sso: SsoProvider[];
 	/** Bounds of the live (SSE) streams. */
 	live: { perPrincipal: number; total: number; maxLifetimeMs: number };
+	/** Several replicas on PostgreSQL: the leader's lease, and the feed lag past which a replica is not ready. */
+	replicas: { leaseMs: number; readyLagMs: number };
 	/** How the client address is read (ADDRESS_HEADER, XFF_DEPTH). */
 	clientAddress: { header: string | undefined; xffDepth: number };
 	/** Audit records older than this are deleted by the store's housekeeping. */
@@ -375,6 +377,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 			total: file.server.live.max_streams,
 			maxLifetimeMs: file.server.live.max_stream_minutes * 60_000
 		},
+		replicas: { leaseMs: file.server.replicas.lease_seconds * 1000, readyLagMs: file.server.replicas.ready_lag_seconds * 1000 },
 		clientAddress: { header: addressHeader, xffDepth },
 		auditRetentionDays: file.audit.retention_days,
 		sources,

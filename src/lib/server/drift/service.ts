@@ -12,6 +12,7 @@ import type { Config } from '../config';
 import type { EventBus } from '../events/bus';
 import { DriftHistory, scopeKey } from '../store/drift';
 import type { Store } from '../store';
+import type { Fence } from '../store/fenced';
 import type { GithubSource } from '../sync/github-source';
 import type { GitlabSource } from '../sync/gitlab-source';
 import type { KubernetesSource } from '../sync/kubernetes-source';
@@ -63,6 +64,8 @@ export interface DriftServiceDeps {
 	gitlab: Map<string, GitlabSource>;
 	github: Map<string, GithubSource>;
 	kubernetes: Map<string, KubernetesSource>;
+	/** Run first in every history write: refuses it once this replica's leadership term is over. */
+	fence?: Fence;
 }
 
 const API_VERSION = new Map(RESOURCES.map((r) => [r.kind, r.apiVersion]));
@@ -97,6 +100,8 @@ export class DriftService {
 	private pendingFull = false;
 	private unsubscribe: () => void;
 	private stopped = false;
+	/** The leading replica's result, on a replica that does not check (replicas/feed.ts). */
+	private adopted: DriftSnapshot | null = null;
 
 	constructor(private deps: DriftServiceDeps) {
 		const { config, gitlab, github } = deps;
@@ -111,7 +116,7 @@ export class DriftService {
 				config.drift.limits
 			)
 		);
-		this.history = new DriftHistory(deps.store.conn.db);
+		this.history = new DriftHistory(deps.store.conn.db, deps.fence);
 		if (config.drift.stacks.length) deps.sources.register({
 			name: DRIFT_SOURCE,
 			kind: 'drift',
@@ -133,7 +138,7 @@ export class DriftService {
 		this.unsubscribe = deps.bus.subscribe((e) => {
 			if (e.type !== 'cluster.delta') return;
 			const d = e.data as { source?: string; kinds?: string[] };
-			if (!d.source || !clusters.has(d.source) || !d.kinds?.some((k) => (WATCHED_KINDS as readonly string[]).includes(k))) return;
+			if (this.stopped || !d.source || !clusters.has(d.source) || !d.kinds?.some((k) => (WATCHED_KINDS as readonly string[]).includes(k))) return;
 			clearTimeout(this.debounce);
 			this.debounce = setTimeout(() => this.recomputeSoon(), DEBOUNCE_MS);
 			this.debounce.unref?.();
@@ -142,6 +147,7 @@ export class DriftService {
 
 	start(): this {
 		if (this.readers.length === 0) return this;
+		this.stopped = false;
 		// Ages of items still open from before a restart, until the first check confirms them.
 		void this.history
 			.openFirstSeen()
@@ -207,6 +213,7 @@ export class DriftService {
 		// A cluster not answering now leaves its last objects in the informers: drift against them is marked stale.
 		const down = new Set(status.filter((s) => s.status === 'down').map((s) => s.name));
 		const clusterOf = new Map(config.drift.stacks.flatMap((s) => s.envs.map((env) => [scopeKey(s.name, env), s.cluster] as const)));
+		this.adopted = null;
 		const check = computeCheck(this.reads!, (cluster) => watchedLive(kubernetes.get(cluster), synced.has(cluster)), this.map!);
 		this.last = check;
 		const byScope = new Map<string, DriftItem[]>();
@@ -253,6 +260,7 @@ export class DriftService {
 
 	/** What the API and the page serve. */
 	snapshot(now = Date.now()): DriftSnapshot {
+		if (this.adopted) return { ...this.adopted, items: this.adopted.items.map((i) => ({ ...i, age_s: Math.max(0, Math.round((now - Date.parse(i.first_seen)) / 1000)) })) };
 		this.ordered ??= this.inServedOrder(now);
 		const items: ServedDriftItem[] = this.ordered.map(({ item, stale }) => ({ ...item, age_s: Math.max(0, Math.round((now - Date.parse(item.first_seen)) / 1000)), stale }));
 		return {
@@ -288,6 +296,20 @@ export class DriftService {
 		return f ? { stack: f.stack, env: f.env, variable: f.variable } : null;
 	}
 
+	/** Serves the leading replica's result (this replica does not check while another leads). */
+	adopt(s: DriftSnapshot): void {
+		this.adopted = s;
+	}
+
+	/** Stops checking (leadership passed to another replica); `start` resumes. Awaits a check under way. */
+	async pause(): Promise<void> {
+		this.stopped = true;
+		clearTimeout(this.debounce);
+		clearTimeout(this.retry);
+		await this.poller.stop();
+		await this.recomputing?.catch(() => {});
+	}
+
 	/** Reads the stacks' files and state again now (a change was applied); resolves when that check is done. */
 	refresh(): Promise<void> {
 		return this.readers.length ? this.poller.runNow() : Promise.resolve();
@@ -307,12 +329,8 @@ export class DriftService {
 	}
 
 	async stop(): Promise<void> {
-		this.stopped = true;
-		clearTimeout(this.debounce);
-		clearTimeout(this.retry);
 		this.unsubscribe();
-		await this.poller.stop();
-		await this.recomputing?.catch(() => {});
+		await this.pause();
 	}
 }
 

@@ -29,7 +29,7 @@ describe('EventBus', () => {
 		expect(bus.listenerCount).toBe(2);
 		const first = bus.publish('drift', { items: 1, errors: 0, checked_at: 'x' });
 		expect(first).toMatchObject({ id: 1, type: 'drift', data: { items: 1 } });
-		expect(new Date(first.at).toISOString()).toBe(first.at);
+		expect(new Date(first!.at).toISOString()).toBe(first!.at);
 		offA();
 		expect(bus.listenerCount).toBe(1);
 		bus.publish('drift', { items: 2, errors: 0, checked_at: 'x' });

@@ -36,6 +36,8 @@ export type EndReason = 'client' | 'overflow' | 'lifetime' | 'revoked' | 'shutdo
 interface Stream {
 	res: ServerResponse;
 	owner: string;
+	/** Checks the principal now (as a heartbeat does) and ends the stream when it no longer holds. */
+	check(): void;
 	end(reason: EndReason): void;
 }
 
@@ -78,18 +80,22 @@ export class LiveStreams {
 		};
 		const unsubscribe = bus.subscribe((e: BusEvent) => send(frameOf(e)));
 		let checking = false;
-		const heartbeat = setInterval(() => {
-			if (Date.now() - started >= limits.maxLifetimeMs) return stream.end('lifetime');
+		const check = (beat: boolean) => {
 			if (checking) return;
 			checking = true;
 			this.stillValid(principal)
-				.then((ok) => (ok ? send(HEARTBEAT) : stream.end('revoked')))
-				.catch(() => send(HEARTBEAT))
+				.then((ok) => (!ok ? stream.end('revoked') : beat ? send(HEARTBEAT) : undefined))
+				.catch(() => (beat ? send(HEARTBEAT) : undefined))
 				.finally(() => (checking = false));
+		};
+		const heartbeat = setInterval(() => {
+			if (Date.now() - started >= limits.maxLifetimeMs) return stream.end('lifetime');
+			check(true);
 		}, limits.heartbeatMs);
 		const stream: Stream = {
 			res,
 			owner,
+			check: () => check(false),
 			end: (reason) => {
 				if (ended) return;
 				ended = true;
@@ -130,6 +136,11 @@ export class LiveStreams {
 			if (missed === null) send(encoder.encode(`id: ${bus.lastId}\nevent: reset\ndata: {}\n\n`));
 			else for (const e of missed) send(frameOf(e));
 		}
+	}
+
+	/** Checks every stream's principal now: a session ended or a token revoked (on any replica) ends its streams. */
+	recheck(): void {
+		for (const s of this.streams) s.check();
 	}
 
 	/** Ends every stream (shutdown): clients reconnect elsewhere or when the process is back. */

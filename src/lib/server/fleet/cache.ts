@@ -51,6 +51,28 @@ export class FleetCache {
 		return { source, upserted, removed };
 	}
 
+	/** Apply a delta another replica published (its sync or an action): the same change, without reading the source. */
+	applyDelta(d: FleetDelta): void {
+		let ids = this.bySource.get(d.source);
+		if (!ids) this.bySource.set(d.source, (ids = new Set()));
+		for (const r of d.upserted) {
+			this.runners.set(r.id, r);
+			ids.add(r.id);
+		}
+		for (const id of d.removed) {
+			this.runners.delete(id);
+			ids.delete(id);
+		}
+		if (d.upserted.length || d.removed.length) this.bump([...d.upserted.map((r) => r.id), ...d.removed]);
+	}
+
+	/** Every source's runners, for a snapshot other replicas start from. */
+	bySourceRunners(): Record<string, Runner[]> {
+		const out: Record<string, Runner[]> = {};
+		for (const [source, ids] of this.bySource) out[source] = [...ids].map((id) => this.runners.get(id)!).filter(Boolean);
+		return out;
+	}
+
 	/** Apply one runner's new state (after an action) without waiting for the next sync. */
 	upsert(r: Runner): void {
 		this.runners.set(r.id, r);

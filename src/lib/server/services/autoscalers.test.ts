@@ -29,6 +29,37 @@ function setup(now: { t: number }) {
 }
 
 describe('the replica history recorder', () => {
+	it('starts from the samples kept before it and hands on each sample it takes', () => {
+		const now = { t: 1_800_000_000_000 };
+		const t0 = now.t / 1000;
+		const kept: unknown[] = [];
+		const bus = new EventBus(10);
+		const sources = new SourceRegistry();
+		sources.register({ name: 'k8s', kind: 'kubernetes', url: 'http://x', simulated: true, intervalMs: 5000 });
+		sources.succeeded('k8s', now.t);
+		const id = 'hpa:k8s:gitlab-runners:docker-runner-hpa';
+		rec = startAutoscalerRecorder({
+			bus,
+			kubernetes: new Map([['k8s', cluster({ hpa: 4, ss: 1 })]]),
+			sources,
+			everyMs: 3_600_000,
+			now: () => now.t,
+			initial: [
+				{ autoscaler: id, at_s: t0 - 600, current: 1, desired: 1, max: 8 },
+				{ autoscaler: id, at_s: t0 - 300, current: 3, desired: 3, max: 8 }
+			],
+			keep: (points) => kept.push(...points)
+		});
+		rec.sample();
+		expect(kept).toEqual([
+			{ autoscaler: id, at_s: t0, current: 4, desired: 4, max: 8 },
+			{ autoscaler: 'scale_set:k8s:arc-runners:gh-nix', at_s: t0, current: 1, desired: 1, max: 10 }
+		]);
+		const hpa = rec.query({ kind: 'hpa' }, '1h')[0]!;
+		expect(hpa.history.filter((p) => p[1] !== null).map((p) => p[1])).toEqual(expect.arrayContaining([1, 3, 4]));
+		expect(hpa.history[0]![0]).toBeLessThanOrEqual(t0 - 600);
+	});
+
 	it('samples on cluster changes of scaling kinds and answers the history per window', () => {
 		const now = { t: 1_800_000_000_000 };
 		const { state, bus, rec } = setup(now);

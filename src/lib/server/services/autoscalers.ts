@@ -1,7 +1,8 @@
 // The autoscalers of every watched cluster (GitLab runner HPAs, ARC scale sets) and
 // their replica history, recorded in memory: on every cluster change and on a 15 s
 // heartbeat, never while the cluster's source is failing (its objects are then the last
-// good copy, and recording them would invent a flat line).
+// good copy, and recording them would invent a flat line). Every replica samples its own
+// watches; the leader also keeps the samples in the store, which a starting replica loads.
 import { HISTORY_STEP_S, ReplicaHistory, type ReplicaPoint } from '$lib/core/autoscalers/history';
 import { AUTOSCALER_KINDS, filterAutoscalers, hpaView, scaleSetAutoscaler, type AutoscalerFilter, type AutoscalerView, type DeploymentObject, type HpaObject } from '$lib/core/autoscalers/views';
 import { z } from 'zod';
@@ -11,6 +12,7 @@ import { freshnessFields } from '../fleet/freshness';
 import type { EventBus } from '../events/bus';
 import type { KubernetesSource } from '../sync/kubernetes-source';
 import type { SourceRegistry } from '../sync/source-status';
+import type { StoredPoint } from '../store/autoscaler-history';
 
 export const SAMPLE_EVERY_MS = 15_000;
 // Kinds whose changes can move a replica count.
@@ -93,6 +95,10 @@ interface Deps {
 	sources: SourceRegistry;
 	everyMs?: number;
 	now?: () => number;
+	/** Samples kept from before this process (the store), replayed first, oldest first per autoscaler. */
+	initial?: StoredPoint[];
+	/** Where the samples this process takes go (the store, while this replica leads). */
+	keep?: (points: StoredPoint[]) => void;
 }
 
 /** Autoscalers of one cluster source. */
@@ -105,6 +111,12 @@ export function startAutoscalerRecorder(deps: Deps): AutoscalerRecorder {
 	const { bus, kubernetes, sources } = deps;
 	const now = deps.now ?? (() => Date.now());
 	const histories = new Map<string, ReplicaHistory>();
+	const historyOf = (id: string) => {
+		let h = histories.get(id);
+		if (!h) histories.set(id, (h = new ReplicaHistory()));
+		return h;
+	};
+	for (const p of deps.initial ?? []) historyOf(p.autoscaler).record(p.at_s, p.current, p.desired, p.max);
 
 	const freshness = () => new Map(sources.list().map((s) => [s.name, s]));
 	const list = () => [...kubernetes.values()].flatMap(autoscalersOf);
@@ -113,15 +125,15 @@ export function startAutoscalerRecorder(deps: Deps): AutoscalerRecorder {
 		const t = now() / 1000;
 		const fresh = freshness();
 		const seen = new Set<string>();
+		const taken: StoredPoint[] = [];
 		for (const k of kubernetes.values()) {
 			if (fresh.get(k.name)?.stale ?? true) continue;
 			for (const a of autoscalersOf(k)) {
 				seen.add(a.id);
-				let h = histories.get(a.id);
-				if (!h) histories.set(a.id, (h = new ReplicaHistory()));
-				h.record(t, a.current, a.desired, a.max);
+				if (historyOf(a.id).record(t, a.current, a.desired, a.max)) taken.push({ autoscaler: a.id, at_s: t, current: a.current, desired: a.desired, max: a.max });
 			}
 		}
+		if (taken.length) deps.keep?.(taken);
 		// An autoscaler deleted a week ago has nothing left to show.
 		for (const [id, h] of histories) if (!seen.has(id) && (h.lastAt ?? 0) < t - WEEK_S) histories.delete(id);
 	}

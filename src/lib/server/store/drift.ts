@@ -5,6 +5,7 @@ import type { Generated, Kysely } from 'kysely';
 import { maskedValues } from '$lib/core/drift/secrets';
 import type { DriftClass, DriftItem, DriftSeverity } from '$lib/core/drift/types';
 import type { Database } from './schema';
+import { fencedTransaction, type Fence } from './fenced';
 
 export interface DriftHistoryTable {
 	id: Generated<number>;
@@ -60,7 +61,11 @@ export const scopeKey = (stack: string, env: string) => `${stack}\u0000${env}`;
 export class DriftHistory {
 	private db: Db;
 
-	constructor(db: Kysely<Database>) {
+	/** `fence` runs first in each write's transaction and throws to refuse it (a leader whose term is over). */
+	constructor(
+		db: Kysely<Database>,
+		private fence?: Fence
+	) {
 		this.db = db as unknown as Db;
 	}
 
@@ -70,7 +75,7 @@ export class DriftHistory {
 	 * they were. Returns first_seen per item key.
 	 */
 	async record(items: DriftItem[], checked: Set<string>, now: string): Promise<Map<string, string>> {
-		return this.db.transaction().execute(async (trx) => {
+		return fencedTransaction(this.db, this.fence, async (trx) => {
 			const open = await trx.selectFrom('drift_history').select(['id', 'item_key', 'stack', 'env', 'first_seen']).where('resolved_at', 'is', null).execute();
 			const byKey = new Map(open.map((r) => [r.item_key, r]));
 			const firstSeen = new Map<string, string>();
@@ -116,8 +121,10 @@ export class DriftHistory {
 
 	/** Deletes resolved items that cleared before `before` (open items are never deleted); returns how many. */
 	async pruneResolved(before: string): Promise<number> {
-		const r = await this.db.deleteFrom('drift_history').where('resolved_at', 'is not', null).where('resolved_at', '<', before).executeTakeFirst();
-		return Number(r.numDeletedRows ?? 0);
+		return fencedTransaction(this.db, this.fence, async (trx) => {
+			const r = await trx.deleteFrom('drift_history').where('resolved_at', 'is not', null).where('resolved_at', '<', before).executeTakeFirst();
+			return Number(r.numDeletedRows ?? 0);
+		});
 	}
 
 	/** first_seen of every open item, for ages before the first check after a restart completes. */

@@ -239,6 +239,61 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 				await db.schema.dropIndex('users_provider_subject').execute();
 				for (const c of ['disabled_by_provider', 'role_confirmed_at', 'last_sign_in_at', 'subject', 'provider']) await db.schema.alterTable('users').dropColumn(c).execute();
 			}
+		},
+		// Several replicas on one PostgreSQL: the leader's lease and its term (which fences the
+		// leader's writes), the feed the replica that acts publishes through (one global sequence,
+		// payloads in rows), each replica's heartbeat; and the history that outlives a process:
+		// the autoscalers' replica counts and the built-in scraper's capacity window.
+		'0007_replicas': {
+			async up(db: Kysely<any>) {
+				await db.schema
+					.createTable('leader_lease')
+					.addColumn('name', 'text', (c) => c.primaryKey())
+					.addColumn('holder', 'text', (c) => c.notNull())
+					.addColumn('term', 'integer', (c) => c.notNull())
+					// Milliseconds since the epoch on the database's clock, so replicas' clocks never matter.
+					.addColumn('expires_at', 'bigint', (c) => c.notNull())
+					.execute();
+				await (dialect === 'postgres'
+					? db.schema.createTable('replica_feed').addColumn('seq', 'bigserial', (c) => c.primaryKey())
+					: db.schema.createTable('replica_feed').addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement()))
+					.addColumn('term', 'integer', (c) => c.notNull())
+					.addColumn('origin', 'text', (c) => c.notNull())
+					.addColumn('kind', 'text', (c) => c.notNull())
+					.addColumn('payload', 'text', (c) => c.notNull())
+					.addColumn('at', 'text', (c) => c.notNull())
+					.execute();
+				await db.schema.createIndex('replica_feed_kind').on('replica_feed').columns(['kind', 'seq']).execute();
+				await db.schema
+					.createTable('replicas')
+					.addColumn('id', 'text', (c) => c.primaryKey())
+					.addColumn('started_at', 'text', (c) => c.notNull())
+					.addColumn('last_seen', 'text', (c) => c.notNull())
+					.addColumn('term', 'integer', (c) => c.notNull())
+					.addColumn('applied_seq', 'bigint', (c) => c.notNull())
+					.addColumn('lag_ms', 'integer', (c) => c.notNull())
+					.execute();
+				await db.schema
+					.createTable('autoscaler_history')
+					.addColumn('autoscaler', 'text', (c) => c.notNull())
+					.addColumn('at_s', 'integer', (c) => c.notNull())
+					.addColumn('current', 'integer')
+					.addColumn('desired', 'integer')
+					.addColumn('max', 'integer')
+					.addPrimaryKeyConstraint('autoscaler_history_pk', ['autoscaler', 'at_s'])
+					.execute();
+				await db.schema.createIndex('autoscaler_history_at').on('autoscaler_history').column('at_s').execute();
+				// The built-in scraper's capacity window: one row per scrape (per-group sums as JSON).
+				await db.schema
+					.createTable('capacity_window')
+					.addColumn('at_ms', 'bigint', (c) => c.primaryKey())
+					.addColumn('row', 'text', (c) => c.notNull())
+					.addColumn('born', 'text', (c) => c.notNull())
+					.execute();
+			},
+			async down(db: Kysely<any>) {
+				for (const t of ['capacity_window', 'autoscaler_history', 'replicas', 'replica_feed', 'leader_lease']) await db.schema.dropTable(t).execute();
+			}
 		}
 	};
 }

@@ -37,7 +37,7 @@ describe.each(BACKENDS)('Store on %s', (dialect, makeBackend) => {
 		});
 
 		it('applies the migration set once; a second run applies nothing', async () => {
-			expect(firstMigration).toEqual(['0001_auth_audit', '0002_drift_history', '0003_sign_in_hardening', '0004_drift_history_masked', '0005_changes', '0006_sso']);
+			expect(firstMigration).toEqual(['0001_auth_audit', '0002_drift_history', '0003_sign_in_hardening', '0004_drift_history_masked', '0005_changes', '0006_sso', '0007_replicas']);
 			expect(secondMigration).toEqual([]);
 			expect(await store.migrate()).toEqual([]);
 			await expect(store.ping()).resolves.toBeUndefined();
@@ -86,7 +86,7 @@ describe.each(BACKENDS)('Store on %s', (dialect, makeBackend) => {
 						row('spec.maxReplicas', 8, 11)
 					])
 					.execute();
-				expect(await old.migrate()).toEqual(['0003_sign_in_hardening', '0004_drift_history_masked', '0005_changes', '0006_sso']);
+				expect(await old.migrate()).toEqual(['0003_sign_in_hardening', '0004_drift_history_masked', '0005_changes', '0006_sso', '0007_replicas']);
 				const rows = await (old.conn.db as Kysely<any>).selectFrom('drift_history').select(['field', 'declared', 'applied', 'live']).orderBy('id').execute();
 				expect(rows).toEqual([
 					{ field: 'data["config.toml"]', declared: null, applied: JSON.stringify(toml('(sensitive #1)', 3)), live: JSON.stringify(toml('(sensitive #2)', 4)) },

@@ -11,6 +11,7 @@ import { scraper, type ScrapeTarget } from '$lib/sources/metrics/scrape';
 import type { Config } from '../config';
 import { Poller } from './poller';
 import type { SourceDeps } from './runner-source';
+import type { WindowSlot } from '../store/capacity-window';
 
 export const SCRAPER_SOURCE = 'builtin-scraper';
 const CONCURRENCY = 8;
@@ -21,13 +22,31 @@ export interface MetricsScraper {
 	/** The capacity window: one slot per scrape cycle that reached at least one endpoint. */
 	readonly window: SeriesWindow;
 	readonly intervalMs: number;
+	/** Starts scraping (this replica leads). */
+	start(): void;
+	/** Stops scraping; the window stays and takes what the leader publishes (`adopt`). */
 	stop(): Promise<void>;
+	/** A scrape another replica made (the leader), as it published it. */
+	adopt(scrape: ScrapeResult): void;
+}
+
+/** One scrape's outcome as replicas pass it on: the window's slot and the ARC listeners' jobs. */
+export interface ScrapeResult extends WindowSlot {
+	arcJobs: [string, { assigned: number; running: number; as_of: string }][];
+}
+
+export interface ScraperOptions {
+	/** The window's slots kept from before this process (the store), oldest first. */
+	initial?: WindowSlot[];
+	/** Told of each scrape this process makes (the store, the replica feed). */
+	keep?: (scrape: ScrapeResult) => void;
 }
 
 export function startMetricsScraper(
 	cfg: Config['scrape'],
 	deps: Pick<SourceDeps, 'sources' | 'metrics' | 'logger'>,
-	groupLabels: GroupLabels = DEFAULT_GROUP_LABELS
+	groupLabels: GroupLabels = DEFAULT_GROUP_LABELS,
+	opts: ScraperOptions = {}
 ): MetricsScraper | null {
 	if (cfg.targets.length === 0 && cfg.httpSd.length === 0) return null;
 	const { sources, metrics } = deps;
@@ -36,6 +55,10 @@ export function startMetricsScraper(
 	// ARC jobs per scale set (`namespace/name`), indexed once per scrape: requests only look them up.
 	let arcJobs = new Map<string, { assigned: number; running: number; as_of: string }>();
 	const window = new SeriesWindow(Math.max(2, Math.ceil(cfg.windowMs / cfg.intervalMs) + 1));
+	const take = (slot: WindowSlot) => {
+		if (slot.at > (window.newest() ?? -Infinity)) window.append(slot.at, slot.row, slot.born);
+	};
+	for (const slot of opts.initial ?? []) take(slot);
 	const aggregator = new ScrapeAggregator(groupLabels);
 	const poller = new Poller({
 		name: SCRAPER_SOURCE,
@@ -54,7 +77,10 @@ export function startMetricsScraper(
 				at,
 				out.map((r) => ({ id: r.target.url, labels: r.target.labels, samples: r.error ? null : r.samples }))
 			);
-			if (ingested) window.append(at, ingested.row, ingested.born);
+			if (ingested) {
+				window.append(at, ingested.row, ingested.born);
+				opts.keep?.({ at, row: ingested.row, born: ingested.born, arcJobs: [...index] });
+			}
 			const failed = out.filter((r) => r.error);
 			if (failed.length > 0 && failed.length === out.length) throw new Error(`all ${out.length} metrics endpoints failed; ${failed[0]!.error}`);
 			if (failed.length > 0) sources.partlyFailed(SCRAPER_SOURCE, `${failed.length} of ${out.length} endpoints failed; ${failed[0]!.error}`);
@@ -62,11 +88,15 @@ export function startMetricsScraper(
 		},
 		onError: (e) => sources.failed(SCRAPER_SOURCE, e instanceof Error ? e.message : String(e))
 	});
-	poller.start();
 	return {
 		arcJobs: (namespace, name) => arcJobs.get(`${namespace}/${name}`) ?? null,
 		window,
 		intervalMs: cfg.intervalMs,
-		stop: () => poller.stop()
+		start: () => poller.start(),
+		stop: () => poller.stop(),
+		adopt(scrape) {
+			take(scrape);
+			arcJobs = new Map(scrape.arcJobs);
+		}
 	};
 }

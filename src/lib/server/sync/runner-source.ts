@@ -18,6 +18,8 @@ export interface SourceDeps {
 	sources: SourceRegistry;
 	metrics: Metrics;
 	logger: Logger;
+	/** Leave the poller stopped: it starts when this replica leads (several replicas on PostgreSQL). */
+	deferStart?: boolean;
 }
 
 export interface RunnerSourceSpec {
@@ -70,6 +72,6 @@ export function startRunnerSource(spec: RunnerSourceSpec, deps: SourceDeps): Pol
 			bus.publish('sources', { name: spec.name, status: 'down', error: message });
 		}
 	});
-	poller.start();
+	if (!deps.deferStart) poller.start();
 	return poller;
 }

@@ -18,6 +18,9 @@ interface Entry {
 	partial: boolean;
 }
 
+/** A source's sync record, as replicas pass it on. */
+export type SourceRecord = Pick<Entry, 'lastSuccess' | 'lastAttempt' | 'lastError' | 'failing' | 'partial'>;
+
 export class SourceRegistry {
 	private entries = new Map<string, Entry>();
 
@@ -42,6 +45,18 @@ export class SourceRegistry {
 	failed(name: string, error: string, at = Date.now()) {
 		const e = this.entries.get(name);
 		if (e) Object.assign(e, { lastAttempt: at, lastError: error, failing: true, partial: false });
+	}
+
+	/** What another replica needs to show this source as this one does (replicas/feed.ts). */
+	state(name: string): SourceRecord | undefined {
+		const e = this.entries.get(name);
+		return e && { lastSuccess: e.lastSuccess, lastAttempt: e.lastAttempt, lastError: e.lastError, failing: e.failing, partial: e.partial };
+	}
+
+	/** Takes a source's state as the leading replica published it. */
+	restore(name: string, r: SourceRecord): void {
+		const e = this.entries.get(name);
+		if (e) Object.assign(e, r);
 	}
 
 	list(now = Date.now()): SourceState[] {

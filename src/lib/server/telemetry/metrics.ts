@@ -19,6 +19,28 @@ export function createMetrics() {
 			labelNames: ['source', 'outcome'] as const,
 			registers: [registry]
 		}),
+		leader: new client.Gauge({
+			name: 'runner_dashboard_leader',
+			help: '1 while this replica leads (polls the forges, checks drift, records history), 0 otherwise; always 1 on SQLite. Labelled with the replica id.',
+			labelNames: ['replica'] as const,
+			registers: [registry]
+		}),
+		leaderTerm: new client.Gauge({
+			name: 'runner_dashboard_leader_term',
+			help: 'The leadership term this replica leads in or last saw (0 on SQLite).',
+			registers: [registry]
+		}),
+		replicaLag: new client.Gauge({
+			name: 'runner_dashboard_replica_lag_seconds',
+			help: 'Age of the oldest event in the replica feed this replica has not applied yet; 0 when caught up.',
+			registers: [registry]
+		}),
+		feedDelay: new client.Histogram({
+			name: 'runner_dashboard_replica_feed_delay_seconds',
+			help: 'Time from an event entering the replica feed to this replica applying it.',
+			buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+			registers: [registry]
+		}),
 		sseClients: new client.Gauge({
 			name: 'runner_dashboard_sse_clients',
 			help: 'Open server-sent event streams.',

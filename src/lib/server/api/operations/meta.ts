@@ -6,6 +6,7 @@ import { roleSchema } from '../../services/accounts';
 import { DomainError } from '../../services/errors';
 import { buildInfo } from '../../build-info';
 import { op, rawOp, Reply } from '../operation';
+import { listReplicas, replicaSchema } from '../../replicas/status';
 
 export const healthz = op({
 	id: 'healthz',
@@ -24,11 +25,13 @@ export const readyz = op({
 	path: '/readyz',
 	access: 'public',
 	tag: 'Meta',
-	summary: 'Readiness: the store answers and the process is not shutting down. Sources never make it unready (a down upstream degrades the data; restarting would not help).',
+	summary: 'Readiness: the store answers, the process is not shutting down and (with several replicas) it has caught up with the replica feed. Sources never make it unready (a down upstream degrades the data; restarting would not help).',
 	description: 'Anonymous callers learn only the status; source details are at /api/v1/sources for viewers.',
 	responses: { 200: z.object({ status: z.literal('ready') }), 503: z.object({ status: z.literal('not_ready') }) },
 	handler: async ({ app }) => {
 		if (app.stopping) return new Reply(503, { status: 'not_ready' });
+		// A replica that has not loaded the shared state, or has fallen behind it, would serve old data.
+		if (app.feed && !app.feed.ready) return new Reply(503, { status: 'not_ready' });
 		try {
 			await app.store.ping();
 			return { status: 'ready' as const };
@@ -111,4 +114,15 @@ export const events = rawOp({
 	}
 });
 
-export const META_OPERATIONS = [healthz, readyz, metrics, version, me, openapi, events];
+export const replicas = op({
+	id: 'listReplicas',
+	method: 'GET',
+	path: '/api/v1/replicas',
+	access: 'viewer',
+	tag: 'Meta',
+	summary: 'The dashboard\'s replicas: which one leads (polls the sources, checks drift, records history), its term, and how far behind each one is. On SQLite the one process, always leading.',
+	responses: { 200: z.object({ items: z.array(replicaSchema) }) },
+	handler: async ({ app }) => ({ items: await listReplicas(app) })
+});
+
+export const META_OPERATIONS = [healthz, readyz, metrics, version, me, replicas, openapi, events];
