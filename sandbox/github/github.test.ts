@@ -230,6 +230,7 @@ describe('responses conform to GitHub’s OpenAPI description (GHES 3.17)', () =
 			['/orgs/sandbox-org/actions/runner-groups/2/runners', '/orgs/{org}/actions/runner-groups/{runner_group_id}/runners'],
 			['/orgs/sandbox-org', '/orgs/{org}'],
 			['/repos/sandbox-org/storefront', '/repos/{owner}/{repo}'],
+			['/orgs/sandbox-org/repos', '/orgs/{org}/repos'],
 			['/rate_limit', '/rate_limit'],
 			['/meta', '/meta']
 		];

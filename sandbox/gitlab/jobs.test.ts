@@ -172,3 +172,11 @@ describe('deleting runners and dead weight', () => {
 		expect((await state(sb)).dead_weight).toBeUndefined();
 	});
 });
+
+describe('a group’s projects', () => {
+	it('lists the projects a client walks for the group’s pending jobs', async () => {
+		const web = await gitlabJson<any[]>(sb, '/groups/web/projects');
+		expect(web.map((p) => p.path_with_namespace).sort()).toEqual(['web/checkout', 'web/storefront']);
+		expect((await gitlab(sb, '/groups/999/projects')).status).toBe(404);
+	});
+});

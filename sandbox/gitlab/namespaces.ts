@@ -36,6 +36,13 @@ export function namespaceRoutes(router: Router, api: GitLabApi): void {
 		sendPage(ctx, p, GROUPS.filter((g) => matches(search, g.name, g.path)), (g) => groupEntity(g, api.webBase));
 	});
 	router.get('/groups/:id', (ctx) => ok(ctx.res, groupEntity(findGroup(ctx.params.id ?? ''), api.webBase)));
+	// Groups have no subgroups here, so `include_subgroups` changes nothing.
+	router.get('/groups/:id/projects', (ctx) => {
+		const g = findGroup(ctx.params.id ?? '');
+		const p = queryParams(ctx);
+		const search = p.string('search');
+		sendPage(ctx, p, PROJECTS.filter((x) => x.groupId === g.id && matches(search, x.name, projectFullPath(x))), (x) => projectEntity(x, api.webBase));
+	});
 
 	router.get('/projects', (ctx) => {
 		const p = queryParams(ctx);
