@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeRunner } from './runner.fixture';
-import { countByReason, explainWaiting, filterWaiting, unschedulableMessage, type CapacityGroup, type PendingJob } from './waiting-jobs';
+import { countByReason, explainWaiting, filterWaiting, podHoldUp, unschedulableMessage, type CapacityGroup, type PendingJob } from './waiting-jobs';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 
@@ -96,5 +96,13 @@ describe('lists of waiting jobs', () => {
 		expect(unschedulableMessage({ status: { phase: 'Pending', conditions: [cond] } })).toBe('0/2 nodes are available: 2 Too many pods.');
 		expect(unschedulableMessage({ status: { phase: 'Pending', conditions: [] } })).toBeNull();
 		expect(unschedulableMessage({ status: { phase: 'Running', conditions: [cond] } })).toBeNull();
+	});
+});
+
+describe('podHoldUp', () => {
+	it('names an image that cannot be pulled, and leaves a normally starting pod alone', () => {
+		const pulling = { status: { phase: 'Pending', containerStatuses: [{ state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"' } } }] } };
+		expect(podHoldUp(pulling)).toBe('ImagePullBackOff: Back-off pulling image "x"');
+		expect(podHoldUp({ status: { phase: 'Pending', containerStatuses: [{ state: { waiting: { reason: 'ContainerCreating' } } }] } })).toBeNull();
 	});
 });

@@ -234,7 +234,27 @@ export function countByReason(jobs: readonly WaitingJob[]): ReasonCount[] {
 
 interface PodLike {
 	metadata?: { labels?: Record<string, string>; ownerReferences?: { kind?: string; name?: string }[] };
-	status?: { phase?: string; conditions?: { type?: string; status?: string; reason?: string; message?: string }[] };
+	status?: {
+		phase?: string;
+		conditions?: { type?: string; status?: string; reason?: string; message?: string }[];
+		containerStatuses?: { state?: { waiting?: { reason?: string; message?: string } } }[];
+	};
+}
+
+// Container states that keep a scheduled pod from ever starting on its own.
+const STUCK_WAITING = new Set(['ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError', 'CreateContainerError', 'InvalidImageName', 'CrashLoopBackOff']);
+
+/**
+ * What holds a pod back from serving, in the words of whoever knows: the scheduler's
+ * (unschedulable) or the kubelet's (an image that cannot be pulled). A pod Pending for
+ * the few seconds of a normal start is not held up: null.
+ */
+export function podHoldUp(pod: PodLike): string | null {
+	const unschedulable = unschedulableMessage(pod);
+	if (unschedulable) return unschedulable;
+	if (pod.status?.phase !== 'Pending') return null;
+	const w = pod.status.containerStatuses?.map((c) => c.state?.waiting).find((x) => x?.reason && STUCK_WAITING.has(x.reason));
+	return w ? `${w.reason}${w.message ? `: ${w.message}` : ''}` : null;
 }
 
 /** A Pending pod the scheduler could not place, with its words (the PodScheduled=False condition's message). */

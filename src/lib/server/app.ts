@@ -41,6 +41,7 @@ import { CapacityWindowStore } from './store/capacity-window';
 import { DEFAULT_HISTORY } from '$lib/core/autoscalers/history';
 
 const HISTORY_KEEP_S = DEFAULT_HISTORY.spanS;
+import { startWaitingJobs, type WaitingJobsService } from './services/waiting-jobs';
 
 export interface AppContext {
 	config: Config;
@@ -64,6 +65,8 @@ export interface AppContext {
 	/** Capacity panels from Prometheus or the built-in scraper's window. */
 	capacity: CapacityService;
 	autoscalers: AutoscalerRecorder;
+	/** Jobs waiting for a runner on each forge, and why. */
+	waitingJobs: WaitingJobsService;
 	runnerDetails: RunnerDetails;
 	accounts: Accounts;
 	/** Single sign-on through the configured providers. */
@@ -191,6 +194,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		}
 	});
 	const drift = new DriftService({ config, store, bus, sources, metrics, logger, gitlab, github, kubernetes, fence: (trx) => leadership.fence(trx) });
+	const waitingJobs = startWaitingJobs({ config, fleet, gitlab, github, kubernetes, logger, autoscalers });
 	const targets = changeTargets(config, {
 		gitlab: (name) => gitlab.get(name)!.client,
 		github: (name) => github.get(name)!.client,
@@ -312,6 +316,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		changeTracker,
 		capacity,
 		autoscalers,
+		waitingJobs,
 		runnerDetails: new RunnerDetails({ fleet, gitlab, kubernetes, sources }),
 		live,
 		leadership,
@@ -327,6 +332,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 			await feed?.stop();
 			live.closeAll();
 			autoscalers.stop();
+			await waitingJobs.stop();
 			metricsServer?.close();
 			await Promise.all([...gitlab.values(), ...github.values()].map((g) => g.poller.stop()));
 			await Promise.all([...kubernetes.values()].map((k) => k.stop()));

@@ -248,6 +248,18 @@ export const configFile = z.strictObject({
 		})
 		.prefault({}),
 	changes: changesConfig,
+	waiting_jobs: z
+		.strictObject({
+			// A job is "stuck" once it has waited this long; shorter waits are the normal pick-up time.
+			threshold_seconds: z.number().int().min(0).max(7 * 86400).default(120),
+			interval_seconds: z.number().int().min(5).max(3600).default(30)
+		})
+		.prefault({}),
+	dead_weight: z
+		.strictObject({
+			offline_days: z.number().int().min(1).max(3650).default(30)
+		})
+		.prefault({}),
 	sources: z
 		.strictObject({
 			gitlab: z.array(gitlabSource).default([]),

@@ -56,6 +56,10 @@ export interface Config {
 	groupLabels: { gitlab: string; arc: string };
 	drift: DriftConfig;
 	changes: ChangesConfig;
+	/** Jobs waiting longer than `thresholdMs` are listed with their reason; the forges are asked every `intervalMs`. */
+	waitingJobs: { thresholdMs: number; intervalMs: number };
+	/** Runners offline or never contacted for longer than this are dead weight (the default of the preview). */
+	deadWeightDays: number;
 }
 
 /** A configured sign-in provider; `simulated`: the sandbox's, wired by `npm start`. */
@@ -389,6 +393,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 			limits: { declaredFileBytes: file.drift.max_declared_file_mib * 2 ** 20, stateBytes: file.drift.max_state_mib * 2 ** 20 }
 		},
 		changes,
+		waitingJobs: {
+			thresholdMs: file.waiting_jobs.threshold_seconds * 1000,
+			// A local simulator: its jobs are listed within seconds.
+			intervalMs: (sandboxUrl ? Math.min(file.waiting_jobs.interval_seconds, 5) : file.waiting_jobs.interval_seconds) * 1000
+		},
+		deadWeightDays: file.dead_weight.offline_days,
 		prometheus,
 		groupLabels: { gitlab: file.metrics.runner_type_label, arc: file.metrics.scale_set_label }
 	};

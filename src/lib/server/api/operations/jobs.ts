@@ -1,0 +1,74 @@
+// Waiting jobs: every job waiting for a runner longer than the threshold, with the reason
+// from the fleet, a count per reason, and the same list as CSV.
+import { z } from 'zod';
+import type { CsvColumn } from '$lib/core/csv';
+import { pageSchema } from '$lib/core/paging';
+import { reasonCountSchema, waitingJobSchema, waitingQuery, type WaitingJob } from '$lib/core/waiting-jobs';
+import { streamCsv } from '../../http/csv-stream';
+import { errorSchema } from '../errors';
+import { op, rawOp } from '../operation';
+
+export const listWaitingJobs = op({
+	id: 'listWaitingJobs',
+	method: 'GET',
+	path: '/api/v1/jobs/waiting',
+	access: 'viewer',
+	tag: 'Fleet',
+	summary: 'Jobs waiting for a runner longer than the threshold (`waiting_jobs.threshold_seconds`), longest first, each with why: the reason and its words, and the runners that could take it.',
+	description:
+		'Reasons: `no_runner` (no runner has the tags), `all_paused`, `all_offline` (every matching runner paused or offline), `pods_pending` (the runner type’s pods are Pending, with the scheduler’s or kubelet’s words), `hpa_at_max`, `scale_set_at_max`, `busy` (every matching runner at its concurrency limit), `waiting` (a runner is free; it has not picked the job yet). GitLab: pending jobs of the projects in the source’s scope; GitHub: queued jobs of the repositories in scope, ARC scale-set jobs included.',
+	query: waitingQuery,
+	responses: { 200: pageSchema(waitingJobSchema.meta({ id: 'WaitingJob' })), 400: errorSchema },
+	handler: ({ app, query }) => app.waitingJobs.list(query)
+});
+
+export const waitingJobsSummary = op({
+	id: 'waitingJobsSummary',
+	method: 'GET',
+	path: '/api/v1/jobs/waiting/summary',
+	access: 'viewer',
+	tag: 'Fleet',
+	summary: 'Waiting jobs counted per forge and reason (what the Capacity page shows), with when each source’s jobs were last read and its error.',
+	responses: {
+		200: z
+			.object({
+				threshold_s: z.number().int(),
+				total: z.number().int(),
+				by_reason: z.array(reasonCountSchema),
+				sources: z.array(z.object({ source: z.string(), read_at: z.string().nullable(), error: z.string().nullable() }))
+			})
+			.meta({ id: 'WaitingJobsSummary' })
+	},
+	handler: ({ app }) => app.waitingJobs.summary()
+});
+
+const WAITING_COLUMNS: CsvColumn<WaitingJob>[] = [
+	{ header: 'id', value: (j) => j.id },
+	{ header: 'forge', value: (j) => j.forge },
+	{ header: 'source', value: (j) => j.source },
+	{ header: 'project', value: (j) => j.project },
+	{ header: 'name', value: (j) => j.name },
+	{ header: 'tags', value: (j) => j.tags },
+	{ header: 'created_at', value: (j) => j.created_at },
+	{ header: 'waited_s', value: (j) => j.waited_s },
+	{ header: 'reason', value: (j) => j.reason },
+	{ header: 'reason_text', value: (j) => j.reason_text },
+	{ header: 'runner_type', value: (j) => j.runner_type },
+	{ header: 'candidates', value: (j) => j.candidates_total },
+	{ header: 'url', value: (j) => j.url }
+];
+
+export const exportWaitingJobs = rawOp({
+	id: 'exportWaitingJobs',
+	method: 'GET',
+	path: '/api/v1/jobs/waiting/export',
+	access: 'viewer',
+	tag: 'Fleet',
+	summary: 'The waiting jobs as CSV, with the same filters as `GET /api/v1/jobs/waiting` and every page (paging parameters are ignored).',
+	produces: 'text/csv',
+	errors: [400],
+	query: waitingQuery,
+	handler: ({ app, query }, res) => streamCsv(res, 'waiting-jobs.csv', WAITING_COLUMNS, app.waitingJobs.list({ ...query, page: 1, per_page: Number.MAX_SAFE_INTEGER }).items)
+});
+
+export const JOB_OPERATIONS = [listWaitingJobs, waitingJobsSummary, exportWaitingJobs];
