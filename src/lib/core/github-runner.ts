@@ -10,6 +10,7 @@ export const githubRunner = z.looseObject({
 	busy: z.boolean(),
 	ephemeral: z.boolean().optional(),
 	runner_group_id: z.number().nullable().optional(),
+	version: z.string().nullable().optional(),
 	labels: z.array(z.looseObject({ name: z.string(), type: z.string().optional() })).default([])
 });
 
@@ -31,7 +32,7 @@ export function normalizeGithubRunner(source: string, simulated: boolean, scope:
 		busy: r.busy,
 		type: scope as RunnerType,
 		tags: r.labels.map((l) => l.name).sort(),
-		version: null,
+		version: r.version ?? null,
 		ip_address: null,
 		contacted_at: null,
 		ephemeral: r.ephemeral ?? false,

@@ -42,6 +42,9 @@ import { DEFAULT_HISTORY } from '$lib/core/autoscalers/history';
 
 const HISTORY_KEEP_S = DEFAULT_HISTORY.spanS;
 import { startWaitingJobs, type WaitingJobsService } from './services/waiting-jobs';
+import { startForgeVersions, type ForgeVersions } from './services/forge-versions';
+import { arcHealth } from './services/arc-health';
+import { registerFleetMetrics } from './telemetry/fleet-metrics';
 
 export interface AppContext {
 	config: Config;
@@ -67,6 +70,8 @@ export interface AppContext {
 	autoscalers: AutoscalerRecorder;
 	/** Jobs waiting for a runner on each forge, and why. */
 	waitingJobs: WaitingJobsService;
+	/** What each forge runs, for runners' version skew. */
+	forgeVersions: ForgeVersions;
 	runnerDetails: RunnerDetails;
 	accounts: Accounts;
 	/** Single sign-on through the configured providers. */
@@ -195,6 +200,15 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	});
 	const drift = new DriftService({ config, store, bus, sources, metrics, logger, gitlab, github, kubernetes, fence: (trx) => leadership.fence(trx) });
 	const waitingJobs = startWaitingJobs({ config, fleet, gitlab, github, kubernetes, logger, autoscalers });
+	const forgeVersions = startForgeVersions({ config, gitlab, github, logger });
+	registerFleetMetrics(metrics.registry, {
+		runners: () => fleet.values(),
+		outdated: (r) => forgeVersions.outdated(r),
+		waiting: () => waitingJobs.summary().by_reason,
+		drift: () => (drift.configured ? drift.snapshot() : { stacks: [], items: [] }),
+		sources: () => sources.list(),
+		arc: () => arcHealth({ kubernetes })
+	});
 	const targets = changeTargets(config, {
 		gitlab: (name) => gitlab.get(name)!.client,
 		github: (name) => github.get(name)!.client,
@@ -317,6 +331,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		capacity,
 		autoscalers,
 		waitingJobs,
+		forgeVersions,
 		runnerDetails: new RunnerDetails({ fleet, gitlab, kubernetes, sources }),
 		live,
 		leadership,
@@ -333,6 +348,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 			live.closeAll();
 			autoscalers.stop();
 			await waitingJobs.stop();
+			forgeVersions.stop();
 			metricsServer?.close();
 			await Promise.all([...gitlab.values(), ...github.values()].map((g) => g.poller.stop()));
 			await Promise.all([...kubernetes.values()].map((k) => k.stop()));

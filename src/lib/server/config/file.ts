@@ -260,6 +260,14 @@ export const configFile = z.strictObject({
 			offline_days: z.number().int().min(1).max(3650).default(30)
 		})
 		.prefault({}),
+	runner_versions: z
+		.strictObject({
+			github_minimum: z
+				.string()
+				.regex(/^\d+\.\d+\.\d+$/, 'a version like 2.320.0')
+				.optional()
+		})
+		.prefault({}),
 	sources: z
 		.strictObject({
 			gitlab: z.array(gitlabSource).default([]),

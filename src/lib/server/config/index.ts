@@ -60,6 +60,8 @@ export interface Config {
 	waitingJobs: { thresholdMs: number; intervalMs: number };
 	/** Runners offline or never contacted for longer than this are dead weight (the default of the preview). */
 	deadWeightDays: number;
+	/** GitHub runners older than this are outdated when the server does not say its current release. */
+	githubMinimumRunner: string | null;
 }
 
 /** A configured sign-in provider; `simulated`: the sandbox's, wired by `npm start`. */
@@ -399,6 +401,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 			intervalMs: (sandboxUrl ? Math.min(file.waiting_jobs.interval_seconds, 5) : file.waiting_jobs.interval_seconds) * 1000
 		},
 		deadWeightDays: file.dead_weight.offline_days,
+		githubMinimumRunner: file.runner_versions.github_minimum ?? null,
 		prometheus,
 		groupLabels: { gitlab: file.metrics.runner_type_label, arc: file.metrics.scale_set_label }
 	};

@@ -6,8 +6,9 @@ import { CHANGE_OPERATIONS } from './changes';
 import { DRIFT_OPERATIONS } from './drift';
 import { FLEET_OPERATIONS } from './fleet';
 import { JOB_OPERATIONS } from './jobs';
+import { ARC_HEALTH_OPERATIONS } from './arc-health';
 import { META_OPERATIONS } from './meta';
 import { PASSKEY_OPERATIONS } from './passkeys';
 import { SIGN_IN_OPERATIONS } from './sign-in';
 
-export const OPERATIONS: readonly Operation[] = [...META_OPERATIONS, ...ACCOUNT_OPERATIONS, ...SIGN_IN_OPERATIONS, ...PASSKEY_OPERATIONS, ...FLEET_OPERATIONS, ...JOB_OPERATIONS, ...CAPACITY_OPERATIONS, ...DRIFT_OPERATIONS, ...CHANGE_OPERATIONS];
+export const OPERATIONS: readonly Operation[] = [...META_OPERATIONS, ...ACCOUNT_OPERATIONS, ...SIGN_IN_OPERATIONS, ...PASSKEY_OPERATIONS, ...FLEET_OPERATIONS, ...JOB_OPERATIONS, ...ARC_HEALTH_OPERATIONS, ...CAPACITY_OPERATIONS, ...DRIFT_OPERATIONS, ...CHANGE_OPERATIONS];

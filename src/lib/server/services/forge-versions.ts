@@ -1,0 +1,51 @@
+// What each forge runs, so runners can be held against it: GitLab's own version
+// (`GET /metadata`), and for GitHub the newest runner build the server distributes
+// (`GET /orgs/{org}/actions/runners/downloads`, or the first repository's) or the
+// configured minimum when the server does not say. Read at start and every hour.
+import { z } from 'zod';
+import { messageOf } from '$lib/core/errors';
+import { newest, outdated, versionInFilename, type Outdated } from '$lib/core/versions';
+import type { Runner } from '$lib/core/runner';
+import type { AppContext } from '../app';
+
+const REFRESH_MS = 60 * 60_000;
+
+export interface ForgeVersions {
+	/** The version each source's runners are held against (null: not known). */
+	reference(source: string): string | null;
+	outdated(runner: Runner): Outdated;
+	stop(): void;
+}
+
+export function startForgeVersions(deps: Pick<AppContext, 'config' | 'gitlab' | 'github' | 'logger'>): ForgeVersions {
+	const refs = new Map<string, string | null>();
+	const minimum = deps.config.githubMinimumRunner;
+	async function refresh() {
+		for (const s of deps.config.sources) {
+			try {
+				if (s.kind === 'gitlab') {
+					const g = deps.gitlab.get(s.name);
+					const meta = z.looseObject({ version: z.string() }).parse(await g!.client.Metadata.show());
+					refs.set(s.name, meta.version);
+				} else if (s.kind === 'github') {
+					const g = deps.github.get(s.name)!;
+					const scope = s.github.scope;
+					const route = 'org' in scope ? { route: 'GET /orgs/{org}/actions/runners/downloads', params: { org: scope.org } } : 'repos' in scope ? { route: 'GET /repos/{owner}/{repo}/actions/runners/downloads', params: { owner: scope.repos[0]!.split('/')[0]!, repo: scope.repos[0]!.split('/')[1]! } } : null;
+					const files = route ? z.array(z.looseObject({ filename: z.string() })).parse((await g.client.request(route.route, route.params)).data) : [];
+					refs.set(s.name, newest(files.map((f) => versionInFilename(f.filename)).filter((v): v is string => v !== null)) ?? minimum);
+				}
+			} catch (e) {
+				if (s.kind === 'github') refs.set(s.name, refs.get(s.name) ?? minimum);
+				deps.logger.warn({ source: s.name, err: messageOf(e) }, 'reading the forge’s version failed; runner versions are held against the last one known');
+			}
+		}
+	}
+	void refresh();
+	const timer = setInterval(() => void refresh(), REFRESH_MS);
+	timer.unref();
+	return {
+		reference: (source) => refs.get(source) ?? null,
+		outdated: (r) => outdated(r.forge, r.version, refs.get(r.source) ?? null),
+		stop: () => clearInterval(timer)
+	};
+}
