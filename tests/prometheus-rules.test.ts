@@ -104,16 +104,17 @@ describe('/metrics carries the series the rules read', () => {
 	it('flags a scale set whose EphemeralRunner lost its pod, naming the runner, and counts it in the phantom series', async () => {
 		const orphan = await (await fetch(`${app.sandboxUrl}/_sandbox/arc/orphan`, { method: 'POST', body: JSON.stringify({ scale_set: 'gh-docker' }) })).json();
 		expect(orphan.ephemeral_runner).toMatch(/^gh-docker-/);
+		type Health = { items: { scale_set: string; healthy: boolean; phantom_runners: { name: string }[] }[] };
 		const health = await eventually(
-			async () => (await fetch(`${app.url}/api/v1/scale-sets/health`, { headers: { authorization: `Bearer ${viewer}` } })).json(),
-			(h: { items: { scale_set: string; phantom_runners: { name: string }[] }[] }) =>
+			async (): Promise<Health> => (await fetch(`${app.url}/api/v1/scale-sets/health`, { headers: { authorization: `Bearer ${viewer}` } })).json(),
+			(h) =>
 				h.items.some((i) => i.scale_set === 'gh-docker' && i.phantom_runners.some((p) => p.name === orphan.ephemeral_runner)),
 			90_000,
 			'the orphaned runner to be named'
 		);
-		const docker = health.items.find((i: { scale_set: string }) => i.scale_set === 'gh-docker');
+		const docker = health.items.find((i) => i.scale_set === 'gh-docker');
 		expect(docker).toMatchObject({ healthy: false, phantom_runners: [{ name: orphan.ephemeral_runner, detail: expect.stringContaining(`its pod ${orphan.pod} does not exist`) }] });
-		expect(health.items.filter((i: { healthy: boolean }) => !i.healthy).map((i: { scale_set: string }) => i.scale_set)).toEqual(['gh-docker']);
+		expect(health.items.filter((i) => !i.healthy).map((i) => i.scale_set)).toEqual(['gh-docker']);
 		expect(samples(await scrape(), 'runner_dashboard_phantom_runners')).toContain('runner_dashboard_phantom_runners{scale_set="gh-docker"} 1');
 	}, 120_000);
 });

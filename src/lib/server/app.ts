@@ -44,6 +44,7 @@ const HISTORY_KEEP_S = DEFAULT_HISTORY.spanS;
 import { startWaitingJobs, type WaitingJobsService } from './services/waiting-jobs';
 import { startForgeVersions, type ForgeVersions } from './services/forge-versions';
 import { arcHealth } from './services/arc-health';
+import { DeadWeight } from './services/dead-weight';
 import { registerFleetMetrics } from './telemetry/fleet-metrics';
 
 export interface AppContext {
@@ -72,6 +73,8 @@ export interface AppContext {
 	waitingJobs: WaitingJobsService;
 	/** What each forge runs, for runners' version skew. */
 	forgeVersions: ForgeVersions;
+	/** Runners silent for days: the preview and their deletion. */
+	deadWeight: DeadWeight;
 	runnerDetails: RunnerDetails;
 	accounts: Accounts;
 	/** Single sign-on through the configured providers. */
@@ -201,6 +204,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	const drift = new DriftService({ config, store, bus, sources, metrics, logger, gitlab, github, kubernetes, fence: (trx) => leadership.fence(trx) });
 	const waitingJobs = startWaitingJobs({ config, fleet, gitlab, github, kubernetes, logger, autoscalers });
 	const forgeVersions = startForgeVersions({ config, gitlab, github, logger });
+	const deadWeight = new DeadWeight({ config, fleet, gitlab, github, bus, logger, store });
 	registerFleetMetrics(metrics.registry, {
 		runners: () => fleet.values(),
 		outdated: (r) => forgeVersions.outdated(r),
@@ -332,6 +336,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		autoscalers,
 		waitingJobs,
 		forgeVersions,
+		deadWeight,
 		runnerDetails: new RunnerDetails({ fleet, gitlab, kubernetes, sources }),
 		live,
 		leadership,
@@ -349,6 +354,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 			autoscalers.stop();
 			await waitingJobs.stop();
 			forgeVersions.stop();
+			deadWeight.stop();
 			metricsServer?.close();
 			await Promise.all([...gitlab.values(), ...github.values()].map((g) => g.poller.stop()));
 			await Promise.all([...kubernetes.values()].map((k) => k.stop()));

@@ -80,6 +80,15 @@ export class FleetCache {
 		this.bump([r.id]);
 	}
 
+	/** Forget a runner deleted upstream without waiting for the next sync. */
+	remove(id: string): void {
+		const r = this.runners.get(id);
+		if (!r) return;
+		this.runners.delete(id);
+		this.bySource.get(r.source)?.delete(id);
+		this.bump([id]);
+	}
+
 	private bump(ids: string[]) {
 		this.version++;
 		this.touched.push({ version: this.version, ids });

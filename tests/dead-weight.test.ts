@@ -1,0 +1,98 @@
+// Dead weight against the sandbox: the preview agrees with the sandbox's own count of
+// runners silent for longer than N days, only an admin may delete them (with the typed
+// confirmation), each deletion is audited, and afterwards the forge no longer has them.
+// Also: the runners CSV holds the same rows as the paged JSON answer for a filtered view.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken, startApp, type RunningApp } from './helpers/app';
+
+let app: RunningApp;
+const tokens: Record<'viewer' | 'operator' | 'admin', string> = { viewer: '', operator: '', admin: '' };
+
+const call = (path: string, role: keyof typeof tokens, init: RequestInit = {}) =>
+	fetch(`${app.url}${path}`, { ...init, headers: { authorization: `Bearer ${tokens[role]}`, origin: app.origin, 'content-type': 'application/json', ...init.headers } });
+const sandboxDead = async (days: number) => (await (await fetch(`${app.sandboxUrl}/_sandbox/state?offline_days=${days}`)).json()).dead_weight;
+
+beforeAll(async () => {
+	// A still clock: nobody drifts into or out of the preview while the test compares.
+	app = await startApp({ tickMs: 0 });
+	for (const role of ['viewer', 'operator', 'admin'] as const) tokens[role] = createToken(app, role, role);
+}, 60_000);
+
+afterAll(async () => {
+	await app?.stop();
+});
+
+interface Preview {
+	items: { id: string; name: string; status: string; silent_since: string | null }[];
+	total: number;
+	offline_days: number;
+	confirm: string;
+}
+
+describe('dead weight', () => {
+	let preview: Preview;
+
+	it('previews exactly the runners the sandbox counts as offline for more than 7 days', async () => {
+		const truth = await sandboxDead(7);
+		expect(truth.gitlab.total).toBe(14);
+		const r = await call('/api/v1/runners/dead-weight?offline_days=7&forge=gitlab&per_page=200', 'viewer');
+		expect(r.status).toBe(200);
+		preview = await r.json();
+		expect(preview.total).toBe(truth.gitlab.total);
+		expect(preview.items.map((i) => i.id).sort()).toEqual(truth.gitlab.runner_ids.map((n: number) => `gitlab:sandbox-gitlab:${n}`).sort());
+		expect(preview.items.filter((i) => i.silent_since === null)).toHaveLength(truth.gitlab.never_contacted);
+		expect(preview.confirm).toBe('delete 14 runners');
+		// A longer N lists fewer, as the sandbox counts them.
+		const month = await (await call('/api/v1/runners/dead-weight?offline_days=30&forge=gitlab', 'viewer')).json();
+		expect(month.total).toBeLessThanOrEqual(preview.total);
+	});
+
+	it('refuses viewers and operators, and a wrong confirmation, deleting nothing', async () => {
+		const ids = preview.items.map((i) => i.id);
+		const body = JSON.stringify({ ids, offline_days: 7, confirm: preview.confirm });
+		for (const role of ['viewer', 'operator'] as const) expect((await call('/api/v1/runners/dead-weight/delete', role, { method: 'POST', body })).status).toBe(403);
+		const wrong = await call('/api/v1/runners/dead-weight/delete', 'admin', { method: 'POST', body: JSON.stringify({ ids, offline_days: 7, confirm: 'delete 13 runners' }) });
+		expect(wrong.status).toBe(400);
+		expect((await wrong.json()).error.message).toBe('type "delete 14 runners" to confirm deleting these runners');
+		expect((await sandboxDead(7)).gitlab.total).toBe(14);
+	});
+
+	it('deletes them on the forge for an admin, each with its outcome and audit record', async () => {
+		const ids = preview.items.map((i) => i.id);
+		// One runner that is alive is left alone, whatever the list says.
+		const alive = (await (await call('/api/v1/runners?status=online&forge=gitlab&per_page=1', 'viewer')).json()).items[0].id;
+		const r = await call('/api/v1/runners/dead-weight/delete', 'admin', { method: 'POST', body: JSON.stringify({ ids: [...ids, alive], offline_days: 7, confirm: 'delete 15 runners' }) });
+		expect(r.status).toBe(200);
+		const out = await r.json();
+		expect(out).toMatchObject({ deleted: 14, failed: 1 });
+		expect(out.items.find((i: { id: string }) => i.id === alive)).toMatchObject({ result: 'not_dead_weight' });
+		expect((await sandboxDead(7)).gitlab).toMatchObject({ total: 0, runner_ids: [] });
+		const gone = await fetch(`${app.sandboxUrl}/gitlab/api/v4/runners/${preview.items[0]!.id.split(':')[2]}`, { headers: { 'PRIVATE-TOKEN': 'sandbox-gitlab-token' } });
+		expect(gone.status).toBe(404);
+		const after = await (await call('/api/v1/runners/dead-weight?offline_days=7&forge=gitlab', 'viewer')).json();
+		expect(after.total).toBe(0);
+		const audit = await (await call('/api/v1/audit?action=runner.delete&per_page=100', 'admin')).json();
+		expect(audit.items.filter((a: { outcome: string }) => a.outcome === 'success')).toHaveLength(14);
+		expect(audit.items.find((a: { target: string }) => a.target === alive)).toMatchObject({ outcome: 'failure', principal: 'token:admin' });
+	});
+});
+
+describe('runners as CSV', () => {
+	it('has the same rows, in the same order, as the paged answer of the same filtered view', async () => {
+		const query = 'forge=gitlab&status=online,offline&tag=docker&sort=-name';
+		const paged: string[] = [];
+		for (let page = 1; ; page++) {
+			const p = await (await call(`/api/v1/runners?${query}&per_page=25&page=${page}`, 'viewer')).json();
+			paged.push(...p.items.map((i: { id: string }) => i.id));
+			if (paged.length >= p.total) break;
+		}
+		const r = await call(`/api/v1/runners/export?${query}`, 'viewer');
+		expect(r.status).toBe(200);
+		expect(r.headers.get('content-disposition')).toBe('attachment; filename="runners.csv"');
+		const lines = (await r.text()).trimEnd().split('\r\n');
+		expect(lines[0]).toBe('id,forge,source,name,description,status,paused,busy,type,tags,version,outdated,ip_address,contacted_at,scale_set');
+		expect(paged.length).toBeGreaterThan(25);
+		expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(paged);
+		expect((await call('/api/v1/runners/export?sort=bogus', 'viewer')).status).toBe(400);
+	});
+});
