@@ -23,6 +23,9 @@ export const PAGE_ACCESS: Record<string, PageRule> = {
 	'/fleet/scale-sets': { load: 'viewer' },
 	'/fleet/scale-sets/[id]': { load: 'viewer' },
 	'/fleet/pods': { load: 'viewer' },
+	'/fleet/waiting': { load: 'viewer' },
+	// The list is read by viewers; deleting goes through the API (admin).
+	'/fleet/dead-weight': { load: 'viewer' },
 	'/capacity': { load: 'viewer' },
 	'/capacity/[forge]/[group]': { load: 'viewer' },
 	'/drift': { load: 'viewer' },

@@ -2,8 +2,11 @@ import type { PageLoad } from './$types';
 import { DATA_KEYS } from '$lib/api/events';
 import { loadCapacity } from '$lib/ui/capacity/load';
 import { windowOf } from '$lib/ui/capacity/view';
+import { client, outcome } from '$lib/ui/load';
 
-export const load: PageLoad = ({ fetch, url, depends }) => {
+export const load: PageLoad = async ({ fetch, url, depends }) => {
 	depends(DATA_KEYS.capacity);
-	return loadCapacity(fetch, url.origin, windowOf(url.searchParams.get('window')));
+	// Why jobs wait is a panel of its own: its failing is not the page failing.
+	const [capacity, waiting] = await Promise.all([loadCapacity(fetch, url.origin, windowOf(url.searchParams.get('window'))), outcome(client(fetch, url).GET('/api/v1/jobs/waiting/summary'))]);
+	return { ...capacity, waiting };
 };
