@@ -611,7 +611,9 @@ describe('deploy/tofu/modules/runner-dashboard', () => {
 				'actions.github.com ephemeralrunners list',
 				'actions.github.com ephemeralrunners watch',
 				'actions.github.com ephemeralrunnersets list',
-				'actions.github.com ephemeralrunnersets watch'
+				'actions.github.com ephemeralrunnersets watch',
+				'events.k8s.io events list',
+				'events.k8s.io events watch'
 			]);
 			expect(granted(resources.kubernetes_role_v1, 'runners')).toEqual([
 				' configmaps list',
@@ -621,7 +623,9 @@ describe('deploy/tofu/modules/runner-dashboard', () => {
 				'apps deployments list',
 				'apps deployments watch',
 				'autoscaling horizontalpodautoscalers list',
-				'autoscaling horizontalpodautoscalers watch'
+				'autoscaling horizontalpodautoscalers watch',
+				'events.k8s.io events list',
+				'events.k8s.io events watch'
 			]);
 		});
 

@@ -123,12 +123,14 @@ describe('the Kubernetes access table', () => {
 		expect(roleRules('gitlab_runner_namespaces')).toEqual([
 			{ apiGroups: [''], resources: ['configmaps', 'pods'], verbs: ['list', 'watch'] },
 			{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['list', 'watch'] },
-			{ apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'watch'] }
+			{ apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'watch'] },
+			{ apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['list', 'watch'] }
 		]);
 		expect(roleRules('arc_runner_namespaces')).toEqual([
 			{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
 			{ apiGroups: ['actions.github.com'], resources: ['autoscalingrunnersets'], verbs: ['list', 'patch', 'watch'] },
-			{ apiGroups: ['actions.github.com'], resources: ['ephemeralrunners', 'ephemeralrunnersets'], verbs: ['list', 'watch'] }
+			{ apiGroups: ['actions.github.com'], resources: ['ephemeralrunners', 'ephemeralrunnersets'], verbs: ['list', 'watch'] },
+			{ apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['list', 'watch'] }
 		]);
 	});
 });

@@ -676,6 +676,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/autoscalers/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Why an autoscaler is or is not scaling: the Kubernetes Events (events.k8s.io/v1) of the HPA, its Deployment, ReplicaSets and pods — or of the scale set, its EphemeralRunnerSets, EphemeralRunners and pods — newest first (last hour, at most 100), its conditions and the last scaling decision in words. */
+        get: operations["getAutoscalerEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/drift": {
         parameters: {
             query?: never;
@@ -1002,6 +1019,16 @@ export interface components {
                 variable: string;
             } | null;
         };
+        ClusterEvent: {
+            type: string;
+            reason: string;
+            note: string;
+            object: string;
+            count: number;
+            first_seen: string | null;
+            last_seen: string | null;
+            reporter: string | null;
+        };
         CapacitySnapshot: {
             /** @enum {string} */
             window: "1h" | "6h" | "24h" | "7d";
@@ -1079,6 +1106,20 @@ export interface components {
                     number | null
                 ][];
             }[];
+        };
+        AutoscalerEvents: {
+            id: string;
+            name: string;
+            conditions: {
+                type: string;
+                status: string;
+                reason: string | null;
+                message: string | null;
+                since: string | null;
+            }[];
+            /** @description The newest SuccessfulRescale Event’s note, else what the HPA’s conditions say. */
+            last_decision: string | null;
+            items: components["schemas"]["ClusterEvent"][];
         };
         Change: {
             id: number;
@@ -4690,6 +4731,64 @@ export interface operations {
             };
             /** @description The role does not allow it, or a cross-origin mutation */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An internal error; the message names the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAutoscalerEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoscalerEvents"];
+                };
+            };
+            /** @description Not signed in, or the API token is unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The role does not allow it, or a cross-origin mutation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

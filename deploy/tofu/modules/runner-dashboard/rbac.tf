@@ -27,6 +27,12 @@ resource "kubernetes_role_v1" "runners" {
     resources  = ["horizontalpodautoscalers"]
     verbs      = ["list", "watch"]
   }
+  rule {
+    # Why not scaling: the HPA's, scheduler's and kubelet's Events.
+    api_groups = ["events.k8s.io"]
+    resources  = ["events"]
+    verbs      = ["list", "watch"]
+  }
 }
 
 resource "kubernetes_role_binding_v1" "runners" {
@@ -73,6 +79,12 @@ resource "kubernetes_role_v1" "arc" {
     api_groups = ["actions.github.com"]
     resources  = ["autoscalingrunnersets"]
     verbs      = ["patch"]
+  }
+  rule {
+    # Why not scaling: ARC's, the scheduler's and the kubelet's Events.
+    api_groups = ["events.k8s.io"]
+    resources  = ["events"]
+    verbs      = ["list", "watch"]
   }
 }
 

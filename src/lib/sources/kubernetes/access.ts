@@ -60,7 +60,8 @@ const WHY_WATCHED: Record<ResourceKind, string> = {
 	ConfigMap: "Drift of each runner manager's config.toml",
 	AutoscalingRunnerSet: 'Scale sets page, drain state and drift of min/max runners',
 	EphemeralRunnerSet: 'Scale sets page: current and desired runner counts',
-	EphemeralRunner: "Scale sets page: a scale set's runners, and which scale set a GitHub runner belongs to"
+	EphemeralRunner: "Scale sets page: a scale set's runners, and which scale set a GitHub runner belongs to",
+	Event: 'Why not scaling: the scheduler, HPA, deployment and ARC controllers\' and the kubelet\'s Events on the autoscaler and runner views'
 };
 
 const SCOPE_CLASSES: Record<ResourceSpec['scope'], NamespaceClass[]> = {

@@ -1,8 +1,8 @@
 // The kinds the dashboard watches, where they live, and how to list them with the
 // typed clients (CustomObjectsApi for ARC's CRDs).
-import { AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, EventsV1Api, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 
-export type ResourceKind = 'Pod' | 'Deployment' | 'HorizontalPodAutoscaler' | 'ConfigMap' | 'AutoscalingRunnerSet' | 'EphemeralRunnerSet' | 'EphemeralRunner';
+export type ResourceKind = 'Pod' | 'Deployment' | 'HorizontalPodAutoscaler' | 'ConfigMap' | 'AutoscalingRunnerSet' | 'EphemeralRunnerSet' | 'EphemeralRunner' | 'Event';
 
 export interface ResourceSpec {
 	kind: ResourceKind;
@@ -19,7 +19,10 @@ export const RESOURCES: ResourceSpec[] = [
 	{ kind: 'ConfigMap', apiVersion: 'v1', plural: 'configmaps', scope: 'gitlab' },
 	{ kind: 'AutoscalingRunnerSet', apiVersion: 'actions.github.com/v1alpha1', plural: 'autoscalingrunnersets', scope: 'arc' },
 	{ kind: 'EphemeralRunnerSet', apiVersion: 'actions.github.com/v1alpha1', plural: 'ephemeralrunnersets', scope: 'arc' },
-	{ kind: 'EphemeralRunner', apiVersion: 'actions.github.com/v1alpha1', plural: 'ephemeralrunners', scope: 'arc' }
+	{ kind: 'EphemeralRunner', apiVersion: 'actions.github.com/v1alpha1', plural: 'ephemeralrunners', scope: 'arc' },
+	// The API server keeps Events for its --event-ttl (an hour by default) and deletes them;
+	// the informer follows, so the cache is bounded by what the cluster keeps.
+	{ kind: 'Event', apiVersion: 'events.k8s.io/v1', plural: 'events', scope: 'both' }
 ];
 
 export function resourcePath(spec: ResourceSpec, namespace: string): string {
@@ -53,6 +56,8 @@ function typedLister(kc: KubeConfig, spec: ResourceSpec, namespace: string): Lis
 			return () => kc.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace }) as never;
 		case 'Deployment':
 			return () => kc.makeApiClient(AppsV1Api).listNamespacedDeployment({ namespace }) as never;
+		case 'Event':
+			return () => kc.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace }) as never;
 		case 'HorizontalPodAutoscaler':
 			return () => kc.makeApiClient(AutoscalingV2Api).listNamespacedHorizontalPodAutoscaler({ namespace }) as never;
 		default: {

@@ -8,6 +8,7 @@ import { forgeSchema } from '$lib/core/runner';
 import { filterGroups } from '../../services/capacity';
 import { autoscalerKindSchema, autoscalerSchema } from '../../services/autoscalers';
 import { DomainError } from '../../services/errors';
+import { autoscalerEvents, autoscalerEventsSchema } from '../../services/cluster-events';
 import type { AppContext } from '../../app';
 import { errorSchema } from '../errors';
 import { op } from '../operation';
@@ -88,4 +89,16 @@ export const listAutoscalers = op({
 	}
 });
 
-export const CAPACITY_OPERATIONS = [getCapacity, getCapacitySeries, listAutoscalers];
+export const getAutoscalerEvents = op({
+	id: 'getAutoscalerEvents',
+	method: 'GET',
+	path: '/api/v1/autoscalers/{id}/events',
+	access: 'viewer',
+	tag: 'Capacity',
+	summary: 'Why an autoscaler is or is not scaling: the Kubernetes Events (events.k8s.io/v1) of the HPA, its Deployment, ReplicaSets and pods — or of the scale set, its EphemeralRunnerSets, EphemeralRunners and pods — newest first (last hour, at most 100), its conditions and the last scaling decision in words.',
+	params: z.strictObject({ id: z.string().max(400) }),
+	responses: { 200: autoscalerEventsSchema.meta({ id: 'AutoscalerEvents' }), 404: errorSchema },
+	handler: ({ app, params }) => autoscalerEvents(app, params.id)
+});
+
+export const CAPACITY_OPERATIONS = [getCapacity, getCapacitySeries, listAutoscalers, getAutoscalerEvents];
