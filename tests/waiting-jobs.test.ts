@@ -125,16 +125,17 @@ describe('waiting jobs explained', () => {
 			expect(page.items[0]!.reason_text).toMatch(/^\d+ pods of docker-runner Pending: 0\/2 nodes are available: .*Insufficient cpu/);
 			// The autoscaler's view says the same, from the scheduler's Event, with the HPA's last decision.
 			const id = 'hpa:sandbox-k8s:gitlab-runners:docker-runner-hpa';
+			type Why = { items: { reason: string }[]; last_decision: string | null; conditions: { type: string }[] };
 			const why = await eventually(
-				async () => (await get(`/api/v1/autoscalers/${encodeURIComponent(id)}/events`)).json(),
-				(w: { items: { reason: string }[] }) => w.items.some((e) => e.reason === 'FailedScheduling'),
+				async (): Promise<Why> => (await get(`/api/v1/autoscalers/${encodeURIComponent(id)}/events`)).json(),
+				(w) => w.items.some((e) => e.reason === 'FailedScheduling'),
 				30_000,
 				'the FailedScheduling Event on the autoscaler'
 			);
-			const failed = why.items.find((e: { reason: string }) => e.reason === 'FailedScheduling');
+			const failed = why.items.find((e) => e.reason === 'FailedScheduling');
 			expect(failed).toMatchObject({ type: 'Warning', object: expect.stringMatching(/^Pod\/docker-runner-/), note: expect.stringContaining('Insufficient cpu'), reporter: 'default-scheduler' });
 			expect(why.last_decision).toMatch(/^New size: \d+; reason: /);
-			expect(why.conditions.map((c: { type: string }) => c.type).sort()).toEqual(['AbleToScale', 'ScalingActive', 'ScalingLimited']);
+			expect(why.conditions.map((c) => c.type).sort()).toEqual(['AbleToScale', 'ScalingActive', 'ScalingLimited']);
 		} finally {
 			await control('k8s/nodes', { reset: true });
 		}

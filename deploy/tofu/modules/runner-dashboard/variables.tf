@@ -275,3 +275,17 @@ variable "labels" {
   default     = {}
   nullable    = false
 }
+
+variable "prometheus_rule_enabled" {
+  description = "Create the dashboard's alerting rules (deploy/prometheus/rules.yaml) as a monitoring.coreos.com/v1 PrometheusRule in `namespace`; needs the Prometheus Operator's CRD in the cluster."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "prometheus_rule_labels" {
+  description = "Labels on the PrometheusRule, so the Prometheus Operator's ruleSelector picks it up (e.g. { release = \"kube-prometheus-stack\" })."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
