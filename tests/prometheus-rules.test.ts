@@ -116,5 +116,9 @@ describe('/metrics carries the series the rules read', () => {
 		expect(docker).toMatchObject({ healthy: false, phantom_runners: [{ name: orphan.ephemeral_runner, detail: expect.stringContaining(`its pod ${orphan.pod} does not exist`) }] });
 		expect(health.items.filter((i) => !i.healthy).map((i) => i.scale_set)).toEqual(['gh-docker']);
 		expect(samples(await scrape(), 'runner_dashboard_phantom_runners')).toContain('runner_dashboard_phantom_runners{scale_set="gh-docker"} 1');
+		// The scale set's page names it too.
+		const page = await (await fetch(`${app.url}/fleet/scale-sets/${encodeURIComponent('sandbox-k8s:arc-runners:gh-docker')}`, { headers: { authorization: `Bearer ${viewer}` } })).text();
+		expect(page).toContain('Runners ARC counts but cannot use');
+		expect(page).toContain(`<code>${orphan.ephemeral_runner}</code>`);
 	}, 120_000);
 });
