@@ -619,6 +619,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/waiting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Jobs waiting for a runner longer than the threshold (`waiting_jobs.threshold_seconds`), longest first, each with why: the reason and its words, and the runners that could take it.
+         * @description Reasons: `no_runner` (no runner has the tags), `all_paused`, `all_offline` (every matching runner paused or offline), `pods_pending` (the runner type’s pods are Pending, with the scheduler’s or kubelet’s words), `hpa_at_max`, `scale_set_at_max`, `busy` (every matching runner at its concurrency limit), `waiting` (a runner is free; it has not picked the job yet). GitLab: pending jobs of the projects in the source’s scope; GitHub: queued jobs of the repositories in scope, ARC scale-set jobs included.
+         */
+        get: operations["listWaitingJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/waiting/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Waiting jobs counted per forge and reason (what the Capacity page shows), with when each source’s jobs were last read and its error. */
+        get: operations["waitingJobsSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/waiting/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The waiting jobs as CSV, with the same filters as `GET /api/v1/jobs/waiting` and every page (paging parameters are ignored). */
+        get: operations["exportWaitingJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scale-sets/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per ARC scale set: phantom runners (EphemeralRunners the set counts whose pod does not exist) and runners stuck in one phase for over 10 minutes, each named. */
+        get: operations["getArcHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runners/dead-weight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Runners not online and silent for longer than `offline_days` (default `dead_weight.offline_days`), never-contacted ones first, then longest silent; with the words that confirm deleting all of them.
+         * @description GitLab: last contact older than N days, or never contacted and `stale` (registered over 7 days ago). GitHub shows no last contact: a runner counts from when the dashboard first saw it offline (kept in memory). Ephemeral runners are never listed.
+         */
+        get: operations["previewDeadWeight"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runners/dead-weight/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete up to 500 runners from the dead-weight preview on their forge (GitLab DELETE /runners/:id, GitHub DELETE …/actions/runners/:id), each with its outcome and audit record.
+         * @description `confirm` must read `delete <count> runners` for the number of ids given, else 400 and nothing is deleted. A runner heard from within `offline_days` by now is left alone (`not_dead_weight`). 200 even when some failed.
+         */
+        post: operations["deleteDeadWeight"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runners/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The runners as CSV, with the same filters, search and sort as `GET /api/v1/runners` and every page (paging parameters are ignored); `outdated` against the forge’s version. */
+        get: operations["exportRunners"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/capacity": {
         parameters: {
             query?: never;
@@ -1563,6 +1691,111 @@ export interface components {
             stale: boolean;
             /** @description Seconds since the item's source last answered; null before it ever did. */
             data_age_s: number | null;
+        };
+        WaitingJob: {
+            /** @enum {string} */
+            forge: "gitlab" | "github";
+            source: string;
+            /**
+             * @description `<forge>:<source>:<upstream job id>`
+             * @example gitlab:sandbox-gitlab:1234
+             */
+            id: string;
+            name: string;
+            project: string;
+            url: string | null;
+            tags: string[];
+            created_at: string;
+            waited_s: number;
+            /** @enum {string} */
+            reason: "no_runner" | "all_paused" | "all_offline" | "pods_pending" | "hpa_at_max" | "scale_set_at_max" | "busy" | "waiting";
+            reason_text: string;
+            runner_type: string | null;
+            /** @description Runners whose tags cover the job’s (at most 20; `candidates_total` counts them all). */
+            candidates: {
+                id: string;
+                name: string;
+                status: string;
+                paused: boolean;
+                busy: boolean | null;
+            }[];
+            candidates_total: number;
+        };
+        WaitingJobsSummary: {
+            threshold_s: number;
+            total: number;
+            by_reason: {
+                /** @enum {string} */
+                forge: "gitlab" | "github";
+                /** @enum {string} */
+                reason: "no_runner" | "all_paused" | "all_offline" | "pods_pending" | "hpa_at_max" | "scale_set_at_max" | "busy" | "waiting";
+                label: string;
+                count: number;
+            }[];
+            sources: {
+                source: string;
+                read_at: string | null;
+                error: string | null;
+            }[];
+        };
+        ScaleSetHealth: {
+            source: string;
+            namespace: string;
+            scale_set: string;
+            phantom_runners: {
+                name: string;
+                phase: string;
+                age_s: number;
+                detail: string;
+            }[];
+            stuck_runners: {
+                name: string;
+                phase: string;
+                age_s: number;
+                detail: string;
+            }[];
+            healthy: boolean;
+        };
+        DeadRunner: {
+            /**
+             * @description `<forge>:<source>:<upstream id>`
+             * @example gitlab:sandbox-gitlab:1001
+             */
+            id: string;
+            /** @enum {string} */
+            forge: "gitlab" | "github";
+            source: string;
+            name: string;
+            /** @enum {string} */
+            status: "online" | "offline" | "stale" | "never_contacted";
+            /** @enum {string} */
+            type: "instance_type" | "group_type" | "project_type" | "repository" | "organization" | "enterprise";
+            version: string | null;
+            contacted_at: string | null;
+            paused: boolean;
+            silent_since: string | null;
+            /** @description Days since `silent_since`; null for a runner that never contacted. */
+            silent_days: number | null;
+        };
+        DeadWeight: {
+            items: components["schemas"]["DeadRunner"][];
+            total: number;
+            page: number;
+            per_page: number;
+            offline_days: number;
+            /** @description What `confirm` must be to delete every runner listed (all pages). */
+            confirm: string;
+        };
+        DeadWeightDeleted: {
+            deleted: number;
+            failed: number;
+            items: {
+                id: string;
+                name: string | null;
+                /** @enum {string} */
+                result: "deleted" | "not_dead_weight" | "not_found" | "upstream_error" | "invalid_id";
+                message?: string;
+            }[];
         };
         Replica: {
             /** @description Host name (the pod name in Kubernetes) and a suffix per process start. */
@@ -4512,6 +4745,451 @@ export interface operations {
                             not_ready: number;
                         }[];
                     };
+                };
+            };
+            /** @description The input is invalid; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the API token is unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The role does not allow it, or a cross-origin mutation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An internal error; the message names the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWaitingJobs: {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+                forge?: "gitlab" | "github";
+                source?: string;
+                reason?: "no_runner" | "all_paused" | "all_offline" | "pods_pending" | "hpa_at_max" | "scale_set_at_max" | "busy" | "waiting";
+                runner_type?: string;
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WaitingJob"][];
+                        total: number;
+                        page: number;
+                        per_page: number;
+                    };
+                };
+            };
+            /** @description The input is invalid; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the API token is unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The role does not allow it, or a cross-origin mutation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An internal error; the message names the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    waitingJobsSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingJobsSummary"];
+                };
+            };
+            /** @description Not signed in, or the API token is unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The role does not allow it, or a cross-origin mutation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An internal error; the message names the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportWaitingJobs: {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+                forge?: "gitlab" | "github";
+                source?: string;
+                reason?: "no_runner" | "all_paused" | "all_offline" | "pods_pending" | "hpa_at_max" | "scale_set_at_max" | "busy" | "waiting";
+                runner_type?: string;
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description The input is invalid; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the API token is unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The role does not allow it, or a cross-origin mutation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An internal error; the message names the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getArcHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ScaleSetHealth"][];
+                        unhealthy: number;
+                    };
+                };
+            };
+            /** @description Not signed in, or the API token is unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The role does not allow it, or a cross-origin mutation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An internal error; the message names the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    previewDeadWeight: {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+                offline_days?: number;
+                forge?: "gitlab" | "github";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadWeight"];
+                };
+            };
+            /** @description The input is invalid; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the API token is unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The role does not allow it, or a cross-origin mutation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An internal error; the message names the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteDeadWeight: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids: string[];
+                    /** @description The N of the preview: a runner is deleted only while it is still silent for longer than this. */
+                    offline_days: number;
+                    /** @description Typed confirmation: exactly `delete <count> runners` (`delete 1 runner`), the count being the number of ids. */
+                    confirm: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadWeightDeleted"];
+                };
+            };
+            /** @description The input is invalid; the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the API token is unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The role does not allow it, or a cross-origin mutation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An internal error; the message names the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportRunners: {
+        parameters: {
+            query?: {
+                page?: number;
+                per_page?: number;
+                q?: string;
+                sort?: string;
+                forge?: string;
+                source?: string;
+                status?: string;
+                type?: string;
+                tag?: string;
+                version?: string;
+                scale_set?: string;
+                paused?: "true" | "false";
+                offline_days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description The input is invalid; the message names the field */
