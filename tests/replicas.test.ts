@@ -126,6 +126,15 @@ describe('many replicas on PostgreSQL', () => {
 		// Only the leader scrapes the exporters; every replica's capacity window takes its scrapes.
 		const capacity = async (i: number) => (await (await get(i, '/api/v1/capacity?window=1h')).json()) as { source: string; as_of: string | null; covered_s: number };
 		for (const i of [0, 1, 2]) await eventually(() => capacity(i), (c) => c.source === 'scraper' && c.as_of !== null && c.covered_s > 0, 60_000, `replica ${i} serving the scraper's window`);
+		// Only the leader reads waiting jobs; every replica serves the leader's reads.
+		type Summary = { sources: { source: string; read_at: string | null }[] };
+		const reads = async (i: number) => ((await (await get(i, '/api/v1/jobs/waiting/summary')).json()) as Summary).sources.map((s) => `${s.source}@${s.read_at}`).sort();
+		await eventually(
+			() => Promise.all([0, 1, 2].map(reads)),
+			(r) => r[0]!.length > 0 && r[0]!.every((x) => !x.endsWith('@null')) && r.every((x) => JSON.stringify(x) === JSON.stringify(r[0])),
+			90_000,
+			"every replica serving the leader's waiting-jobs reads"
+		);
 		// Every replica serves the fleet the leader read.
 		const totals = await Promise.all([0, 1, 2].map(async (i) => (await (await get(i, '/api/v1/runners?per_page=1')).json()).total as number));
 		expect(new Set(totals).size).toBe(1);

@@ -202,7 +202,8 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		}
 	});
 	const drift = new DriftService({ config, store, bus, sources, metrics, logger, gitlab, github, kubernetes, fence: (trx) => leadership.fence(trx) });
-	const waitingJobs = startWaitingJobs({ config, fleet, gitlab, github, kubernetes, logger, autoscalers });
+	// Only the leader reads waiting jobs from the forges; the others get its reads through the feed.
+	const waitingJobs = startWaitingJobs({ config, fleet, gitlab, github, kubernetes, logger, autoscalers, onRead: (source, read) => feedRef.feed?.publishWaiting(source, read) });
 	const forgeVersions = startForgeVersions({ config, gitlab, github, logger });
 	const deadWeight = new DeadWeight({ config, fleet, gitlab, github, bus, logger, store });
 	registerFleetMetrics(metrics.registry, {
@@ -281,6 +282,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 				scraper,
 				auth,
 				live: () => live,
+				waitingJobs: () => waitingJobs,
 				logger,
 				metrics,
 				readyLagMs: config.replicas.readyLagMs
@@ -299,12 +301,14 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		metrics.leaderTerm.set(leadership.term);
 		if (leading) {
 			for (const p of pollers) p.start();
+			waitingJobs.resume();
 			scraper?.start();
 			drift.start();
 			changeTracker.start();
 			await feed?.snapshot().catch((e) => logger.warn({ err: messageOf(e) }, 'replica feed: the first snapshot failed'));
 		} else {
 			await Promise.all(pollers.map((p) => p.stop()));
+			await waitingJobs.pause();
 			await scraper?.stop();
 			await drift.pause();
 			await changeTracker.stop();

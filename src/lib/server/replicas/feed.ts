@@ -22,6 +22,7 @@ import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
 import type { Leadership } from './leadership';
 import { SCRAPER_SOURCE, type MetricsScraper, type ScrapeResult } from '../sync/metrics-scraper';
+import type { WaitingJobsService, WaitingRead } from '../services/waiting-jobs';
 
 /** Events only the leader's background work publishes; from any other replica they are dropped (its watches see the same cluster). */
 const LEADER_EVENTS = new Set<LiveEventType>(['runners.reset', 'sources', 'cluster.delta', 'drift']);
@@ -68,6 +69,8 @@ export interface FeedDeps {
 	scraper: MetricsScraper | null;
 	auth: Auth;
 	live: () => LiveStreams | undefined;
+	/** Where the leader's reads of waiting jobs go on the other replicas. */
+	waitingJobs: () => Pick<WaitingJobsService, 'adopt'> | undefined;
 	logger: Logger;
 	metrics: Metrics;
 	/** A follower this far behind is not ready (GET /readyz). */
@@ -156,6 +159,13 @@ export class ReplicaFeed {
 		this.append({ term: leadership.term, origin: this.id, kind: 'scrape', payload: JSON.stringify(payload) }, true);
 	}
 
+	/** The leader's read of one source's waiting jobs, for the other replicas. */
+	publishWaiting(source: string, read: WaitingRead): void {
+		const { leadership } = this.deps;
+		if (!leadership.leading) return;
+		this.append({ term: leadership.term, origin: this.id, kind: 'waiting', payload: JSON.stringify({ source, read }) }, true);
+	}
+
 	/** Tells every replica (this one included, through the feed) that sessions or tokens changed. */
 	announceAccess(): void {
 		this.append({ term: this.deps.leadership.term, origin: this.id, kind: 'access', payload: '{}' }, false);
@@ -220,6 +230,11 @@ export class ReplicaFeed {
 					const p = JSON.parse(row.payload) as ScrapePayload;
 					this.deps.scraper?.adopt({ at: p.at, row: new Map(p.row), born: new Map(p.born), arcJobs: p.arcJobs });
 					if (p.state) this.deps.sources.restore(SCRAPER_SOURCE, p.state);
+				}
+			} else if (row.kind === 'waiting') {
+				if (!mine) {
+					const p = JSON.parse(row.payload) as { source: string; read: WaitingRead };
+					this.deps.waitingJobs()?.adopt(p.source, p.read);
 				}
 			} else if (row.kind === 'snapshot') {
 				if (!mine) await this.applySnapshot(JSON.parse(row.payload) as SnapshotPayload);

@@ -1,7 +1,9 @@
 // Jobs waiting for a runner, and why. Each forge source's waiting jobs are read on an
 // interval (GitLab pending jobs, GitHub queued jobs); the reasons are computed when asked,
 // from the fleet and the watched clusters as they are then, so pausing a runner or an HPA
-// reaching its maximum shows at once, not at the next read.
+// reaching its maximum shows at once, not at the next read. With several replicas only the
+// leader reads the forges (`resume`/`pause`); its reads reach the others through the replica
+// feed (`onRead` there, `adopt` here).
 import { runnerTypeOf } from '$lib/core/pods';
 import { messageOf } from '$lib/core/errors';
 import { pageOf, type Page } from '$lib/core/paging';
@@ -23,9 +25,11 @@ import { Poller } from '../sync/poller';
 
 export type WaitingJobsDeps = Pick<AppContext, 'config' | 'fleet' | 'gitlab' | 'github' | 'kubernetes' | 'logger'> & {
 	autoscalers: Pick<AppContext['autoscalers'], 'list'>;
+	/** Called with each read of a source (the leader hands it to the other replicas). */
+	onRead?: (source: string, read: WaitingRead) => void;
 };
 
-interface Read {
+export interface WaitingRead {
 	jobs: PendingJob[];
 	at: number;
 	error: string | null;
@@ -38,6 +42,12 @@ export interface WaitingJobsService {
 	summary(): { threshold_s: number; total: number; by_reason: ReasonCount[]; sources: { source: string; read_at: string | null; error: string | null }[] };
 	/** The capacity groups (runner types, scale sets) as the reasons see them. */
 	groups(): CapacityGroup[];
+	/** Starts reading the forges (this replica leads). */
+	resume(): void;
+	/** Stops reading them (another replica leads); the last reads stay. */
+	pause(): Promise<void>;
+	/** A read another replica made. */
+	adopt(source: string, read: WaitingRead): void;
 	stop(): Promise<void>;
 }
 
@@ -72,7 +82,14 @@ export function capacityGroups(deps: Pick<WaitingJobsDeps, 'kubernetes' | 'autos
 
 export function startWaitingJobs(deps: WaitingJobsDeps): WaitingJobsService {
 	const { config, logger } = deps;
-	const reads = new Map<string, Read>();
+	const reads = new Map<string, WaitingRead>();
+	// Explaining is cheap but not free at thousands of jobs: one answer per fleet/cluster moment.
+	let cached: { at: number; jobs: WaitingJob[] } | null = null;
+	const record = (name: string, read: WaitingRead) => {
+		reads.set(name, read);
+		cached = null;
+		deps.onRead?.(name, read);
+	};
 	const pollers: Poller[] = [];
 	const watch = (name: string, read: () => Promise<PendingJob[]>) => {
 		const log = logger.child({ source: name, feature: 'waiting-jobs' });
@@ -82,19 +99,18 @@ export function startWaitingJobs(deps: WaitingJobsDeps): WaitingJobsService {
 			intervalMs: config.waitingJobs.intervalMs,
 			cycle: async () => {
 				const jobs = await read();
-				reads.set(name, { jobs, at: Date.now(), error: null });
+				record(name, { jobs, at: Date.now(), error: null });
 				if (failing) log.info('waiting jobs readable again');
 				failing = false;
 			},
 			onError: (e) => {
 				const last = reads.get(name);
 				// The last good list stays (its age says how old it is); the error is shown with it.
-				reads.set(name, { jobs: last?.jobs ?? [], at: last?.at ?? 0, error: messageOf(e) });
+				record(name, { jobs: last?.jobs ?? [], at: last?.at ?? 0, error: messageOf(e) });
 				if (!failing) log.warn({ err: messageOf(e) }, 'reading waiting jobs failed; keeping the last list');
 				failing = true;
 			}
 		});
-		poller.start();
 		pollers.push(poller);
 	};
 	for (const s of config.sources) {
@@ -104,8 +120,6 @@ export function startWaitingJobs(deps: WaitingJobsDeps): WaitingJobsService {
 		if (s.kind === 'github' && gh) watch(s.name, async () => (await listQueuedJobs(gh.client, s.name, s.github.scope)).jobs);
 	}
 
-	// Explaining is cheap but not free at thousands of jobs: one answer per fleet/cluster moment.
-	let cached: { at: number; jobs: WaitingJob[] } | null = null;
 	const all = (): WaitingJob[] => {
 		const now = Date.now();
 		if (cached && now - cached.at < 1000) return cached.jobs;
@@ -133,6 +147,16 @@ export function startWaitingJobs(deps: WaitingJobsDeps): WaitingJobsService {
 			};
 		},
 		groups: () => capacityGroups(deps),
+		resume() {
+			for (const p of pollers) p.start();
+		},
+		async pause() {
+			await Promise.all(pollers.map((p) => p.stop()));
+		},
+		adopt(source, read) {
+			reads.set(source, read);
+			cached = null;
+		},
 		async stop() {
 			await Promise.all(pollers.map((p) => p.stop()));
 		}
