@@ -4,6 +4,7 @@
 // reaching its maximum shows at once, not at the next read. With several replicas only the
 // leader reads the forges (`resume`/`pause`); its reads reach the others through the replica
 // feed (`onRead` there, `adopt` here).
+import { deploymentOf } from '$lib/core/autoscalers/views';
 import { runnerTypeOf } from '$lib/core/pods';
 import { messageOf } from '$lib/core/errors';
 import { pageOf, type Page } from '$lib/core/paging';
@@ -68,7 +69,7 @@ export function capacityGroups(deps: Pick<WaitingJobsDeps, 'kubernetes' | 'autos
 		}
 	}
 	return deps.autoscalers.list().map((a): CapacityGroup => {
-		const name = a.kind === 'hpa' ? (a.target?.startsWith('Deployment/') ? a.target.slice('Deployment/'.length) : a.group) : a.name;
+		const name = a.kind === 'hpa' ? deploymentOf(a) : a.name;
 		const h = held.get(`${a.kind === 'hpa' ? 'gitlab' : 'arc'}/${name}`);
 		return {
 			name,
