@@ -125,12 +125,13 @@ export function startWaitingJobs(deps: WaitingJobsDeps): WaitingJobsService {
 		const now = Date.now();
 		if (cached && now - cached.at < 1000) return cached.jobs;
 		const groups = capacityGroups(deps);
-		const runners = [...deps.fleet.values()];
+		// A job is held against its own source's runners: grouped once here, not filtered from the whole fleet per job.
+		const bySource = deps.fleet.bySourceRunners();
 		const out: WaitingJob[] = [];
 		for (const r of reads.values())
 			for (const job of r.jobs) {
 				if (now - Date.parse(job.created_at) < config.waitingJobs.thresholdMs) continue;
-				out.push(explainWaiting(job, { runners, groups, now }));
+				out.push(explainWaiting(job, { runners: bySource[job.source] ?? [], groups, now }));
 			}
 		cached = { at: now, jobs: filterWaiting(out, {}) };
 		return cached.jobs;
