@@ -11,6 +11,7 @@ import pg from 'pg';
 import type { LiveEvents, LiveEventType } from '$lib/api/events';
 import type { Runner } from '$lib/core/runner';
 import { messageOf } from '$lib/core/errors';
+import { CoalescedRun } from '$lib/core/coalesced-run';
 import type { Auth } from '../auth/service';
 import { DRIFT_SOURCE, type DriftService, type DriftSnapshot } from '../drift/service';
 import type { BusEvent, EventBus } from '../events/bus';
@@ -84,8 +85,11 @@ export class ReplicaFeed {
 	private loaded = false;
 	private startedAt = new Date().toISOString();
 	private appending: Promise<unknown> = Promise.resolve();
-	private draining: Promise<void> | null = null;
-	private again = false;
+	/** Applies every row after the last applied one, in order; a wake meanwhile drains again after. */
+	private draining = new CoalescedRun(
+		() => this.drainOnce(),
+		() => this.stopped
+	);
 	private listener: pg.Client | null = null;
 	private timers: NodeJS.Timeout[] = [];
 	private stopped = false;
@@ -193,30 +197,23 @@ export class ReplicaFeed {
 		void this.drain().catch((e) => this.deps.logger.warn({ err: messageOf(e) }, 'replica feed: reading failed'));
 	}
 
-	/** Applies every row after the last applied one, in order; one drain at a time, a wake meanwhile drains again after. */
 	private drain(): Promise<void> {
-		if (this.draining) {
-			this.again = true;
-			return this.draining;
+		return this.draining.run();
+	}
+
+	private async drainOnce(): Promise<void> {
+		for (;;) {
+			const rows = await this.deps.replication.after(this.applied, 500);
+			for (const row of rows) {
+				await this.apply(row);
+				this.applied = row.seq;
+				// Rows read while starting are history, not delay.
+				if (this.loaded) this.deps.metrics.feedDelay.observe(Math.max(0, Date.now() - Date.parse(row.at)) / 1000);
+			}
+			if (rows.length < 500) break;
 		}
-		this.draining = (async () => {
-			do {
-				this.again = false;
-				for (;;) {
-					const rows = await this.deps.replication.after(this.applied, 500);
-					for (const row of rows) {
-						await this.apply(row);
-						this.applied = row.seq;
-						// Rows read while starting are history, not delay.
-						if (this.loaded) this.deps.metrics.feedDelay.observe(Math.max(0, Date.now() - Date.parse(row.at)) / 1000);
-					}
-					if (rows.length < 500) break;
-				}
-			} while (this.again && !this.stopped);
-			this.lagMs = 0;
-			this.deps.metrics.replicaLag.set(0);
-		})().finally(() => (this.draining = null));
-		return this.draining;
+		this.lagMs = 0;
+		this.deps.metrics.replicaLag.set(0);
 	}
 
 	private async apply(row: FeedRow): Promise<void> {
@@ -307,7 +304,7 @@ export class ReplicaFeed {
 		this.stopped = true;
 		for (const t of this.timers) clearInterval(t);
 		await this.appending;
-		await this.draining?.catch(() => {});
+		await this.draining.current?.catch(() => {});
 		const l = this.listener;
 		this.listener = null;
 		await l?.end().catch(() => {});
