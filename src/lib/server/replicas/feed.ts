@@ -226,7 +226,7 @@ export class ReplicaFeed {
 				if (!mine) {
 					const p = JSON.parse(row.payload) as ScrapePayload;
 					this.deps.scraper?.adopt({ at: p.at, row: new Map(p.row), born: new Map(p.born), arcJobs: p.arcJobs });
-					if (p.state) this.deps.sources.restore(SCRAPER_SOURCE, p.state);
+					if (p.state) this.restoreSource(SCRAPER_SOURCE, p.state);
 				}
 			} else if (row.kind === 'waiting') {
 				if (!mine) {
@@ -246,20 +246,32 @@ export class ReplicaFeed {
 	}
 
 	private async applyEvent(p: EventPayload): Promise<void> {
-		const { fleet, sources, drift } = this.deps;
+		const { fleet, drift } = this.deps;
 		if (p.type === 'runners.delta') fleet.applyDelta(p.data as LiveEvents['runners.delta']);
 		else if (p.type === 'runners.reset' && p.runners) await fleet.replaceSource((p.data as LiveEvents['runners.reset']).source, p.runners);
-		else if (p.type === 'sources' && p.state) sources.restore((p.data as LiveEvents['sources']).name, p.state);
+		else if (p.type === 'sources' && p.state) this.restoreSource((p.data as LiveEvents['sources']).name, p.state);
 		else if (p.type === 'drift' && p.drift) {
 			drift.adopt(p.drift);
-			if (p.state) sources.restore(DRIFT_SOURCE, p.state);
+			if (p.state) this.restoreSource(DRIFT_SOURCE, p.state);
 		}
 	}
 
+	/**
+	 * Takes a source's state as the leader published it, and a forge source's up gauge with it:
+	 * only a polling leader sets that gauge, and a follower left at its start value (0) would
+	 * report every forge down to Prometheus (RunnerSourceDown).
+	 */
+	private restoreSource(name: string, state: SourceRecord): void {
+		const { sources, metrics } = this.deps;
+		sources.restore(name, state);
+		const kind = sources.kind(name);
+		if (kind === 'gitlab' || kind === 'github') metrics.sourceUp.set({ source: name, kind }, state.failing || state.lastSuccess === null ? 0 : 1);
+	}
+
 	private async applySnapshot(s: SnapshotPayload): Promise<void> {
-		const { fleet, sources, drift } = this.deps;
+		const { fleet, drift } = this.deps;
 		for (const [source, runners] of Object.entries(s.fleet)) await fleet.replaceSource(source, runners);
-		for (const [name, state] of Object.entries(s.sources)) sources.restore(name, state);
+		for (const [name, state] of Object.entries(s.sources)) this.restoreSource(name, state);
 		if (s.drift) drift.adopt(s.drift);
 	}
 
