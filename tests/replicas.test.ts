@@ -138,6 +138,9 @@ describe('many replicas on PostgreSQL', () => {
 		// Every replica serves the fleet the leader read.
 		const totals = await Promise.all([0, 1, 2].map(async (i) => (await (await get(i, '/api/v1/runners?per_page=1')).json()).total as number));
 		expect(new Set(totals).size).toBe(1);
+		// Prometheus scrapes every replica: each reports the forges up as the leader found them, not only the one that polls.
+		const forgeUp = async (i: number) => [...(await (await get(i, '/metrics')).text()).matchAll(/^runner_dashboard_source_up\{[^}]*kind="(?:gitlab|github)"[^}]*\} (\d+)$/gm)].map((m) => m[1]);
+		for (const i of [0, 1, 2]) await eventually(() => forgeUp(i), (v) => v.length > 0 && v.every((x) => x === '1'), 60_000, `replica ${i} reporting the forge sources up`);
 		expect(totals[0]).toBeGreaterThan(0);
 	}, 240_000);
 

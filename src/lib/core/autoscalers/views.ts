@@ -242,6 +242,11 @@ export function scaleSetAutoscaler(s: ScaleSet): AutoscalerView {
 	};
 }
 
+/** The Deployment a GitLab runner HPA scales (its target's name), else its group. */
+export function deploymentOf(a: Pick<AutoscalerView, 'group' | 'target'>): string {
+	return a.target?.startsWith('Deployment/') ? a.target.slice('Deployment/'.length) : a.group;
+}
+
 /** Whether an autoscaler scales the capacity group `forge/group`: its runner type or scale set, or the Deployment it targets. */
 export function scalesGroup(a: Pick<AutoscalerView, 'forge' | 'group' | 'target'>, forge: string, group: string): boolean {
 	return a.forge === forge && (a.group === group || a.target === `Deployment/${group}`);

@@ -6,6 +6,7 @@
 // says when a stack could not be checked (its last good items are kept, marked stale).
 import type { DriftError, DriftItem } from '$lib/core/drift';
 import { messageOf } from '$lib/core/errors';
+import { CoalescedRun } from '$lib/core/coalesced-run';
 import { UpstreamError } from '$lib/sources/errors';
 import { RESOURCES } from '$lib/sources/kubernetes/resources';
 import type { Config } from '../config';
@@ -95,8 +96,10 @@ export class DriftService {
 	private fingerprint = '';
 	private debounce: NodeJS.Timeout | undefined;
 	private retry: NodeJS.Timeout | undefined;
-	private recomputing: Promise<void> | null = null;
-	private again = false;
+	private recomputing = new CoalescedRun(
+		() => this.recomputeOnce(),
+		() => this.stopped
+	);
 	private pendingFull = false;
 	private unsubscribe: () => void;
 	private stopped = false;
@@ -182,19 +185,13 @@ export class DriftService {
 	private async recompute(full = false): Promise<void> {
 		if (!this.reads) return;
 		this.pendingFull ||= full;
-		if (this.recomputing) {
-			this.again = true;
-			return this.recomputing;
-		}
-		this.recomputing = (async () => {
-			do {
-				this.again = false;
-				const f = this.pendingFull;
-				this.pendingFull = false;
-				await this.computeOnce(f);
-			} while (this.again && !this.stopped);
-		})().finally(() => (this.recomputing = null));
-		return this.recomputing;
+		return this.recomputing.run();
+	}
+
+	private recomputeOnce(): Promise<void> {
+		const f = this.pendingFull;
+		this.pendingFull = false;
+		return this.computeOnce(f);
 	}
 
 	/** A recompute from a timer: its failure (e.g. the store) is reported, never left unhandled. */
@@ -307,7 +304,7 @@ export class DriftService {
 		clearTimeout(this.debounce);
 		clearTimeout(this.retry);
 		await this.poller.stop();
-		await this.recomputing?.catch(() => {});
+		await this.recomputing.current?.catch(() => {});
 	}
 
 	/** Reads the stacks' files and state again now (a change was applied); resolves when that check is done. */

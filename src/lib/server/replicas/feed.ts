@@ -11,6 +11,7 @@ import pg from 'pg';
 import type { LiveEvents, LiveEventType } from '$lib/api/events';
 import type { Runner } from '$lib/core/runner';
 import { messageOf } from '$lib/core/errors';
+import { CoalescedRun } from '$lib/core/coalesced-run';
 import type { Auth } from '../auth/service';
 import { DRIFT_SOURCE, type DriftService, type DriftSnapshot } from '../drift/service';
 import type { BusEvent, EventBus } from '../events/bus';
@@ -84,8 +85,11 @@ export class ReplicaFeed {
 	private loaded = false;
 	private startedAt = new Date().toISOString();
 	private appending: Promise<unknown> = Promise.resolve();
-	private draining: Promise<void> | null = null;
-	private again = false;
+	/** Applies every row after the last applied one, in order; a wake meanwhile drains again after. */
+	private draining = new CoalescedRun(
+		() => this.drainOnce(),
+		() => this.stopped
+	);
 	private listener: pg.Client | null = null;
 	private timers: NodeJS.Timeout[] = [];
 	private stopped = false;
@@ -193,30 +197,23 @@ export class ReplicaFeed {
 		void this.drain().catch((e) => this.deps.logger.warn({ err: messageOf(e) }, 'replica feed: reading failed'));
 	}
 
-	/** Applies every row after the last applied one, in order; one drain at a time, a wake meanwhile drains again after. */
 	private drain(): Promise<void> {
-		if (this.draining) {
-			this.again = true;
-			return this.draining;
+		return this.draining.run();
+	}
+
+	private async drainOnce(): Promise<void> {
+		for (;;) {
+			const rows = await this.deps.replication.after(this.applied, 500);
+			for (const row of rows) {
+				await this.apply(row);
+				this.applied = row.seq;
+				// Rows read while starting are history, not delay.
+				if (this.loaded) this.deps.metrics.feedDelay.observe(Math.max(0, Date.now() - Date.parse(row.at)) / 1000);
+			}
+			if (rows.length < 500) break;
 		}
-		this.draining = (async () => {
-			do {
-				this.again = false;
-				for (;;) {
-					const rows = await this.deps.replication.after(this.applied, 500);
-					for (const row of rows) {
-						await this.apply(row);
-						this.applied = row.seq;
-						// Rows read while starting are history, not delay.
-						if (this.loaded) this.deps.metrics.feedDelay.observe(Math.max(0, Date.now() - Date.parse(row.at)) / 1000);
-					}
-					if (rows.length < 500) break;
-				}
-			} while (this.again && !this.stopped);
-			this.lagMs = 0;
-			this.deps.metrics.replicaLag.set(0);
-		})().finally(() => (this.draining = null));
-		return this.draining;
+		this.lagMs = 0;
+		this.deps.metrics.replicaLag.set(0);
 	}
 
 	private async apply(row: FeedRow): Promise<void> {
@@ -229,7 +226,7 @@ export class ReplicaFeed {
 				if (!mine) {
 					const p = JSON.parse(row.payload) as ScrapePayload;
 					this.deps.scraper?.adopt({ at: p.at, row: new Map(p.row), born: new Map(p.born), arcJobs: p.arcJobs });
-					if (p.state) this.deps.sources.restore(SCRAPER_SOURCE, p.state);
+					if (p.state) this.restoreSource(SCRAPER_SOURCE, p.state);
 				}
 			} else if (row.kind === 'waiting') {
 				if (!mine) {
@@ -249,20 +246,32 @@ export class ReplicaFeed {
 	}
 
 	private async applyEvent(p: EventPayload): Promise<void> {
-		const { fleet, sources, drift } = this.deps;
+		const { fleet, drift } = this.deps;
 		if (p.type === 'runners.delta') fleet.applyDelta(p.data as LiveEvents['runners.delta']);
 		else if (p.type === 'runners.reset' && p.runners) await fleet.replaceSource((p.data as LiveEvents['runners.reset']).source, p.runners);
-		else if (p.type === 'sources' && p.state) sources.restore((p.data as LiveEvents['sources']).name, p.state);
+		else if (p.type === 'sources' && p.state) this.restoreSource((p.data as LiveEvents['sources']).name, p.state);
 		else if (p.type === 'drift' && p.drift) {
 			drift.adopt(p.drift);
-			if (p.state) sources.restore(DRIFT_SOURCE, p.state);
+			if (p.state) this.restoreSource(DRIFT_SOURCE, p.state);
 		}
 	}
 
+	/**
+	 * Takes a source's state as the leader published it, and a forge source's up gauge with it:
+	 * only a polling leader sets that gauge, and a follower left at its start value (0) would
+	 * report every forge down to Prometheus (RunnerSourceDown).
+	 */
+	private restoreSource(name: string, state: SourceRecord): void {
+		const { sources, metrics } = this.deps;
+		sources.restore(name, state);
+		const kind = sources.kind(name);
+		if (kind === 'gitlab' || kind === 'github') metrics.sourceUp.set({ source: name, kind }, state.failing || state.lastSuccess === null ? 0 : 1);
+	}
+
 	private async applySnapshot(s: SnapshotPayload): Promise<void> {
-		const { fleet, sources, drift } = this.deps;
+		const { fleet, drift } = this.deps;
 		for (const [source, runners] of Object.entries(s.fleet)) await fleet.replaceSource(source, runners);
-		for (const [name, state] of Object.entries(s.sources)) sources.restore(name, state);
+		for (const [name, state] of Object.entries(s.sources)) this.restoreSource(name, state);
 		if (s.drift) drift.adopt(s.drift);
 	}
 
@@ -307,7 +316,7 @@ export class ReplicaFeed {
 		this.stopped = true;
 		for (const t of this.timers) clearInterval(t);
 		await this.appending;
-		await this.draining?.catch(() => {});
+		await this.draining.current?.catch(() => {});
 		const l = this.listener;
 		this.listener = null;
 		await l?.end().catch(() => {});

@@ -1,6 +1,7 @@
 // Why an autoscaler is (not) scaling: its Events and those of the objects behind it, its
 // conditions, and the last decision in words. Read from the cluster watch when asked.
 import { z } from 'zod';
+import { deploymentOf } from '$lib/core/autoscalers/views';
 import { clusterEventSchema, eventsFor, hpaScope, lastDecision, scaleSetScope, type EventObject } from '$lib/core/cluster-events';
 import type { AppContext } from '../app';
 import { DomainError } from './errors';
@@ -21,7 +22,7 @@ export function autoscalerEvents(app: Pick<AppContext, 'autoscalers' | 'kubernet
 	const a = app.autoscalers.list().find((x) => x.id === id);
 	if (!a) throw new DomainError('not_found', 'not_found', `no autoscaler ${id}`);
 	const k = app.kubernetes.get(a.source);
-	const scope = a.kind === 'hpa' ? hpaScope(a.namespace, a.name, a.target?.startsWith('Deployment/') ? a.target.slice('Deployment/'.length) : a.group) : scaleSetScope(a.namespace, a.name);
+	const scope = a.kind === 'hpa' ? hpaScope(a.namespace, a.name, deploymentOf(a)) : scaleSetScope(a.namespace, a.name);
 	const items = eventsFor(k ? k.objects<EventObject>('Event') : [], scope, now, { maxAgeS: MAX_AGE_S, limit: LIMIT });
 	return { id: a.id, name: a.name, conditions: a.conditions, last_decision: lastDecision(items, a.conditions), items };
 }

@@ -4,6 +4,7 @@
 // reaching its maximum shows at once, not at the next read. With several replicas only the
 // leader reads the forges (`resume`/`pause`); its reads reach the others through the replica
 // feed (`onRead` there, `adopt` here).
+import { deploymentOf } from '$lib/core/autoscalers/views';
 import { runnerTypeOf } from '$lib/core/pods';
 import { messageOf } from '$lib/core/errors';
 import { pageOf, type Page } from '$lib/core/paging';
@@ -68,7 +69,7 @@ export function capacityGroups(deps: Pick<WaitingJobsDeps, 'kubernetes' | 'autos
 		}
 	}
 	return deps.autoscalers.list().map((a): CapacityGroup => {
-		const name = a.kind === 'hpa' ? (a.target?.startsWith('Deployment/') ? a.target.slice('Deployment/'.length) : a.group) : a.name;
+		const name = a.kind === 'hpa' ? deploymentOf(a) : a.name;
 		const h = held.get(`${a.kind === 'hpa' ? 'gitlab' : 'arc'}/${name}`);
 		return {
 			name,
@@ -124,12 +125,13 @@ export function startWaitingJobs(deps: WaitingJobsDeps): WaitingJobsService {
 		const now = Date.now();
 		if (cached && now - cached.at < 1000) return cached.jobs;
 		const groups = capacityGroups(deps);
-		const runners = [...deps.fleet.values()];
+		// A job is held against its own source's runners: grouped once here, not filtered from the whole fleet per job.
+		const bySource = deps.fleet.bySourceRunners();
 		const out: WaitingJob[] = [];
 		for (const r of reads.values())
 			for (const job of r.jobs) {
 				if (now - Date.parse(job.created_at) < config.waitingJobs.thresholdMs) continue;
-				out.push(explainWaiting(job, { runners, groups, now }));
+				out.push(explainWaiting(job, { runners: bySource[job.source] ?? [], groups, now }));
 			}
 		cached = { at: now, jobs: filterWaiting(out, {}) };
 		return cached.jobs;

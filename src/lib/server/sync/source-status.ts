@@ -53,6 +53,10 @@ export class SourceRegistry {
 		return e && { lastSuccess: e.lastSuccess, lastAttempt: e.lastAttempt, lastError: e.lastError, failing: e.failing, partial: e.partial };
 	}
 
+	kind(name: string): string | undefined {
+		return this.entries.get(name)?.kind;
+	}
+
 	/** Takes a source's state as the leading replica published it. */
 	restore(name: string, r: SourceRecord): void {
 		const e = this.entries.get(name);
