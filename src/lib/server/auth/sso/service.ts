@@ -4,7 +4,7 @@
 // re-checked while the session lasts.
 import { calculatePKCECodeChallenge, randomNonce, randomPKCECodeVerifier, randomState } from 'openid-client';
 import type { Logger } from 'pino';
-import { decideRole, type RoleRule, type SsoIdentity } from '$lib/core/sso-roles';
+import { decideRole, type SsoIdentity } from '$lib/core/sso-roles';
 import type { SsoProvider } from '../../config';
 import type { Actor } from '../../services/actor';
 import { auditTarget, writeAudit } from '../../services/audit';
@@ -133,7 +133,7 @@ export class SingleSignOn {
 		}
 		const { identity } = verified;
 		const who = this.auditIdentity(identity);
-		const decision = decideRole(provider.config.roles as RoleRule[], provider.config.default_role, identity);
+		const decision = decideRole(provider.config.roles, provider.config.default_role, identity);
 		if (!decision.role) {
 			const linked = await this.store.users.bySubject(name, identity.subject);
 			if (linked) await this.withdraw(linked.id);
@@ -237,7 +237,7 @@ export class SingleSignOn {
 			await this.store.sessions.delete(s.id_hash);
 			return end('provider refused the session');
 		}
-		const decision = decideRole(provider.config.roles as RoleRule[], provider.config.default_role, verified.identity);
+		const decision = decideRole(provider.config.roles, provider.config.default_role, verified.identity);
 		if (!decision.role) {
 			await this.withdraw(s.user_id);
 			return end('no role rule matched', { groups: verified.identity.groups.slice(0, 50), account_disabled: true });
