@@ -18,6 +18,7 @@ import { auditTarget, writeAudit } from '../services/audit';
 import { DomainError } from '../services/errors';
 import type { Store } from '../store';
 import type { Passkey } from '../store/passkeys';
+import type { User } from '../store/users';
 import { hashSecret } from './secrets';
 import type { Auth, NewSession } from './service';
 import { MAX_FLOWS } from './sso/service';
@@ -165,8 +166,9 @@ export class Passkeys {
 	 * of a local account's password sign-in (`forUser`). Refused: a challenge not issued or
 	 * used, an unknown credential, a failed signature or origin/RP check, no user
 	 * verification, a counter that did not go up (a clone), a backup eligibility that changed.
+	 * Returns the passkey with its owner's account as read for the audit record.
 	 */
-	async verifyAssertion(response: AuthenticationResponseJSON, rp: RelyingParty, actor: Actor, forUser?: number): Promise<Passkey> {
+	async verifyAssertion(response: AuthenticationResponseJSON, rp: RelyingParty, actor: Actor, forUser?: number): Promise<{ passkey: Passkey; user: User | undefined }> {
 		const refuse = async (reason: string, userName: string | null = null) => {
 			await writeAudit(this.store, this.now(), actor, { action: 'login', target: userName && auditTarget.user(userName), outcome: 'failure', detail: { method: 'passkey', reason } });
 			return new DomainError('unauthenticated', 'passkey_refused', `The passkey sign-in was refused: ${reason}.`);
@@ -197,13 +199,12 @@ export class Passkeys {
 		if (!(await this.store.passkeys.used(stored.id, stored.counter, { counter: info.newCounter, backedUp: info.credentialBackedUp }, this.now().toISOString()))) {
 			throw await refuse('the passkey was used at the same moment elsewhere', user?.username ?? null);
 		}
-		return stored;
+		return { passkey: stored, user };
 	}
 
 	/** Signs in with a passkey alone. A provider's account: only while its provider confirmed the role within the re-check interval. */
 	async signIn(response: AuthenticationResponseJSON, rp: RelyingParty, actor: Actor): Promise<NewSession> {
-		const passkey = await this.verifyAssertion(response, rp, actor);
-		const user = await this.store.users.byId(passkey.user_id);
+		const { passkey, user } = await this.verifyAssertion(response, rp, actor);
 		const refused = async (reason: string, message: string) => {
 			await writeAudit(this.store, this.now(), actor, { action: 'login', target: user ? auditTarget.user(user.username) : null, outcome: 'denied', detail: { method: 'passkey', reason } });
 			return new DomainError('unauthenticated', 'passkey_refused', message);
