@@ -220,14 +220,11 @@ export class Passkeys {
 			// No token: when the role is due for its re-check, this session ends.
 			sso = { provider: user.provider, providerToken: null, idToken: null, roleCheckedAt: confirmed };
 		}
-		const session = await this.auth.startSession({ id: user.id, username: user.username, role: user.role, must_change_password: user.must_change_password ? 1 : 0 }, actor, sso);
-		await this.store.users.signedIn(user.id, now.toISOString());
-		await writeAudit(this.store, now, { ...actor, principal: session.principal }, {
-			action: 'login',
-			target: auditTarget.user(user.username),
-			outcome: 'success',
-			detail: { method: 'passkey', passkey: passkey.id, ...(user.provider ? { provider: user.provider, subject: user.subject } : {}) }
-		});
-		return session;
+		return this.auth.signedIn(
+			{ id: user.id, username: user.username, role: user.role, must_change_password: user.must_change_password ? 1 : 0 },
+			actor,
+			{ method: 'passkey', passkey: passkey.id, ...(user.provider ? { provider: user.provider, subject: user.subject } : {}) },
+			sso
+		);
 	}
 }
