@@ -151,17 +151,11 @@ export class SingleSignOn {
 			await writeAudit(this.store, this.now(), actor, { action: 'login', target: auditTarget.user(user.username), outcome: 'denied', detail: { ...who, reason: 'account disabled' } });
 			return { ok: false, notice: this.notice({ kind: 'refused', provider: provider.label, username: identity.username, email: identity.email ?? null, groups: identity.groups, reason: 'disabled' }) };
 		}
-		const session = await this.auth.startSession({ id: user.id, username: user.username, role: user.role, must_change_password: 0 }, actor, {
+		const session = await this.auth.signedIn({ id: user.id, username: user.username, role: user.role, must_change_password: 0 }, actor, { ...who, role: decision.role, rule: decision.rule }, {
 			provider: name,
 			providerToken: verified.providerToken ? seal(verified.providerToken, this.pepper) : null,
 			idToken: verified.idToken,
 			roleCheckedAt: now
-		});
-		await writeAudit(this.store, this.now(), { ...actor, principal: session.principal }, {
-			action: 'login',
-			target: auditTarget.user(user.username),
-			outcome: 'success',
-			detail: { ...who, role: decision.role, rule: decision.rule }
 		});
 		return { ok: true, session, next: flow.next };
 	}
