@@ -19,9 +19,8 @@ import { DomainError } from '../services/errors';
 import type { Store } from '../store';
 import type { Passkey } from '../store/passkeys';
 import type { User } from '../store/users';
-import { hashSecret } from './secrets';
 import type { Auth, NewSession } from './service';
-import { MAX_FLOWS } from './sso/service';
+import { FLOWS_FULL, SignInFlows } from './sign-in-flows';
 
 const CHALLENGE_TTL_MS = 5 * 60_000;
 const MAX_PASSKEYS = 20;
@@ -66,15 +65,15 @@ export interface PasskeyDeps {
 export class Passkeys {
 	private store: Store;
 	private auth: Auth;
-	private pepper: string;
 	private now: () => Date;
+	private flows: SignInFlows;
 	private refreshMs: number;
 
 	constructor(deps: PasskeyDeps) {
 		this.store = deps.store;
 		this.auth = deps.auth;
-		this.pepper = deps.pepper;
 		this.now = deps.now ?? (() => new Date());
+		this.flows = new SignInFlows(deps.store, deps.pepper, this.now);
 		this.refreshMs = deps.roleRefreshSeconds * 1000;
 	}
 
@@ -86,15 +85,7 @@ export class Passkeys {
 
 	/** Keeps a challenge's flow until it is answered or expires. */
 	private async keep(challenge: string, kind: string, data: { userId?: number }): Promise<void> {
-		const now = this.now();
-		const stored = await this.store.signInFlows.put(hashSecret(challenge, this.pepper), kind, data, new Date(now.getTime() + CHALLENGE_TTL_MS).toISOString(), now.toISOString(), MAX_FLOWS);
-		if (!stored) throw new DomainError('throttled', 'throttled', 'Too many sign-ins are under way on this dashboard. Try again in a few minutes.', { retryAfterS: 60 });
-	}
-
-	/** Takes the flow a challenge was issued with; false (refused) for one not issued, used or expired. */
-	private async take(kind: string, challenge: string): Promise<{ userId?: number } | undefined> {
-		if (!challenge) return undefined;
-		return (await this.store.signInFlows.take(hashSecret(challenge, this.pepper), kind, this.now().toISOString())) as { userId?: number } | undefined;
+		if (!(await this.flows.put(challenge, kind, data, CHALLENGE_TTL_MS))) throw new DomainError('throttled', 'throttled', FLOWS_FULL, { retryAfterS: 60 });
 	}
 
 	async list(actor: Actor) {
@@ -122,7 +113,7 @@ export class Passkeys {
 
 	async register(actor: Actor, rp: RelyingParty, name: string, response: RegistrationResponseJSON) {
 		const p = this.userOf(actor);
-		const flow = await this.take('passkey-register', challengeOf(response?.response?.clientDataJSON ?? ''));
+		const flow = await this.flows.take<{ userId: number }>(challengeOf(response?.response?.clientDataJSON ?? ''), 'passkey-register');
 		if (!flow || flow.userId !== p.id) throw new DomainError('invalid', 'passkey_challenge', 'This passkey registration was not started here, was already used or is older than 5 minutes. Try again.');
 		let verified;
 		try {
@@ -173,7 +164,7 @@ export class Passkeys {
 			await writeAudit(this.store, this.now(), actor, { action: 'login', target: userName && auditTarget.user(userName), outcome: 'failure', detail: { method: 'passkey', reason } });
 			return new DomainError('unauthenticated', 'passkey_refused', `The passkey sign-in was refused: ${reason}.`);
 		};
-		const flow = await this.take('passkey-sign-in', challengeOf(response?.response?.clientDataJSON ?? ''));
+		const flow = await this.flows.take(challengeOf(response?.response?.clientDataJSON ?? ''), 'passkey-sign-in');
 		if (!flow) throw await refuse('the challenge was not issued here, was already used or expired');
 		const stored = typeof response?.id === 'string' ? await this.store.passkeys.byCredentialId(response.id) : undefined;
 		if (!stored || (forUser !== undefined && stored.user_id !== forUser)) throw await refuse('this passkey is not registered here');

@@ -11,15 +11,14 @@ import { auditTarget, writeAudit } from '../../services/audit';
 import type { Store } from '../../store';
 import type { SessionRow } from '../../store/sessions';
 import type { Role } from '../roles';
-import { hashSecret, seal, unseal } from '../secrets';
+import { seal, unseal } from '../secrets';
+import { FLOWS_FULL, SignInFlows } from '../sign-in-flows';
 import type { Auth, NewSession } from '../service';
 import { openNotice, sealNotice, type Notice } from './notice';
 import { ProviderError, signInProvider, type ProviderOptions, type SignInProvider } from './providers';
 
 /** How long a browser has to sign in at the provider and come back. */
 export const FLOW_TTL_S = 600;
-/** Sign-ins (and passkey challenges) under way at once: anonymous requests start them, so they are bounded. */
-export const MAX_FLOWS = 10_000;
 /** After a provider could not be reached, a session's re-check waits this long before trying again. */
 const RECHECK_RETRY_MS = 30_000;
 
@@ -50,6 +49,7 @@ export class SingleSignOn {
 	private auth: Auth;
 	private pepper: string;
 	private now: () => Date;
+	private flows: SignInFlows;
 	private refreshMs: number;
 	private logger: Pick<Logger, 'warn'> | undefined;
 	/** Re-checks under way, per session: concurrent requests share one (a refresh token is spent by its first use). */
@@ -61,6 +61,7 @@ export class SingleSignOn {
 		this.auth = deps.auth;
 		this.pepper = deps.pepper;
 		this.now = deps.now ?? (() => new Date());
+		this.flows = new SignInFlows(deps.store, deps.pepper, this.now);
 		this.refreshMs = deps.roleRefreshSeconds * 1000;
 		this.logger = deps.logger;
 		this.providers = new Map(deps.providers.map((p) => [p.name, signInProvider(p, deps.providerOptions)]));
@@ -92,9 +93,7 @@ export class SingleSignOn {
 		} catch (e) {
 			return { notice: this.notice({ kind: 'error', provider: provider.label, message: e instanceof ProviderError ? e.message : `${provider.label} could not be asked to sign you in.` }) };
 		}
-		const now = this.now();
-		const stored = await this.store.signInFlows.put(hashSecret(state, this.pepper), 'oauth', flow, new Date(now.getTime() + FLOW_TTL_S * 1000).toISOString(), now.toISOString(), MAX_FLOWS);
-		if (!stored) return { notice: this.notice({ kind: 'error', provider: provider.label, message: 'Too many sign-ins are under way on this dashboard. Try again in a few minutes.' }) };
+		if (!(await this.flows.put(state, 'oauth', flow, FLOW_TTL_S * 1000))) return { notice: this.notice({ kind: 'error', provider: provider.label, message: FLOWS_FULL }) };
 		return { url: url.toString(), state };
 	}
 
@@ -112,7 +111,7 @@ export class SingleSignOn {
 			return { ok: false, notice: this.notice({ kind: 'error', provider: provider.label, message }) };
 		};
 		// Taken before anything else is checked: whatever happens next, this state is spent.
-		const flow = state ? ((await this.store.signInFlows.take(hashSecret(state, this.pepper), 'oauth', this.now().toISOString())) as OAuthFlow | undefined) : undefined;
+		const flow = await this.flows.take<OAuthFlow>(state, 'oauth');
 		if (!flow) return fail('unknown_state', 'This sign-in is not one this dashboard started, or it was already used or is older than 10 minutes. Start again.');
 		if (!cookieState || cookieState !== state) return fail('state_mismatch', 'This sign-in was started in another browser or tab. Start again here.');
 		if (flow.provider !== name) return fail('provider_mismatch', 'This sign-in was started for another provider. Start again.');
