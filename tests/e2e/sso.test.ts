@@ -210,6 +210,8 @@ describe('passkeys, with a CDP virtual authenticator', () => {
 		const clone = await withAuthenticator();
 		await clone.cdp.send('WebAuthn.addCredential', { authenticatorId: clone.authenticatorId, credential: { ...used, signCount: 0 } });
 		await clone.page.goto(`${local()}/login`);
+		// A fresh page: the button does nothing until the page is hydrated.
+		await clone.page.waitForLoadState('networkidle');
 		await clone.page.click('button:has-text("Sign in with a passkey")');
 		await expect.poll(() => clone.page.locator('[data-testid=passkey-error]').textContent(), { timeout: 20_000 }).toMatch(/counter went back/);
 		expect(new URL(clone.page.url()).pathname).toBe('/login');

@@ -18,9 +18,9 @@ import { auditTarget, writeAudit } from '../services/audit';
 import { DomainError } from '../services/errors';
 import type { Store } from '../store';
 import type { Passkey } from '../store/passkeys';
-import { hashSecret } from './secrets';
+import type { User } from '../store/users';
 import type { Auth, NewSession } from './service';
-import { MAX_FLOWS } from './sso/service';
+import { FLOWS_FULL, SignInFlows } from './sign-in-flows';
 
 const CHALLENGE_TTL_MS = 5 * 60_000;
 const MAX_PASSKEYS = 20;
@@ -65,15 +65,15 @@ export interface PasskeyDeps {
 export class Passkeys {
 	private store: Store;
 	private auth: Auth;
-	private pepper: string;
 	private now: () => Date;
+	private flows: SignInFlows;
 	private refreshMs: number;
 
 	constructor(deps: PasskeyDeps) {
 		this.store = deps.store;
 		this.auth = deps.auth;
-		this.pepper = deps.pepper;
 		this.now = deps.now ?? (() => new Date());
+		this.flows = new SignInFlows(deps.store, deps.pepper, this.now);
 		this.refreshMs = deps.roleRefreshSeconds * 1000;
 	}
 
@@ -85,15 +85,7 @@ export class Passkeys {
 
 	/** Keeps a challenge's flow until it is answered or expires. */
 	private async keep(challenge: string, kind: string, data: { userId?: number }): Promise<void> {
-		const now = this.now();
-		const stored = await this.store.signInFlows.put(hashSecret(challenge, this.pepper), kind, data, new Date(now.getTime() + CHALLENGE_TTL_MS).toISOString(), now.toISOString(), MAX_FLOWS);
-		if (!stored) throw new DomainError('throttled', 'throttled', 'Too many sign-ins are under way on this dashboard. Try again in a few minutes.', { retryAfterS: 60 });
-	}
-
-	/** Takes the flow a challenge was issued with; false (refused) for one not issued, used or expired. */
-	private async take(kind: string, challenge: string): Promise<{ userId?: number } | undefined> {
-		if (!challenge) return undefined;
-		return (await this.store.signInFlows.take(hashSecret(challenge, this.pepper), kind, this.now().toISOString())) as { userId?: number } | undefined;
+		if (!(await this.flows.put(challenge, kind, data, CHALLENGE_TTL_MS))) throw new DomainError('throttled', 'throttled', FLOWS_FULL, { retryAfterS: 60 });
 	}
 
 	async list(actor: Actor) {
@@ -121,7 +113,7 @@ export class Passkeys {
 
 	async register(actor: Actor, rp: RelyingParty, name: string, response: RegistrationResponseJSON) {
 		const p = this.userOf(actor);
-		const flow = await this.take('passkey-register', challengeOf(response?.response?.clientDataJSON ?? ''));
+		const flow = await this.flows.take<{ userId: number }>(challengeOf(response?.response?.clientDataJSON ?? ''), 'passkey-register');
 		if (!flow || flow.userId !== p.id) throw new DomainError('invalid', 'passkey_challenge', 'This passkey registration was not started here, was already used or is older than 5 minutes. Try again.');
 		let verified;
 		try {
@@ -165,13 +157,14 @@ export class Passkeys {
 	 * of a local account's password sign-in (`forUser`). Refused: a challenge not issued or
 	 * used, an unknown credential, a failed signature or origin/RP check, no user
 	 * verification, a counter that did not go up (a clone), a backup eligibility that changed.
+	 * Returns the passkey with its owner's account as read for the audit record.
 	 */
-	async verifyAssertion(response: AuthenticationResponseJSON, rp: RelyingParty, actor: Actor, forUser?: number): Promise<Passkey> {
+	async verifyAssertion(response: AuthenticationResponseJSON, rp: RelyingParty, actor: Actor, forUser?: number): Promise<{ passkey: Passkey; user: User | undefined }> {
 		const refuse = async (reason: string, userName: string | null = null) => {
 			await writeAudit(this.store, this.now(), actor, { action: 'login', target: userName && auditTarget.user(userName), outcome: 'failure', detail: { method: 'passkey', reason } });
 			return new DomainError('unauthenticated', 'passkey_refused', `The passkey sign-in was refused: ${reason}.`);
 		};
-		const flow = await this.take('passkey-sign-in', challengeOf(response?.response?.clientDataJSON ?? ''));
+		const flow = await this.flows.take(challengeOf(response?.response?.clientDataJSON ?? ''), 'passkey-sign-in');
 		if (!flow) throw await refuse('the challenge was not issued here, was already used or expired');
 		const stored = typeof response?.id === 'string' ? await this.store.passkeys.byCredentialId(response.id) : undefined;
 		if (!stored || (forUser !== undefined && stored.user_id !== forUser)) throw await refuse('this passkey is not registered here');
@@ -197,13 +190,12 @@ export class Passkeys {
 		if (!(await this.store.passkeys.used(stored.id, stored.counter, { counter: info.newCounter, backedUp: info.credentialBackedUp }, this.now().toISOString()))) {
 			throw await refuse('the passkey was used at the same moment elsewhere', user?.username ?? null);
 		}
-		return stored;
+		return { passkey: stored, user };
 	}
 
 	/** Signs in with a passkey alone. A provider's account: only while its provider confirmed the role within the re-check interval. */
 	async signIn(response: AuthenticationResponseJSON, rp: RelyingParty, actor: Actor): Promise<NewSession> {
-		const passkey = await this.verifyAssertion(response, rp, actor);
-		const user = await this.store.users.byId(passkey.user_id);
+		const { passkey, user } = await this.verifyAssertion(response, rp, actor);
 		const refused = async (reason: string, message: string) => {
 			await writeAudit(this.store, this.now(), actor, { action: 'login', target: user ? auditTarget.user(user.username) : null, outcome: 'denied', detail: { method: 'passkey', reason } });
 			return new DomainError('unauthenticated', 'passkey_refused', message);
@@ -219,14 +211,11 @@ export class Passkeys {
 			// No token: when the role is due for its re-check, this session ends.
 			sso = { provider: user.provider, providerToken: null, idToken: null, roleCheckedAt: confirmed };
 		}
-		const session = await this.auth.startSession({ id: user.id, username: user.username, role: user.role, must_change_password: user.must_change_password ? 1 : 0 }, actor, sso);
-		await this.store.users.signedIn(user.id, now.toISOString());
-		await writeAudit(this.store, now, { ...actor, principal: session.principal }, {
-			action: 'login',
-			target: auditTarget.user(user.username),
-			outcome: 'success',
-			detail: { method: 'passkey', passkey: passkey.id, ...(user.provider ? { provider: user.provider, subject: user.subject } : {}) }
-		});
-		return session;
+		return this.auth.signedIn(
+			{ id: user.id, username: user.username, role: user.role, must_change_password: user.must_change_password ? 1 : 0 },
+			actor,
+			{ method: 'passkey', passkey: passkey.id, ...(user.provider ? { provider: user.provider, subject: user.subject } : {}) },
+			sso
+		);
 	}
 }

@@ -57,6 +57,8 @@ export type LoginResult =
 	| Refused;
 
 type Credentials = NonNullable<Awaited<ReturnType<Store['users']['credentials']>>>;
+/** What a session is started for. */
+type SessionUser = Pick<Credentials, 'id' | 'username' | 'role' | 'must_change_password'>;
 
 export class Auth {
 	private store: Store;
@@ -144,15 +146,19 @@ export class Auth {
 			return checked;
 		}
 		await secondFactor?.(checked.user.id);
-		const session = await this.startSession(checked.user, actor);
-		await this.store.users.signedIn(checked.user.id, this.now().toISOString());
-		await writeAudit(this.store, this.now(), { ...actor, principal: session.principal }, {
-			action: 'login',
-			target: auditTarget.user(username),
-			outcome: 'success',
-			detail: checked.device ? { known_device: true } : undefined
-		});
+		const session = await this.signedIn(checked.user, actor, checked.device ? { known_device: true } : undefined);
 		return { ok: true, ...session, device: this.deviceMaxAgeS ? issueDevice(checked.user, this.pepper, this.now()) : null };
+	}
+
+	/**
+	 * A sign-in that passed every check, whatever its kind (password, passkey): the session,
+	 * the account's last sign-in, and the audit record, `detail` saying how.
+	 */
+	async signedIn(user: SessionUser, actor: Actor, detail?: Record<string, unknown>, sso?: SsoSessionState): Promise<NewSession> {
+		const session = await this.startSession(user, actor, sso);
+		await this.store.users.signedIn(user.id, this.now().toISOString());
+		await writeAudit(this.store, this.now(), { ...actor, principal: session.principal }, { action: 'login', target: auditTarget.user(user.username), outcome: 'success', detail });
+		return session;
 	}
 
 	/**
@@ -168,7 +174,7 @@ export class Auth {
 	}
 
 	/** A session for a user a provider or a passkey signed in (`sso`: what re-checking the role needs). */
-	async startSession(user: Pick<Credentials, 'id' | 'username' | 'role' | 'must_change_password'>, actor: Actor, sso?: SsoSessionState): Promise<NewSession> {
+	async startSession(user: SessionUser, actor: Actor, sso?: SsoSessionState): Promise<NewSession> {
 		const now = this.now();
 		const sessionId = newSecret('');
 		const expiresAt = new Date(now.getTime() + this.settings.session.absolute_timeout_hours * 3_600_000);

@@ -1,6 +1,7 @@
 // The YAML configuration file: sources and settings. Strict objects: an unknown key
 // is an error, so a typo never silently falls back to a default.
 import { z } from 'zod';
+import { ROLES } from '$lib/core/access';
 import { DEFAULT_READ_LIMITS } from '$lib/sources/gitops/limits';
 
 const MIB = 2 ** 20;
@@ -126,7 +127,7 @@ export const changesConfig = z
 	})
 	.prefault({});
 
-const roleName = z.enum(['viewer', 'operator', 'admin']);
+const roleName = z.enum(ROLES);
 
 /** One role rule: the first rule whose condition holds for the signed-in identity gives its role. */
 export const roleRule = z.union([
@@ -284,4 +285,3 @@ export type KubernetesSourceConfig = z.infer<typeof kubernetesSource>;
 export type DriftStackConfig = z.infer<typeof driftStack>;
 export type PrometheusConfig = z.infer<typeof prometheusConfig>;
 export type SsoProviderConfig = z.infer<typeof ssoProvider>;
-export type RoleRule = z.infer<typeof roleRule>;

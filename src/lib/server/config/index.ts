@@ -253,6 +253,15 @@ function checkDriftStacks(stacks: DriftStack[], sources: SourceConfig[]): DriftS
 	return stacks;
 }
 
+/** Names are how URLs, metrics and the audit log tell items apart: one name, one item. */
+function uniqueNames(items: readonly { name: string }[], where: string, what: string): void {
+	const names = new Set<string>();
+	for (const { name } of items) {
+		if (names.has(name)) throw new ConfigError(`${where}: the name "${name}" is used twice; ${what} names must be unique.`);
+		names.add(name);
+	}
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
 	const configPath = readEnv(env, 'RUNNER_DASHBOARD_CONFIG');
 	let file: ConfigFile = configFile.parse({});
@@ -347,19 +356,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 		simulated: false
 	}));
 	if (sandboxUrl && sso.length === 0) sso.push(...sandboxSsoProviders(sandboxUrl));
-	const providerNames = new Set<string>();
-	for (const p of sso) {
-		if (providerNames.has(p.name)) throw new ConfigError(`auth.providers: the name "${p.name}" is used twice; provider names must be unique.`);
-		providerNames.add(p.name);
-	}
+	uniqueNames(sso, 'auth.providers', 'provider');
 	const origin = readEnv(env, 'ORIGIN') ?? file.server?.origin;
 	// The callback URL registered at a provider and a passkey's relying party are built from it; a Host header is no basis for either.
 	if (file.auth.providers.length > 0 && !origin) throw new ConfigError('auth.providers needs server.origin (or ORIGIN): the callback URL registered at each provider is built from it.');
-	const names = new Set<string>();
-	for (const s of sources) {
-		if (names.has(s.name)) throw new ConfigError(`sources: the name "${s.name}" is used twice; source names must be unique.`);
-		names.add(s.name);
-	}
+	uniqueNames(sources, 'sources', 'source');
 	const addressHeader = readEnv(env, 'ADDRESS_HEADER');
 	const xffDepth = readEnv(env, 'XFF_DEPTH')!;
 	if (env.XFF_DEPTH !== undefined && addressHeader !== 'x-forwarded-for') {

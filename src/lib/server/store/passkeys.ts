@@ -57,9 +57,4 @@ export class Passkeys {
 		const r = await this.db.deleteFrom('passkeys').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
 		return Number(r.numDeletedRows) > 0;
 	}
-
-	async countForUser(userId: number): Promise<number> {
-		const r = await this.db.selectFrom('passkeys').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
-		return Number(r.n);
-	}
 }

@@ -94,7 +94,8 @@ export class Users {
 	/**
 	 * The account of a provider's identity with the role its rules gave now: linked by
 	 * (provider, subject). A new one takes the provider's login name, or `name@provider`
-	 * when a local or another provider's account holds it. It has no password.
+	 * when a local or another provider's account holds it. It has no password. Not yet a
+	 * sign-in (the account may be disabled): Auth.signedIn records that.
 	 */
 	async upsertSso(u: { provider: string; subject: string; username: string; role: Role }, now: string): Promise<User> {
 		const known = await this.bySubject(u.provider, u.subject);
@@ -103,7 +104,6 @@ export class Users {
 				.updateTable('users')
 				.set((eb) => ({
 					role: u.role,
-					last_sign_in_at: now,
 					role_confirmed_at: now,
 					updated_at: now,
 					// Disabled because no rule matched: a rule matches again, so it is enabled again. An admin's disable stays.
@@ -115,7 +115,7 @@ export class Users {
 		for (const username of [u.username, `${u.username}@${u.provider}`, `${u.username}@${u.provider}-${u.subject}`]) {
 			const r = await this.db
 				.insertInto('users')
-				.values({ username, password_hash: '', role: u.role, provider: u.provider, subject: u.subject, last_sign_in_at: now, role_confirmed_at: now, created_at: now, updated_at: now })
+				.values({ username, password_hash: '', role: u.role, provider: u.provider, subject: u.subject, role_confirmed_at: now, created_at: now, updated_at: now })
 				.onConflict((oc) => oc.doNothing())
 				.returning(publicColumns)
 				.executeTakeFirst();

@@ -50,10 +50,15 @@ const tokenSchema = z
 
 /** A Set-Cookie value for one of the dashboard's cookies (names and attributes from the configured origin). */
 export const setCookie = (spec: CookieSpec, value: string, extra: SerializeOptions) => serialize(spec.name, value, { ...spec.options, ...extra });
-export const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 export const cookiesOf = (app: AppContext) => dashboardCookies(app.config.origin);
+/** The value of one of the dashboard's cookies the browser sent, if any. */
+export const cookieValue = (spec: CookieSpec, headers: Record<string, string | string[] | undefined>) => {
+	const cookie = one(headers.cookie);
+	return cookie ? parseCookie(cookie)[spec.name] : undefined;
+};
 /** The device cookie the browser sent, if any (auth/device.ts). */
-const deviceOf = (app: AppContext, cookie: string | undefined) => (cookie ? parseCookie(cookie)[cookiesOf(app).device.name] : undefined);
+const deviceOf = (app: AppContext, headers: Record<string, string | string[] | undefined>) => cookieValue(cookiesOf(app).device, headers);
 
 /**
  * The dashboard's origin for URLs given to providers: the configured one; without it (the
@@ -85,7 +90,7 @@ export const signIn = op({
 		if (passkeyRequired && !body.passkey) throw new DomainError('unauthenticated', 'passkey_required', 'A local account signs in here with its password and one of its passkeys.');
 		const rp = relyingParty(dashboardOrigin(app, headers));
 		const secondFactor = passkeyRequired ? async (userId: number) => void (await app.passkeys.verifyAssertion(body.passkey as never, rp, actor, userId)) : undefined;
-		const result = await app.auth.login(body.username, body.password, actor, deviceOf(app, one(headers.cookie)), secondFactor);
+		const result = await app.auth.login(body.username, body.password, actor, deviceOf(app, headers), secondFactor);
 		if (!result.ok) {
 			if (result.reason === 'throttled') {
 				throw new DomainError('throttled', 'throttled', `Too many failed sign-ins. Try again in ${Math.ceil(result.retryAfterS / 60)} minutes.`, { retryAfterS: result.retryAfterS });
@@ -128,7 +133,7 @@ export const changePassword = op({
 	body: passwordChange,
 	responses: { 204: null, 400: errorSchema, 429: errorSchema },
 	handler: async ({ app, actor, body, headers }) => {
-		const next = await app.accounts.changeOwnPassword(actor, body, deviceOf(app, one(headers.cookie)));
+		const next = await app.accounts.changeOwnPassword(actor, body, deviceOf(app, headers));
 		return new Reply(204, null, { 'set-cookie': setCookie(cookiesOf(app).session, next.sessionId, { expires: next.expiresAt }) });
 	}
 });

@@ -1,6 +1,5 @@
 // Signing in through a provider: what the login page offers, the redirect to the
 // provider, and the callback the provider sends the browser back to.
-import { parse as parseCookie } from 'cookie';
 import { z } from 'zod';
 import type { AppContext } from '../../app';
 import { FLOW_TTL_S } from '../../auth/sso/service';
@@ -8,7 +7,7 @@ import { DomainError } from '../../services/errors';
 import { safeNext } from '../../http/safe-next';
 import { errorSchema } from '../errors';
 import { op, Reply } from '../operation';
-import { cookiesOf, dashboardOrigin, one, setCookie } from './accounts';
+import { cookieValue, cookiesOf, dashboardOrigin, setCookie } from './accounts';
 
 const providerParam = z.strictObject({ provider: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'a provider name') });
 
@@ -105,9 +104,7 @@ export const finishSignIn = op({
 	handler: async ({ app, actor, params, query, headers }) => {
 		providerOf(app, params.provider);
 		const cookies = cookiesOf(app);
-		const cookie = one(headers.cookie);
-		const state = cookie ? parseCookie(cookie)[cookies.signInFlow.name] : undefined;
-		const result = await app.sso.finish(params.provider, new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => typeof e[1] === 'string')), state, actor);
+		const result = await app.sso.finish(params.provider, new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => typeof e[1] === 'string')), cookieValue(cookies.signInFlow, headers), actor);
 		const clearFlow = setCookie(cookies.signInFlow, '', { maxAge: 0 });
 		if (!result.ok) return new Reply(302, null, { location: `/login?notice=${encodeURIComponent(result.notice)}`, 'set-cookie': clearFlow });
 		return new Reply(302, null, { location: result.next, 'set-cookie': [clearFlow, setCookie(cookies.session, result.session.sessionId, { expires: result.session.expiresAt })] });

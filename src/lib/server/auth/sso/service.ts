@@ -4,22 +4,21 @@
 // re-checked while the session lasts.
 import { calculatePKCECodeChallenge, randomNonce, randomPKCECodeVerifier, randomState } from 'openid-client';
 import type { Logger } from 'pino';
-import { decideRole, type RoleRule, type SsoIdentity } from '$lib/core/sso-roles';
+import { decideRole, type SsoIdentity } from '$lib/core/sso-roles';
 import type { SsoProvider } from '../../config';
 import type { Actor } from '../../services/actor';
 import { auditTarget, writeAudit } from '../../services/audit';
 import type { Store } from '../../store';
 import type { SessionRow } from '../../store/sessions';
 import type { Role } from '../roles';
-import { hashSecret, seal, unseal } from '../secrets';
+import { seal, unseal } from '../secrets';
+import { FLOWS_FULL, SignInFlows } from '../sign-in-flows';
 import type { Auth, NewSession } from '../service';
 import { openNotice, sealNotice, type Notice } from './notice';
 import { ProviderError, signInProvider, type ProviderOptions, type SignInProvider } from './providers';
 
 /** How long a browser has to sign in at the provider and come back. */
 export const FLOW_TTL_S = 600;
-/** Sign-ins (and passkey challenges) under way at once: anonymous requests start them, so they are bounded. */
-export const MAX_FLOWS = 10_000;
 /** After a provider could not be reached, a session's re-check waits this long before trying again. */
 const RECHECK_RETRY_MS = 30_000;
 
@@ -50,6 +49,7 @@ export class SingleSignOn {
 	private auth: Auth;
 	private pepper: string;
 	private now: () => Date;
+	private flows: SignInFlows;
 	private refreshMs: number;
 	private logger: Pick<Logger, 'warn'> | undefined;
 	/** Re-checks under way, per session: concurrent requests share one (a refresh token is spent by its first use). */
@@ -61,6 +61,7 @@ export class SingleSignOn {
 		this.auth = deps.auth;
 		this.pepper = deps.pepper;
 		this.now = deps.now ?? (() => new Date());
+		this.flows = new SignInFlows(deps.store, deps.pepper, this.now);
 		this.refreshMs = deps.roleRefreshSeconds * 1000;
 		this.logger = deps.logger;
 		this.providers = new Map(deps.providers.map((p) => [p.name, signInProvider(p, deps.providerOptions)]));
@@ -92,9 +93,7 @@ export class SingleSignOn {
 		} catch (e) {
 			return { notice: this.notice({ kind: 'error', provider: provider.label, message: e instanceof ProviderError ? e.message : `${provider.label} could not be asked to sign you in.` }) };
 		}
-		const now = this.now();
-		const stored = await this.store.signInFlows.put(hashSecret(state, this.pepper), 'oauth', flow, new Date(now.getTime() + FLOW_TTL_S * 1000).toISOString(), now.toISOString(), MAX_FLOWS);
-		if (!stored) return { notice: this.notice({ kind: 'error', provider: provider.label, message: 'Too many sign-ins are under way on this dashboard. Try again in a few minutes.' }) };
+		if (!(await this.flows.put(state, 'oauth', flow, FLOW_TTL_S * 1000))) return { notice: this.notice({ kind: 'error', provider: provider.label, message: FLOWS_FULL }) };
 		return { url: url.toString(), state };
 	}
 
@@ -112,7 +111,7 @@ export class SingleSignOn {
 			return { ok: false, notice: this.notice({ kind: 'error', provider: provider.label, message }) };
 		};
 		// Taken before anything else is checked: whatever happens next, this state is spent.
-		const flow = state ? ((await this.store.signInFlows.take(hashSecret(state, this.pepper), 'oauth', this.now().toISOString())) as OAuthFlow | undefined) : undefined;
+		const flow = await this.flows.take<OAuthFlow>(state, 'oauth');
 		if (!flow) return fail('unknown_state', 'This sign-in is not one this dashboard started, or it was already used or is older than 10 minutes. Start again.');
 		if (!cookieState || cookieState !== state) return fail('state_mismatch', 'This sign-in was started in another browser or tab. Start again here.');
 		if (flow.provider !== name) return fail('provider_mismatch', 'This sign-in was started for another provider. Start again.');
@@ -133,7 +132,7 @@ export class SingleSignOn {
 		}
 		const { identity } = verified;
 		const who = this.auditIdentity(identity);
-		const decision = decideRole(provider.config.roles as RoleRule[], provider.config.default_role, identity);
+		const decision = decideRole(provider.config.roles, provider.config.default_role, identity);
 		if (!decision.role) {
 			const linked = await this.store.users.bySubject(name, identity.subject);
 			if (linked) await this.withdraw(linked.id);
@@ -151,17 +150,11 @@ export class SingleSignOn {
 			await writeAudit(this.store, this.now(), actor, { action: 'login', target: auditTarget.user(user.username), outcome: 'denied', detail: { ...who, reason: 'account disabled' } });
 			return { ok: false, notice: this.notice({ kind: 'refused', provider: provider.label, username: identity.username, email: identity.email ?? null, groups: identity.groups, reason: 'disabled' }) };
 		}
-		const session = await this.auth.startSession({ id: user.id, username: user.username, role: user.role, must_change_password: 0 }, actor, {
+		const session = await this.auth.signedIn({ id: user.id, username: user.username, role: user.role, must_change_password: 0 }, actor, { ...who, role: decision.role, rule: decision.rule }, {
 			provider: name,
 			providerToken: verified.providerToken ? seal(verified.providerToken, this.pepper) : null,
 			idToken: verified.idToken,
 			roleCheckedAt: now
-		});
-		await writeAudit(this.store, this.now(), { ...actor, principal: session.principal }, {
-			action: 'login',
-			target: auditTarget.user(user.username),
-			outcome: 'success',
-			detail: { ...who, role: decision.role, rule: decision.rule }
 		});
 		return { ok: true, session, next: flow.next };
 	}
@@ -237,7 +230,7 @@ export class SingleSignOn {
 			await this.store.sessions.delete(s.id_hash);
 			return end('provider refused the session');
 		}
-		const decision = decideRole(provider.config.roles as RoleRule[], provider.config.default_role, verified.identity);
+		const decision = decideRole(provider.config.roles, provider.config.default_role, verified.identity);
 		if (!decision.role) {
 			await this.withdraw(s.user_id);
 			return end('no role rule matched', { groups: verified.identity.groups.slice(0, 50), account_disabled: true });

@@ -158,7 +158,7 @@ describe('an OpenID Connect sign-in', () => {
 		expect(r.next).toBe('/fleet');
 		expect(r.session.principal).toMatchObject({ name: 'alice', role: 'admin' });
 		expect(await auth.session(r.session.sessionId)).toMatchObject({ name: 'alice', role: 'admin' });
-		expect(await store.users.bySubject('keycloak', '201')).toMatchObject({ username: 'alice', role: 'admin', provider: 'keycloak', subject: '201' });
+		expect(await store.users.bySubject('keycloak', '201')).toMatchObject({ username: 'alice', role: 'admin', provider: 'keycloak', subject: '201', last_sign_in_at: new Date(clock).toISOString() });
 		const [login] = (await store.audit.list({ page: 1, perPage: 10, action: 'login' })).items;
 		expect(login).toMatchObject({ principal: 'alice', outcome: 'success', detail: { provider: 'keycloak', subject: '201', role: 'admin', rule: 'group platform/sre' } });
 	});
@@ -238,10 +238,13 @@ describe('an OpenID Connect sign-in', () => {
 		expect((await sso.finish('keycloak', first.query, first.state, actor)).ok).toBe(true);
 		const alice = (await store.users.bySubject('keycloak', '201'))!;
 		await store.users.update(alice.id, { disabled: true }, new Date(clock).toISOString());
+		clock += 5_000;
 		const { query, state } = await authorized();
 		const r = await sso.finish('keycloak', query, state, actor);
 		expect(r.ok).toBe(false);
 		if (!r.ok) expect(openNotice(r.notice, PEPPER, new Date(clock))).toMatchObject({ kind: 'refused', reason: 'disabled', username: 'alice' });
+		// A refused sign-in is no sign-in: the users page keeps the last one that was.
+		expect((await store.users.bySubject('keycloak', '201'))?.last_sign_in_at).toBe(alice.last_sign_in_at);
 	});
 
 	it('a tampered or stale notice says nothing', () => {
