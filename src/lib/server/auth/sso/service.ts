@@ -2,6 +2,7 @@
 // comes back (the flow is taken once, and only by the browser that started it), the role
 // from the provider's rules, the account linked by (provider, subject), and the role
 // re-checked while the session lasts.
+import { LRUCache } from 'lru-cache';
 import { calculatePKCECodeChallenge, randomNonce, randomPKCECodeVerifier, randomState } from 'openid-client';
 import type { Logger } from 'pino';
 import { decideRole, type SsoIdentity } from '$lib/core/sso-roles';
@@ -54,7 +55,8 @@ export class SingleSignOn {
 	private logger: Pick<Logger, 'warn'> | undefined;
 	/** Re-checks under way, per session: concurrent requests share one (a refresh token is spent by its first use). */
 	private rechecks = new Map<string, Promise<Role | null>>();
-	private lastFailure = new Map<string, number>();
+	// When a session's provider last failed a re-check: bounded, as sessions that end during an outage never clear theirs.
+	private lastFailure = new LRUCache<string, number>({ max: 10_000 });
 
 	constructor(deps: SsoDeps) {
 		this.store = deps.store;
