@@ -7,7 +7,7 @@
 // usage, configuration or a forge or server failure.
 import { api, errorCode, errorMessage } from '$lib/api/client';
 import { changeSummary } from '$lib/core/change-text';
-import { proposalRef } from '$lib/core/changes';
+import { proposalRef, proposalWord } from '$lib/core/changes';
 import { messageOf } from '$lib/core/errors';
 import { ConfigError, loadConfig, type Config } from '$lib/server/config';
 import { changeTargets } from '$lib/server/changes/targets';
@@ -143,7 +143,7 @@ async function proposeLocally(flags: ChangeFlags): Promise<{ change: Proposed; c
 export function formatChange(c: Proposed, created: boolean): string {
 	const ref = proposalRef(c.forge, c.number);
 	const head = created ? `change ${c.id} opened` : `change ${c.id} already proposes these values (${c.state})`;
-	const where = ref ? `${c.forge === 'gitlab' ? 'merge request' : 'pull request'} ${ref}${c.url ? ` ${c.url}` : ''}` : (c.url ?? '');
+	const where = ref ? `${proposalWord(c.forge)} ${ref}${c.url ? ` ${c.url}` : ''}` : (c.url ?? '');
 	return [`${head}: ${where}`.trimEnd(), `${c.stack}/${c.env}: ${changeSummary(c.variables.map((v) => ({ ...v, old_from: v.old_from as 'tfvars' })))}`, '', c.diff.trimEnd()].join('\n');
 }
 

@@ -104,6 +104,11 @@ export const STATE_LABEL: Record<ChangeState, string> = {
 	failed: 'failed'
 };
 
+/** What the forge calls a proposal: a merge request on GitLab, a pull request on GitHub. */
+export function proposalWord(forge: Forge | null): 'merge request' | 'pull request' {
+	return forge === 'github' ? 'pull request' : 'merge request';
+}
+
 /** The forge's name for a proposal and its number: `!12` on GitLab, `#12` on GitHub. */
 export function proposalRef(forge: Forge, number: number | null): string | null {
 	if (number === null) return null;

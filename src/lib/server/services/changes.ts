@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { changeTitle, commitMessage, proposalDescription } from '$lib/core/change-text';
-import { TRACKED_STATES, type ChangedValue, type ChangeKind, type ChangeState, type Forge } from '$lib/core/changes';
+import { proposalWord, TRACKED_STATES, type ChangedValue, type ChangeKind, type ChangeState, type Forge } from '$lib/core/changes';
 import { objectLabel } from '$lib/core/drift/engine';
 import { messageOf } from '$lib/core/errors';
 import { loadHcl, type HclParser, type TypeConstraint, type VariablesFile } from '$lib/core/hcl';
@@ -340,7 +340,7 @@ export class ChangeService {
 			branchMade = true;
 			step = `committing ${tfvars.path}`;
 			const commitId = await forge.commitFile({ branch, path: tfvars.path, content: edit.text, previous: tfvars.text, message: commitMessage(text) });
-			step = `opening the ${forge.forge === 'gitlab' ? 'merge' : 'pull'} request`;
+			step = `opening the ${proposalWord(forge.forge)}`;
 			const description = proposalDescription({
 				...text,
 				diff,
