@@ -10,7 +10,7 @@ import { changeTitle, commitMessage, proposalDescription } from '$lib/core/chang
 import { proposalWord, TRACKED_STATES, type ChangedValue, type ChangeKind, type ChangeState, type Forge } from '$lib/core/changes';
 import { objectLabel } from '$lib/core/drift/engine';
 import { messageOf } from '$lib/core/errors';
-import { loadHcl, type HclParser, type TypeConstraint, type VariablesFile } from '$lib/core/hcl';
+import { loadHcl, type HclParser, type ParseError, type TypeConstraint, type VariablesFile } from '$lib/core/hcl';
 import { displayQuantity } from '$lib/core/quantity';
 import { editTfvars, rebaseEdit, type EditResult, type Conflicted } from '$lib/core/tfvars';
 import { unifiedDiff } from '$lib/core/tfvars/diff';
@@ -154,7 +154,7 @@ export class ChangeService {
 		const varsFile = snap.files.get(VARIABLES_FILE);
 		if (!varsFile) throw new DomainError('conflict', 'stack_unreadable', `${t.dir}/${VARIABLES_FILE} not found in ${t.declared.where}`);
 		const parsed = (await this.parser()).parseVariables(varsFile.text, varsFile.path);
-		if (!parsed.ok) throw new DomainError('conflict', 'stack_unreadable', `${parsed.error.file}${parsed.error.line ? `:${parsed.error.line}` : ''}: ${parsed.error.message}`);
+		if (!parsed.ok) throw unreadable(parsed.error);
 		const tf = snap.files.get(tfvarsFile(env));
 		return { revision: snap.revision, vars: parsed.value, tfvars: { path: tf?.path ?? `${t.dir}/${tfvarsFile(env)}`, text: tf?.text ?? null } };
 	}
@@ -178,7 +178,7 @@ export class ChangeService {
 		let values: Record<string, { value: unknown }> = {};
 		if (tfvars.text !== null) {
 			const p = (await this.parser()).parseTfvars(tfvars.text, tfvars.path);
-			if (!p.ok) throw new DomainError('conflict', 'stack_unreadable', `${p.error.file}${p.error.line ? `:${p.error.line}` : ''}: ${p.error.message}`);
+			if (!p.ok) throw unreadable(p.error);
 			values = p.value.values;
 		}
 		const proposable = t.forge !== null;
@@ -499,6 +499,11 @@ export interface WebhookReceipt {
 	event: string;
 	/** The changes in flight the delivery names; each is followed now. */
 	changes: number[];
+}
+
+/** A stack file that does not parse, named by file and line. */
+function unreadable(e: ParseError): DomainError {
+	return new DomainError('conflict', 'stack_unreadable', `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`);
 }
 
 /** A value as a conflict message names it. */
