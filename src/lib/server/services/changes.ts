@@ -136,6 +136,16 @@ export class ChangeService {
 		this.deps.bus.publish('changes', { id: c.id, state: c.state, stack: c.stack, env: c.env });
 	}
 
+	/** Refused up front, and audited, when the forge says the token cannot write. */
+	private async requireWritable(actor: Actor, forge: ChangeForge, action: string, scope: string): Promise<void> {
+		const readOnly = await forge.writeRefusal().catch((e: unknown) => {
+			throw upstream('checking the token', e);
+		});
+		if (!readOnly) return;
+		await this.audit(actor, { action, target: scope, outcome: 'failure', detail: { code: 'forge_read_only', message: readOnly } });
+		throw new DomainError('unsupported', 'forge_read_only', readOnly);
+	}
+
 	private target(stack: string, env: string): ChangeTarget {
 		const t = this.deps.targets.get(stack);
 		if (!t) throw new DomainError('not_found', 'not_found', `no stack "${stack}" is configured (drift.stacks)`);
@@ -258,10 +268,7 @@ export class ChangeService {
 			await this.audit(actor, { action, target: scope, outcome: 'failure', detail: { code: e.code, message: e.message, ...detail } });
 			throw e;
 		};
-		const readOnly = await forge.writeRefusal().catch((e: unknown) => {
-			throw upstream('checking the token', e);
-		});
-		if (readOnly) await refuse(new DomainError('unsupported', 'forge_read_only', readOnly));
+		await this.requireWritable(actor, forge, action, scope);
 
 		const head = await forge.headOf(t.branch).catch((e: unknown) => {
 			throw upstream(`reading the head of ${t.branch}`, e);
@@ -406,13 +413,7 @@ export class ChangeService {
 		await this.require(actor, 'operator', 'change.reapply', scope);
 		const t = this.target(stack, env);
 		const forge = this.forgeOf(t);
-		const readOnly = await forge.writeRefusal().catch((e: unknown) => {
-			throw upstream('checking the token', e);
-		});
-		if (readOnly) {
-			await this.audit(actor, { action: 'change.reapply', target: scope, outcome: 'failure', detail: { code: 'forge_read_only', message: readOnly } });
-			throw new DomainError('unsupported', 'forge_read_only', readOnly);
-		}
+		await this.requireWritable(actor, forge, 'change.reapply', scope);
 		const serial = await this.serialOf(t, env);
 		let head: string;
 		let pipeline;
