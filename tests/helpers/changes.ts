@@ -39,9 +39,10 @@ export function changeFixture(f: DriftFixture, opts: { tokens?: Record<string, s
 	const config: Config = { ...f.config, changes: { ...f.config.changes, webhookSecrets: opts.webhookSecrets ?? f.config.changes.webhookSecrets } };
 	// A replaced token (a read-only one) is the source's token for these clients.
 	const sources = config.sources.map((s) => (opts.tokens?.[s.name] ? { ...s, token: opts.tokens[s.name]! } : s));
-	const targets = changeTargets(config, configuredClients(sources));
-	const logger = createLogger('silent');
 	const drift = opts.withDrift ? f.service() : null;
+	// As the dashboard wires it: through drift's readers, unless another token reads.
+	const targets = changeTargets(config, configuredClients(sources), opts.tokens ? undefined : (stack) => drift?.readersOf(stack));
+	const logger = createLogger('silent');
 	let followed = 0;
 	const service = new ChangeService({
 		store: f.store,
