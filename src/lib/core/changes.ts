@@ -40,10 +40,12 @@ export interface ChangedValue {
 	new: unknown;
 }
 
+export const PIPELINE_STATUSES = ['pending', 'running', 'success', 'failed', 'canceled'] as const;
+
 /** A CI pipeline (GitLab) or workflow run (GitHub) as the tracker last saw it. */
 export interface PipelineView {
 	id: number;
-	status: 'pending' | 'running' | 'success' | 'failed' | 'canceled';
+	status: (typeof PIPELINE_STATUSES)[number];
 	url: string | null;
 }
 
