@@ -54,6 +54,18 @@ describe('GitLab files', () => {
 		expect(next.files.get('dev.tfvars')!.text).toBe(`${text}# reviewed\n`);
 	});
 
+	it('reads files at a commit: those the last read holds at that commit are not asked for again', async () => {
+		const r = new GitlabDeclared(gitlab(), 'platform/gitops', 'main', 'tofu/stacks/arc-runners');
+		const head = await r.read(['variables.tf']);
+		requests = 0;
+		const at = await r.readAt(['variables.tf', 'dev.tfvars'], head.revision!);
+		expect(at.revision).toBe(head.revision);
+		expect(at.files.get('variables.tf')).toBe(head.files.get('variables.tf'));
+		expect(at.files.get('dev.tfvars')?.text).toMatch(/=/);
+		// Only dev.tfvars was read: variables.tf came from the last read at the same commit.
+		expect(requests).toBe(1);
+	});
+
 	it('says when the ref does not exist', async () => {
 		const r = new GitlabDeclared(gitlab(), 42, 'no-such-branch', 'tofu/stacks/arc-runners');
 		await expect(r.read(['variables.tf'])).rejects.toThrow(/no branch, tag or commit "no-such-branch"/);

@@ -7,18 +7,17 @@
 // usage, configuration or a forge or server failure.
 import { api, errorCode, errorMessage } from '$lib/api/client';
 import { changeSummary } from '$lib/core/change-text';
-import { proposalRef } from '$lib/core/changes';
+import { proposalRef, proposalWord } from '$lib/core/changes';
 import { messageOf } from '$lib/core/errors';
-import { ConfigError, loadConfig, type Config } from '$lib/server/config';
+import { ConfigError, loadConfig } from '$lib/server/config';
 import { changeTargets } from '$lib/server/changes/targets';
+import { configuredClients } from '$lib/server/drift/readers';
 import { EventBus } from '$lib/server/events/bus';
 import { CLI_ACTOR } from '$lib/server/services/actor';
 import { ChangeService, proposeBody, type ProposeInput } from '$lib/server/services/changes';
 import { DomainError } from '$lib/server/services/errors';
 import { Store } from '$lib/server/store';
 import { createLogger } from '$lib/server/telemetry/logger';
-import { createGithubClient } from '$lib/sources/github/client';
-import { createGitlabClient } from '$lib/sources/gitlab/client';
 import { parseFlags, UsageError } from './args';
 import { serverToken } from './drift';
 
@@ -117,17 +116,7 @@ async function proposeLocally(flags: ChangeFlags): Promise<{ change: Proposed; c
 	const config = loadConfig();
 	const store = await Store.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 	try {
-		const sourceOf = (name: string) => config.sources.find((s) => s.name === name)!;
-		const targets = changeTargets(config, {
-			gitlab(name) {
-				const s = sourceOf(name) as Extract<Config['sources'][number], { kind: 'gitlab' }>;
-				return createGitlabClient({ source: name, url: s.gitlab.url, token: s.token });
-			},
-			github(name) {
-				const s = sourceOf(name) as Extract<Config['sources'][number], { kind: 'github' }>;
-				return createGithubClient({ source: name, apiUrl: s.github.api_url, token: s.token });
-			}
-		});
+		const targets = changeTargets(config, configuredClients(config.sources));
 		const service = new ChangeService({ store, bus: new EventBus(10), logger: createLogger('warn'), config: config.changes, origin: config.origin, targets, drift: null });
 		const { change, created } = await service.propose(CLI_ACTOR, flags.input);
 		return { change: change as Proposed, created };
@@ -143,7 +132,7 @@ async function proposeLocally(flags: ChangeFlags): Promise<{ change: Proposed; c
 export function formatChange(c: Proposed, created: boolean): string {
 	const ref = proposalRef(c.forge, c.number);
 	const head = created ? `change ${c.id} opened` : `change ${c.id} already proposes these values (${c.state})`;
-	const where = ref ? `${c.forge === 'gitlab' ? 'merge request' : 'pull request'} ${ref}${c.url ? ` ${c.url}` : ''}` : (c.url ?? '');
+	const where = ref ? `${proposalWord(c.forge)} ${ref}${c.url ? ` ${c.url}` : ''}` : (c.url ?? '');
 	return [`${head}: ${where}`.trimEnd(), `${c.stack}/${c.env}: ${changeSummary(c.variables.map((v) => ({ ...v, old_from: v.old_from as 'tfvars' })))}`, '', c.diff.trimEnd()].join('\n');
 }
 

@@ -5,11 +5,9 @@
 // 2 error (configuration, upstream or parse error).
 import { loadConfig, type Config } from '$lib/server/config';
 import { checkDrift, liveObjects, loadDriftMap, WATCHED_KINDS, type LiveSide } from '$lib/server/drift/check';
-import { stackReaders } from '$lib/server/drift/readers';
+import { configuredClients, stackReaders } from '$lib/server/drift/readers';
 import type { DriftSnapshot } from '$lib/server/drift/service';
 import { driftAnswer, type DriftAnswer } from '$lib/server/drift/view';
-import { createGithubClient, type GithubClient } from '$lib/sources/github/client';
-import { createGitlabClient, type GitlabClient } from '$lib/sources/gitlab/client';
 import { kubeConfigFor } from '$lib/sources/kubernetes/client';
 import { lister, RESOURCES } from '$lib/sources/kubernetes/resources';
 import { readFileSync } from 'node:fs';
@@ -75,27 +73,8 @@ async function listCluster(config: Config, name: string): Promise<LiveSide> {
 async function computeLocally(flags: Flags): Promise<DriftAnswer> {
 	const config = loadConfig(flags.config ? { ...process.env, RUNNER_DASHBOARD_CONFIG: flags.config } : process.env);
 	if (config.drift.stacks.length === 0) throw new UsageError('no drift stacks are configured (drift.stacks in the file named by RUNNER_DASHBOARD_CONFIG or --config; see docs/configuration.md)');
-	const gitlab = new Map<string, GitlabClient>();
-	const github = new Map<string, GithubClient>();
-	const sourceOf = (name: string) => config.sources.find((s) => s.name === name)!;
-	const readers = config.drift.stacks.map((s) =>
-		stackReaders(
-			s,
-			{
-				gitlab(name) {
-					const src = sourceOf(name) as Extract<Config['sources'][number], { kind: 'gitlab' }>;
-					if (!gitlab.has(name)) gitlab.set(name, createGitlabClient({ source: name, url: src.gitlab.url, token: src.token }));
-					return gitlab.get(name)!;
-				},
-				github(name) {
-					const src = sourceOf(name) as Extract<Config['sources'][number], { kind: 'github' }>;
-					if (!github.has(name)) github.set(name, createGithubClient({ source: name, apiUrl: src.github.api_url, token: src.token }));
-					return github.get(name)!;
-				}
-			},
-			config.drift.limits
-		)
-	);
+	const clients = configuredClients(config.sources);
+	const readers = config.drift.stacks.map((s) => stackReaders(s, clients, config.drift.limits));
 	const clusters = new Map<string, LiveSide>();
 	for (const name of new Set(config.drift.stacks.map((s) => s.cluster))) clusters.set(name, await listCluster(config, name));
 	const check = await checkDrift(readers, (name) => clusters.get(name)!, await loadDriftMap(config.drift.mapFile));

@@ -5,7 +5,7 @@
 // the presence of a canvas.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, seriousViolations, signIn } from '../helpers/browser';
+import { seriousViolations, signedInPage, signIn } from '../helpers/browser';
 import { startApp, type RunningApp } from '../helpers/app';
 
 let app: RunningApp;
@@ -65,9 +65,7 @@ async function until(ok: (r: Reading) => boolean, ms: number, what: string): Pro
 /** Signs in through the form once the page is hydrated (hydration resets fields typed into before it). */
 beforeAll(async () => {
 	app = await startApp();
-	browser = await launchBrowser();
-	page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-	await signIn(page, app);
+	({ browser, page } = await signedInPage(app, { viewport: { width: 1400, height: 900 } }));
 }, 120_000);
 afterAll(async () => {
 	if (app && /exited|Error/.test(app.output())) console.error(app.output());

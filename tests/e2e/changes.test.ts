@@ -7,7 +7,7 @@
 // change in progress. axe finds nothing serious on the new pages.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, seriousViolations, signIn } from '../helpers/browser';
+import { seriousViolations, signedInPage } from '../helpers/browser';
 import { startApp, type RunningApp } from '../helpers/app';
 
 let app: RunningApp;
@@ -20,9 +20,7 @@ const state = () => page.locator('.summary [data-state]').getAttribute('data-sta
 
 beforeAll(async () => {
 	app = await startApp();
-	browser = await launchBrowser();
-	page = await (await browser.newContext()).newPage();
-	await signIn(page, app);
+	({ browser, page } = await signedInPage(app));
 }, 60_000);
 afterAll(async () => {
 	await browser?.close();

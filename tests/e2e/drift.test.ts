@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, seriousViolations, signIn } from '../helpers/browser';
+import { seriousViolations, signedInPage } from '../helpers/browser';
 import { startApp, type RunningApp } from '../helpers/app';
 
 let app: RunningApp;
@@ -19,9 +19,7 @@ const patchHpaMax = (n: number) =>
 
 beforeAll(async () => {
 	app = await startApp();
-	browser = await launchBrowser();
-	page = await (await browser.newContext()).newPage();
-	await signIn(page, app);
+	({ browser, page } = await signedInPage(app));
 }, 60_000);
 afterAll(async () => {
 	await browser?.close();

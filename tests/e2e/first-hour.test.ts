@@ -4,7 +4,7 @@
 // arc-runners is named, with its fix, on Settings → Sources and by "Check sources".
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, seriousViolations, signIn } from '../helpers/browser';
+import { seriousViolations, signedInPage } from '../helpers/browser';
 import { createToken, startApp, type RunningApp } from '../helpers/app';
 
 let app: RunningApp;
@@ -23,9 +23,7 @@ beforeAll(async () => {
 		}
 	});
 	token = createToken(app, 'first-hour', 'viewer');
-	browser = await launchBrowser();
-	page = await (await browser.newContext()).newPage();
-	await signIn(page, app);
+	({ browser, page } = await signedInPage(app));
 });
 afterAll(async () => {
 	await browser?.close();

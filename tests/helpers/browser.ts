@@ -1,7 +1,7 @@
 // Debian's chromium driven by playwright-core; never a downloaded browser.
 // Playwright gives each launch a fresh temporary profile.
 import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import type { RunningApp } from './app';
 import { recordAnswer, recorded } from '../contract/record';
 
@@ -52,4 +52,12 @@ export async function signIn(p: Page, target: RunningApp): Promise<void> {
 	await p.fill('input[name=password]', target.adminPassword);
 	await p.click('button[type=submit]');
 	await p.waitForURL(`${target.url}/fleet`);
+}
+
+/** Chromium with one page signed in as the first admin: the set-up of a page test. */
+export async function signedInPage(target: RunningApp, context?: BrowserContextOptions): Promise<{ browser: Browser; page: Page }> {
+	const browser = await launchBrowser();
+	const page = await (await browser.newContext(context)).newPage();
+	await signIn(page, target);
+	return { browser, page };
 }

@@ -11,12 +11,11 @@ import { start } from '../../sandbox/testing';
 import type { Config } from '$lib/server/config';
 import { changeTargets } from '$lib/server/changes/targets';
 import { ChangeTracker } from '$lib/server/changes/tracker';
+import { configuredClients } from '$lib/server/drift/readers';
 import type { DriftService } from '$lib/server/drift/service';
 import type { Actor } from '$lib/server/services/actor';
 import { ChangeService } from '$lib/server/services/changes';
 import { createLogger } from '$lib/server/telemetry/logger';
-import { createGithubClient } from '$lib/sources/github/client';
-import { createGitlabClient } from '$lib/sources/gitlab/client';
 import { startDriftFixture, type DriftFixture } from './drift';
 
 export const actor = (name: string, role: 'viewer' | 'operator' | 'admin' = 'operator'): Actor => ({
@@ -38,19 +37,12 @@ export interface ChangeFixture {
 /** The service over the fixture's config; `tokens` replaces a source's token (a read-only one); `withDrift` starts drift for verification. */
 export function changeFixture(f: DriftFixture, opts: { tokens?: Record<string, string>; withDrift?: boolean; webhookSecrets?: Config['changes']['webhookSecrets'] } = {}): ChangeFixture {
 	const config: Config = { ...f.config, changes: { ...f.config.changes, webhookSecrets: opts.webhookSecrets ?? f.config.changes.webhookSecrets } };
-	const sourceOf = (name: string) => config.sources.find((s) => s.name === name)!;
-	const targets = changeTargets(config, {
-		gitlab: (name) => {
-			const s = sourceOf(name) as Extract<Config['sources'][number], { kind: 'gitlab' }>;
-			return createGitlabClient({ source: name, url: s.gitlab.url, token: opts.tokens?.[name] ?? s.token });
-		},
-		github: (name) => {
-			const s = sourceOf(name) as Extract<Config['sources'][number], { kind: 'github' }>;
-			return createGithubClient({ source: name, apiUrl: s.github.api_url, token: opts.tokens?.[name] ?? s.token });
-		}
-	});
-	const logger = createLogger('silent');
+	// A replaced token (a read-only one) is the source's token for these clients.
+	const sources = config.sources.map((s) => (opts.tokens?.[s.name] ? { ...s, token: opts.tokens[s.name]! } : s));
 	const drift = opts.withDrift ? f.service() : null;
+	// As the dashboard wires it: through drift's readers, unless another token reads.
+	const targets = changeTargets(config, configuredClients(sources), opts.tokens ? undefined : (stack) => drift?.readersOf(stack));
+	const logger = createLogger('silent');
 	let followed = 0;
 	const service = new ChangeService({
 		store: f.store,

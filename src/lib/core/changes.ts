@@ -40,10 +40,12 @@ export interface ChangedValue {
 	new: unknown;
 }
 
+export const PIPELINE_STATUSES = ['pending', 'running', 'success', 'failed', 'canceled'] as const;
+
 /** A CI pipeline (GitLab) or workflow run (GitHub) as the tracker last saw it. */
 export interface PipelineView {
 	id: number;
-	status: 'pending' | 'running' | 'success' | 'failed' | 'canceled';
+	status: (typeof PIPELINE_STATUSES)[number];
 	url: string | null;
 }
 
@@ -103,6 +105,11 @@ export const STATE_LABEL: Record<ChangeState, string> = {
 	conflict: 'conflict',
 	failed: 'failed'
 };
+
+/** What the forge calls a proposal: a merge request on GitLab, a pull request on GitHub. */
+export function proposalWord(forge: Forge | null): 'merge request' | 'pull request' {
+	return forge === 'github' ? 'pull request' : 'merge request';
+}
 
 /** The forge's name for a proposal and its number: `!12` on GitLab, `#12` on GitHub. */
 export function proposalRef(forge: Forge, number: number | null): string | null {

@@ -214,11 +214,15 @@ export async function initApp(env: Record<string, string | undefined> = process.
 		sources: () => sources.list(),
 		arc: () => arcHealth({ kubernetes })
 	});
-	const targets = changeTargets(config, {
-		gitlab: (name) => gitlab.get(name)!.client,
-		github: (name) => github.get(name)!.client,
-		observe: (source) => (outcome) => metrics.upstreamRequests.inc({ source, outcome })
-	});
+	const targets = changeTargets(
+		config,
+		{
+			gitlab: (name) => gitlab.get(name)!.client,
+			github: (name) => github.get(name)!.client,
+			observe: (source) => (outcome) => metrics.upstreamRequests.inc({ source, outcome })
+		},
+		(stack) => drift.readersOf(stack)
+	);
 	// The tracker follows a change as soon as it is made; it is built after the service it reads serials through.
 	const follower: { tracker?: ChangeTracker } = {};
 	const changes = new ChangeService({

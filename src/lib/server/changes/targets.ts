@@ -1,6 +1,6 @@
 // Where a change to a stack goes: the configured drift stack's repository on its forge
 // (the same source and token drift reads it with), its directory and default branch,
-// and its state per environment. A stack declared in a local checkout can be read but
+// and its state per environment, read through drift's own readers when drift runs. A stack declared in a local checkout can be read but
 // not changed: there is no forge to propose to.
 import type { GithubClient } from '$lib/sources/github/client';
 import type { GitlabClient } from '$lib/sources/gitlab/client';
@@ -10,7 +10,7 @@ import { GithubForge } from '$lib/sources/gitops/github-forge';
 import { GitlabForge } from '$lib/sources/gitops/gitlab-forge';
 import type { StateReader } from '$lib/sources/gitops/state';
 import type { Config, DriftStack } from '../config';
-import { stackReaders, type ForgeClients } from '../drift/readers';
+import { stackReaders, type ForgeClients, type StackReaders } from '../drift/readers';
 
 export interface ChangeTarget {
 	stack: DriftStack;
@@ -29,11 +29,18 @@ export interface ChangeTarget {
 export const VARIABLES_FILE = 'variables.tf';
 export const tfvarsFile = (env: string) => `${env}.tfvars`;
 
-/** Each configured stack's change target, by stack name. */
-export function changeTargets(config: Config, clients: ForgeClients & { gitlab(source: string): GitlabClient; github(source: string): GithubClient }): Map<string, ChangeTarget> {
+/**
+ * Each configured stack's change target, by stack name. `readers` are the drift check's
+ * own: the form then reads the files drift last read from the same cache, not again.
+ */
+export function changeTargets(
+	config: Config,
+	clients: ForgeClients & { gitlab(source: string): GitlabClient; github(source: string): GithubClient },
+	readers?: (stack: string) => StackReaders | undefined
+): Map<string, ChangeTarget> {
 	const out = new Map<string, ChangeTarget>();
 	for (const stack of config.drift.stacks) {
-		const readers = stackReaders(stack, clients, config.drift.limits);
+		const r = readers?.(stack.name) ?? stackReaders(stack, clients, config.drift.limits);
 		const d = stack.declared;
 		let forge: ChangeForge | null = null;
 		let source: string | null = null;
@@ -52,7 +59,7 @@ export function changeTargets(config: Config, clients: ForgeClients & { gitlab(s
 		} else {
 			dir = d.local.path;
 		}
-		out.set(stack.name, { stack, forge, source, dir: dir.replace(/\/+$/, ''), branch, declared: readers.declared, state: readers.state });
+		out.set(stack.name, { stack, forge, source, dir: dir.replace(/\/+$/, ''), branch, declared: r.declared, state: r.state });
 	}
 	return out;
 }

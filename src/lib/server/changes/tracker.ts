@@ -24,10 +24,12 @@ export interface TrackerDeps {
 	drift: (() => DriftView) | null;
 	/** Asks drift to read git and state again now (after an apply). */
 	refreshDrift: () => void;
-	serialOf: (t: ChangeTarget, env: string) => Promise<number | null>;
+	serialOf: SerialOf;
 	publish: (c: Change) => void;
 	now?: () => Date;
 }
+
+type SerialOf = (t: ChangeTarget, env: string) => Promise<number | null>;
 
 const samePipeline = (a: PipelineView | null, b: PipelineView | null) => a?.id === b?.id && a?.status === b?.status;
 
@@ -64,10 +66,18 @@ export class ChangeTracker {
 	/** One pass over every change in flight. A change whose forge fails stays as it was; a rate limit backs the poller off. */
 	async cycle(): Promise<void> {
 		const changes = await this.deps.store.changes.inStates(TRACKED_STATES);
+		// Changes applied by the same pipeline wait on the same state: its serial is read once a cycle.
+		const serials = new Map<string, Promise<number | null>>();
+		const serialOf: SerialOf = (t, env) => {
+			const key = `${t.stack.name}\u0000${env}`;
+			let serial = serials.get(key);
+			if (!serial) serials.set(key, (serial = this.deps.serialOf(t, env)));
+			return serial;
+		};
 		let limited: UpstreamError | null = null;
 		for (const c of changes) {
 			try {
-				await this.advance(c);
+				await this.advance(c, serialOf);
 			} catch (e) {
 				if (e instanceof UpstreamError && e.kind === 'rate_limited') limited = e;
 				this.deps.logger.warn({ change: c.id, err: messageOf(e) }, 'could not follow a change');
@@ -86,7 +96,7 @@ export class ChangeTracker {
 		return next;
 	}
 
-	private async advance(start: Change): Promise<void> {
+	private async advance(start: Change, serialOf: SerialOf): Promise<void> {
 		const t = this.deps.targets.get(start.stack);
 		const forge = t?.forge;
 		if (!t || !forge || forge.forge !== start.forge) return;
@@ -117,7 +127,7 @@ export class ChangeTracker {
 			let serial: number | null = null;
 			// A re-apply of what already runs records no new state; an edit's apply must.
 			if (pipeline?.status === 'success' && c.state_serial !== null && c.kind !== 'reapply') {
-				serial = await this.deps.serialOf(t, c.env);
+				serial = await serialOf(t, c.env);
 				serialMoved = serial === null ? null : serial > c.state_serial;
 			}
 			const next = applyTransition(pipeline, serialMoved);

@@ -31,6 +31,8 @@ describe('what a delivery names', () => {
 		expect(hookRefs('gitlab', { object_kind: 'pipeline', object_attributes: { iid: 99, ref: 'main', sha: 's1' }, merge_request: null })).toEqual({ numbers: [], branches: ['main'], commits: ['s1'] });
 		expect(hookRefs('github', { number: 5, pull_request: { number: 5, head: { ref: 'b', sha: 'h' }, merge_commit_sha: null } })).toEqual({ numbers: [5, 5], branches: ['b'], commits: ['h'] });
 		expect(hookRefs('github', { check_run: { head_sha: 'h2', pull_requests: [{ number: 6 }] } }).numbers).toEqual([6]);
+		expect(hookRefs('github', { check_run: { head_sha: 'h3', check_suite: { head_branch: 'rd/y' } } })).toEqual({ numbers: [], branches: ['rd/y'], commits: ['h3'] });
+		expect(hookRefs('github', { check_run: { head_sha: 'h4', check_suite: null } }).branches).toEqual([]);
 		expect(hookRefs('github', { workflow_run: { head_sha: 'm', head_branch: 'main' } })).toEqual({ numbers: [], branches: ['main'], commits: ['m'] });
 		expect(hookRefs('github', 'not an object')).toEqual({ numbers: [], branches: [], commits: [] });
 	});

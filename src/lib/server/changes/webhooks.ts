@@ -70,7 +70,7 @@ export function hookRefs(forge: Forge, payload: unknown): HookRefs {
 			out.branches.push(...str(run.head_branch));
 			for (const linked of Array.isArray(run.pull_requests) ? run.pull_requests : []) out.numbers.push(...num(obj(linked).number));
 		}
-		out.branches.push(...str(obj(p.check_run).check_suite && obj(obj(p.check_run).check_suite).head_branch));
+		out.branches.push(...str(obj(obj(p.check_run).check_suite).head_branch));
 	}
 	return out;
 }

@@ -307,6 +307,11 @@ export class DriftService {
 		await this.recomputing.current?.catch(() => {});
 	}
 
+	/** A configured stack's readers: the change flow reads through them, so one cache per stack serves both. */
+	readersOf(stack: string): StackReaders | undefined {
+		return this.readers.find((r) => r.stack.name === stack);
+	}
+
 	/** Reads the stacks' files and state again now (a change was applied); resolves when that check is done. */
 	refresh(): Promise<void> {
 		return this.readers.length ? this.poller.runNow() : Promise.resolve();

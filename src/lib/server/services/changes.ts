@@ -7,10 +7,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { changeTitle, commitMessage, proposalDescription } from '$lib/core/change-text';
-import { TRACKED_STATES, type ChangedValue, type ChangeKind, type ChangeState, type Forge } from '$lib/core/changes';
+import { proposalWord, TRACKED_STATES, type ChangedValue, type ChangeKind, type ChangeState, type Forge } from '$lib/core/changes';
 import { objectLabel } from '$lib/core/drift/engine';
 import { messageOf } from '$lib/core/errors';
-import { loadHcl, type HclParser, type TypeConstraint, type VariablesFile } from '$lib/core/hcl';
+import { loadHcl, type HclParser, type ParseError, type TypeConstraint, type VariablesFile } from '$lib/core/hcl';
 import { displayQuantity } from '$lib/core/quantity';
 import { editTfvars, rebaseEdit, type EditResult, type Conflicted } from '$lib/core/tfvars';
 import { unifiedDiff } from '$lib/core/tfvars/diff';
@@ -136,6 +136,16 @@ export class ChangeService {
 		this.deps.bus.publish('changes', { id: c.id, state: c.state, stack: c.stack, env: c.env });
 	}
 
+	/** Refused up front, and audited, when the forge says the token cannot write. */
+	private async requireWritable(actor: Actor, forge: ChangeForge, action: string, scope: string): Promise<void> {
+		const readOnly = await forge.writeRefusal().catch((e: unknown) => {
+			throw upstream('checking the token', e);
+		});
+		if (!readOnly) return;
+		await this.audit(actor, { action, target: scope, outcome: 'failure', detail: { code: 'forge_read_only', message: readOnly } });
+		throw new DomainError('unsupported', 'forge_read_only', readOnly);
+	}
+
 	private target(stack: string, env: string): ChangeTarget {
 		const t = this.deps.targets.get(stack);
 		if (!t) throw new DomainError('not_found', 'not_found', `no stack "${stack}" is configured (drift.stacks)`);
@@ -154,7 +164,7 @@ export class ChangeService {
 		const varsFile = snap.files.get(VARIABLES_FILE);
 		if (!varsFile) throw new DomainError('conflict', 'stack_unreadable', `${t.dir}/${VARIABLES_FILE} not found in ${t.declared.where}`);
 		const parsed = (await this.parser()).parseVariables(varsFile.text, varsFile.path);
-		if (!parsed.ok) throw new DomainError('conflict', 'stack_unreadable', `${parsed.error.file}${parsed.error.line ? `:${parsed.error.line}` : ''}: ${parsed.error.message}`);
+		if (!parsed.ok) throw unreadable(parsed.error);
 		const tf = snap.files.get(tfvarsFile(env));
 		return { revision: snap.revision, vars: parsed.value, tfvars: { path: tf?.path ?? `${t.dir}/${tfvarsFile(env)}`, text: tf?.text ?? null } };
 	}
@@ -178,7 +188,7 @@ export class ChangeService {
 		let values: Record<string, { value: unknown }> = {};
 		if (tfvars.text !== null) {
 			const p = (await this.parser()).parseTfvars(tfvars.text, tfvars.path);
-			if (!p.ok) throw new DomainError('conflict', 'stack_unreadable', `${p.error.file}${p.error.line ? `:${p.error.line}` : ''}: ${p.error.message}`);
+			if (!p.ok) throw unreadable(p.error);
 			values = p.value.values;
 		}
 		const proposable = t.forge !== null;
@@ -258,10 +268,7 @@ export class ChangeService {
 			await this.audit(actor, { action, target: scope, outcome: 'failure', detail: { code: e.code, message: e.message, ...detail } });
 			throw e;
 		};
-		const readOnly = await forge.writeRefusal().catch((e: unknown) => {
-			throw upstream('checking the token', e);
-		});
-		if (readOnly) await refuse(new DomainError('unsupported', 'forge_read_only', readOnly));
+		await this.requireWritable(actor, forge, action, scope);
 
 		const head = await forge.headOf(t.branch).catch((e: unknown) => {
 			throw upstream(`reading the head of ${t.branch}`, e);
@@ -340,7 +347,7 @@ export class ChangeService {
 			branchMade = true;
 			step = `committing ${tfvars.path}`;
 			const commitId = await forge.commitFile({ branch, path: tfvars.path, content: edit.text, previous: tfvars.text, message: commitMessage(text) });
-			step = `opening the ${forge.forge === 'gitlab' ? 'merge' : 'pull'} request`;
+			step = `opening the ${proposalWord(forge.forge)}`;
 			const description = proposalDescription({
 				...text,
 				diff,
@@ -406,13 +413,7 @@ export class ChangeService {
 		await this.require(actor, 'operator', 'change.reapply', scope);
 		const t = this.target(stack, env);
 		const forge = this.forgeOf(t);
-		const readOnly = await forge.writeRefusal().catch((e: unknown) => {
-			throw upstream('checking the token', e);
-		});
-		if (readOnly) {
-			await this.audit(actor, { action: 'change.reapply', target: scope, outcome: 'failure', detail: { code: 'forge_read_only', message: readOnly } });
-			throw new DomainError('unsupported', 'forge_read_only', readOnly);
-		}
+		await this.requireWritable(actor, forge, 'change.reapply', scope);
 		const serial = await this.serialOf(t, env);
 		let head: string;
 		let pipeline;
@@ -499,6 +500,11 @@ export interface WebhookReceipt {
 	event: string;
 	/** The changes in flight the delivery names; each is followed now. */
 	changes: number[];
+}
+
+/** A stack file that does not parse, named by file and line. */
+function unreadable(e: ParseError): DomainError {
+	return new DomainError('conflict', 'stack_unreadable', `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`);
 }
 
 /** A value as a conflict message names it. */

@@ -20,16 +20,14 @@ import {
 	type SourceCheck
 } from '$lib/core/source-check';
 import { messageOf } from '$lib/core/errors';
-import { createGithubClient } from '$lib/sources/github/client';
 import { readGithubIdentity } from '$lib/sources/github/identity';
-import { createGitlabClient } from '$lib/sources/gitlab/client';
 import { readGitlabIdentity } from '$lib/sources/gitlab/identity';
 import { accessReviews } from '$lib/sources/kubernetes/access';
 import { kubeConfigFor, serverOf } from '$lib/sources/kubernetes/client';
 import { reviewCluster } from '$lib/sources/kubernetes/review';
 import { prometheusClient } from '$lib/sources/prometheus/client';
 import type { Config, DriftStack, SourceConfig } from '../config';
-import { stackReaders } from '../drift/readers';
+import { configuredClients, stackReaders, type ForgeClients } from '../drift/readers';
 import { UpstreamError } from '$lib/sources/errors';
 
 const TIMEOUT_MS = 10_000;
@@ -51,15 +49,13 @@ async function clusterFacts(s: Extract<SourceConfig, { kind: 'kubernetes' }>): P
 	return { server: serverOf(kc), version, identity, reviews: wanted.map((w, i): AccessReview => ({ ...w, result: results[i]! })) };
 }
 
-async function checkSource(config: Config, s: SourceConfig, denied: Map<string, DeniedAccess[]>): Promise<CheckRow[]> {
+async function checkSource(config: Config, clients: ForgeClients, s: SourceConfig, denied: Map<string, DeniedAccess[]>): Promise<CheckRow[]> {
 	switch (s.kind) {
 		case 'gitlab': {
-			const client = createGitlabClient({ source: s.name, url: s.gitlab.url, token: s.token, timeoutMs: TIMEOUT_MS });
-			return gitlabRows(s.name, await readGitlabIdentity(client, s.gitlab.url, s.gitlab.scope), forgeUse(config, s));
+			return gitlabRows(s.name, await readGitlabIdentity(clients.gitlab(s.name), s.gitlab.url, s.gitlab.scope), forgeUse(config, s));
 		}
 		case 'github': {
-			const client = createGithubClient({ source: s.name, apiUrl: s.github.api_url, token: s.token, timeoutMs: TIMEOUT_MS });
-			return githubRows(s.name, await readGithubIdentity(client, s.name, s.github.api_url, s.github.scope), forgeUse(config, s));
+			return githubRows(s.name, await readGithubIdentity(clients.github(s.name), s.name, s.github.api_url, s.github.scope), forgeUse(config, s));
 		}
 		case 'kubernetes': {
 			const facts = await clusterFacts(s);
@@ -97,22 +93,8 @@ function failure(e: unknown): { ok: false; error: string; status?: number } {
 }
 
 /** Reads one drift stack's files and states once, through the readers the drift check uses. */
-async function checkDriftStack(config: Config, stack: DriftStack): Promise<CheckRow[]> {
-	const source = (name: string) => config.sources.find((s) => s.name === name);
-	const readers = stackReaders(
-		stack,
-		{
-			gitlab(name) {
-				const s = source(name) as Extract<SourceConfig, { kind: 'gitlab' }>;
-				return createGitlabClient({ source: name, url: s.gitlab.url, token: s.token, timeoutMs: TIMEOUT_MS });
-			},
-			github(name) {
-				const s = source(name) as Extract<SourceConfig, { kind: 'github' }>;
-				return createGithubClient({ source: name, apiUrl: s.github.api_url, token: s.token, timeoutMs: TIMEOUT_MS });
-			}
-		},
-		config.drift.limits
-	);
+async function checkDriftStack(config: Config, clients: ForgeClients, stack: DriftStack): Promise<CheckRow[]> {
+	const readers = stackReaders(stack, clients, config.drift.limits);
 	const names = ['variables.tf', ...stack.envs.map((e) => `${e}.tfvars`)];
 	const declared = await readers.declared.read(names).then((snap): DriftStackFacts['declared'] => {
 		const found = names.filter((n) => snap.files.get(n));
@@ -141,10 +123,11 @@ async function checkDriftStack(config: Config, stack: DriftStack): Promise<Check
 /** Checks every configured source and Prometheus, all at once; a source that fails to answer is a row, never a throw. */
 export async function checkSources(config: Config, now = () => new Date()): Promise<SourceCheckResult> {
 	const denied = new Map<string, DeniedAccess[]>();
+	const clients = configuredClients(config.sources, { timeoutMs: TIMEOUT_MS });
 	const [perSource, metrics] = await Promise.all([
 		Promise.all(
 			config.sources.map((s) =>
-				checkSource(config, s, denied).catch((e: unknown): CheckRow[] => [{ source: s.name, kind: s.kind, check: 'connection', status: 'error', detail: `the check failed: ${messageOf(e)}`, fix: null }])
+				checkSource(config, clients, s, denied).catch((e: unknown): CheckRow[] => [{ source: s.name, kind: s.kind, check: 'connection', status: 'error', detail: `the check failed: ${messageOf(e)}`, fix: null }])
 			)
 		),
 		checkPrometheus(config).catch((e: unknown): CheckRow[] => [{ source: 'prometheus', kind: 'prometheus', check: 'query', status: 'error', detail: `the check failed: ${messageOf(e)}`, fix: null }])
@@ -155,7 +138,7 @@ export async function checkSources(config: Config, now = () => new Date()): Prom
 		config.drift.stacks.map((stack) => {
 			const through = [stack.declared, stack.state].flatMap((x) => ('gitlab' in x ? [x.gitlab.source] : 'github' in x ? [x.github.source] : [])).find((s) => down.has(s));
 			if (through) return driftStackNotRead(stack.name, through);
-			return checkDriftStack(config, stack).catch((e: unknown): CheckRow[] => [
+			return checkDriftStack(config, clients, stack).catch((e: unknown): CheckRow[] => [
 				{ source: `drift/${stack.name}`, kind: 'drift', check: 'declared files', status: 'error', detail: `the check failed: ${messageOf(e)}`, fix: null }
 			]);
 		})

@@ -33,6 +33,11 @@ export function createGithubClient(opts: GithubClientOptions): GithubClient {
 	});
 }
 
+/** A classic or OAuth token's scopes from X-OAuth-Scopes; null when GitHub sends none (fine-grained tokens, apps). */
+export function oauthScopes(header: unknown): string[] | null {
+	return typeof header === 'string' ? header.split(',').map((s) => s.trim()).filter(Boolean) : null;
+}
+
 /** Octokit's RequestError (or ours) as an UpstreamError with the wait GitHub asked for. */
 export function githubError(source: string, e: unknown): UpstreamError {
 	if (e instanceof UpstreamError) return e;

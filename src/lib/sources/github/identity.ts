@@ -3,7 +3,7 @@
 // and one page of each configured runner listing.
 import type { GithubFacts } from '$lib/core/source-check';
 import { mapLimit } from '$lib/core/map-limit';
-import { githubError, type GithubClient } from './client';
+import { githubError, oauthScopes, type GithubClient } from './client';
 import type { GithubScope } from './runners';
 
 function failure(source: string, e: unknown) {
@@ -24,9 +24,7 @@ export async function readGithubIdentity(client: GithubClient, source: string, u
 	const [user, runners] = await Promise.all([
 		client.request('GET /user').then(
 			(r) => {
-				const header = r.headers['x-oauth-scopes'];
-				const scopes = typeof header === 'string' ? header.split(',').map((s) => s.trim()).filter(Boolean) : null;
-				return { ok: true as const, login: r.data.login, type: r.data.type, scopes };
+				return { ok: true as const, login: r.data.login, type: r.data.type, scopes: oauthScopes(r.headers['x-oauth-scopes']) };
 			},
 			(e: unknown) => failure(source, e)
 		),

@@ -41,7 +41,7 @@ export interface DeclaredReader {
 	/** Where the files come from, for messages. */
 	readonly where: string;
 	read(names: string[]): Promise<DeclaredSnapshot>;
-	/** The files at one commit (a change's base), read every time; only forges have commits. */
+	/** The files at one commit (a change's base, the head a proposal is made from); only forges have commits. */
 	readAt?(names: string[], revision: string): Promise<DeclaredSnapshot>;
 }
 
@@ -76,8 +76,13 @@ abstract class RevisionCache implements DeclaredReader {
 	}
 
 	async readAt(names: string[], revision: string): Promise<DeclaredSnapshot> {
+		// A commit's files never change: those the last read holds at this commit are not read again.
+		const last = this.last?.revision === revision ? this.last : null;
 		const files = new Map<string, DeclaredFile | null>();
-		for (const name of names) files.set(name, await this.file(joinPath(this.dir, name), revision));
+		for (const name of names) {
+			const cached = last?.files.get(name);
+			files.set(name, cached !== undefined ? cached : await this.file(joinPath(this.dir, name), revision));
+		}
 		return { revision, files };
 	}
 }

@@ -3,7 +3,7 @@
 // default branch (the push a merge makes, or a workflow dispatch for a re-apply).
 import type { PipelineView } from '$lib/core/changes';
 import type { GithubClient } from '../github/client';
-import { githubError } from '../github/client';
+import { githubError, oauthScopes } from '../github/client';
 import { gitBlobId, githubRunStatus, type ChangeForge, type OpenedProposal, type ProposalState, type Trigger } from './forge';
 
 type Run = { id: number; status: string | null; conclusion: string | null; html_url: string; event?: string };
@@ -48,8 +48,8 @@ export class GithubForge implements ChangeForge {
 			if (typeof header !== 'string' || (status !== 404 && status !== 403)) throw githubError(this.source, e);
 		}
 		// Classic and OAuth tokens list their scopes; fine-grained tokens and apps do not (their writes will tell).
-		if (typeof header !== 'string') return null;
-		const scopes = header.split(',').map((s) => s.trim()).filter(Boolean);
+		const scopes = oauthScopes(header);
+		if (scopes === null) return null;
 		if (scopes.includes('repo') || (scopes.includes('public_repo') && !isPrivate)) return null;
 		return `the GitHub token of source "${this.source}" has the scopes ${scopes.join(', ') || '(none)'}; proposing changes to ${this.repository} needs the repo scope (or Contents and Pull requests: write)`;
 	}

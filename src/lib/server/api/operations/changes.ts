@@ -1,14 +1,14 @@
 // Changes: proposals to a stack's <env>.tfvars as merge/pull requests, adoptions of live
 // values, re-applies; the form's schema from variables.tf; and the forges' webhooks.
 import { z } from 'zod';
-import { CHANGE_KINDS, CHANGE_STATES, proposalRef, type ChangeState } from '$lib/core/changes';
+import { CHANGE_KINDS, CHANGE_STATES, PIPELINE_STATUSES, proposalRef, type ChangeState } from '$lib/core/changes';
 import { pageSchema, pagingFields } from '$lib/core/paging';
 import { adoptBody, proposeBody } from '../../services/changes';
 import type { Change } from '../../store/changes';
 import { errorSchema } from '../errors';
 import { op, Reply } from '../operation';
 
-const pipelineSchema = z.object({ id: z.number().int(), status: z.enum(['pending', 'running', 'success', 'failed', 'canceled']), url: z.string().nullable() }).nullable();
+const pipelineSchema = z.object({ id: z.number().int(), status: z.enum(PIPELINE_STATUSES), url: z.string().nullable() }).nullable();
 
 const changeSchema = z
 	.object({
