@@ -29,8 +29,23 @@ export function parseExposition(text: string): Parsed {
 	return parseLines(text.split('\n'), 0, Infinity, { samples: [], malformed: 0 });
 }
 
-/** Parses lines[from, to) into `into` (a large body is parsed in slices by the scraper, which yields between them). */
-export function parseLines(lines: readonly string[], from: number, to: number, into: Parsed): Parsed {
+/** The metric name a sample line starts with (up to its labels or value). */
+function nameOf(line: string): string {
+	let end = 0;
+	while (end < line.length) {
+		const c = line.charCodeAt(end);
+		if (c === 123 /* { */ || c === 32 || c === 9) break;
+		end++;
+	}
+	return line.slice(0, end);
+}
+
+/**
+ * Parses lines[from, to) into `into` (a large body is parsed in slices by the scraper, which
+ * yields between them). With `keep`, only samples of the families it accepts are parsed:
+ * an exporter's other families can be most of its lines.
+ */
+export function parseLines(lines: readonly string[], from: number, to: number, into: Parsed, keep?: (name: string) => boolean): Parsed {
 	const { samples } = into;
 	let malformed = 0;
 	const end = Math.min(to, lines.length);
@@ -38,6 +53,7 @@ export function parseLines(lines: readonly string[], from: number, to: number, i
 		const raw = lines[i]!;
 		const line = raw.trim();
 		if (!line || line.startsWith('#')) continue;
+		if (keep && !keep(nameOf(line))) continue;
 		const m = LINE.exec(line);
 		if (!m) {
 			malformed++;

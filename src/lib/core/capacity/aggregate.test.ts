@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseExposition } from '../exposition';
-import { ScrapeAggregator, seriesKey } from './aggregate';
+import { parseExposition, parseLines } from '../exposition';
+import { CAPACITY_FAMILIES, ScrapeAggregator, seriesKey } from './aggregate';
 
 const docker = { id: 'http://x/docker', labels: { runner_type: 'docker' } };
 const gitlab = (jobs: Record<string, number>, running: number, queue = 0) =>
@@ -74,5 +74,21 @@ describe('ScrapeAggregator', () => {
 		expect(row.has(seriesKey('gitlab', 'nix', 'running'))).toBe(false);
 		expect(row.has(seriesKey('gitlab', 'nix', 'jobs'))).toBe(false);
 		expect(row.get(seriesKey('gitlab', 'docker', 'jobs'))).toBe(1);
+	});
+});
+
+describe('CAPACITY_FAMILIES', () => {
+	it('names exactly the families the window places, so skipping the others when parsing loses nothing', () => {
+		const agg = new ScrapeAggregator();
+		const target = { id: 'http://x/all', labels: { runner_type: 'docker', scale_set: 'arc' } };
+		const lines = [...CAPACITY_FAMILIES].map((name) => `${name}{le="1",failure_reason="x",job_result="failed",name="arc"} 1`);
+		const all = parseExposition([...lines, 'gitlab_runner_version_info{version="17.5.2"} 1', 'gitlab_runner_api_request_statuses_total{status="200"} 9'].join('\n')).samples;
+		const kept = parseLines([...lines, 'gitlab_runner_version_info{version="17.5.2"} 1', 'gitlab_runner_api_request_statuses_total{status="200"} 9'], 0, Infinity, { samples: [], malformed: 0 }, (n) => CAPACITY_FAMILIES.has(n)).samples;
+		expect(kept.map((s) => s.name)).toEqual([...CAPACITY_FAMILIES]);
+		// The families outside the set contribute nothing to the window.
+		const withAll = agg.ingest(1000, [{ ...target, samples: all }])!.row;
+		const withKept = new ScrapeAggregator().ingest(1000, [{ ...target, samples: kept }])!.row;
+		expect(withKept).toEqual(withAll);
+		expect(withKept.size).toBe(CAPACITY_FAMILIES.size);
 	});
 });

@@ -22,6 +22,25 @@ export function parseSeriesKey(key: string): { forge: Forge; group: string; fiel
 	return { forge, group, field, sub };
 }
 
+/** The exporters' families the window uses (`classify` places each); the scraper parses only these. */
+export const CAPACITY_FAMILIES: ReadonlySet<string> = new Set([
+	'gitlab_runner_job_queue_size',
+	'gitlab_runner_jobs',
+	'gitlab_runner_concurrent',
+	'gitlab_runner_jobs_total',
+	'gitlab_runner_failed_jobs_total',
+	'gitlab_runner_job_queue_duration_seconds_bucket',
+	'gitlab_runner_job_duration_seconds_bucket',
+	'gha_assigned_jobs',
+	'gha_running_jobs',
+	'gha_busy_runners',
+	'gha_registered_runners',
+	'gha_started_jobs_total',
+	'gha_completed_jobs_total',
+	'gha_job_startup_duration_seconds_bucket',
+	'gha_job_execution_duration_seconds_bucket'
+]);
+
 /** Which family a sample belongs to, and under which field (and sub-key). */
 function classify(s: Sample): { forge: Forge; field: Field; sub: string } | null {
 	const n = s.name;
@@ -75,12 +94,13 @@ export interface ScrapedTarget {
 	samples: Sample[] | null;
 }
 
-function rawKey(target: string, s: Sample): string {
+/** An upstream series within its endpoint: name and labels in a fixed order. */
+function seriesOf(s: Sample): string {
 	const labels = Object.keys(s.labels)
 		.sort()
 		.map((k) => `${k}=${s.labels[k]}`)
 		.join(',');
-	return `${target}${SEP}${s.name}{${labels}}`;
+	return `${s.name}{${labels}}`;
 }
 
 /** How long a counter's last value (and a target's "seen before") is remembered after it stops answering. */
@@ -93,7 +113,8 @@ const FORGET_MS = 10 * 60_000;
  * started from zero since then.
  */
 export class ScrapeAggregator {
-	private readonly last = new Map<string, { v: number; at: number }>();
+	// Per endpoint, then per series: the endpoint's URL is not repeated in tens of thousands of keys.
+	private readonly last = new Map<string, Map<string, { v: number; at: number }>>();
 	private readonly targetsSeen = new Map<string, number>();
 	private readonly totals = new Map<string, { v: number; at: number }>();
 
@@ -101,7 +122,9 @@ export class ScrapeAggregator {
 
 	/** Series of upstream counters remembered for reset handling (bounded by FORGET_MS). */
 	get trackedSeries(): number {
-		return this.last.size;
+		let n = 0;
+		for (const series of this.last.values()) n += series.size;
+		return n;
 	}
 
 	private groupOf(forge: Forge, target: ScrapedTarget, s: Sample): string {
@@ -122,6 +145,8 @@ export class ScrapeAggregator {
 			if (!t.samples) continue;
 			answered++;
 			const known = this.targetsSeen.has(t.id);
+			let last = this.last.get(t.id);
+			if (!last) this.last.set(t.id, (last = new Map()));
 			for (const s of t.samples) {
 				const c = classify(s);
 				if (!c) continue;
@@ -131,17 +156,23 @@ export class ScrapeAggregator {
 					continue;
 				}
 				if (!Number.isFinite(s.value)) continue;
-				const rk = rawKey(t.id, s);
-				const prev = this.last.get(rk);
+				const series = seriesOf(s);
+				const prev = last.get(series);
 				const delta = prev ? (s.value >= prev.v ? s.value - prev.v : s.value) : known ? s.value : 0;
-				this.last.set(rk, { v: s.value, at });
+				if (prev) {
+					prev.v = s.value;
+					prev.at = at;
+				} else last.set(series, { v: s.value, at });
 				const total = this.totals.get(key);
 				if (!total && known) born.set(key, 0);
 				this.totals.set(key, { v: (total?.v ?? 0) + delta, at });
 			}
 			this.targetsSeen.set(t.id, at);
 		}
-		for (const [k, e] of this.last) if (at - e.at > FORGET_MS) this.last.delete(k);
+		for (const [id, series] of this.last) {
+			for (const [k, e] of series) if (at - e.at > FORGET_MS) series.delete(k);
+			if (series.size === 0) this.last.delete(id);
+		}
 		for (const [k, seen] of this.targetsSeen) if (at - seen > FORGET_MS) this.targetsSeen.delete(k);
 		if (answered === 0) return null;
 		// Totals answered in this scrape go into the row (a counter that did not move still has a sample);

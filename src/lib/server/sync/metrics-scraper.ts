@@ -2,7 +2,7 @@
 // endpoint, for installs without Prometheus. The drain warning reads ARC's
 // gha_assigned_jobs − gha_running_jobs from here; the capacity panels read the bounded
 // window it keeps (per runner type / scale set, not per runner).
-import { ScrapeAggregator } from '$lib/core/capacity/aggregate';
+import { CAPACITY_FAMILIES, ScrapeAggregator } from '$lib/core/capacity/aggregate';
 import { DEFAULT_GROUP_LABELS, type GroupLabels } from '$lib/core/capacity/panels';
 import { arcListenerJobs } from '$lib/core/exposition';
 import { mapLimit } from '$lib/core/map-limit';
@@ -50,7 +50,13 @@ export function startMetricsScraper(
 ): MetricsScraper | null {
 	if (cfg.targets.length === 0 && cfg.httpSd.length === 0) return null;
 	const { sources, metrics } = deps;
-	const s = scraper({ source: SCRAPER_SOURCE, timeoutMs: 5000, observe: (outcome) => metrics.upstreamRequests.inc({ source: SCRAPER_SOURCE, outcome }) });
+	const s = scraper({
+		source: SCRAPER_SOURCE,
+		timeoutMs: 5000,
+		observe: (outcome) => metrics.upstreamRequests.inc({ source: SCRAPER_SOURCE, outcome }),
+		// The window and the ARC listeners' jobs (gha_assigned_jobs, gha_running_jobs) are all it reads.
+		keep: (name) => CAPACITY_FAMILIES.has(name)
+	});
 	sources.register({ name: SCRAPER_SOURCE, kind: 'scraper', url: [...cfg.httpSd, ...cfg.targets].join(', '), simulated: cfg.simulated, intervalMs: cfg.intervalMs });
 	// ARC jobs per scale set (`namespace/name`), indexed once per scrape: requests only look them up.
 	let arcJobs = new Map<string, { assigned: number; running: number; as_of: string }>();

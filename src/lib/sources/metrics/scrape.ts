@@ -24,17 +24,23 @@ export interface ScrapeResult {
 // A large exposition body (thousands of series) is parsed a slice at a time (see ../slices.ts).
 const LINES_PER_SLICE = 2_000;
 
-async function parseYielding(text: string): Promise<Parsed> {
+async function parseYielding(text: string, keep?: (name: string) => boolean): Promise<Parsed> {
 	const lines = text.split('\n');
 	const parsed: Parsed = { samples: [], malformed: 0 };
 	for (let from = 0; from < lines.length; from += LINES_PER_SLICE) {
 		if (from > 0) await nextTurn();
-		parseLines(lines, from, from + LINES_PER_SLICE, parsed);
+		parseLines(lines, from, from + LINES_PER_SLICE, parsed, keep);
 	}
 	return parsed;
 }
 
-export function scraper(opts: { source: string; timeoutMs: number; observe?: RequestObserver }) {
+export function scraper(opts: {
+	source: string;
+	timeoutMs: number;
+	observe?: RequestObserver;
+	/** The metric families to keep; the others are skipped unparsed. Default: every family. */
+	keep?: (name: string) => boolean;
+}) {
 	const get = observedFetch({ source: opts.source, upstream: 'metrics endpoint', timeoutMs: opts.timeoutMs, observe: opts.observe });
 
 	async function discover(sdUrl: string): Promise<ScrapeTarget[]> {
@@ -58,7 +64,7 @@ export function scraper(opts: { source: string; timeoutMs: number; observe?: Req
 				await res.body?.cancel();
 				return { target, samples: [], error: `${target.url} answered ${res.status}`, at: Date.now() };
 			}
-			return { target, samples: (await parseYielding(await res.text())).samples, error: null, at: Date.now() };
+			return { target, samples: (await parseYielding(await res.text(), opts.keep)).samples, error: null, at: Date.now() };
 		} catch (e) {
 			return { target, samples: [], error: (e as Error).message, at: Date.now() };
 		}
