@@ -12,27 +12,38 @@ import { DRIFT_CLASSES, DRIFT_SEVERITIES } from '$lib/core/drift/types';
 export interface FleetReadings {
 	runners: () => Iterable<Runner>;
 	outdated: (r: Runner) => Outdated;
+	/** Changes whenever the runners or the forges' versions do: the counts are kept until then. */
+	runnersKey: () => string;
 	waiting: () => ReasonCount[];
 	drift: () => { stacks: { name: string; envs: string[] }[]; items: { stack: string; env: string; class: string; severity: string }[] };
 	sources: () => { name: string; data_age_s: number | null }[];
 	arc: () => ScaleSetHealth[];
 }
 
+function runnerCounts(read: FleetReadings): Map<string, number> {
+	const counts = new Map<string, number>();
+	for (const r of read.runners()) {
+		const key = `${r.forge}\u0000${r.status}\u0000${read.outdated(r)}`;
+		counts.set(key, (counts.get(key) ?? 0) + 1);
+	}
+	return counts;
+}
+
 export function registerFleetMetrics(registry: client.Registry, read: FleetReadings): void {
+	let counted: { key: string; counts: Map<string, number> } | undefined;
 	new client.Gauge({
 		name: 'runner_dashboard_runners',
 		help: 'Runners by forge, status (online, offline, stale, never_contacted) and whether they are behind their forge’s version (true, false, unknown).',
 		labelNames: ['forge', 'status', 'outdated'] as const,
 		registers: [registry],
 		collect() {
+			// Counting every runner's status and version skew is the largest part of a scrape at tens of
+			// thousands of runners; the counts change only with the fleet or a forge's version.
+			const key = read.runnersKey();
+			if (key !== counted?.key) counted = { key, counts: runnerCounts(read) };
 			this.reset();
-			const counts = new Map<string, number>();
-			for (const r of read.runners()) {
-				const key = `${r.forge}\u0000${r.status}\u0000${read.outdated(r)}`;
-				counts.set(key, (counts.get(key) ?? 0) + 1);
-			}
-			for (const [key, n] of counts) {
-				const [forge, status, outdated] = key.split('\u0000') as [string, string, string];
+			for (const [labels, n] of counted.counts) {
+				const [forge, status, outdated] = labels.split('\u0000') as [string, string, string];
 				this.set({ forge, status, outdated }, n);
 			}
 		}
