@@ -57,8 +57,10 @@ export function createGitlabClient(opts: GitlabClientOptions) {
 		return { body: parsed, headers: Object.fromEntries(response.headers.entries()), status: response.status };
 	};
 	const requesterFn = createRequesterFn(async (_: unknown, reqo: unknown) => reqo as never, requestHandler as never);
-	// The timeout is observedFetch's; gitbeaker's own queryTimeout stays off.
-	return new Gitlab({ host: opts.url, token: opts.token, queryTimeout: null, requesterFn } as never) as InstanceType<
+	// The timeout is observedFetch's; gitbeaker's own queryTimeout stays off. No rate limits
+	// either: this transport never consults them (the forge's 429 and Retry-After decide), and
+	// gitbeaker would otherwise build a dozen limiters for each of its two hundred resources.
+	return new Gitlab({ host: opts.url, token: opts.token, queryTimeout: null, rateLimits: {}, requesterFn } as never) as InstanceType<
 		typeof Gitlab<false>
 	>;
 }
