@@ -498,11 +498,19 @@ async function main() {
 	const steadyT0 = t();
 
 	// GitHub (runs concurrently with GitLab's window; it has no details to fetch).
+	// The sandbox counts GitHub's calls by route too: the runner list pages are the sync's; the
+	// rest are other features' reads of the same source (waiting jobs: workflow runs and their
+	// jobs; the forge's runner version), reported beside it.
+	const githubCalls = async () => {
+		const c = (await getJson(`${S}/requests`)).github;
+		return { list: c['GET /orgs/:org/actions/runners'] ?? 0, all: Object.values(c).reduce((a, b) => a + b, 0) };
+	};
 	const githubWindow = (async () => {
 		let cur = (await nextCycleEnd(SOURCES.github, snap(await metrics(), SOURCES.github).cycles)).s; // warm-up cycle ends
+		const calls0 = await githubCalls();
 		const start = cur;
 		while (cur.cycles < start.cycles + CYCLES) cur = (await nextCycleEnd(SOURCES.github, cur.cycles)).s;
-		return { start, end: cur };
+		return { start, end: cur, calls0, calls1: await githubCalls() };
 	})();
 
 	/**
@@ -560,7 +568,7 @@ async function main() {
 	const calls2 = await sandboxCalls();
 	const viewC = await gitlabView();
 	const viewsAligned = windowAligned && viewC.aligned;
-	const { start: ghStart, end: ghEnd } = await githubWindow;
+	const { start: ghStart, end: ghEnd, calls0: ghCalls0, calls1: ghCalls1 } = await githubWindow;
 	const steadyS = (t() - steadyT0) / 1000;
 	const dashCpuSteady = cpuSeconds(dash.pid) - dashCpu0;
 	const k8sEvents = sumMetric(await metrics(), 'runner_dashboard_upstream_requests_total', { source: SOURCES.k8s }) - k8sEvents0;
@@ -614,11 +622,14 @@ async function main() {
 			requests: ghReq,
 			non_ok_requests: ghReq - (ghEnd.okRequests - ghStart.okRequests),
 			failed_cycles: ghN - (ghEnd.okCycles - ghStart.okCycles),
-			per_cycle: ghReq / ghN,
+			list_calls: ghCalls1.list - ghCalls0.list,
+			// The sync reads only the list pages; reads of the same GitHub for other features are counted apart.
+			per_cycle: (ghCalls1.list - ghCalls0.list) / ghN,
+			other_reads: ghCalls1.all - ghCalls0.all - (ghCalls1.list - ghCalls0.list),
 			list_pages: ghPagesNow,
 			details_fetched: 0,
 			mean_cycle_s: (ghEnd.syncSeconds - ghStart.syncSeconds) / ghN,
-			pass: ghReq <= ghN * ghPagesNow
+			pass: ghCalls1.list - ghCalls0.list <= ghN * ghPagesNow
 		},
 		k8s_watch_events: k8sEvents,
 		changed_views_aligned: viewsAligned,
@@ -656,7 +667,8 @@ async function main() {
 		)
 	);
 	log(
-		`window ${fmt(steadyS)} s; other reads of ${SOURCES.gitlab} in the window (drift: GitOps branch head and state) ${steady.gitlab.other_reads}; ` +
+		`window ${fmt(steadyS)} s; other reads of ${SOURCES.gitlab} in the window (drift: GitOps branch head and state; waiting jobs: pending jobs) ${steady.gitlab.other_reads}; ` +
+			`other reads of ${SOURCES.github} in its window (waiting jobs: workflow runs and their jobs; the forge's runner version) ${steady.github.other_reads} (${fmt(steady.github.other_reads / ghN, 2)}/cycle); ` +
 			`the dashboard's own request count ${steady.gitlab.counts_agree ? 'equals' : 'DIFFERS FROM'} the sandbox's; failed cycles: gitlab ${steady.gitlab.failed_cycles}, github ${steady.github.failed_cycles}; non-ok requests: gitlab ${steady.gitlab.non_ok_requests}, github ${steady.github.non_ok_requests}; ` +
 			`${SOURCES.k8s} watch events ${k8sEvents} (the product counts each as an upstream request); dashboard CPU ${fmt(dashCpuSteady)} s (${fmt((100 * dashCpuSteady) / steadyS, 0)} % of one core); load ${steady.load}`
 	);
