@@ -93,6 +93,14 @@ export class DriftService {
 	private firstSeen = new Map<string, string>();
 	/** `served` with first_seen, in the order the API serves it: rebuilt after a check or the history changed it, not per request. */
 	private ordered: OrderedItem[] | null = null;
+	private served1s: {
+		second: number;
+		ordered: OrderedItem[] | null;
+		adopted: DriftSnapshot | null;
+		last: unknown;
+		readAt: string | null;
+		snapshot: DriftSnapshot;
+	} | null = null;
 	private fingerprint = '';
 	private debounce: NodeJS.Timeout | undefined;
 	private retry: NodeJS.Timeout | undefined;
@@ -257,6 +265,18 @@ export class DriftService {
 
 	/** What the API and the page serve. */
 	snapshot(now = Date.now()): DriftSnapshot {
+		// Ages are whole seconds: within one second, and while the check, the adopted snapshot and
+		// the read time stay the same objects, the answer is the same, and so is served as the same
+		// object (a read under load then neither copies every item nor compares them to the last answer).
+		const second = Math.floor(now / 1000);
+		const m = this.served1s;
+		if (m && m.second === second && m.ordered === this.ordered && m.adopted === this.adopted && m.last === this.last && m.readAt === this.readAt) return m.snapshot;
+		const snapshot = this.compose(now);
+		this.served1s = { second, ordered: this.ordered, adopted: this.adopted, last: this.last, readAt: this.readAt, snapshot };
+		return snapshot;
+	}
+
+	private compose(now: number): DriftSnapshot {
 		if (this.adopted) return { ...this.adopted, items: this.adopted.items.map((i) => ({ ...i, age_s: Math.max(0, Math.round((now - Date.parse(i.first_seen)) / 1000)) })) };
 		this.ordered ??= this.inServedOrder(now);
 		const items: ServedDriftItem[] = this.ordered.map(({ item, stale }) => ({ ...item, age_s: Math.max(0, Math.round((now - Date.parse(item.first_seen)) / 1000)), stale }));
