@@ -21,16 +21,31 @@ export interface ScrapeResult {
 	at: number;
 }
 
-// A large exposition body (thousands of series) is parsed a slice at a time (see ../slices.ts).
+// A large exposition body (an exporter with thousands of series is megabytes) is parsed as
+// it arrives, a chunk of lines at a time: never held whole, and the event loop gets a turn
+// between chunks (see ../slices.ts).
 const LINES_PER_SLICE = 2_000;
 
-async function parseYielding(text: string, keep?: (name: string) => boolean): Promise<Parsed> {
-	const lines = text.split('\n');
+async function parseStreaming(body: ReadableStream<Uint8Array> | null, keep?: (name: string) => boolean): Promise<Parsed> {
 	const parsed: Parsed = { samples: [], malformed: 0 };
-	for (let from = 0; from < lines.length; from += LINES_PER_SLICE) {
-		if (from > 0) await nextTurn();
-		parseLines(lines, from, from + LINES_PER_SLICE, parsed, keep);
+	if (!body) return parsed;
+	const decoder = new TextDecoder();
+	let rest = '';
+	let sinceTurn = 0;
+	const reader = body.getReader();
+	for (let r = await reader.read(); !r.done; r = await reader.read()) {
+		const chunk = r.value;
+		const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
+		rest = lines.pop()!;
+		parseLines(lines, 0, lines.length, parsed, keep);
+		sinceTurn += lines.length;
+		if (sinceTurn >= LINES_PER_SLICE) {
+			sinceTurn = 0;
+			await nextTurn();
+		}
 	}
+	rest += decoder.decode();
+	if (rest) parseLines([rest], 0, 1, parsed, keep);
 	return parsed;
 }
 
@@ -64,7 +79,7 @@ export function scraper(opts: {
 				await res.body?.cancel();
 				return { target, samples: [], error: `${target.url} answered ${res.status}`, at: Date.now() };
 			}
-			return { target, samples: (await parseYielding(await res.text(), opts.keep)).samples, error: null, at: Date.now() };
+			return { target, samples: (await parseStreaming(res.body, opts.keep)).samples, error: null, at: Date.now() };
 		} catch (e) {
 			return { target, samples: [], error: (e as Error).message, at: Date.now() };
 		}
