@@ -30,7 +30,7 @@
 //   --replicas N        N > 1: N dashboards on one PostgreSQL (needs --database-url), reported per replica (bench/replicas.mjs)
 //   --database-url URL  an empty PostgreSQL database for --replicas
 //   --gitlab-runners N, --github-runners N   a smaller fleet (with --replicas; default the benchmark fleet)
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -724,8 +724,16 @@ async function main() {
 	};
 	if (args['heap-snapshot']) {
 		process.kill(dash.pid, 'SIGUSR2');
-		await sleep(15_000);
-		log(`heap snapshot requested into ${resolve(args['heap-snapshot'])}`);
+		// Writing a snapshot of a few hundred MiB takes from seconds to a minute: wait until the file stops growing.
+		const dir = resolve(args['heap-snapshot']);
+		const size = () => readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+		for (let last = -1, deadline = Date.now() + 180_000; Date.now() < deadline; ) {
+			await sleep(3_000);
+			const now = size();
+			if (now > 0 && now === last) break;
+			last = now;
+		}
+		log(`heap snapshot written into ${dir} (${fmt(size() / 2 ** 20)} MiB)`);
 	}
 	section('memory');
 	log(
