@@ -180,7 +180,20 @@ describe('the capacity page', () => {
 		expect(detail.events.map((e: { object: string }) => e.object).every((o: string) => /^(HorizontalPodAutoscaler\/docker-runner-hpa|Deployment\/docker-runner|ReplicaSet\/docker-runner-|Pod\/docker-runner-)/.test(o))).toBe(true);
 		const seen = detail.events.map((e: { last_seen: string }) => e.last_seen);
 		expect(seen).toEqual([...seen].sort().reverse());
-	}, 120_000);
+
+		// An ARC runner: its own EphemeralRunner and pod, and its scale set, never a sibling's.
+		const arcEvents = async () => {
+			const runners = (await api('/api/v1/runners?forge=github&per_page=200')).items.filter((r: { scale_set: string | null }) => r.scale_set);
+			for (const r of runners) {
+				const d = await api(`/api/v1/runners/${encodeURIComponent(r.id)}`);
+				if (d.events.some((e: { object: string }) => e.object === `Pod/${r.name}`)) return { runner: r, events: d.events as { object: string }[] };
+			}
+			return null;
+		};
+		await expect.poll(arcEvents, { timeout: 60_000, interval: 2000 }).not.toBeNull();
+		const arc = (await arcEvents())!;
+		expect(arc.events.every((e) => [`Pod/${arc.runner.name}`, `EphemeralRunner/${arc.runner.name}`].includes(e.object) || e.object.startsWith('AutoscalingRunnerSet/'))).toBe(true);
+	}, 180_000);
 
 	it('marks the panels stale with their age when the metrics endpoints fail, keeping the last values', async () => {
 		await page.goto(`${app.url}/capacity`);
