@@ -1,9 +1,12 @@
 // Dead weight against the sandbox: the preview agrees with the sandbox's own count of
 // runners silent for longer than N days, only an admin may delete them (with the typed
 // confirmation), each deletion is audited, and afterwards the forge no longer has them.
-// Also: the runners CSV holds the same rows as the paged JSON answer for a filtered view.
+// Also: the runners CSV holds the same rows as the paged JSON answer for a filtered view,
+// and version skew: the `outdated` filter of the list and the CSV agrees with the core rule
+// applied to the unfiltered list against the sandbox's own versions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, startApp, type RunningApp } from './helpers/app';
+import { newest, outdated, versionInFilename } from '../src/lib/core/versions';
 
 let app: RunningApp;
 const tokens: Record<'viewer' | 'operator' | 'admin', string> = { viewer: '', operator: '', admin: '' };
@@ -94,5 +97,67 @@ describe('runners as CSV', () => {
 		expect(paged.length).toBeGreaterThan(25);
 		expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(paged);
 		expect((await call('/api/v1/runners/export?sort=bogus', 'viewer')).status).toBe(400);
+	});
+});
+
+describe('version skew', () => {
+	interface Listed {
+		id: string;
+		forge: 'gitlab' | 'github';
+		source: string;
+		version: string | null;
+		outdated: string;
+	}
+	const everyRunner = async (query = '') => {
+		const all: Listed[] = [];
+		for (let page = 1; ; page++) {
+			const p = await (await call(`/api/v1/runners?${query}&per_page=200&page=${page}&sort=id`, 'viewer')).json();
+			all.push(...p.items);
+			if (all.length >= p.total || p.items.length === 0) return { items: all, total: p.total as number };
+		}
+	};
+
+	it('lists as outdated exactly the runners behind the sandbox’s own versions, in the list, the CSV and the detail', async () => {
+		// What the sandbox's forges say they run, read from them directly.
+		const gitlab = (await (await fetch(`${app.sandboxUrl}/gitlab/api/v4/version`, { headers: { 'PRIVATE-TOKEN': 'sandbox-gitlab-token' } })).json()).version as string;
+		const downloads = (await (await fetch(`${app.sandboxUrl}/github/api/v3/orgs/sandbox-org/actions/runners/downloads`, { headers: { authorization: 'Bearer sandbox-github-token' } })).json()) as { filename: string }[];
+		const github = newest(downloads.map((d) => versionInFilename(d.filename)).filter((v): v is string => v !== null));
+		const references: Record<string, string | null> = { 'sandbox-gitlab': gitlab, 'sandbox-github': github };
+		// The references are read at start; wait until the dashboard names them.
+		const deadline = Date.now() + 30_000;
+		let skew = await (await call('/api/v1/runners/version-skew', 'viewer')).json();
+		while (skew.references.some((r: { version: string | null }) => r.version === null) && Date.now() < deadline) {
+			await new Promise((r) => setTimeout(r, 250));
+			skew = await (await call('/api/v1/runners/version-skew', 'viewer')).json();
+		}
+		expect(Object.fromEntries(skew.references.map((r: { source: string; version: string }) => [r.source, r.version]))).toEqual(references);
+
+		const all = await everyRunner();
+		const expected = all.items.filter((r) => outdated(r.forge, r.version, references[r.source] ?? null) === 'true').map((r) => r.id);
+		// The sandbox spreads versions across releases: some of each forge are behind.
+		expect(expected.some((id) => id.startsWith('gitlab:'))).toBe(true);
+		expect(expected.some((id) => id.startsWith('github:'))).toBe(true);
+		expect(all.items.filter((r) => r.outdated === 'true').map((r) => r.id)).toEqual(expected);
+
+		const filtered = await everyRunner('outdated=true');
+		expect(filtered.total).toBe(expected.length);
+		expect(filtered.items.map((r) => r.id)).toEqual(expected);
+		const fresh = await everyRunner('outdated=false');
+		const unknown = await everyRunner('outdated=unknown');
+		expect(filtered.total + fresh.total + unknown.total).toBe(all.total);
+
+		const csv = (await (await call('/api/v1/runners/export?outdated=true&sort=id', 'viewer')).text()).trimEnd().split('\r\n');
+		const outdatedColumn = csv[0]!.split(',').indexOf('outdated');
+		expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(expected);
+		expect(new Set(csv.slice(1).map((l) => l.split(',')[outdatedColumn]))).toEqual(new Set(['true']));
+		expect((await call('/api/v1/runners?outdated=maybe', 'viewer')).status).toBe(400);
+
+		// Per runner type: every counted runner is one the list calls outdated.
+		const counted = skew.by_runner_type.reduce((n: number, t: { outdated: number }) => n + t.outdated, 0) + skew.outside_types.gitlab.outdated + skew.outside_types.github.outdated;
+		expect(counted).toBe(expected.length);
+		expect(skew.by_runner_type.find((t: { forge: string; group: string }) => t.forge === 'gitlab' && t.group === 'docker')?.outdated).toBeGreaterThan(0);
+
+		const one = await (await call(`/api/v1/runners/${encodeURIComponent(expected[0]!)}`, 'viewer')).json();
+		expect(one).toMatchObject({ id: expected[0], outdated: 'true', reference_version: references[expected[0]!.split(':')[1]!] });
 	});
 });

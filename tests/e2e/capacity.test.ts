@@ -137,6 +137,64 @@ describe('the capacity page', () => {
 		expect(await page.locator('tr[data-autoscaler]').getAttribute('data-kind')).toBe('scale_set');
 	});
 
+	it('shows version skew: the count per runner type, the Fleet’s badge and filter, and a runner’s badge, reference and its stack’s Events', async () => {
+		const api = async (path: string) => (await page.request.get(`${app.url}${path}`)).json();
+		// The count per runner type on Capacity is the API's.
+		await page.goto(`${app.url}/capacity`);
+		const dockerCount = () => page.locator('table[data-skew] tr[data-group="docker"] td').nth(3).textContent({ timeout: 5000 });
+		await expect.poll(async () => Number(await dockerCount()), { timeout: 30_000 }).toBeGreaterThan(0);
+		const skew = await api('/api/v1/runners/version-skew');
+		const docker = skew.by_runner_type.find((t: { forge: string; group: string }) => t.forge === 'gitlab' && t.group === 'docker');
+		expect(Number(await dockerCount())).toBe(docker.outdated);
+		expect(await page.locator('[aria-labelledby="skew-heading"]').textContent()).toContain('sandbox-gitlab: 17.5.2');
+
+		// The filter control writes the URL query; every row listed carries the badge naming GitLab's version.
+		await page.goto(`${app.url}/fleet?forge=gitlab`);
+		await page.locator('select[name="outdated"]').selectOption('true');
+		await page.locator('form.filters button[type="submit"]').click();
+		await page.waitForURL(/[?&]outdated=true/);
+		const listed = await api('/api/v1/runners?forge=gitlab&outdated=true');
+		await expect.poll(() => page.locator('p.summary strong').textContent()).toBe(String(listed.total));
+		const rows = page.locator('tbody tr[data-runner-id]');
+		expect(await rows.count()).toBe(Math.min(listed.total, 50));
+		expect(await rows.locator('[data-outdated]').count()).toBe(await rows.count());
+		expect(await rows.first().locator('[data-outdated]').textContent()).toContain('17.5.2');
+		expect(await page.locator('select[name="outdated"]').inputValue()).toBe('true');
+
+		// A docker runner behind GitLab: its page names the reference and shows its runner type's Events (the HPA rescaled above).
+		const behind = (await api('/api/v1/runners?forge=gitlab&outdated=true&q=docker-runner-&per_page=1')).items[0];
+		await page.goto(`${app.url}/fleet/${encodeURIComponent(behind.id)}`);
+		expect(await page.locator('[data-version] [data-outdated]').textContent()).toContain('GitLab 17.5.2');
+		await expect
+			.poll(
+				async () => {
+					await page.reload();
+					return page.locator('table[data-runner-events] tbody td:first-child').allTextContents();
+				},
+				{ timeout: 60_000, interval: 2000 }
+			)
+			.toContain('SuccessfulRescale');
+		const detail = await api(`/api/v1/runners/${encodeURIComponent(behind.id)}`);
+		expect(detail).toMatchObject({ outdated: 'true', reference_version: '17.5.2' });
+		expect(detail.events.length).toBeLessThanOrEqual(20);
+		expect(detail.events.map((e: { object: string }) => e.object).every((o: string) => /^(HorizontalPodAutoscaler\/docker-runner-hpa|Deployment\/docker-runner|ReplicaSet\/docker-runner-|Pod\/docker-runner-)/.test(o))).toBe(true);
+		const seen = detail.events.map((e: { last_seen: string }) => e.last_seen);
+		expect(seen).toEqual([...seen].sort().reverse());
+
+		// An ARC runner: its own EphemeralRunner and pod, and its scale set, never a sibling's.
+		const arcEvents = async () => {
+			const runners = (await api('/api/v1/runners?forge=github&per_page=200')).items.filter((r: { scale_set: string | null }) => r.scale_set);
+			for (const r of runners) {
+				const d = await api(`/api/v1/runners/${encodeURIComponent(r.id)}`);
+				if (d.events.some((e: { object: string }) => e.object === `Pod/${r.name}`)) return { runner: r, events: d.events as { object: string }[] };
+			}
+			return null;
+		};
+		await expect.poll(arcEvents, { timeout: 60_000, interval: 2000 }).not.toBeNull();
+		const arc = (await arcEvents())!;
+		expect(arc.events.every((e) => [`Pod/${arc.runner.name}`, `EphemeralRunner/${arc.runner.name}`].includes(e.object) || e.object.startsWith('AutoscalingRunnerSet/'))).toBe(true);
+	}, 180_000);
+
 	it('marks the panels stale with their age when the metrics endpoints fail, keeping the last values', async () => {
 		await page.goto(`${app.url}/capacity`);
 		const last = await chartValue('running', 'gitlab');

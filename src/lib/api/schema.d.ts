@@ -449,9 +449,29 @@ export interface paths {
         };
         /**
          * Runners across forges: paged, filtered, searched and sorted on the server.
-         * @description Filters take comma-separated values (`status=online,offline`); `tag` requires every tag given. `offline_days` lists runners not online and not contacted for at least that many days.
+         * @description Filters take comma-separated values (`status=online,offline`); `tag` requires every tag given. `offline_days` lists runners not online and not contacted for at least that many days. `outdated` (`true`, `false`, `unknown`) holds each runner against its forge’s reference version (see `GET /api/v1/runners/version-skew`).
          */
         get: operations["listRunners"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runners/version-skew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each forge source’s reference version, and per runner type (GitLab runner HPA type, ARC scale set) how many runners are behind it or not known.
+         * @description GitLab: the runner’s major.minor against GitLab’s own version. GitHub: the runner’s version against the newest runner release the server distributes, else `runner_versions.github_minimum`. Runners are put in a runner type as the Capacity page groups them: a GitLab runner by the HPA-scaled Deployment its name starts with, an ARC runner by its scale set.
+         */
+        get: operations["getVersionSkew"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1495,6 +1515,11 @@ export interface components {
             stale: boolean;
             /** @description Seconds since the item's source last answered; null before it ever did. */
             data_age_s: number | null;
+            /**
+             * @description Whether the runner is behind its forge’s reference version; `unknown` when its version or the reference is not known.
+             * @enum {string}
+             */
+            outdated: "true" | "false" | "unknown";
         };
         ScaleSet: {
             /** @description `<source>:<namespace>:<name>` */
@@ -1558,6 +1583,43 @@ export interface components {
                 fix: string | null;
             }[];
         };
+        VersionSkew: {
+            references: {
+                source: string;
+                /** @enum {string} */
+                forge: "gitlab" | "github";
+                /** @description What the source’s runners are held against; null while not known. */
+                version: string | null;
+            }[];
+            by_runner_type: {
+                runners: number;
+                /** @description Runners behind their forge’s reference version. */
+                outdated: number;
+                /** @description Runners whose version or forge reference is not known. */
+                unknown: number;
+                /** @enum {string} */
+                forge: "gitlab" | "github";
+                /** @description Runner type (GitLab) or scale set (ARC), as on the Capacity page. */
+                group: string;
+            }[];
+            /** @description Runners in no runner type the clusters show (plain GitHub runners, runners of unwatched Deployments). */
+            outside_types: {
+                gitlab: {
+                    runners: number;
+                    /** @description Runners behind their forge’s reference version. */
+                    outdated: number;
+                    /** @description Runners whose version or forge reference is not known. */
+                    unknown: number;
+                };
+                github: {
+                    runners: number;
+                    /** @description Runners behind their forge’s reference version. */
+                    outdated: number;
+                    /** @description Runners whose version or forge reference is not known. */
+                    unknown: number;
+                };
+            };
+        };
         RunnerDetail: {
             /**
              * @description `<forge>:<source>:<upstream id>`
@@ -1612,6 +1674,15 @@ export interface components {
             }[] | null;
             /** @description What could not be read from the forge for this page (managers, jobs). */
             errors: string[];
+            /**
+             * @description Whether the runner is behind its forge’s reference version; `unknown` when its version or the reference is not known.
+             * @enum {string}
+             */
+            outdated: "true" | "false" | "unknown";
+            /** @description The forge’s version this runner is held against (GitLab’s own; GitHub’s newest runner release or the configured minimum); null while not known. */
+            reference_version: string | null;
+            /** @description Kubernetes Events of the runner's stack, newest first, at most 20: a GitLab runner's runner type (its HPA, Deployment, ReplicaSets and pods), an ARC runner's scale set, EphemeralRunner and pod. */
+            events: components["schemas"]["ClusterEvent"][];
             pods: {
                 name: string;
                 namespace: string;
@@ -3861,6 +3932,8 @@ export interface operations {
                 version?: string;
                 scale_set?: string;
                 paused?: "true" | "false";
+                /** @description Whether the runner is behind its forge’s reference version; `unknown` when its version or the reference is not known. */
+                outdated?: "true" | "false" | "unknown";
                 offline_days?: number;
             };
             header?: never;
@@ -3890,6 +3963,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the API token is unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The role does not allow it, or a cross-origin mutation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An internal error; the message names the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getVersionSkew: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionSkew"];
                 };
             };
             /** @description Not signed in, or the API token is unknown, expired or revoked */
@@ -5175,6 +5295,8 @@ export interface operations {
                 version?: string;
                 scale_set?: string;
                 paused?: "true" | "false";
+                /** @description Whether the runner is behind its forge’s reference version; `unknown` when its version or the reference is not known. */
+                outdated?: "true" | "false" | "unknown";
                 offline_days?: number;
             };
             header?: never;

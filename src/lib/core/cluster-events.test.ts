@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventsFor, hpaScope, lastDecision, scaleSetScope, type EventObject } from './cluster-events';
+import { deploymentScope, ephemeralRunnerScope, eventsFor, hpaScope, lastDecision, scaleSetScope, type EventObject } from './cluster-events';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 const at = (minAgo: number) => new Date(NOW - minAgo * 60_000).toISOString();
@@ -38,6 +38,22 @@ describe('cluster events', () => {
 		expect(list[1]).toMatchObject({ count: 1, reporter: 'horizontal-pod-autoscaler', type: 'Normal' });
 		expect(eventsFor(events, scaleSetScope('arc-runners', 'gh-docker'), NOW, { maxAgeS: 3600, limit: 50 }).map((e) => e.reason)).toEqual(['RunnerPodFailed']);
 		expect(eventsFor(events, hpaScope('gitlab-runners', 'docker-runner-hpa', 'docker-runner'), NOW, { maxAgeS: 3600, limit: 1 })).toHaveLength(1);
+	});
+
+	it('scopes one runner: a Deployment without its HPA, an ARC runner without its siblings', () => {
+		const opts = { maxAgeS: 3600, limit: 50 };
+		expect(eventsFor(events, deploymentScope('gitlab-runners', 'docker-runner'), NOW, opts).map((e) => e.reason)).toEqual(['FailedScheduling']);
+		const arc: EventObject[] = [
+			...events,
+			{ metadata: { namespace: 'arc-runners' }, regarding: { kind: 'Pod', name: 'gh-docker-x-runner-y' }, reason: 'Started', eventTime: at(3) },
+			{ metadata: { namespace: 'arc-runners' }, regarding: { kind: 'EphemeralRunner', name: 'gh-docker-x-runner-z' }, reason: 'RunnerPodFailed', eventTime: at(1) },
+			{ metadata: { namespace: 'arc-runners' }, regarding: { kind: 'AutoscalingRunnerSet', name: 'gh-docker' }, reason: 'Updated', eventTime: at(4) }
+		];
+		expect(eventsFor(arc, ephemeralRunnerScope('arc-runners', 'gh-docker', 'gh-docker-x-runner-y'), NOW, opts).map((e) => e.object)).toEqual([
+			'EphemeralRunner/gh-docker-x-runner-y',
+			'Pod/gh-docker-x-runner-y',
+			'AutoscalingRunnerSet/gh-docker'
+		]);
 	});
 
 	it('says the last decision from the rescale event, else from the conditions', () => {

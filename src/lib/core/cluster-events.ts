@@ -74,6 +74,16 @@ export function scaleSetScope(namespace: string, name: string): EventScope {
 	return { namespace, exact: [{ kind: 'AutoscalingRunnerSet', name }], prefixed: [{ kinds: ['EphemeralRunnerSet', 'EphemeralRunner', 'Pod'], prefix: `${name}-` }] };
 }
 
+/** Scope of a GitLab runner Deployment no HPA scales: the Deployment, its ReplicaSets and pods. */
+export function deploymentScope(namespace: string, deployment: string): EventScope {
+	return { namespace, exact: [{ kind: 'Deployment', name: deployment }], prefixed: [{ kinds: ['ReplicaSet', 'Pod'], prefix: `${deployment}-` }] };
+}
+
+/** Scope of one ARC runner: its scale set, and its own EphemeralRunner and pod (both carry the runner's name). */
+export function ephemeralRunnerScope(namespace: string, scaleSet: string, runner: string): EventScope {
+	return { namespace, exact: [{ kind: 'AutoscalingRunnerSet', name: scaleSet }, { kind: 'EphemeralRunner', name: runner }, { kind: 'Pod', name: runner }], prefixed: [] };
+}
+
 function inScope(e: EventObject, s: EventScope): boolean {
 	const r = e.regarding ?? {};
 	if ((r.namespace ?? e.metadata?.namespace) !== s.namespace) return false;

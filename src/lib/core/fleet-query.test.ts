@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SORTABLE, fleetQuery, patchSorted, queryFleet, sortRunners, type FleetQuery } from './fleet-query';
 import type { Runner } from './runner';
 import { makeRunner } from './runner.fixture';
+import { skewJudge } from './versions';
 
 const runner = makeRunner;
 
@@ -274,6 +275,17 @@ describe('sortRunners', () => {
 				expect(ids(sortRunners([...runners].reverse(), key))).toEqual(ids(sortRunners(runners, key)));
 			})
 		);
+	});
+});
+
+describe('the outdated filter', () => {
+	const judge = skewJudge((source) => (source === 'gh' ? '2.323.0' : '17.5.2'));
+	it('keeps the runners the judge calls so; without a judge every runner is unknown', () => {
+		expect(ids(queryFleet(fleet, q({ outdated: 'true' }), Date.now(), undefined, judge).items)).toEqual(['github:gh:3', 'gitlab:corp:2', 'gitlab:corp:10']);
+		expect(ids(queryFleet(fleet, q({ outdated: 'false' }), Date.now(), undefined, judge).items)).toEqual(['gitlab:corp:1']);
+		expect(ids(queryFleet(fleet, q({ outdated: 'unknown' }), Date.now(), undefined, judge).items)).toEqual(['github:gh:4']);
+		expect(queryFleet(fleet, q({ outdated: 'unknown' })).total).toBe(fleet.length);
+		expect(() => q({ outdated: 'maybe' })).toThrow();
 	});
 });
 

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { pageOf, pagingFields, type Page } from './paging';
 import type { Runner } from './runner';
+import { outdatedSchema, type Outdated } from './versions';
 
 export type { Page };
 
@@ -28,6 +29,8 @@ export const fleetQuery = z.strictObject({
 	version: z.string().max(100).optional(),
 	scale_set: z.string().max(200).optional(),
 	paused: z.enum(['true', 'false']).optional(),
+	/** Behind the forge's reference version (`true`), not (`false`), or not known (`unknown`). */
+	outdated: outdatedSchema.optional(),
 	/** Ghosts: not online, and no contact for at least this many days (or never). */
 	offline_days: z.coerce.number().int().min(0).max(3650).optional()
 });
@@ -50,7 +53,11 @@ function haystack(r: Runner): string {
 	return hay;
 }
 
-function matches(r: Runner, q: FleetQuery, needle: string | undefined, now: number): boolean {
+/** Whether a runner is behind its forge; the server judges against the forges' reference versions. */
+export type OutdatedOf = (r: Runner) => Outdated;
+const NOT_KNOWN: OutdatedOf = () => 'unknown';
+
+function matches(r: Runner, q: FleetQuery, needle: string | undefined, now: number, outdatedOf: OutdatedOf): boolean {
 	if (q.forge && !q.forge.includes(r.forge)) return false;
 	if (q.source && !q.source.includes(r.source)) return false;
 	if (q.status && !q.status.includes(r.status) && !(q.status.includes('paused') && r.paused)) return false;
@@ -59,6 +66,7 @@ function matches(r: Runner, q: FleetQuery, needle: string | undefined, now: numb
 	if (q.version && !(r.version ?? '').startsWith(q.version)) return false;
 	if (q.scale_set && r.scale_set !== q.scale_set) return false;
 	if (q.paused && r.paused !== (q.paused === 'true')) return false;
+	if (q.outdated && outdatedOf(r) !== q.outdated) return false;
 	if (q.offline_days !== undefined) {
 		if (r.status === 'online') return false;
 		if (r.contacted_at && now - Date.parse(r.contacted_at) < q.offline_days * DAY_MS) return false;
@@ -119,14 +127,15 @@ export function patchSorted(order: readonly Runner[], key: SortKey, touched: Rea
  * Filter, search, sort (stable, by id as tie-breaker) and page a list of runners.
  * `sorted` may supply the runners already in ascending order of the sort column
  * (the server keeps those per fleet version), which turns each query into one scan.
+ * `outdatedOf` judges the `outdated` filter (without it every runner is `unknown`).
  */
-export function queryFleet(runners: Iterable<Runner>, q: FleetQuery, now = Date.now(), sorted?: (key: SortKey) => Runner[]): Page<Runner> {
+export function queryFleet(runners: Iterable<Runner>, q: FleetQuery, now = Date.now(), sorted?: (key: SortKey) => Runner[], outdatedOf: OutdatedOf = NOT_KNOWN): Page<Runner> {
 	const needle = q.q?.trim().toLowerCase() || undefined;
 	const desc = q.sort.startsWith('-');
 	const key = (desc ? q.sort.slice(1) : q.sort) as SortKey;
 	const ordered = sorted ? sorted(key) : sortRunners(runners, key);
 	const hits: Runner[] = [];
-	for (const r of ordered) if (matches(r, q, needle, now)) hits.push(r);
+	for (const r of ordered) if (matches(r, q, needle, now, outdatedOf)) hits.push(r);
 	if (desc) hits.reverse();
 	return pageOf(hits, q.page, q.per_page);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newest, outdated, parseVersion, versionInFilename } from './versions';
+import { newest, outdated, parseVersion, skewJudge, versionInFilename } from './versions';
 
 describe('versions', () => {
 	it('reads versions as GitLab and GitHub write them', () => {
@@ -22,5 +22,21 @@ describe('versions', () => {
 		expect(outdated('github', '2.323.0', '2.323.0')).toBe('false');
 		expect(versionInFilename('actions-runner-linux-x64-2.323.0.tar.gz')).toBe('2.323.0');
 		expect(newest(['2.321.0', '2.323.0', 'x', '2.322.9'])).toBe('2.323.0');
+	});
+
+	it('judges a fleet as `outdated` does, each distinct source and version once', () => {
+		const asked: string[] = [];
+		const judge = skewJudge((source) => (asked.push(source), source === 'gl' ? '17.5.2' : source === 'gh' ? '2.323.0' : null));
+		const runners = [
+			{ forge: 'gitlab' as const, source: 'gl', version: '17.4.0' },
+			{ forge: 'gitlab' as const, source: 'gl', version: '17.5.0' },
+			{ forge: 'gitlab' as const, source: 'gl', version: '17.4.0' },
+			{ forge: 'github' as const, source: 'gh', version: '2.322.0' },
+			{ forge: 'github' as const, source: 'gh', version: null },
+			{ forge: 'gitlab' as const, source: 'other', version: '17.4.0' }
+		];
+		for (let pass = 0; pass < 3; pass++) expect(runners.map(judge)).toEqual(['true', 'false', 'true', 'true', 'unknown', 'unknown']);
+		expect(runners.map((r) => judge(r))).toEqual(runners.map((r) => outdated(r.forge, r.version, r.source === 'gl' ? '17.5.2' : r.source === 'gh' ? '2.323.0' : null)));
+		expect(asked).toHaveLength(5);
 	});
 });

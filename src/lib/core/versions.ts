@@ -2,7 +2,12 @@
 // to match its own (the runner's compatibility rule), so a runner behind GitLab's
 // major.minor is outdated. GitHub: a runner older than the current release the server
 // distributes (its runner downloads), or than a configured minimum.
-export type Outdated = 'true' | 'false' | 'unknown';
+import { z } from 'zod';
+
+export const outdatedSchema = z
+	.enum(['true', 'false', 'unknown'])
+	.meta({ description: 'Whether the runner is behind its forge’s reference version; `unknown` when its version or the reference is not known.' });
+export type Outdated = z.infer<typeof outdatedSchema>;
 
 /** `17.5.2`, `v2.323.0`, `17.5.2-ee` → numbers; null when it is not a version. */
 export function parseVersion(v: string | null | undefined): number[] | null {
@@ -36,4 +41,25 @@ export function newest(versions: readonly string[]): string | null {
 		if (p && (!best || compare(p, best.p, 3) > 0)) best = { v, p };
 	}
 	return best?.v ?? null;
+}
+
+/** Memo entries a judge keeps before it starts over: far above the distinct versions of any fleet. */
+const JUDGE_MEMO_MAX = 10_000;
+
+/**
+ * `outdated` for a whole fleet against fixed references: each distinct (source, version)
+ * is parsed and compared once, then answered from a map, so filtering tens of thousands
+ * of runners costs a lookup each. Built anew when a reference changes.
+ */
+export function skewJudge(reference: (source: string) => string | null): (r: { forge: 'gitlab' | 'github'; source: string; version: string | null }) => Outdated {
+	const memo = new Map<string, Outdated>();
+	return (r) => {
+		const key = `${r.source}\u0000${r.version ?? ''}`;
+		let v = memo.get(key);
+		if (v === undefined) {
+			if (memo.size >= JUDGE_MEMO_MAX) memo.clear();
+			memo.set(key, (v = outdated(r.forge, r.version, reference(r.source))));
+		}
+		return v;
+	};
 }

@@ -7,6 +7,11 @@ import { client, outcome } from '$lib/ui/load';
 export const load: PageLoad = async ({ fetch, url, depends }) => {
 	depends(DATA_KEYS.capacity);
 	// Why jobs wait is a panel of its own: its failing is not the page failing.
-	const [capacity, waiting] = await Promise.all([loadCapacity(fetch, url.origin, windowOf(url.searchParams.get('window'))), outcome(client(fetch, url).GET('/api/v1/jobs/waiting/summary'))]);
-	return { ...capacity, waiting };
+	const api = client(fetch, url);
+	const [capacity, waiting, skew] = await Promise.all([
+		loadCapacity(fetch, url.origin, windowOf(url.searchParams.get('window'))),
+		outcome(api.GET('/api/v1/jobs/waiting/summary')),
+		outcome(api.GET('/api/v1/runners/version-skew'))
+	]);
+	return { ...capacity, waiting, skew };
 };

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fleetQuery, queryFleet } from '$lib/core/fleet-query';
 import { makeRunner } from '$lib/core/runner.fixture';
+import type { Runner } from '$lib/core/runner';
+import { skewJudge } from '$lib/core/versions';
 import { FleetCache } from './cache';
 import { FleetViews } from './views';
 
@@ -39,6 +41,24 @@ describe('FleetViews', () => {
 		fleet.upsert(makeRunner({ upstream_id: 3, name: 'renamed-runner', status: 'online' }));
 		expect(JSON.parse(views.json(query, mark, 2_001)).items.some((r: { name: string }) => r.name === 'renamed-runner')).toBe(true);
 		expect(marks).toBe(3);
+	});
+
+	it('never serves an outdated filter or mark judged against a reference that has since changed', async () => {
+		const cache = new FleetCache();
+		await cache.replaceSource('corp', [makeRunner({ upstream_id: 1, version: '17.4.0' }), makeRunner({ upstream_id: 2, version: '17.5.2' })]);
+		let reference = '17.4.3';
+		let generation = 0;
+		const skew = { outdated: (r: { forge: 'gitlab' | 'github'; source: string; version: string | null }) => skewJudge(() => reference)(r), generation: () => generation };
+		const v = new FleetViews(cache, skew);
+		const query = q({ outdated: 'true' });
+		const mark = (items: Runner[]) => items.map((r) => ({ id: r.id, outdated: skew.outdated(r) }));
+		expect(v.query(query).total).toBe(0);
+		expect(JSON.parse(v.json(q(), mark, 1_000)).items.map((i: { outdated: string }) => i.outdated)).toEqual(['false', 'false']);
+		// The forge was upgraded: same fleet, new reference.
+		reference = '17.5.2';
+		generation++;
+		expect(v.query(query).items.map((r) => r.id)).toEqual(['gitlab:corp:1']);
+		expect(JSON.parse(v.json(q(), mark, 1_001)).items.map((i: { outdated: string }) => i.outdated)).toEqual(['true', 'false']);
 	});
 
 	it('patches its sorted orders through syncs, actions and resyncs and still answers what a fresh query answers', async () => {

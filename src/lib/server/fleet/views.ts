@@ -2,7 +2,7 @@
 // for the runners each sync changed, and query pages are cached until the fleet
 // changes, so a steady fleet costs a map lookup per request and a sync costs a patch,
 // not a sort of every runner on the request path.
-import { patchSorted, queryFleet, sortRunners, type FleetQuery, type Page, type SortKey } from '$lib/core/fleet-query';
+import { patchSorted, queryFleet, sortRunners, type FleetQuery, type OutdatedOf, type Page, type SortKey } from '$lib/core/fleet-query';
 import type { Runner } from '$lib/core/runner';
 import { LRUCache } from 'lru-cache';
 import type { FleetCache } from './cache';
@@ -15,20 +15,32 @@ const BODY_REUSE_MS = 1_000;
 /** What the kept answers may weigh in all: bounded by bytes, not entries, so large pages cannot pin the heap. */
 export const BODY_CACHE_BYTES = 16 * 1024 * 1024;
 
+/** Whether runners are behind their forge, and a counter that moves when the forges' reference versions change. */
+export interface SkewReading {
+	outdated: OutdatedOf;
+	generation(): number;
+}
+
+const NO_SKEW: SkewReading = { outdated: () => 'unknown', generation: () => 0 };
+
 export class FleetViews {
 	private version = -1;
+	private skewGeneration = -1;
 	private sorted = new Map<SortKey, Runner[]>();
 	private pages = new LRUCache<string, { at: number; page: Page<Runner> }>({ max: MAX_CACHED_PAGES });
 	private bodies = new LRUCache<string, { at: number; body: string }>({ maxSize: BODY_CACHE_BYTES, sizeCalculation: (e) => e.body.length * 2 + 64 });
 
-	constructor(private fleet: FleetCache) {}
+	constructor(
+		private fleet: FleetCache,
+		private skew: SkewReading = NO_SKEW
+	) {}
 
 	query(q: FleetQuery, now = Date.now()): Page<Runner> {
 		this.sync();
 		const key = this.keyOf(q);
 		const hit = this.pages.get(key);
 		if (hit && (q.offline_days === undefined || now - hit.at < CLOCK_BOUND_MS)) return hit.page;
-		const page = queryFleet(this.fleet.values(), q, now, (k) => this.sortedBy(k));
+		const page = queryFleet(this.fleet.values(), q, now, (k) => this.sortedBy(k), this.skew.outdated);
 		this.pages.set(key, { at: now, page });
 		return page;
 	}
@@ -59,6 +71,13 @@ export class FleetViews {
 	}
 
 	private sync() {
+		// Pages and answers hold `outdated` (items and filter): a new forge reference drops them; orders stay.
+		const generation = this.skew.generation();
+		if (generation !== this.skewGeneration) {
+			this.skewGeneration = generation;
+			this.pages.clear();
+			this.bodies.clear();
+		}
 		if (this.version === this.fleet.version) return;
 		const touched = this.fleet.touchedSince(this.version);
 		this.version = this.fleet.version;

@@ -10,12 +10,15 @@ import { DomainError } from './errors';
 const MAX_AGE_S = 3600;
 const LIMIT = 100;
 
+/** One Event as every read shows it (one schema object, so the API document names it once). */
+export const clusterEventItemSchema = clusterEventSchema.meta({ id: 'ClusterEvent' });
+
 export const autoscalerEventsSchema = z.object({
 	id: z.string(),
 	name: z.string(),
 	conditions: z.array(z.object({ type: z.string(), status: z.string(), reason: z.string().nullable(), message: z.string().nullable(), since: z.string().nullable() })),
 	last_decision: z.string().nullable().meta({ description: 'The newest SuccessfulRescale Event’s note, else what the HPA’s conditions say.' }),
-	items: z.array(clusterEventSchema.meta({ id: 'ClusterEvent' }))
+	items: z.array(clusterEventItemSchema)
 });
 
 export function autoscalerEvents(app: Pick<AppContext, 'autoscalers' | 'kubernetes'>, id: string, now = Date.now()): z.infer<typeof autoscalerEventsSchema> {

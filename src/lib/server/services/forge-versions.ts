@@ -4,7 +4,7 @@
 // configured minimum when the server does not say. Read at start and every hour.
 import { z } from 'zod';
 import { messageOf } from '$lib/core/errors';
-import { newest, outdated, versionInFilename, type Outdated } from '$lib/core/versions';
+import { newest, skewJudge, versionInFilename, type Outdated } from '$lib/core/versions';
 import type { Runner } from '$lib/core/runner';
 import type { AppContext } from '../app';
 
@@ -14,13 +14,26 @@ export interface ForgeVersions {
 	/** The version each source's runners are held against (null: not known). */
 	reference(source: string): string | null;
 	outdated(runner: Runner): Outdated;
+	/** Counts up whenever a reference changes: answers that hold `outdated` are kept only while it stays. */
+	generation(): number;
 	stop(): void;
 }
 
 export function startForgeVersions(deps: Pick<AppContext, 'config' | 'gitlab' | 'github' | 'logger'>): ForgeVersions {
 	const refs = new Map<string, string | null>();
 	const minimum = deps.config.githubMinimumRunner;
+	let generation = 0;
+	let settled = new Map<string, string | null>();
+	let judge = skewJudge(() => null);
+	// A new judge (and generation) only when a reference really changed: hourly re-reads of the same versions keep every cached answer.
+	function settle(before: string) {
+		if (JSON.stringify([...refs]) === before) return;
+		generation++;
+		const now = (settled = new Map(refs));
+		judge = skewJudge((source) => now.get(source) ?? null);
+	}
 	async function refresh() {
+		const before = JSON.stringify([...refs]);
 		for (const s of deps.config.sources) {
 			try {
 				if (s.kind === 'gitlab') {
@@ -39,13 +52,15 @@ export function startForgeVersions(deps: Pick<AppContext, 'config' | 'gitlab' | 
 				deps.logger.warn({ source: s.name, err: messageOf(e) }, 'reading the forge’s version failed; runner versions are held against the last one known');
 			}
 		}
+		settle(before);
 	}
 	void refresh();
 	const timer = setInterval(() => void refresh(), REFRESH_MS);
 	timer.unref();
 	return {
-		reference: (source) => refs.get(source) ?? null,
-		outdated: (r) => outdated(r.forge, r.version, refs.get(r.source) ?? null),
+		reference: (source) => settled.get(source) ?? null,
+		outdated: (r) => judge(r),
+		generation: () => generation,
 		stop: () => clearInterval(timer)
 	};
 }

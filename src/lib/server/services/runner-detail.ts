@@ -9,22 +9,34 @@ import { gitlabRunnerManager } from '$lib/core/gitlab-runner';
 import { gitlabJob, normalizeGitlabJob, runnerJobSchema } from '$lib/core/gitlab-job';
 import { messageOf } from '$lib/core/errors';
 import { podSchema } from '$lib/core/pods';
+import { deploymentOf } from '$lib/core/autoscalers/views';
+import { deploymentScope, ephemeralRunnerScope, eventsFor, hpaScope, type EventObject, type EventScope } from '$lib/core/cluster-events';
+import { outdatedSchema } from '$lib/core/versions';
 import { parseRunnerId, runnerManagerSchema, runnerSchema, type Runner } from '$lib/core/runner';
 import type { AppContext } from '../app';
 import { freshnessFields, withFreshness } from '../fleet/freshness';
 import type { Actor } from './actor';
 import { DomainError } from './errors';
+import { clusterEventItemSchema } from './cluster-events';
 import { podsOfRunner } from './pods';
 
 const CACHE_MS = 10_000;
 /** Upstream reads (cache misses) one principal may cause per minute. */
 export const UPSTREAM_READS_PER_MINUTE = 60;
+/** A runner page shows its stack's latest Events, within what the API server keeps (--event-ttl, an hour by default). */
+export const RUNNER_EVENTS_LIMIT = 20;
+const EVENTS_MAX_AGE_S = 3600;
 
 export const runnerDetailSchema = runnerSchema.extend({
 	...freshnessFields,
 	managers: z.array(runnerManagerSchema),
 	jobs: z.array(runnerJobSchema).nullable().meta({ description: 'Recent jobs, newest first (GitLab); null when not read.' }),
 	errors: z.array(z.string()).meta({ description: 'What could not be read from the forge for this page (managers, jobs).' }),
+	outdated: outdatedSchema,
+	reference_version: z.string().nullable().meta({ description: 'The forge’s version this runner is held against (GitLab’s own; GitHub’s newest runner release or the configured minimum); null while not known.' }),
+	events: z
+		.array(clusterEventItemSchema)
+		.meta({ description: `Kubernetes Events of the runner's stack, newest first, at most ${RUNNER_EVENTS_LIMIT}: a GitLab runner's runner type (its HPA, Deployment, ReplicaSets and pods), an ARC runner's scale set, EphemeralRunner and pod.` }),
 	pods: z.array(podSchema.extend({ source: z.string(), simulated: z.boolean() }))
 });
 
@@ -34,7 +46,7 @@ interface Extras {
 	errors: string[];
 }
 
-export type RunnerDetailDeps = Pick<AppContext, 'fleet' | 'gitlab' | 'kubernetes' | 'sources'>;
+export type RunnerDetailDeps = Pick<AppContext, 'fleet' | 'gitlab' | 'kubernetes' | 'sources' | 'autoscalers' | 'forgeVersions'>;
 
 export class RunnerDetails {
 	private extras = new LRUCache<string, Promise<Extras>>({ max: 1_000, ttl: CACHE_MS });
@@ -47,12 +59,43 @@ export class RunnerDetails {
 		const runner = this.deps.fleet.get(id);
 		if (!runner) throw new DomainError('not_found', 'not_found', `no runner ${id}`);
 		const extras = await this.extrasFor(actor, runner);
+		const pods = podsOfRunner(this.deps.kubernetes, runner);
 		return {
 			...withFreshness(this.deps.sources, [runner])[0]!,
 			...extras,
 			managers: extras.managers ?? runner.managers,
-			pods: podsOfRunner(this.deps.kubernetes, runner)
+			outdated: this.deps.forgeVersions.outdated(runner),
+			reference_version: this.deps.forgeVersions.reference(runner.source),
+			events: this.eventsOf(runner, pods),
+			pods
 		};
+	}
+
+	/** The Events of the objects behind a runner, from the cluster that runs them. */
+	private eventsOf(runner: Runner, pods: { source: string; namespace: string; runner_type: string; stack: string }[]) {
+		const found = this.stackOf(runner, pods);
+		const k = found && this.deps.kubernetes.get(found.source);
+		if (!k || !found) return [];
+		return eventsFor(k.objects<EventObject>('Event'), found.scope, Date.now(), { maxAgeS: EVENTS_MAX_AGE_S, limit: RUNNER_EVENTS_LIMIT });
+	}
+
+	private stackOf(runner: Runner, pods: { source: string; namespace: string; runner_type: string; stack: string }[]): { source: string; scope: EventScope } | null {
+		if (runner.forge === 'github') {
+			if (!runner.scale_set) return null;
+			for (const k of this.deps.kubernetes.values()) {
+				const s = k.scaleSets().find((x) => x.scale_set_name === runner.scale_set || x.name === runner.scale_set);
+				if (s) return { source: k.name, scope: ephemeralRunnerScope(s.namespace, s.name, runner.name) };
+			}
+			return null;
+		}
+		// A GitLab runner is served by the Deployment its name starts with (`docker-runner-12` → `docker-runner`); the longest such wins.
+		const hpa = this.deps.autoscalers
+			.list()
+			.filter((a) => a.kind === 'hpa' && runner.name.startsWith(`${deploymentOf(a)}-`))
+			.sort((a, b) => deploymentOf(b).length - deploymentOf(a).length)[0];
+		if (hpa) return { source: hpa.source, scope: hpaScope(hpa.namespace, hpa.name, deploymentOf(hpa)) };
+		const pod = pods.find((p) => p.stack === 'gitlab');
+		return pod ? { source: pod.source, scope: deploymentScope(pod.namespace, pod.runner_type) } : null;
 	}
 
 	private extrasFor(actor: Actor, runner: Runner): Promise<Extras> {

@@ -14,11 +14,12 @@ import { runnerDetailSchema } from '../../services/runner-detail';
 import { ACTION_RESULTS, bulkActionSchema, bulkBody, pauseBody, setPausedMany } from '../../services/runner-actions';
 import { allScaleSets, drain, scaleSetDetail, scaleSetViewSchema, undrain, undrainBody } from '../../services/scale-sets';
 import { DomainError } from '../../services/errors';
+import { outdatedFields, versionSkew, versionSkewSchema, withOutdated } from '../../services/version-skew';
 import { errorSchema } from '../errors';
 import { op, PreSerialised } from '../operation';
 
 const idParams = z.strictObject({ id: z.string().max(300) });
-const freshRunner = runnerSchema.extend(freshnessFields).meta({ id: 'Runner' });
+const freshRunner = runnerSchema.extend({ ...freshnessFields, ...outdatedFields }).meta({ id: 'Runner' });
 const freshScaleSet = scaleSetViewSchema.extend(freshnessFields).meta({ id: 'ScaleSet' });
 
 export const listSources = op({
@@ -53,10 +54,25 @@ export const listRunners = op({
 	access: 'viewer',
 	tag: 'Fleet',
 	summary: 'Runners across forges: paged, filtered, searched and sorted on the server.',
-	description: 'Filters take comma-separated values (`status=online,offline`); `tag` requires every tag given. `offline_days` lists runners not online and not contacted for at least that many days.',
+	description:
+		'Filters take comma-separated values (`status=online,offline`); `tag` requires every tag given. `offline_days` lists runners not online and not contacted for at least that many days. `outdated` (`true`, `false`, `unknown`) holds each runner against its forge’s reference version (see `GET /api/v1/runners/version-skew`).',
 	query: fleetQuery,
 	responses: { 200: pageSchema(freshRunner), 400: errorSchema },
-	handler: ({ app, query }) => new PreSerialised(app.views.json(query, (items) => withFreshness(app.sources, items)))
+	handler: ({ app, query }) => new PreSerialised(app.views.json(query, (items) => withOutdated(withFreshness(app.sources, items), app.forgeVersions.outdated)))
+});
+
+export const getVersionSkew = op({
+	id: 'getVersionSkew',
+	reuse: true,
+	method: 'GET',
+	path: '/api/v1/runners/version-skew',
+	access: 'viewer',
+	tag: 'Fleet',
+	summary: 'Each forge source’s reference version, and per runner type (GitLab runner HPA type, ARC scale set) how many runners are behind it or not known.',
+	description:
+		'GitLab: the runner’s major.minor against GitLab’s own version. GitHub: the runner’s version against the newest runner release the server distributes, else `runner_versions.github_minimum`. Runners are put in a runner type as the Capacity page groups them: a GitLab runner by the HPA-scaled Deployment its name starts with, an ARC runner by its scale set.',
+	responses: { 200: versionSkewSchema.meta({ id: 'VersionSkew' }) },
+	handler: ({ app }) => versionSkew(app)
 });
 
 export const getRunner = op({
@@ -107,7 +123,7 @@ function runnerAction(paused: boolean) {
 				const kind = status === 400 ? 'invalid' : status === 404 ? 'not_found' : status === 409 ? 'unsupported' : 'upstream';
 				throw new DomainError(kind, outcome!.result, outcome!.message ?? 'failed');
 			}
-			return withFreshness(app.sources, [outcome!.runner!])[0]!;
+			return withOutdated(withFreshness(app.sources, [outcome!.runner!]), app.forgeVersions.outdated)[0]!;
 		}
 	});
 }
@@ -248,6 +264,7 @@ export const FLEET_OPERATIONS = [
 	listSources,
 	checkSources,
 	listRunners,
+	getVersionSkew,
 	getRunner,
 	pauseRunner,
 	resumeRunner,
