@@ -209,7 +209,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	registerFleetMetrics(metrics.registry, {
 		runners: () => fleet.values(),
 		outdated: (r) => forgeVersions.outdated(r),
-		runnersKey: () => `${fleet.version}:${config.sources.map((s) => forgeVersions.reference(s.name)).join(',')}`,
+		runnersKey: () => `${fleet.version}:${forgeVersions.generation()}`,
 		waiting: () => waitingJobs.summary().by_reason,
 		drift: () => (drift.configured ? drift.snapshot() : { stacks: [], items: [] }),
 		sources: () => sources.list(),
