@@ -24,7 +24,8 @@ type Body<R extends Responses, S extends keyof R> = R[S] extends Schema ? z.inpu
 
 /** A JSON body serialised ahead of time (a cached answer): sent as it is. */
 export class PreSerialised {
-	constructor(readonly json: string) {}
+	/** JSON text, or its UTF-8 bytes where the bytes themselves are kept between requests. */
+	constructor(readonly json: string | Buffer) {}
 }
 
 /** An answer with an explicit status and headers. */

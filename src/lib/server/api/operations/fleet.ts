@@ -87,17 +87,20 @@ export const getRunner = op({
 	responses: { 200: runnerDetailSchema.meta({ id: 'RunnerDetail' }), 400: errorSchema, 404: errorSchema, 429: errorSchema },
 	handler: async ({ app, actor, params }) => {
 		const { pods, ...rest } = await app.runnerDetails.get(actor, params.id);
-		// `pods` comes last and is most of the answer: hundreds of pods shared by every runner of a type.
-		return new PreSerialised(`${JSON.stringify(rest).slice(0, -1)},"pods":${serialisedOnce(pods)}}`);
+		// `pods` comes last and is most of the answer: hundreds of pods shared by every runner of a type,
+		// kept as UTF-8 bytes so a request neither serialises nor encodes them again.
+		return new PreSerialised(Buffer.concat([Buffer.from(`${JSON.stringify(rest).slice(0, -1)},"pods":`), podsBytesOnce(pods), CLOSE_BRACE]));
 	}
 });
 
-/** JSON of pod lists, kept while the list is (pod lists are rebuilt, not changed, when the cluster changes). */
-const podsJson = new WeakMap<object, string>();
-function serialisedOnce(pods: object[]): string {
-	let json = podsJson.get(pods);
-	if (json === undefined) podsJson.set(pods, (json = JSON.stringify(pods)));
-	return json;
+const CLOSE_BRACE = Buffer.from('}');
+
+/** JSON bytes of pod lists, kept while the list is (pod lists are rebuilt, not changed, when the cluster changes). */
+const podsJson = new WeakMap<object, Buffer>();
+function podsBytesOnce(pods: object[]): Buffer {
+	let bytes = podsJson.get(pods);
+	if (bytes === undefined) podsJson.set(pods, (bytes = Buffer.from(JSON.stringify(pods))));
+	return bytes;
 }
 
 const STATUS_OF_RESULT = { done: 200, not_found: 404, unsupported: 409, upstream_error: 502, invalid_id: 400 } as const;
