@@ -33,13 +33,13 @@ describe('FleetViews', () => {
 		const mark = (items: unknown[]) => (marks++, items.map((i) => ({ ...(i as object), stale: false })));
 		const query = q({ status: 'online', sort: 'name' });
 		const body = views.json(query, mark, 1_000);
-		expect(JSON.parse(body)).toEqual({ ...views.query(query), items: views.query(query).items.map((i) => ({ ...i, stale: false })) });
+		expect(JSON.parse(body.toString())).toEqual({ ...views.query(query), items: views.query(query).items.map((i) => ({ ...i, stale: false })) });
 		expect(views.json(query, mark, 1_900)).toBe(body);
 		expect(marks).toBe(1);
 		views.json(query, mark, 2_000);
 		expect(marks).toBe(2);
 		fleet.upsert(makeRunner({ upstream_id: 3, name: 'renamed-runner', status: 'online' }));
-		expect(JSON.parse(views.json(query, mark, 2_001)).items.some((r: { name: string }) => r.name === 'renamed-runner')).toBe(true);
+		expect(JSON.parse(views.json(query, mark, 2_001).toString()).items.some((r: { name: string }) => r.name === 'renamed-runner')).toBe(true);
 		expect(marks).toBe(3);
 	});
 
@@ -53,12 +53,12 @@ describe('FleetViews', () => {
 		const query = q({ outdated: 'true' });
 		const mark = (items: Runner[]) => items.map((r) => ({ id: r.id, outdated: skew.outdated(r) }));
 		expect(v.query(query).total).toBe(0);
-		expect(JSON.parse(v.json(q(), mark, 1_000)).items.map((i: { outdated: string }) => i.outdated)).toEqual(['false', 'false']);
+		expect(JSON.parse(v.json(q(), mark, 1_000).toString()).items.map((i: { outdated: string }) => i.outdated)).toEqual(['false', 'false']);
 		// The forge was upgraded: same fleet, new reference.
 		reference = '17.5.2';
 		generation++;
 		expect(v.query(query).items.map((r) => r.id)).toEqual(['gitlab:corp:1']);
-		expect(JSON.parse(v.json(q(), mark, 1_001)).items.map((i: { outdated: string }) => i.outdated)).toEqual(['true', 'false']);
+		expect(JSON.parse(v.json(q(), mark, 1_001).toString()).items.map((i: { outdated: string }) => i.outdated)).toEqual(['true', 'false']);
 	});
 
 	it('patches its sorted orders through syncs, actions and resyncs and still answers what a fresh query answers', async () => {

@@ -28,7 +28,7 @@ export class FleetViews {
 	private skewGeneration = -1;
 	private sorted = new Map<SortKey, Runner[]>();
 	private pages = new LRUCache<string, { at: number; page: Page<Runner> }>({ max: MAX_CACHED_PAGES });
-	private bodies = new LRUCache<string, { at: number; body: string }>({ maxSize: BODY_CACHE_BYTES, sizeCalculation: (e) => e.body.length * 2 + 64 });
+	private bodies = new LRUCache<string, { at: number; body: Buffer }>({ maxSize: BODY_CACHE_BYTES, sizeCalculation: (e) => e.body.length + 64 });
 
 	constructor(
 		private fleet: FleetCache,
@@ -46,13 +46,14 @@ export class FleetViews {
 	}
 
 	/** The JSON answer for a query, items marked by `mark` (freshness); reused while the fleet is unchanged, for at most a second. */
-	json(q: FleetQuery, mark: (items: Runner[]) => unknown[], now = Date.now()): string {
+	/** The page's JSON as UTF-8 bytes: a reused answer is sent without encoding it again. */
+	json(q: FleetQuery, mark: (items: Runner[]) => unknown[], now = Date.now()): Buffer {
 		this.sync();
 		const key = this.keyOf(q);
 		const hit = this.bodies.get(key);
 		if (hit && now - hit.at < BODY_REUSE_MS) return hit.body;
 		const page = this.query(q, now);
-		const body = JSON.stringify({ ...page, items: mark(page.items) });
+		const body = Buffer.from(JSON.stringify({ ...page, items: mark(page.items) }));
 		this.bodies.set(key, { at: now, body });
 		return body;
 	}
