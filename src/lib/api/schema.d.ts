@@ -700,7 +700,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Per ARC scale set: phantom runners (EphemeralRunners the set counts whose pod does not exist) and runners stuck in one phase for over 10 minutes, each named. */
+        /** Per ARC scale set: phantom runners (EphemeralRunners the set counts whose pod does not exist), runners stuck in one phase for over 10 minutes, each named, and whether the set's listener pod and its cluster's ARC controller pod are running and ready (`listener`, `controller`: the pod and, when down, why). */
         get: operations["getArcHealth"];
         put?: never;
         post?: never;
@@ -1825,6 +1825,18 @@ export interface components {
                 age_s: number;
                 detail: string;
             }[];
+            /** @description The scale set's listener pod (ARC runs one per scale set in the controller's namespace): down, the set does not scale. */
+            listener: {
+                pod: string | null;
+                up: boolean;
+                detail: string | null;
+            };
+            /** @description The ARC controller's pod in the cluster: down, nothing of ARC is reconciled. */
+            controller: {
+                pod: string | null;
+                up: boolean;
+                detail: string | null;
+            };
             healthy: boolean;
         };
         DeadRunner: {
