@@ -3,9 +3,12 @@
 // confirmation), each deletion is audited, and afterwards the forge no longer has them.
 // Also: the runners CSV holds the same rows as the paged JSON answer for a filtered view,
 // and version skew: the `outdated` filter of the list and the CSV agrees with the core rule
-// applied to the unfiltered list against the sandbox's own versions.
+// applied to the unfiltered list against the sandbox's own versions; and the GitHub runners'
+// first-seen-offline times are kept in the store.
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken, startApp, type RunningApp } from './helpers/app';
+import { createToken, eventually, startApp, type RunningApp } from './helpers/app';
 import { newest, outdated, versionInFilename } from '../src/lib/core/versions';
 
 let app: RunningApp;
@@ -97,6 +100,25 @@ describe('runners as CSV', () => {
 		expect(paged.length).toBeGreaterThan(25);
 		expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(paged);
 		expect((await call('/api/v1/runners/export?sort=bogus', 'viewer')).status).toBe(400);
+	});
+
+	it('stores when each offline GitHub runner was first seen offline, where every replica and the next start read it', async () => {
+		type R = { id: string; status: string };
+		const offline = ((await (await call('/api/v1/runners?forge=github&per_page=200', 'viewer')).json()).items as R[]).filter((r) => r.status !== 'online').map((r) => r.id);
+		expect(offline.length).toBeGreaterThan(0);
+		const db = new SQLite(join(app.dataDir, 'runner-dashboard.sqlite'), { readonly: true });
+		try {
+			const rows = await eventually(
+				async () => db.prepare('select runner_id, since_ms from runner_offline_since').all() as { runner_id: string; since_ms: number }[],
+				(r) => offline.every((id) => r.some((x) => x.runner_id === id)),
+				60_000,
+				'the offline GitHub runners stored'
+			);
+			expect(rows.map((r) => r.runner_id).sort()).toEqual([...offline].sort());
+			expect(rows.every((r) => r.since_ms > Date.now() - 600_000 && r.since_ms <= Date.now())).toBe(true);
+		} finally {
+			db.close();
+		}
 	});
 });
 

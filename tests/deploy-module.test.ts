@@ -383,7 +383,7 @@ describe('deploy/tofu/modules/runner-dashboard', () => {
 		expect(Object.keys(variables)).toEqual(
 			expect.arrayContaining([
 				'image', 'allow_mutable_tag', 'namespace', 'name', 'replicas', 'resources', 'config_yaml', 'secret_env',
-				'origin', 'runner_namespaces', 'arc_namespaces', 'ingress', 'storage', 'metrics_port',
+				'origin', 'runner_namespaces', 'arc_namespaces', 'arc_controller_namespaces', 'ingress', 'storage', 'metrics_port',
 				'address_header', 'xff_depth', 'network_policy'
 			])
 		);
@@ -627,6 +627,7 @@ describe('deploy/tofu/modules/runner-dashboard', () => {
 				'events.k8s.io events list',
 				'events.k8s.io events watch'
 			]);
+			expect(granted(resources.kubernetes_role_v1, 'arc_controller')).toEqual([' pods list', ' pods watch']);
 		});
 
 		it('fails when either side changes', () => {

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessReviews, KUBERNETES_ACCESS, NAMESPACE_CLASSES, NON_RESOURCE_ACCESS, roleRules, type KubernetesAccess, type NamespaceClass } from '$lib/sources/kubernetes/access';
-import { RESOURCES } from '$lib/sources/kubernetes/resources';
+import { namespacesOf, RESOURCES } from '$lib/sources/kubernetes/resources';
 import { EventBus } from '$lib/server/events/bus';
 import { FleetCache } from '$lib/server/fleet/cache';
 import { startKubernetesSource, type KubernetesSource } from '$lib/server/sync/kubernetes-source';
@@ -18,7 +18,8 @@ import { eventually } from './helpers/app';
 
 const NAMESPACES: Record<NamespaceClass, string[]> = {
 	gitlab_runner_namespaces: ['gl-one', 'gl-two'],
-	arc_runner_namespaces: ['arc-one']
+	arc_runner_namespaces: ['arc-one'],
+	arc_controller_namespaces: ['arc-systems']
 };
 const classOf = (ns: string): NamespaceClass => {
 	const c = (Object.keys(NAMESPACES) as NamespaceClass[]).find((k) => NAMESPACES[k].includes(ns));
@@ -70,7 +71,7 @@ beforeAll(async () => {
 	});
 	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-	const kubernetes = { name: 'rec', server: url, ...NAMESPACES, arc_controller_namespaces: ['arc-systems'] };
+	const kubernetes = { name: 'rec', server: url, ...NAMESPACES };
 	source = startKubernetesSource(
 		{ kind: 'kubernetes', name: 'rec', simulated: false, kubernetes },
 		{ fleet: new FleetCache(), bus: new EventBus(100), sources: new SourceRegistry(), metrics: createMetrics(), logger: createLogger('silent') }
@@ -85,7 +86,8 @@ afterAll(async () => {
 
 describe('the Kubernetes access table', () => {
 	it('lists exactly what the informers, the health probe and the drain patch send', async () => {
-		const expectedWatches = RESOURCES.reduce((n, r) => n + new Set(r.scope === 'gitlab' ? NAMESPACES.gitlab_runner_namespaces : r.scope === 'arc' ? NAMESPACES.arc_runner_namespaces : Object.values(NAMESPACES).flat()).size, 0);
+		const byClass = { gitlab: NAMESPACES.gitlab_runner_namespaces, arc: NAMESPACES.arc_runner_namespaces, arcController: NAMESPACES.arc_controller_namespaces };
+		const expectedWatches = RESOURCES.reduce((n, r) => n + namespacesOf(r, byClass).length, 0);
 		await eventually(async () => seen.filter((s) => s.watch).length, (n) => n >= expectedWatches, 20_000, 'every informer watching');
 		await source.patchScaleSet('arc-one', 'linux-x64', { maxRunners: 0, previousMax: 4 });
 		await eventually(async () => seen.some((s) => s.path === '/version'), (v) => v, 20_000, 'the health probe');
@@ -132,5 +134,7 @@ describe('the Kubernetes access table', () => {
 			{ apiGroups: ['actions.github.com'], resources: ['ephemeralrunners', 'ephemeralrunnersets'], verbs: ['list', 'watch'] },
 			{ apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['list', 'watch'] }
 		]);
+		// The controller namespaces: pods only (the controller's and the listeners').
+		expect(roleRules('arc_controller_namespaces')).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] }]);
 	});
 });

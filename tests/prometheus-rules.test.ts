@@ -69,6 +69,8 @@ describe('/metrics carries the series the rules read', () => {
 	it('exports every metric named in a rule, with the fleet’s values', async () => {
 		const names = [...new Set(rules.flatMap((r) => r.expr.match(/runner_dashboard_[a-z_]+/g) ?? []))];
 		expect(names.sort()).toEqual([
+			'runner_dashboard_arc_controller_up',
+			'runner_dashboard_arc_listener_up',
 			'runner_dashboard_drift_items',
 			'runner_dashboard_phantom_runners',
 			'runner_dashboard_runners',
@@ -88,6 +90,8 @@ describe('/metrics carries the series the rules read', () => {
 		expect(samples(text, 'runner_dashboard_runners').some((l) => l.includes('outdated="true"'))).toBe(true);
 		expect(total(text, 'runner_dashboard_waiting_jobs', 'reason="no_runner"')).toBeGreaterThan(0);
 		expect(samples(text, 'runner_dashboard_phantom_runners')).toContain('runner_dashboard_phantom_runners{scale_set="gh-docker"} 0');
+		expect(samples(text, 'runner_dashboard_arc_listener_up')).toContain('runner_dashboard_arc_listener_up{scale_set="gh-nix"} 1');
+		expect(samples(text, 'runner_dashboard_arc_controller_up')).toEqual(['runner_dashboard_arc_controller_up{source="sandbox-k8s"} 1']);
 	}, 90_000);
 
 	it('moves the drift series after a kubectl patch', async () => {
@@ -121,4 +125,43 @@ describe('/metrics carries the series the rules read', () => {
 		expect(page).toContain('Runners ARC counts but cannot use');
 		expect(page).toContain(`<code>${orphan.ephemeral_runner}</code>`);
 	}, 120_000);
+
+	type Flags = { items: { scale_set: string; healthy: boolean; listener: { pod: string | null; up: boolean; detail: string | null }; controller: { pod: string | null; up: boolean; detail: string | null } }[] };
+	const health = async (): Promise<Flags> => (await fetch(`${app.url}/api/v1/scale-sets/health`, { headers: { authorization: `Bearer ${viewer}` } })).json();
+	const listPage = async () => (await fetch(`${app.url}/fleet/scale-sets`, { headers: { authorization: `Bearer ${viewer}` } })).text();
+	const sandbox = (path: string, b: object) => fetch(`${app.sandboxUrl}${path}`, { method: 'POST', body: JSON.stringify(b) });
+
+	it('flags a stopped listener by its scale set and pod, on the API, the metric and the Scale sets page, and clears it when it runs again', async () => {
+		expect((await sandbox('/_sandbox/arc/listeners', { scale_set: 'gh-nix', state: 'stopped' })).status).toBe(200);
+		const down = await eventually(health, (h) => h.items.some((i) => i.scale_set === 'gh-nix' && !i.listener.up), 60_000, 'the stopped listener to be flagged');
+		const nix = down.items.find((i) => i.scale_set === 'gh-nix')!;
+		expect(nix).toMatchObject({ healthy: false, listener: { pod: null, up: false, detail: 'no listener pod for scale set arc-runners/gh-nix in arc-systems' }, controller: { up: true } });
+		expect(down.items.filter((i) => !i.listener.up).map((i) => i.scale_set)).toEqual(['gh-nix']);
+		expect(samples(await scrape(), 'runner_dashboard_arc_listener_up')).toContain('runner_dashboard_arc_listener_up{scale_set="gh-nix"} 0');
+		const page = await listPage();
+		expect(page).toContain('listener down');
+		expect(page).toContain('no listener pod for scale set arc-runners/gh-nix in arc-systems');
+
+		await sandbox('/_sandbox/arc/listeners', { scale_set: 'gh-nix', state: 'running' });
+		const back = await eventually(health, (h) => h.items.find((i) => i.scale_set === 'gh-nix')?.listener.up === true, 60_000, 'the listener to be up again');
+		expect(back.items.find((i) => i.scale_set === 'gh-nix')!.listener.pod).toMatch(/^arc-systems\/gh-nix-[0-9a-f]{8}-listener$/);
+	}, 150_000);
+
+	it('flags the ARC controller down on every scale set when its Deployment is scaled to zero', async () => {
+		const scale = (n: number) =>
+			execFileSync('kubectl', [`--server=${app.sandboxUrl}/k8s`, 'patch', 'deploy', 'arc-gha-rs-controller', '-n', 'arc-systems', '--type', 'merge', '-p', JSON.stringify({ spec: { replicas: n } })], {
+				encoding: 'utf8',
+				timeout: 30_000
+			});
+		scale(0);
+		try {
+			const down = await eventually(health, (h) => h.items.length > 0 && h.items.every((i) => !i.controller.up), 60_000, 'the controller to be flagged down');
+			expect(down.items[0]!.controller).toEqual({ pod: null, up: false, detail: 'no ARC controller pod (app.kubernetes.io/name=gha-rs-controller) in arc-systems' });
+			expect(samples(await scrape(), 'runner_dashboard_arc_controller_up')).toEqual(['runner_dashboard_arc_controller_up{source="sandbox-k8s"} 0']);
+			expect(await listPage()).toContain('controller down');
+		} finally {
+			scale(1);
+		}
+		await eventually(health, (h) => h.items.every((i) => i.controller.up), 60_000, 'the controller to be up again');
+	}, 150_000);
 });

@@ -86,8 +86,14 @@ describe('waiting jobs explained', () => {
 			'the nix jobs explained as paused'
 		);
 		const job = page.items.find((j) => j.id === added[0])!;
-		expect(job.reason_text).toBe(`every matching runner is paused (${nix.length})`);
-		expect(job.candidates_total).toBe(nix.length);
+		// GitLab's rule: of the nix runners, the instance runners and those of data/pipelines or its group.
+		type R = { id: string; type: string; scope: string[] };
+		const listed: R[] = (await (await get('/api/v1/runners?tag=nix&forge=gitlab&per_page=200')).json()).items;
+		const forProject = listed.filter((r) => r.type === 'instance_type' || (r.type === 'project_type' ? r.scope.includes('data/pipelines') : r.scope.some((g) => 'data/pipelines'.startsWith(`${g}/`))));
+		expect(forProject.length).toBeGreaterThan(5);
+		expect(forProject.length).toBeLessThan(nix.length);
+		expect(job.reason_text).toBe(`every matching runner is paused (${forProject.length})`);
+		expect(job.candidates_total).toBe(forProject.length);
 		expect(job.candidates.every((c) => c.paused)).toBe(true);
 	});
 
@@ -166,4 +172,35 @@ describe('waiting jobs explained', () => {
 		expect(rows).toEqual(paged.map((j) => j.id));
 		expect((await get('/api/v1/jobs/waiting/export?reason=bogus')).status).toBe(400);
 	});
+
+	it('tells a job whose tags only another project’s runner carries that no runner of its project or groups has them', async () => {
+		type R = { id: string; upstream_id: number; type: string; scope: string[]; description: string };
+		const all: R[] = (await (await get('/api/v1/runners?forge=gitlab&per_page=200')).json()).items;
+		const mine = all.find((r) => r.type === 'project_type' && r.scope.length === 1)!;
+		expect(mine, 'a project runner with its project read from the details').toBeDefined();
+		// A tag only this runner carries; the new description makes the dashboard read its details again.
+		const put = await fetch(`${app.sandboxUrl}/gitlab/api/v4/runners/${mine.upstream_id}`, {
+			method: 'PUT',
+			headers: { 'PRIVATE-TOKEN': 'sandbox-gitlab-token', 'content-type': 'application/json' },
+			body: JSON.stringify({ tag_list: ['fpga-scoped'], description: `${mine.description}-fpga` })
+		});
+		expect(put.status).toBe(200);
+		const other = ['platform/infra', 'data/pipelines'].find((p) => p !== mine.scope[0])!;
+		const [elsewhere] = idsOf(await addJobs(other, ['fpga-scoped'], 1));
+		const [own] = idsOf(await addJobs(mine.scope[0]!, ['fpga-scoped'], 1));
+		const page = await eventually(
+			() => waiting('?q=fpga-scoped&per_page=200'),
+			(p) => p.items.some((j) => j.id === elsewhere && j.reason_text.includes('its groups')),
+			60_000,
+			'the out-of-scope job explained'
+		);
+		expect(page.items.find((j) => j.id === elsewhere)).toMatchObject({
+			reason: 'no_runner',
+			reason_text: `no runner of ${other} or its groups has tags [fpga-scoped] (1 runner with them belongs to other projects or groups)`,
+			candidates_total: 0
+		});
+		// The runner's own project's job has it as its one candidate (or was already picked by it).
+		const ownJob = page.items.find((j) => j.id === own);
+		if (ownJob) expect(ownJob.candidates.map((c) => c.id)).toEqual([mine.id]);
+	}, 90_000);
 });

@@ -9,7 +9,7 @@ import { configuredClients, stackReaders } from '$lib/server/drift/readers';
 import type { DriftSnapshot } from '$lib/server/drift/service';
 import { driftAnswer, type DriftAnswer } from '$lib/server/drift/view';
 import { kubeConfigFor } from '$lib/sources/kubernetes/client';
-import { lister, RESOURCES } from '$lib/sources/kubernetes/resources';
+import { lister, namespacesOf, RESOURCES } from '$lib/sources/kubernetes/resources';
 import { readFileSync } from 'node:fs';
 import { messageOf } from '$lib/core/errors';
 import { parseFlags, UsageError } from './args';
@@ -59,7 +59,7 @@ async function listCluster(config: Config, name: string): Promise<LiveSide> {
 	try {
 		const lists = await Promise.all(
 			RESOURCES.filter((r) => (WATCHED_KINDS as readonly string[]).includes(r.kind)).flatMap((r) => {
-				const namespaces = r.scope === 'gitlab' ? k.gitlab_runner_namespaces : r.scope === 'arc' ? k.arc_runner_namespaces : [...k.gitlab_runner_namespaces, ...k.arc_runner_namespaces];
+				const namespaces = namespacesOf(r, { gitlab: k.gitlab_runner_namespaces, arc: k.arc_runner_namespaces, arcController: k.arc_controller_namespaces });
 				return [...new Set(namespaces)].map(async (ns) => liveObjects(r.kind, r.apiVersion, (await lister(kc, r, ns)()).items));
 			})
 		);

@@ -61,7 +61,7 @@ export const BACKENDS: [string, () => Promise<Backend>][] = [
 export async function clearStore(store: Store): Promise<void> {
 	const db = store.conn.db;
 	for (const t of ['sessions', 'api_tokens', 'audit', 'settings', 'login_attempts', 'users'] as const) await db.deleteFrom(t).execute();
-	for (const t of ['changes', 'webhook_deliveries', 'leader_lease', 'replica_feed', 'replicas', 'autoscaler_history', 'capacity_window', 'drift_history']) await (db as unknown as Kysely<any>).deleteFrom(t).execute();
+	for (const t of ['changes', 'webhook_deliveries', 'leader_lease', 'replica_feed', 'replicas', 'autoscaler_history', 'capacity_window', 'drift_history', 'runner_offline_since']) await (db as unknown as Kysely<any>).deleteFrom(t).execute();
 }
 
 /**

@@ -648,7 +648,7 @@ export interface paths {
         };
         /**
          * Jobs waiting for a runner longer than the threshold (`waiting_jobs.threshold_seconds`), longest first, each with why: the reason and its words, and the runners that could take it.
-         * @description Reasons: `no_runner` (no runner has the tags), `all_paused`, `all_offline` (every matching runner paused or offline), `pods_pending` (the runner type’s pods are Pending, with the scheduler’s or kubelet’s words), `hpa_at_max`, `scale_set_at_max`, `busy` (every matching runner at its concurrency limit), `waiting` (a runner is free; it has not picked the job yet). GitLab: pending jobs of the projects in the source’s scope; GitHub: queued jobs of the repositories in scope, ARC scale-set jobs included.
+         * @description Reasons: `no_runner` (no runner would pick it: none has the tags or, on GitLab, none of those takes untagged jobs or belongs to the job’s project or its groups), `all_paused`, `all_offline` (every matching runner paused or offline), `pods_pending` (the runner type’s pods are Pending, with the scheduler’s or kubelet’s words), `hpa_at_max`, `scale_set_at_max`, `busy` (every matching runner at its concurrency limit), `waiting` (a runner is free; it has not picked the job yet). GitLab: pending jobs of the projects in the source’s scope; GitHub: queued jobs of the repositories in scope, ARC scale-set jobs included.
          */
         get: operations["listWaitingJobs"];
         put?: never;
@@ -700,7 +700,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Per ARC scale set: phantom runners (EphemeralRunners the set counts whose pod does not exist) and runners stuck in one phase for over 10 minutes, each named. */
+        /** Per ARC scale set: phantom runners (EphemeralRunners the set counts whose pod does not exist), runners stuck in one phase for over 10 minutes, each named, and whether the set's listener pod and its cluster's ARC controller pod are running and ready (`listener`, `controller`: the pod and, when down, why). */
         get: operations["getArcHealth"];
         put?: never;
         post?: never;
@@ -1503,6 +1503,8 @@ export interface components {
             contacted_at: string | null;
             ephemeral: boolean;
             scale_set: string | null;
+            run_untagged: boolean | null;
+            scope: string[];
             managers: {
                 system_id: string;
                 version: string | null;
@@ -1644,6 +1646,8 @@ export interface components {
             contacted_at: string | null;
             ephemeral: boolean;
             scale_set: string | null;
+            run_untagged: boolean | null;
+            scope: string[];
             managers: {
                 system_id: string;
                 version: string | null;
@@ -1782,7 +1786,7 @@ export interface components {
             reason: "no_runner" | "all_paused" | "all_offline" | "pods_pending" | "hpa_at_max" | "scale_set_at_max" | "busy" | "waiting";
             reason_text: string;
             runner_type: string | null;
-            /** @description Runners whose tags cover the job’s (at most 20; `candidates_total` counts them all). */
+            /** @description Runners that would pick the job: tags covering the job’s and, on GitLab, run_untagged for an untagged job and the job’s project among the runner’s projects or groups (at most 20; `candidates_total` counts them all). */
             candidates: {
                 id: string;
                 name: string;
@@ -1825,6 +1829,18 @@ export interface components {
                 age_s: number;
                 detail: string;
             }[];
+            /** @description The scale set's listener pod (ARC runs one per scale set in the controller's namespace): down, the set does not scale. */
+            listener: {
+                pod: string | null;
+                up: boolean;
+                detail: string | null;
+            };
+            /** @description The ARC controller's pod in the cluster: down, nothing of ARC is reconciled. */
+            controller: {
+                pod: string | null;
+                up: boolean;
+                detail: string | null;
+            };
             healthy: boolean;
         };
         DeadRunner: {

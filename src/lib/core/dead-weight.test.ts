@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeRunner } from './runner.fixture';
-import { deadWeight, deleteConfirmation } from './dead-weight';
+import { deadWeight, deleteConfirmation, offlineTransitions } from './dead-weight';
 
 const NOW = Date.parse('2026-03-01T00:00:00Z');
 const daysAgo = (d: number) => new Date(NOW - d * 86_400_000).toISOString();
@@ -31,5 +31,22 @@ describe('deadWeight', () => {
 	it('words the confirmation', () => {
 		expect(deleteConfirmation(14)).toBe('delete 14 runners');
 		expect(deleteConfirmation(1)).toBe('delete 1 runner');
+	});
+});
+
+describe('offlineTransitions', () => {
+	const gh = (id: number, status: 'online' | 'offline', source = 'gh') => makeRunner({ forge: 'github', source, upstream_id: id, status });
+	const NOW = 1_000_000;
+
+	it('notes runners newly offline, clears those back online or gone, and leaves steady ones alone', () => {
+		const stored = new Map([['github:gh:1', 10], ['github:gh:2', 20], ['github:gh:3', 30]]);
+		const runners = [gh(1, 'offline'), gh(2, 'online'), gh(4, 'offline'), gh(5, 'online'), makeRunner({ upstream_id: 6, status: 'offline' })];
+		expect(offlineTransitions(stored, runners, () => true, NOW)).toEqual({ set: [['github:gh:4', NOW]], clear: ['github:gh:2', 'github:gh:3'] });
+		expect(offlineTransitions(new Map([['github:gh:1', 10]]), [gh(1, 'offline')], () => true, NOW)).toEqual({ set: [], clear: [] });
+	});
+
+	it('forgets nothing of a source not read yet (a restart before the first sync)', () => {
+		const stored = new Map([['github:gh:1', 10], ['github:other:2', 20]]);
+		expect(offlineTransitions(stored, [], (s) => s === 'other', NOW)).toEqual({ set: [], clear: ['github:other:2'] });
 	});
 });

@@ -4,7 +4,7 @@
 // REST shows no registration time). GitHub shows no last contact, so its runners count
 // from when the dashboard first saw them offline (`offlineSince`).
 import { z } from 'zod';
-import { runnerSchema, type Runner } from './runner';
+import { parseRunnerId, runnerSchema, type Runner } from './runner';
 
 const DAY_MS = 86_400_000;
 
@@ -21,6 +21,33 @@ export type DeadRunner = z.infer<typeof deadRunnerSchema>;
 function silentSince(r: Runner, offlineSince: (id: string) => number | undefined): number | null | undefined {
 	if (r.forge === 'gitlab') return r.contacted_at ? Date.parse(r.contacted_at) : r.status === 'stale' ? null : undefined;
 	return offlineSince(r.id);
+}
+
+/**
+ * What to change in the stored first-seen-offline times of GitHub runners: runners offline
+ * now and not stored yet get `now`; stored runners online again or gone are cleared — but
+ * only for sources the fleet has read (`read`), so a restart's empty fleet forgets nothing.
+ * Steady runners change nothing: writes happen on transitions only.
+ */
+export function offlineTransitions(
+	stored: ReadonlyMap<string, number>,
+	runners: Iterable<Runner>,
+	read: (source: string) => boolean,
+	now: number
+): { set: [string, number][]; clear: string[] } {
+	const offline = new Set<string>();
+	const set: [string, number][] = [];
+	for (const r of runners) {
+		if (r.forge !== 'github' || r.status === 'online') continue;
+		offline.add(r.id);
+		if (!stored.has(r.id)) set.push([r.id, now]);
+	}
+	const clear: string[] = [];
+	for (const id of stored.keys()) {
+		const source = parseRunnerId(id)?.source;
+		if (!offline.has(id) && (source === undefined || read(source))) clear.push(id);
+	}
+	return { set, clear };
 }
 
 /** Runners not online and silent for more than `days`, longest silent first (never contacted first of all). */

@@ -37,6 +37,8 @@ export function normalizeGithubRunner(source: string, simulated: boolean, scope:
 		contacted_at: null,
 		ephemeral: r.ephemeral ?? false,
 		scale_set: null,
+		run_untagged: null,
+		scope: [],
 		managers: [],
 		simulated
 	};

@@ -28,6 +28,8 @@ const details = (p: Record<string, unknown> = {}) =>
 		tag_list: ['linux', 'docker', 'arm64'],
 		version: '17.5.1',
 		contacted_at: '2025-01-02T03:04:05.000Z',
+		run_untagged: false,
+		groups: [{ id: 7, web_url: 'https://gitlab.example.com/groups/platform/ci', name: 'ci' }],
 		...p
 	});
 
@@ -51,9 +53,20 @@ describe('normalizeGitlabRunner', () => {
 			contacted_at: '2025-01-02T03:04:05.000Z',
 			ephemeral: false,
 			scale_set: null,
+			run_untagged: false,
+			scope: ['platform/ci'],
 			managers: [],
 			simulated: false
 		});
+	});
+
+	it('reads whose jobs a runner takes: a project runner’s projects, a group runner’s groups, nobody’s in particular for an instance runner', () => {
+		const projects = [{ id: 1, path_with_namespace: 'web/shop' }, { id: 2, path_with_namespace: 'data/ml' }];
+		const project = normalizeGitlabRunner('corp', false, listItem({ runner_type: 'project_type' }), details({ runner_type: 'project_type', projects, groups: [] }));
+		expect(project.scope).toEqual(['data/ml', 'web/shop']);
+		expect(normalizeGitlabRunner('corp', false, listItem({ runner_type: 'instance_type' }), details({ runner_type: 'instance_type', projects: [] })).scope).toEqual([]);
+		// Without details nothing is known yet.
+		expect(normalizeGitlabRunner('corp', false, listItem(), undefined)).toMatchObject({ scope: [], run_untagged: null });
 	});
 
 	it('takes status and paused from the list item, not the older details', () => {

@@ -18,7 +18,12 @@ export const gitlabRunnerDetails = gitlabRunnerListItem.extend({
 	tag_list: z.array(z.string()).default([]),
 	version: z.string().nullable().optional(),
 	contacted_at: z.string().nullable().optional(),
-	maintenance_note: z.string().nullable().optional()
+	maintenance_note: z.string().nullable().optional(),
+	run_untagged: z.boolean().optional(),
+	/** A project runner's projects. */
+	projects: z.array(z.looseObject({ path_with_namespace: z.string() })).optional(),
+	/** A group runner's group; GitLab gives its web URL (`…/groups/<full path>`), not its path. */
+	groups: z.array(z.looseObject({ web_url: z.string() })).optional()
 });
 
 export const gitlabRunnerManager = z.looseObject({
@@ -47,6 +52,20 @@ export function listFingerprint(r: GitlabRunnerListItem): string {
 	return JSON.stringify([r.description, r.name, r.runner_type, isPaused(r), r.ip_address, r.status]);
 }
 
+/** A group's full path from its web URL (`https://host/groups/a/b` → `a/b`), or null. */
+export function groupPathOf(webUrl: string): string | null {
+	const i = webUrl.indexOf('/groups/');
+	return i < 0 ? null : decodeURIComponent(webUrl.slice(i + '/groups/'.length).replace(/\/+$/, '')) || null;
+}
+
+/** Whose jobs a runner takes, from its details: project runners their projects, group runners their groups, instance runners anyone's (empty). */
+function scopeOf(type: string, details: GitlabRunnerDetails | undefined): string[] {
+	if (!details) return [];
+	if (type === 'project_type') return (details.projects ?? []).map((p) => p.path_with_namespace).sort();
+	if (type === 'group_type') return (details.groups ?? []).flatMap((g) => groupPathOf(g.web_url) ?? []).sort();
+	return [];
+}
+
 /** Merge a fresh list item (status, paused) with the last fetched details (tags, version). */
 export function normalizeGitlabRunner(
 	source: string,
@@ -73,6 +92,8 @@ export function normalizeGitlabRunner(
 		contacted_at: details?.contacted_at ?? null,
 		ephemeral: false,
 		scale_set: null,
+		run_untagged: details?.run_untagged ?? null,
+		scope: scopeOf(item.runner_type, details),
 		managers: [],
 		simulated
 	};

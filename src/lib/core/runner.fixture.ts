@@ -22,6 +22,8 @@ export function makeRunner(p: Partial<Runner> = {}): Runner {
 		contacted_at: null,
 		ephemeral: false,
 		scale_set: null,
+		run_untagged: forge === 'gitlab' ? true : null,
+		scope: [],
 		managers: [],
 		simulated: false,
 		...p

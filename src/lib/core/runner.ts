@@ -41,6 +41,10 @@ export const runnerSchema = z.object({
 	ephemeral: z.boolean(),
 	/** The ARC scale set of an ephemeral runner, else null. */
 	scale_set: z.string().nullable(),
+	/** GitLab's run_untagged: whether it takes jobs without tags (null: GitHub, or details not read yet). */
+	run_untagged: z.boolean().nullable(),
+	/** Whose jobs a GitLab project or group runner takes: its projects' or groups' full paths (a group's include its subgroups); empty for instance runners and GitHub. */
+	scope: z.array(z.string()),
 	managers: z.array(runnerManagerSchema),
 	simulated: z.boolean()
 });
@@ -68,7 +72,9 @@ export function sameRunner(a: Runner, b: Runner): boolean {
 		a.contacted_at === b.contacted_at &&
 		a.ephemeral === b.ephemeral &&
 		a.scale_set === b.scale_set &&
+		a.run_untagged === b.run_untagged &&
 		a.simulated === b.simulated &&
+		sameList(a.scope, b.scope, (x, y) => x === y) &&
 		sameList(a.tags, b.tags, (x, y) => x === y) &&
 		sameList(a.managers, b.managers, sameManager)
 	);

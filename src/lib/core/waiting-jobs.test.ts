@@ -21,6 +21,46 @@ describe('explainWaiting', () => {
 		expect(w).toMatchObject({ id: 'gitlab:corp:7', reason: 'no_runner', reason_text: 'no runner has tags [cuda, gpu]', waited_s: 300, candidates: [], candidates_total: 0 });
 	});
 
+	describe('GitLab’s rule: tags, run_untagged and the runner’s projects or groups', () => {
+		const project = (id: number, projects: string[], p: Parameters<typeof makeRunner>[0] = {}) => docker(id, { type: 'project_type', scope: projects, ...p });
+		const groupRunner = (id: number, groups: string[], p: Parameters<typeof makeRunner>[0] = {}) => docker(id, { type: 'group_type', scope: groups, ...p });
+
+		it('takes a project runner only for its own projects, a group runner for its groups and their subgroups', () => {
+			const runners = [project(1, ['web/shop']), project(2, ['data/ml']), groupRunner(3, ['web']), groupRunner(4, ['we']), groupRunner(5, ['platform/web'])];
+			expect(explainWaiting(job(), { runners, groups: [], now: NOW }).candidates.map((c) => c.id)).toEqual(['gitlab:corp:1', 'gitlab:corp:3']);
+			expect(explainWaiting(job({ project: 'web/team/shop' }), { runners, groups: [], now: NOW }).candidates.map((c) => c.id)).toEqual(['gitlab:corp:3']);
+			// An instance runner takes any project's jobs; a runner whose details are not read yet is not held against.
+			expect(explainWaiting(job({ project: 'ops/x' }), { runners: [docker(6), project(7, [])], groups: [], now: NOW }).candidates_total).toBe(2);
+		});
+
+		it('says the tags exist only on runners of other projects or groups', () => {
+			const w = explainWaiting(job({ project: 'ops/infra' }), { runners: [project(1, ['web/shop']), groupRunner(2, ['data'])], groups: [], now: NOW });
+			expect(w).toMatchObject({
+				reason: 'no_runner',
+				reason_text: 'no runner of ops/infra or its groups has tags [docker] (2 runners with them belong to other projects or groups)',
+				candidates_total: 0
+			});
+		});
+
+		it('picks an untagged job only with run_untagged, and says why when none does', () => {
+			const untagged = job({ tags: [] });
+			const off = explainWaiting(untagged, { runners: [docker(1, { run_untagged: false }), docker(2, { run_untagged: false })], groups: [], now: NOW });
+			expect(off).toMatchObject({ reason: 'no_runner', reason_text: 'no runner takes untagged jobs: 2 runners available to web/shop have run_untagged off', candidates_total: 0 });
+			const elsewhere = explainWaiting(untagged, { runners: [docker(1, { run_untagged: false }), project(2, ['data/ml'], { run_untagged: true })], groups: [], now: NOW });
+			expect(elsewhere.reason_text).toBe('no runner takes untagged jobs: 1 runner available to web/shop has run_untagged off; 1 runner that does belong to other projects or groups');
+			const none = explainWaiting(untagged, { runners: [project(2, ['data/ml'])], groups: [], now: NOW });
+			expect(none.reason_text).toBe('no runner takes untagged jobs: no runner is available to web/shop; 1 runner that does belong to other projects or groups');
+			expect(explainWaiting(untagged, { runners: [docker(1, { run_untagged: false }), docker(3, { run_untagged: true })], groups: [], now: NOW }).candidates.map((c) => c.id)).toEqual(['gitlab:corp:3']);
+			// run_untagged says nothing about tagged jobs.
+			expect(explainWaiting(job(), { runners: [docker(1, { run_untagged: false })], groups: [], now: NOW }).candidates_total).toBe(1);
+		});
+
+		it('leaves GitHub jobs to labels alone', () => {
+			const gh = makeRunner({ forge: 'github', upstream_id: 9, tags: ['linux', 'self-hosted'], type: 'organization' });
+			expect(explainWaiting(job({ forge: 'github', tags: ['self-hosted'] }), { runners: [gh], groups: [], now: NOW }).candidates_total).toBe(1);
+		});
+	});
+
 	it('looks only at runners of the job’s own source', () => {
 		const w = explainWaiting(job(), { runners: [docker(1, { source: 'other', id: 'gitlab:other:1' })], groups: [], now: NOW });
 		expect(w.reason).toBe('no_runner');

@@ -57,7 +57,7 @@ export const waitingJobSchema = z.object({
 	reason_text: z.string(),
 	/** The runner type (GitLab Deployment) or ARC scale set the job is meant for, when one is. */
 	runner_type: z.string().nullable(),
-	candidates: z.array(candidateSchema).meta({ description: 'Runners whose tags cover the job’s (at most 20; `candidates_total` counts them all).' }),
+	candidates: z.array(candidateSchema).meta({ description: 'Runners that would pick the job: tags covering the job’s and, on GitLab, run_untagged for an untagged job and the job’s project among the runner’s projects or groups (at most 20; `candidates_total` counts them all).' }),
 	candidates_total: z.number().int()
 });
 export type WaitingJob = z.infer<typeof waitingJobSchema>;
@@ -92,6 +92,49 @@ export function coversTags(runner: Runner, job: Pick<PendingJob, 'forge' | 'tags
 		return job.tags.every((t) => have.has(lower(t)));
 	}
 	return job.tags.every((t) => runner.tags.includes(t));
+}
+
+/**
+ * Whether a GitLab runner may take a job of this project at all, tags aside: an instance
+ * runner takes any project's jobs, a project runner only its projects', a group runner
+ * only those of projects in its groups and their subgroups. (`locked` only limits which
+ * projects a runner can be assigned to, not which jobs it picks.) A runner whose details
+ * are not read yet (no scope) is not held against.
+ */
+export function inScope(runner: Runner, job: Pick<PendingJob, 'forge' | 'project'>): boolean {
+	if (job.forge !== 'gitlab' || runner.scope.length === 0) return true;
+	if (runner.type === 'project_type') return runner.scope.includes(job.project);
+	if (runner.type === 'group_type') return runner.scope.some((g) => job.project.startsWith(`${g}/`));
+	return true;
+}
+
+/** GitLab: a job without tags is picked only by runners with run_untagged (unknown until the details are read: not held against). */
+export function takesUntagged(runner: Runner, job: Pick<PendingJob, 'forge' | 'tags'>): boolean {
+	return job.forge !== 'gitlab' || job.tags.length > 0 || runner.run_untagged !== false;
+}
+
+/** Whether a runner would pick the job: its tags, run_untagged for an untagged GitLab job, and the GitLab runner's projects or groups. */
+export function canTake(runner: Runner, job: Pick<PendingJob, 'forge' | 'tags' | 'project'>): boolean {
+	return coversTags(runner, job) && takesUntagged(runner, job) && inScope(runner, job);
+}
+
+const runners = (n: number) => `${n} runner${n === 1 ? '' : 's'}`;
+
+/** Why no GitLab runner takes the job, in words: no tags match, or the ones that match are another project's or group's, or do not run untagged jobs. */
+function noRunnerText(job: PendingJob, ofSource: readonly Runner[]): string {
+	const byTags = ofSource.filter((r) => coversTags(r, job));
+	if (job.tags.length > 0) {
+		if (byTags.length === 0) return `no runner has tags ${tagList(job.tags)}`;
+		return `no runner of ${job.project} or its groups has tags ${tagList(job.tags)} (${runners(byTags.length)} with them ${byTags.length === 1 ? 'belongs' : 'belong'} to other projects or groups)`;
+	}
+	if (job.forge !== 'gitlab') return 'no runner takes untagged jobs';
+	const available = byTags.filter((r) => inScope(r, job));
+	const elsewhere = byTags.filter((r) => !inScope(r, job) && r.run_untagged !== false).length;
+	const why = [
+		available.length ? `${runners(available.length)} available to ${job.project} ${available.length === 1 ? 'has' : 'have'} run_untagged off` : `no runner is available to ${job.project}`,
+		...(elsewhere ? [`${runners(elsewhere)} that ${elsewhere === 1 ? 'does' : 'do'} belong to other projects or groups`] : [])
+	];
+	return `no runner takes untagged jobs: ${why.join('; ')}`;
 }
 
 /** The GitLab runner type a runner belongs to: the longest Deployment name its name starts with. */
@@ -145,7 +188,7 @@ export function explainWaiting(job: PendingJob, facts: WaitingFacts): WaitingJob
 	const ofSource = facts.runners.filter((r) => r.forge === job.forge && r.source === job.source);
 	const group = targetGroup(job, [], facts.groups);
 	// A job for a scale set is taken by that set's runners, whatever their other labels.
-	const matching = group?.kind === 'scale_set' ? ofSource.filter((r) => r.scale_set === group.name) : ofSource.filter((r) => coversTags(r, job));
+	const matching = group?.kind === 'scale_set' ? ofSource.filter((r) => r.scale_set === group.name) : ofSource.filter((r) => canTake(r, job));
 	const target = group ?? targetGroup(job, matching, facts.groups);
 	const base = {
 		forge: job.forge,
@@ -165,7 +208,7 @@ export function explainWaiting(job: PendingJob, facts: WaitingFacts): WaitingJob
 	if (matching.length === 0) {
 		// An ARC scale set with no runner registered yet still takes the job once one starts.
 		if (target?.kind === 'scale_set') return say(...explainGroup(target, `scale set ${target.name} has no runner yet`));
-		return say('no_runner', job.tags.length ? `no runner has tags ${tagList(job.tags)}` : 'no runner takes untagged jobs');
+		return say('no_runner', noRunnerText(job, ofSource));
 	}
 	const paused = matching.filter((r) => r.paused).length;
 	if (paused === matching.length) return say('all_paused', `every matching runner is paused (${paused})`);

@@ -37,6 +37,7 @@ import { Leadership } from './replicas/leadership';
 import { ReplicaFeed } from './replicas/feed';
 import { Replication } from './store/replication';
 import { AutoscalerHistoryStore } from './store/autoscaler-history';
+import { RunnerOfflineStore } from './store/offline-since';
 import { CapacityWindowStore } from './store/capacity-window';
 import { DEFAULT_HISTORY } from '$lib/core/autoscalers/history';
 
@@ -205,7 +206,8 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	// Only the leader reads waiting jobs from the forges; the others get its reads through the feed.
 	const waitingJobs = startWaitingJobs({ config, fleet, gitlab, github, kubernetes, logger, autoscalers, onRead: (source, read) => feedRef.feed?.publishWaiting(source, read) });
 	const forgeVersions = startForgeVersions({ config, gitlab, github, logger });
-	const deadWeight = new DeadWeight({ config, fleet, gitlab, github, bus, logger, store });
+	const offlineTimes = new RunnerOfflineStore(store.conn.db, (trx) => leadership.fence(trx));
+	const deadWeight = new DeadWeight({ config, fleet, gitlab, github, bus, logger, store, offline: offlineTimes, leading: () => leadership.leading });
 	registerFleetMetrics(metrics.registry, {
 		runners: () => fleet.values(),
 		outdated: (r) => forgeVersions.outdated(r),

@@ -107,3 +107,39 @@ resource "kubernetes_role_binding_v1" "arc" {
     namespace = local.namespace
   }
 }
+
+resource "kubernetes_role_v1" "arc_controller" {
+  for_each = toset(var.arc_controller_namespaces)
+
+  metadata {
+    name      = "${var.name}-arc-controller"
+    namespace = each.value
+    labels    = local.labels
+  }
+  rule {
+    # Whether the ARC controller and each scale set's listener are up: their pods.
+    api_groups = [""]
+    resources  = ["pods"]
+    verbs      = ["list", "watch"]
+  }
+}
+
+resource "kubernetes_role_binding_v1" "arc_controller" {
+  for_each = toset(var.arc_controller_namespaces)
+
+  metadata {
+    name      = "${var.name}-arc-controller"
+    namespace = each.value
+    labels    = local.labels
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Role"
+    name      = kubernetes_role_v1.arc_controller[each.key].metadata[0].name
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = kubernetes_service_account_v1.this.metadata[0].name
+    namespace = local.namespace
+  }
+}

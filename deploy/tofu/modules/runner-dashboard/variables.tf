@@ -147,6 +147,13 @@ variable "arc_namespaces" {
   nullable    = false
 }
 
+variable "arc_controller_namespaces" {
+  description = "Namespaces holding the ARC controller and its listener pods: the configuration's arc_controller_namespaces (arc-systems in ARC's install guide). list/watch on pods only, to tell whether the controller and each scale set's listener are up."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 variable "ingress" {
   description = "Expose the dashboard through an Ingress: { host, class (IngressClass name), tls_secret (existing TLS Secret), annotations }. null: no Ingress."
   type = object({

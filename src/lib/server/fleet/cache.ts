@@ -114,6 +114,11 @@ export class FleetCache {
 		return this.runners.values();
 	}
 
+	/** Whether a source's runners have been read (synced, or applied from another replica) since the start. */
+	hasSource(source: string): boolean {
+		return this.bySource.has(source);
+	}
+
 	get size(): number {
 		return this.runners.size;
 	}

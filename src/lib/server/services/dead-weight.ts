@@ -4,7 +4,7 @@
 // outcome and audit record; a runner that is no longer dead weight when the deletion
 // runs (it came back) is left alone.
 import { z } from 'zod';
-import { deadWeight, deleteConfirmation, type DeadRunner } from '$lib/core/dead-weight';
+import { deadWeight, deleteConfirmation, offlineTransitions, type DeadRunner } from '$lib/core/dead-weight';
 import { messageOf } from '$lib/core/errors';
 import { mapLimit } from '$lib/core/map-limit';
 import { parseRunnerId, type Runner } from '$lib/core/runner';
@@ -12,6 +12,7 @@ import type { AppContext } from '../app';
 import type { Actor } from './actor';
 import { audit } from './audit';
 import { DomainError } from './errors';
+import type { RunnerOfflineStore } from '../store/offline-since';
 
 export const MAX_DELETE = 500;
 const CONCURRENCY = 4;
@@ -28,40 +29,65 @@ export const DELETE_RESULTS = ['deleted', 'not_dead_weight', 'not_found', 'upstr
 export const deleteOutcomeSchema = z.object({ id: z.string(), name: z.string().nullable(), result: z.enum(DELETE_RESULTS), message: z.string().optional() });
 export type DeleteOutcome = z.infer<typeof deleteOutcomeSchema>;
 
-export type DeadWeightDeps = Pick<AppContext, 'config' | 'fleet' | 'gitlab' | 'github' | 'bus' | 'logger' | 'store'>;
+export type DeadWeightDeps = Pick<AppContext, 'config' | 'fleet' | 'gitlab' | 'github' | 'bus' | 'logger' | 'store'> & {
+	/** The first-seen-offline times, shared by the replicas through the store. */
+	offline: RunnerOfflineStore;
+	/** Only the replica that polls GitHub (the leader) notes transitions. */
+	leading: () => boolean;
+};
 
 export class DeadWeight {
-	private offlineSince = new Map<string, number>();
+	/** The leader's copy of the stored times, so a steady fleet costs no query; dropped when it stops leading. */
+	private known: Map<string, number> | null = null;
+	private observing: Promise<void> | undefined;
 	private timer: NodeJS.Timeout;
 
 	constructor(private deps: DeadWeightDeps) {
-		this.timer = setInterval(() => this.observe(), OBSERVE_EVERY_MS);
+		this.timer = setInterval(() => void this.observe().catch((e) => this.deps.logger.warn({ err: messageOf(e) }, 'runner offline times not written')), OBSERVE_EVERY_MS);
 		this.timer.unref();
 	}
 
-	/** Notes when each GitHub runner was first seen offline (forgotten when it comes back). Kept in memory: a restart starts counting again. */
-	observe(now = Date.now()): void {
-		const seen = new Set<string>();
-		for (const r of this.deps.fleet.values()) {
-			if (r.forge !== 'github') continue;
-			if (r.status === 'online') continue;
-			seen.add(r.id);
-			if (!this.offlineSince.has(r.id)) this.offlineSince.set(r.id, now);
-		}
-		for (const id of this.offlineSince.keys()) if (!seen.has(id)) this.offlineSince.delete(id);
+	/**
+	 * On the leader: stores when each GitHub runner was first seen offline and forgets it when
+	 * it comes back or is gone, writing only on those transitions. A fenced write: a leader
+	 * whose term is over writes nothing (and reloads when it leads again).
+	 */
+	observe(now = Date.now()): Promise<void> {
+		this.observing ??= this.note(now).finally(() => (this.observing = undefined));
+		return this.observing;
 	}
 
-	preview(days: number, forge?: string): DeadRunner[] {
-		this.observe();
+	private async note(now: number): Promise<void> {
+		if (!this.deps.leading()) {
+			this.known = null;
+			return;
+		}
+		const known = (this.known ??= await this.deps.offline.load());
+		const changes = offlineTransitions(known, this.deps.fleet.values(), (s) => this.deps.fleet.hasSource(s), now);
+		if (!changes.set.length && !changes.clear.length) return;
+		try {
+			await this.deps.offline.apply(changes);
+		} catch (e) {
+			this.known = null;
+			throw e;
+		}
+		for (const [id, since] of changes.set) known.set(id, since);
+		for (const id of changes.clear) known.delete(id);
+	}
+
+	/** The same answer on every replica: the times come from the store, after the leader noted the latest transitions. */
+	async preview(days: number, forge?: string): Promise<DeadRunner[]> {
+		await this.observe().catch((e) => this.deps.logger.warn({ err: messageOf(e) }, 'runner offline times not written'));
+		const since = await this.deps.offline.load();
 		const runners = [...this.deps.fleet.values()].filter((r) => !forge || r.forge === forge);
-		return deadWeight(runners, days, Date.now(), (id) => this.offlineSince.get(id));
+		return deadWeight(runners, days, Date.now(), (id) => since.get(id));
 	}
 
 	async delete(actor: Actor, body: z.infer<typeof deleteBody>): Promise<DeleteOutcome[]> {
 		const ids = [...new Set(body.ids)];
 		const want = deleteConfirmation(ids.length);
 		if (body.confirm.trim() !== want) throw new DomainError('invalid', 'confirmation_mismatch', `type "${want}" to confirm deleting these runners`);
-		const dead = new Set(this.preview(body.offline_days).map((r) => r.id));
+		const dead = new Set((await this.preview(body.offline_days)).map((r) => r.id));
 		return mapLimit(ids, CONCURRENCY, async (id): Promise<DeleteOutcome> => {
 			if (!parseRunnerId(id)) return { id, name: null, result: 'invalid_id', message: 'runner ids look like gitlab:<source>:<number>' };
 			const runner = this.deps.fleet.get(id);
@@ -78,8 +104,8 @@ export class DeadWeight {
 				await audit(this.deps.store, actor, 'runner.delete', id, 'failure', { name: runner.name, error: message });
 				return { id, name: runner.name, result: 'upstream_error', message };
 			}
+			// Its stored offline time goes with the leader's next look at the fleet.
 			this.deps.fleet.remove(id);
-			this.offlineSince.delete(id);
 			this.deps.bus.publish('runners.delta', { source: runner.source, upserted: [], removed: [id] });
 			await audit(this.deps.store, actor, 'runner.delete', id, 'success', { name: runner.name, status: runner.status, contacted_at: runner.contacted_at, offline_days: body.offline_days });
 			return { id, name: runner.name, result: 'deleted' };

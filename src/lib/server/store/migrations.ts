@@ -294,6 +294,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
 			async down(db: Kysely<any>) {
 				for (const t of ['capacity_window', 'autoscaler_history', 'replicas', 'replica_feed', 'leader_lease']) await db.schema.dropTable(t).execute();
 			}
+		},
+		// When the dashboard first saw each GitHub runner offline (GitHub keeps no last-contact
+		// time): written by the leader when a runner goes offline or comes back, read by every
+		// replica, so a restart or another replica tells the same silence.
+		'0008_runner_offline_since': {
+			async up(db: Kysely<any>) {
+				await db.schema
+					.createTable('runner_offline_since')
+					.addColumn('runner_id', 'text', (c) => c.primaryKey())
+					// Milliseconds since the epoch.
+					.addColumn('since_ms', 'bigint', (c) => c.notNull())
+					.execute();
+			},
+			async down(db: Kysely<any>) {
+				await db.schema.dropTable('runner_offline_since').execute();
+			}
 		}
 	};
 }

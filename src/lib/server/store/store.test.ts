@@ -37,10 +37,26 @@ describe.each(BACKENDS)('Store on %s', (dialect, makeBackend) => {
 		});
 
 		it('applies the migration set once; a second run applies nothing', async () => {
-			expect(firstMigration).toEqual(['0001_auth_audit', '0002_drift_history', '0003_sign_in_hardening', '0004_drift_history_masked', '0005_changes', '0006_sso', '0007_replicas']);
+			expect(firstMigration).toEqual(['0001_auth_audit', '0002_drift_history', '0003_sign_in_hardening', '0004_drift_history_masked', '0005_changes', '0006_sso', '0007_replicas', '0008_runner_offline_since']);
 			expect(secondMigration).toEqual([]);
 			expect(await store.migrate()).toEqual([]);
 			await expect(store.ping()).resolves.toBeUndefined();
+		});
+
+		it('adds the runner offline table to a database at 0007, and takes it out again', async () => {
+			const where = await backend.fresh();
+			const old = await Store.open({ ...where, migrate: false });
+			try {
+				await migrateTo(old.conn.db as Kysely<any>, old.dialect, '0007_replicas');
+				expect(await old.migrate()).toEqual(['0008_runner_offline_since']);
+				const db = old.conn.db as Kysely<any>;
+				await db.insertInto('runner_offline_since').values({ runner_id: 'github:gh:1', since_ms: 1_767_225_600_000 }).execute();
+				expect((await db.selectFrom('runner_offline_since').selectAll().execute()).map((r) => [r.runner_id, Number(r.since_ms)])).toEqual([['github:gh:1', 1_767_225_600_000]]);
+				await migrateTo(db, old.dialect, '0007_replicas');
+				expect((await db.introspection.getTables()).map((t) => t.name)).not.toContain('runner_offline_since');
+			} finally {
+				await old.close();
+			}
 		});
 
 		it('opens an already-migrated database without migrating again', async () => {
@@ -86,7 +102,7 @@ describe.each(BACKENDS)('Store on %s', (dialect, makeBackend) => {
 						row('spec.maxReplicas', 8, 11)
 					])
 					.execute();
-				expect(await old.migrate()).toEqual(['0003_sign_in_hardening', '0004_drift_history_masked', '0005_changes', '0006_sso', '0007_replicas']);
+				expect(await old.migrate()).toEqual(['0003_sign_in_hardening', '0004_drift_history_masked', '0005_changes', '0006_sso', '0007_replicas', '0008_runner_offline_since']);
 				const rows = await (old.conn.db as Kysely<any>).selectFrom('drift_history').select(['field', 'declared', 'applied', 'live']).orderBy('id').execute();
 				expect(rows).toEqual([
 					{ field: 'data["config.toml"]', declared: null, applied: JSON.stringify(toml('(sensitive #1)', 3)), live: JSON.stringify(toml('(sensitive #2)', 4)) },

@@ -27,6 +27,10 @@ export interface KubernetesSource {
 	ephemeralRunners(ss: ScaleSet): ReturnType<typeof ephemeralRunnersOf>;
 	pods(): PodView[];
 	runnerScaleSets(): Map<number, string>;
+	/** Bumped by every change the watches see: a view built at one value holds until it moves. */
+	version(): number;
+	/** The configured namespaces of the ARC controller and its listeners. */
+	arcControllerNamespaces: readonly string[];
 	/** Every watched object of a kind, as the API server last sent it (the informers' cache; do not mutate). */
 	objects<T = KubernetesObject>(kind: ResourceKind): T[];
 	/**
@@ -50,7 +54,7 @@ export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubern
 	let changes = 0;
 	const watch = new ClusterWatch(
 		kc,
-		{ gitlab: cfg.kubernetes.gitlab_runner_namespaces, arc: cfg.kubernetes.arc_runner_namespaces },
+		{ gitlab: cfg.kubernetes.gitlab_runner_namespaces, arc: cfg.kubernetes.arc_runner_namespaces, arcController: cfg.kubernetes.arc_controller_namespaces },
 		(change) => {
 			changes++;
 			metrics.upstreamRequests.inc({ source: cfg.name, outcome: 'ok' });
@@ -132,6 +136,8 @@ export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubern
 		ephemeralRunners: (ss) => ephemeralRunnersOf(ss, objects<ErObject>('EphemeralRunner')),
 		pods: sinceLastChange(() => objects<PodObject>('Pod').map(podView).filter((p): p is PodView => p !== null)),
 		runnerScaleSets: () => scaleSetByRunnerId(objects<ErObject>('EphemeralRunner')),
+		version: () => changes,
+		arcControllerNamespaces: cfg.kubernetes.arc_controller_namespaces,
 		objects,
 		explainDenied(list) {
 			denied = list;

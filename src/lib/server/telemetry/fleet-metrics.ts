@@ -102,4 +102,26 @@ export function registerFleetMetrics(registry: client.Registry, read: FleetReadi
 			for (const [scale_set, n] of counts) this.set({ scale_set }, n);
 		}
 	});
+	new client.Gauge({
+		name: 'runner_dashboard_arc_listener_up',
+		help: "Whether each ARC scale set's listener pod is running and ready (1) or not (0); 0 when any set of that name has none.",
+		labelNames: ['scale_set'] as const,
+		registers: [registry],
+		collect() {
+			this.reset();
+			const up = new Map<string, number>();
+			for (const h of read.arc()) up.set(h.scale_set, Math.min(up.get(h.scale_set) ?? 1, h.listener.up ? 1 : 0));
+			for (const [scale_set, v] of up) this.set({ scale_set }, v);
+		}
+	});
+	new client.Gauge({
+		name: 'runner_dashboard_arc_controller_up',
+		help: 'Whether the ARC controller of each cluster with scale sets has a running, ready pod (1) or not (0), by Kubernetes source.',
+		labelNames: ['source'] as const,
+		registers: [registry],
+		collect() {
+			this.reset();
+			for (const h of read.arc()) this.set({ source: h.source }, h.controller.up ? 1 : 0);
+		}
+	});
 }

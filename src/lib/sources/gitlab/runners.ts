@@ -75,8 +75,9 @@ export class GitlabRunnerSync {
 			const parsed = gitlabRunnerDetails.safeParse(raw);
 			if (!parsed.success) throw new UpstreamError(this.source, 'invalid_response', `unexpected runner ${item.id} from GitLab: ${parsed.error.issues[0]?.message}`);
 			// Keep only what the runner model reads: at tens of thousands of runners the rest adds up.
-			const { tag_list, version, contacted_at, ip_address } = parsed.data;
-			this.known.set(item.id, { fingerprint: listFingerprint(item), details: { ...item, tag_list, version, contacted_at, ip_address } });
+			const { tag_list, version, contacted_at, ip_address, run_untagged, projects, groups } = parsed.data;
+			const scope = { projects: projects?.map((p) => ({ path_with_namespace: p.path_with_namespace })), groups: groups?.map((g) => ({ web_url: g.web_url })) };
+			this.known.set(item.id, { fingerprint: listFingerprint(item), details: { ...item, tag_list, version, contacted_at, ip_address, run_untagged, ...scope } });
 		});
 		const seen = new Set(items.map((i) => i.id));
 		for (const id of this.known.keys()) if (!seen.has(id)) this.known.delete(id);

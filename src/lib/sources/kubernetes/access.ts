@@ -11,15 +11,15 @@ import { RESOURCES, type ResourceKind, type ResourceSpec } from './resources';
 export type Verb = 'list' | 'watch' | 'patch';
 
 /** A list of namespaces in a `sources.kubernetes[]` entry of the configuration file. */
-export type NamespaceClass = 'gitlab_runner_namespaces' | 'arc_runner_namespaces';
+export type NamespaceClass = 'gitlab_runner_namespaces' | 'arc_runner_namespaces' | 'arc_controller_namespaces';
 
 export interface NamespaceClassInfo {
 	/** What the operator puts there. */
 	holds: string;
 	/** The deploy module's variable listing these namespaces; a Role and RoleBinding per entry. */
-	moduleVariable: 'runner_namespaces' | 'arc_namespaces';
+	moduleVariable: 'runner_namespaces' | 'arc_namespaces' | 'arc_controller_namespaces';
 	/** That Role's resource name in the module (`kubernetes_role_v1.<name>`, object `<var.name>-<name>`). */
-	moduleRole: 'runners' | 'arc';
+	moduleRole: 'runners' | 'arc' | 'arc_controller';
 }
 
 export const NAMESPACE_CLASSES: Record<NamespaceClass, NamespaceClassInfo> = {
@@ -32,6 +32,11 @@ export const NAMESPACE_CLASSES: Record<NamespaceClass, NamespaceClassInfo> = {
 		holds: 'ARC AutoscalingRunnerSets, EphemeralRunnerSets, EphemeralRunners and their runner pods',
 		moduleVariable: 'arc_namespaces',
 		moduleRole: 'arc'
+	},
+	arc_controller_namespaces: {
+		holds: "the ARC controller's pod and the scale sets' listener pods",
+		moduleVariable: 'arc_controller_namespaces',
+		moduleRole: 'arc_controller'
 	}
 };
 
@@ -61,13 +66,15 @@ const WHY_WATCHED: Record<ResourceKind, string> = {
 	AutoscalingRunnerSet: 'Scale sets page, drain state and drift of min/max runners',
 	EphemeralRunnerSet: 'Scale sets page: current and desired runner counts',
 	EphemeralRunner: "Scale sets page: a scale set's runners, and which scale set a GitHub runner belongs to",
+	ArcControllerPod: "Scale sets page and alerts: whether the ARC controller and each scale set's listener are up",
 	Event: 'Why not scaling: the scheduler, HPA, deployment and ARC controllers\' and the kubelet\'s Events on the autoscaler and runner views'
 };
 
 const SCOPE_CLASSES: Record<ResourceSpec['scope'], NamespaceClass[]> = {
 	gitlab: ['gitlab_runner_namespaces'],
 	arc: ['arc_runner_namespaces'],
-	both: ['gitlab_runner_namespaces', 'arc_runner_namespaces']
+	both: ['gitlab_runner_namespaces', 'arc_runner_namespaces'],
+	arc_controller: ['arc_controller_namespaces']
 };
 
 /** The scale-set drain lever: a merge patch of an AutoscalingRunnerSet (spec.maxRunners and an annotation). */

@@ -4,12 +4,9 @@
 // source status.
 import { makeInformer, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { groupOf } from './access';
-import { RESOURCES, lister, resourcePath, type ResourceKind, type ResourceSpec } from './resources';
+import { RESOURCES, lister, namespacesOf, resourcePath, type ClusterNamespaces, type ResourceKind, type ResourceSpec } from './resources';
 
-export interface ClusterNamespaces {
-	gitlab: string[];
-	arc: string[];
-}
+export type { ClusterNamespaces };
 
 export interface WatchState {
 	path: string;
@@ -47,8 +44,7 @@ export class ClusterWatch {
 
 	start(): void {
 		for (const spec of RESOURCES) {
-			const namespaces = new Set(spec.scope === 'gitlab' ? this.namespaces.gitlab : spec.scope === 'arc' ? this.namespaces.arc : [...this.namespaces.gitlab, ...this.namespaces.arc]);
-			for (const ns of namespaces) this.watch(spec, ns);
+			for (const ns of namespacesOf(spec, this.namespaces)) this.watch(spec, ns);
 		}
 	}
 

@@ -2,14 +2,14 @@
 // typed clients (CustomObjectsApi for ARC's CRDs).
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, EventsV1Api, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 
-export type ResourceKind = 'Pod' | 'Deployment' | 'HorizontalPodAutoscaler' | 'ConfigMap' | 'AutoscalingRunnerSet' | 'EphemeralRunnerSet' | 'EphemeralRunner' | 'Event';
+export type ResourceKind = 'Pod' | 'Deployment' | 'HorizontalPodAutoscaler' | 'ConfigMap' | 'AutoscalingRunnerSet' | 'EphemeralRunnerSet' | 'EphemeralRunner' | 'Event' | 'ArcControllerPod';
 
 export interface ResourceSpec {
 	kind: ResourceKind;
 	apiVersion: string;
 	plural: string;
 	/** Which configured namespaces hold it. */
-	scope: 'gitlab' | 'arc' | 'both';
+	scope: 'gitlab' | 'arc' | 'both' | 'arc_controller';
 }
 
 export const RESOURCES: ResourceSpec[] = [
@@ -22,8 +22,24 @@ export const RESOURCES: ResourceSpec[] = [
 	{ kind: 'EphemeralRunner', apiVersion: 'actions.github.com/v1alpha1', plural: 'ephemeralrunners', scope: 'arc' },
 	// The API server keeps Events for its --event-ttl (an hour by default) and deletes them;
 	// the informer follows, so the cache is bounded by what the cluster keeps.
-	{ kind: 'Event', apiVersion: 'events.k8s.io/v1', plural: 'events', scope: 'both' }
+	{ kind: 'Event', apiVersion: 'events.k8s.io/v1', plural: 'events', scope: 'both' },
+	// Pods of the ARC controller namespaces (the controller's and one listener per scale set),
+	// kept apart from the runner pods so the Pods page and capacity never count them.
+	{ kind: 'ArcControllerPod', apiVersion: 'v1', plural: 'pods', scope: 'arc_controller' }
 ];
+
+/** The configured namespaces of a cluster, by the class of objects they hold. */
+export interface ClusterNamespaces {
+	gitlab: string[];
+	arc: string[];
+	arcController: string[];
+}
+
+/** Where a watched kind lives: the namespaces of its scope, each once. */
+export function namespacesOf(spec: ResourceSpec, ns: ClusterNamespaces): string[] {
+	const list = spec.scope === 'gitlab' ? ns.gitlab : spec.scope === 'arc' ? ns.arc : spec.scope === 'arc_controller' ? ns.arcController : [...ns.gitlab, ...ns.arc];
+	return [...new Set(list)];
+}
 
 export function resourcePath(spec: ResourceSpec, namespace: string): string {
 	const base = spec.apiVersion === 'v1' ? '/api/v1' : `/apis/${spec.apiVersion}`;
@@ -51,6 +67,7 @@ export function lister(kc: KubeConfig, spec: ResourceSpec, namespace: string, ti
 function typedLister(kc: KubeConfig, spec: ResourceSpec, namespace: string): Lister {
 	switch (spec.kind) {
 		case 'Pod':
+		case 'ArcControllerPod':
 			return () => kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace }) as never;
 		case 'ConfigMap':
 			return () => kc.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace }) as never;

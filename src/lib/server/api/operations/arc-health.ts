@@ -1,4 +1,5 @@
-// ARC health: what ARC's own status does not say — runners without pods, runners stuck in a phase.
+// ARC health: what ARC's own status does not say — runners without pods, runners stuck in a
+// phase, a scale set's listener or the ARC controller down.
 import { z } from 'zod';
 import { scaleSetHealthSchema } from '$lib/core/arc-health';
 import { arcHealth } from '../../services/arc-health';
@@ -10,7 +11,8 @@ export const getArcHealth = op({
 	path: '/api/v1/scale-sets/health',
 	access: 'viewer',
 	tag: 'Fleet',
-	summary: 'Per ARC scale set: phantom runners (EphemeralRunners the set counts whose pod does not exist) and runners stuck in one phase for over 10 minutes, each named.',
+	summary:
+		"Per ARC scale set: phantom runners (EphemeralRunners the set counts whose pod does not exist), runners stuck in one phase for over 10 minutes, each named, and whether the set's listener pod and its cluster's ARC controller pod are running and ready (`listener`, `controller`: the pod and, when down, why).",
 	responses: { 200: z.object({ items: z.array(scaleSetHealthSchema.meta({ id: 'ScaleSetHealth' })), unhealthy: z.number().int() }) },
 	handler: ({ app }) => {
 		const items = arcHealth(app);

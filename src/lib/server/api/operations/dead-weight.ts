@@ -31,9 +31,9 @@ export const previewDeadWeight = op({
 			.meta({ id: 'DeadWeight' }),
 		400: errorSchema
 	},
-	handler: ({ app, query }) => {
+	handler: async ({ app, query }) => {
 		const days = query.offline_days ?? app.config.deadWeightDays;
-		const all = app.deadWeight.preview(days, query.forge);
+		const all = await app.deadWeight.preview(days, query.forge);
 		return { ...pageOf(all, query.page, query.per_page), offline_days: days, confirm: deleteConfirmation(all.length) };
 	}
 });

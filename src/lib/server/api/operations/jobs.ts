@@ -16,7 +16,7 @@ export const listWaitingJobs = op({
 	tag: 'Fleet',
 	summary: 'Jobs waiting for a runner longer than the threshold (`waiting_jobs.threshold_seconds`), longest first, each with why: the reason and its words, and the runners that could take it.',
 	description:
-		'Reasons: `no_runner` (no runner has the tags), `all_paused`, `all_offline` (every matching runner paused or offline), `pods_pending` (the runner type’s pods are Pending, with the scheduler’s or kubelet’s words), `hpa_at_max`, `scale_set_at_max`, `busy` (every matching runner at its concurrency limit), `waiting` (a runner is free; it has not picked the job yet). GitLab: pending jobs of the projects in the source’s scope; GitHub: queued jobs of the repositories in scope, ARC scale-set jobs included.',
+		'Reasons: `no_runner` (no runner would pick it: none has the tags or, on GitLab, none of those takes untagged jobs or belongs to the job’s project or its groups), `all_paused`, `all_offline` (every matching runner paused or offline), `pods_pending` (the runner type’s pods are Pending, with the scheduler’s or kubelet’s words), `hpa_at_max`, `scale_set_at_max`, `busy` (every matching runner at its concurrency limit), `waiting` (a runner is free; it has not picked the job yet). GitLab: pending jobs of the projects in the source’s scope; GitHub: queued jobs of the repositories in scope, ARC scale-set jobs included.',
 	query: waitingQuery,
 	responses: { 200: pageSchema(waitingJobSchema.meta({ id: 'WaitingJob' })), 400: errorSchema },
 	handler: ({ app, query }) => app.waitingJobs.list(query)
