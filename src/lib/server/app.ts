@@ -207,7 +207,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	const waitingJobs = startWaitingJobs({ config, fleet, gitlab, github, kubernetes, logger, autoscalers, onRead: (source, read) => feedRef.feed?.publishWaiting(source, read) });
 	const forgeVersions = startForgeVersions({ config, gitlab, github, logger });
 	const offlineTimes = new RunnerOfflineStore(store.conn.db, (trx) => leadership.fence(trx));
-	const deadWeight = new DeadWeight({ config, fleet, gitlab, github, bus, logger, store, offline: offlineTimes, leading: () => leadership.leading });
+	const deadWeight = new DeadWeight({ config, fleet, gitlab, github, bus, logger, store, offline: offlineTimes, leadingTerm: () => (leadership.leading ? leadership.term : null) });
 	registerFleetMetrics(metrics.registry, {
 		runners: () => fleet.values(),
 		outdated: (r) => forgeVersions.outdated(r),

@@ -23,9 +23,10 @@ describe.each(BACKENDS)('dead weight of GitHub runners on %s', (_dialect, makeBa
 		const fleet = new FleetCache();
 		await fleet.replaceSource('gh', runners);
 		const offline = new RunnerOfflineStore(store().conn.db);
-		const d = new DeadWeight({ fleet, offline, leading: () => leading, logger: createLogger('silent') } as never);
+		const lead = { term: leading ? 1 : null as number | null };
+		const d = new DeadWeight({ fleet, offline, leadingTerm: () => lead.term, logger: createLogger('silent') } as never);
 		made.push(d);
-		return { d, fleet, offline };
+		return { d, fleet, offline, lead };
 	}
 
 	it('keeps when a runner was first seen offline across a restart, and a follower previews the same', async () => {
@@ -59,10 +60,26 @@ describe.each(BACKENDS)('dead weight of GitHub runners on %s', (_dialect, makeBa
 		expect(await leader.offline.load()).toEqual(new Map());
 	});
 
+	it('reloads what another leader wrote when it leads again in a new term', async () => {
+		const a = await replica(true);
+		await a.d.observe(1000);
+		// Another replica leads (term 2) and sees runner 1 back online: its row goes.
+		const b = await replica(true, [gh(1, 'online'), gh(2, 'online'), gh(3, 'offline')]);
+		b.lead.term = 2;
+		await b.d.observe(2000);
+		expect(await b.offline.load()).toEqual(new Map([['github:gh:3', 1000]]));
+		// The first leads again (term 3) and sees runner 1 offline: with its copy from term 1 it
+		// would see no transition, and runner 1 would never be stored again.
+		b.lead.term = null;
+		a.lead.term = 3;
+		await a.d.observe(6000);
+		expect(await a.offline.load()).toEqual(new Map([['github:gh:1', 6000], ['github:gh:3', 1000]]));
+	});
+
 	it('forgets nothing on a restart before the fleet was read', async () => {
 		const leader = await replica(true);
 		await leader.d.observe(1000);
-		const fresh = new DeadWeight({ fleet: new FleetCache(), offline: new RunnerOfflineStore(store().conn.db), leading: () => true, logger: createLogger('silent') } as never);
+		const fresh = new DeadWeight({ fleet: new FleetCache(), offline: new RunnerOfflineStore(store().conn.db), leadingTerm: () => 1, logger: createLogger('silent') } as never);
 		made.push(fresh);
 		await fresh.observe(5000);
 		expect(await new RunnerOfflineStore(store().conn.db).load()).toEqual(new Map([['github:gh:1', 1000], ['github:gh:3', 1000]]));

@@ -33,12 +33,13 @@ export type DeadWeightDeps = Pick<AppContext, 'config' | 'fleet' | 'gitlab' | 'g
 	/** The first-seen-offline times, shared by the replicas through the store. */
 	offline: RunnerOfflineStore;
 	/** Only the replica that polls GitHub (the leader) notes transitions. */
-	leading: () => boolean;
+	/** The term this replica leads in, or null while it does not lead. */
+	leadingTerm: () => number | null;
 };
 
 export class DeadWeight {
 	/** The leader's copy of the stored times, so a steady fleet costs no query; dropped when it stops leading. */
-	private known: Map<string, number> | null = null;
+	private known: { term: number; since: Map<string, number> } | null = null;
 	private observing: Promise<void> | undefined;
 	private timer: NodeJS.Timeout;
 
@@ -58,11 +59,14 @@ export class DeadWeight {
 	}
 
 	private async note(now: number): Promise<void> {
-		if (!this.deps.leading()) {
+		const term = this.deps.leadingTerm();
+		if (term === null) {
 			this.known = null;
 			return;
 		}
-		const known = (this.known ??= await this.deps.offline.load());
+		// Another leader may have written between two of this replica's terms: a new term reloads.
+		if (this.known?.term !== term) this.known = { term, since: await this.deps.offline.load() };
+		const known = this.known.since;
 		const changes = offlineTransitions(known, this.deps.fleet.values(), (s) => this.deps.fleet.hasSource(s), now);
 		if (!changes.set.length && !changes.clear.length) return;
 		try {
