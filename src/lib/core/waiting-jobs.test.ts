@@ -33,6 +33,12 @@ describe('explainWaiting', () => {
 			expect(explainWaiting(job({ project: 'ops/x' }), { runners: [docker(6), project(7, [])], groups: [], now: NOW }).candidates_total).toBe(2);
 		});
 
+		it('compares paths as GitLab does, ignoring case, and holds nothing against a runner without a scope (from an older replica)', () => {
+			expect(explainWaiting(job({ project: 'Web/Shop' }), { runners: [project(1, ['web/shop']), groupRunner(2, ['WEB'])], groups: [], now: NOW }).candidates_total).toBe(2);
+			const older = { ...project(3, ['data/ml']), scope: undefined } as unknown as Parameters<typeof explainWaiting>[1]['runners'][number];
+			expect(explainWaiting(job(), { runners: [older], groups: [], now: NOW }).candidates_total).toBe(1);
+		});
+
 		it('says the tags exist only on runners of other projects or groups', () => {
 			const w = explainWaiting(job({ project: 'ops/infra' }), { runners: [project(1, ['web/shop']), groupRunner(2, ['data'])], groups: [], now: NOW });
 			expect(w).toMatchObject({

@@ -102,9 +102,13 @@ export function coversTags(runner: Runner, job: Pick<PendingJob, 'forge' | 'tags
  * are not read yet (no scope) is not held against.
  */
 export function inScope(runner: Runner, job: Pick<PendingJob, 'forge' | 'project'>): boolean {
-	if (job.forge !== 'gitlab' || runner.scope.length === 0) return true;
-	if (runner.type === 'project_type') return runner.scope.includes(job.project);
-	if (runner.type === 'group_type') return runner.scope.some((g) => job.project.startsWith(`${g}/`));
+	// `?? []`: a runner from a replica of an earlier version has no scope yet (not held against).
+	const scope = runner.scope ?? [];
+	if (job.forge !== 'gitlab' || scope.length === 0) return true;
+	// GitLab paths are case-insensitive.
+	const project = lower(job.project);
+	if (runner.type === 'project_type') return scope.some((p) => lower(p) === project);
+	if (runner.type === 'group_type') return scope.some((g) => project.startsWith(`${lower(g)}/`));
 	return true;
 }
 

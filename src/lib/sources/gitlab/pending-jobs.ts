@@ -3,6 +3,7 @@
 // there is no group or instance listing in REST, so the projects in the source's scope are
 // walked: every project the token reads (`GET /projects`), a group's
 // (`GET /groups/:id/projects`, subgroups included) or the configured projects.
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { mapLimit } from '$lib/core/map-limit';
 import type { PendingJob } from '$lib/core/waiting-jobs';
@@ -14,6 +15,8 @@ const PER_PAGE = 100;
 const CONCURRENCY = 6;
 
 const projectItem = z.looseObject({ id: z.number(), path_with_namespace: z.string() });
+/** Paths of projects configured by id (`source\0id`); a project is rarely renamed or moved. */
+const pathOfId = new LRUCache<string, string>({ max: 10_000, ttl: 3_600_000 });
 const pendingJob = z.looseObject({
 	id: z.number(),
 	name: z.string(),
@@ -35,7 +38,23 @@ async function projectsInScope(client: GitlabClient, source: string, scope: Gitl
 		return parsed.data.map((p) => ({ id: p.id, path: p.path_with_namespace }));
 	};
 	if (scope === 'all') return { projects: parse(await client.Projects.all({ perPage: PER_PAGE, simple: true } as never)), requests: 1 };
-	if ('projects' in scope) return { projects: scope.projects.map((p) => ({ id: p, path: String(p) })), requests: 0 };
+	if ('projects' in scope) {
+		// A project configured by id is named by its path, as runners' scopes name projects; read once an hour.
+		let requests = 0;
+		const projects = await mapLimit(scope.projects, CONCURRENCY, async (p): Promise<ProjectRef> => {
+			if (typeof p === 'string' && p.includes('/')) return { id: p, path: p };
+			const key = `${source}\u0000${p}`;
+			let path = pathOfId.get(key);
+			if (path === undefined) {
+				requests++;
+				const parsed = projectItem.safeParse(await client.Projects.show(p));
+				if (!parsed.success) throw new UpstreamError(source, 'invalid_response', `unexpected project ${p} from GitLab: ${parsed.error.issues[0]?.message}`);
+				pathOfId.set(key, (path = parsed.data.path_with_namespace));
+			}
+			return { id: p, path };
+		});
+		return { projects, requests };
+	}
 	const byId = new Map<number | string, ProjectRef>();
 	for (const g of scope.groups) for (const p of parse(await client.Groups.allProjects(g, { perPage: PER_PAGE, simple: true, includeSubgroups: true } as never))) byId.set(p.id, p);
 	return { projects: [...byId.values()], requests: scope.groups.length };
