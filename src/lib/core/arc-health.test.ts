@@ -65,4 +65,16 @@ describe('scaleSetHealth', () => {
 		const other = { ...listenerPod('gh-docker'), metadata: { ...listenerPod('gh-docker').metadata, labels: { ...listenerPod('gh-docker').metadata.labels, 'actions.github.com/scale-set-namespace': 'elsewhere' } } };
 		expect(health([controllerPod(), other, listenerPod('gh-nix')])[0]!.listener.up).toBe(false);
 	});
+
+	it('says unknown, not down, while the controller namespaces’ pods cannot be read', () => {
+		const refused = 'arc-systems/pods: 403 Forbidden';
+		const [docker] = scaleSetHealth('k', sets, [], [], NOW, { graceS: 60, stuckS: 600 }, { pods: [], namespaces: ['arc-systems'], unknown: refused });
+		expect(docker!.controller).toEqual({ pod: null, up: null, detail: `ARC controller unknown: the pods of the controller namespaces are not readable (${refused})` });
+		expect(docker!.listener.up).toBeNull();
+		expect(docker!.healthy).toBe(true);
+		// Pods already seen still count: a listener seen crash-looping is down even while the watch restarts.
+		const looping = { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }], containerStatuses: [{ ready: false }] };
+		const [seen] = scaleSetHealth('k', sets, [], [], NOW, { graceS: 60, stuckS: 600 }, { pods: [controllerPod(), listenerPod('gh-docker', looping)] as never, namespaces: ['arc-systems'], unknown: refused });
+		expect([seen!.controller.up, seen!.listener.up]).toEqual([true, false]);
+	});
 });

@@ -19,8 +19,8 @@ export type ArcRunnerProblem = z.infer<typeof arcRunnerProblemSchema>;
 export const arcComponentSchema = z.object({
 	/** The pod found (`namespace/name`), or null when there is none. */
 	pod: z.string().nullable(),
-	up: z.boolean(),
-	/** Why it is down, in words naming the object; null while up. */
+	up: z.boolean().nullable().meta({ description: 'null: unknown, the dashboard cannot see the pods (their watch is not listed yet, or refused).' }),
+	/** Why it is down or unknown, in words naming the object; null while up. */
 	detail: z.string().nullable()
 });
 export type ArcComponent = z.infer<typeof arcComponentSchema>;
@@ -73,7 +73,9 @@ function notServing(p: ControlPod): string | null {
 }
 
 /** The best of the pods that could be the component: one serving, else the first, with why it is down. */
-function component(candidates: ControlPod[], missing: string, what: string): ArcComponent {
+function component(candidates: ControlPod[], missing: string, what: string, unknown: string | null): ArcComponent {
+	// Without a live watch of the pods, no pod seen is no evidence: say so rather than raise an alarm.
+	if (unknown !== null && candidates.length === 0) return { pod: null, up: null, detail: `${what} unknown: the pods of the controller namespaces are not readable (${unknown})` };
 	const serving = candidates.find((p) => notServing(p) === null);
 	if (serving) return { pod: podKey(serving), up: true, detail: null };
 	const first = candidates[0];
@@ -82,20 +84,25 @@ function component(candidates: ControlPod[], missing: string, what: string): Arc
 }
 
 /** The ARC controller of one cluster: a serving pod labelled as ARC's Helm chart labels it, in the controller namespaces. */
-export function controllerHealth(controlPods: readonly ControlPod[], namespaces: readonly string[]): ArcComponent {
+export function controllerHealth(controlPods: readonly ControlPod[], namespaces: readonly string[], unknown: string | null = null): ArcComponent {
 	const pods = controlPods.filter((p) => p.metadata?.labels?.[CONTROLLER_LABEL] === CONTROLLER_NAME);
-	return component(pods, `no ARC controller pod (${CONTROLLER_LABEL}=${CONTROLLER_NAME}) in ${namespaces.join(', ') || 'the configured controller namespaces'}`, 'ARC controller');
+	return component(pods, `no ARC controller pod (${CONTROLLER_LABEL}=${CONTROLLER_NAME}) in ${namespaces.join(', ') || 'the configured controller namespaces'}`, 'ARC controller', unknown);
 }
 
 /** A scale set's listener: the pod ARC labels with the set's name and namespace and the listener component. */
-export function listenerHealth(controlPods: readonly ControlPod[], set: { namespace: string; name: string; object?: string }, namespaces: readonly string[]): ArcComponent {
+export function listenerHealth(
+	controlPods: readonly ControlPod[],
+	set: { namespace: string; name: string; object?: string },
+	namespaces: readonly string[],
+	unknown: string | null = null
+): ArcComponent {
 	// ARC labels it with the AutoscalingRunnerSet's object name; the GitHub scale set name is accepted as well, as for its runners.
 	const names = [set.name, set.object ?? set.name];
 	const pods = controlPods.filter((p) => {
 		const l = p.metadata?.labels;
 		return l?.[COMPONENT_LABEL] === LISTENER_COMPONENT && names.includes(l[SCALE_SET_LABEL] ?? '') && l[SCALE_SET_NAMESPACE_LABEL] === set.namespace;
 	});
-	return component(pods, `no listener pod for scale set ${set.namespace}/${set.name} in ${namespaces.join(', ') || 'the configured controller namespaces'}`, 'listener');
+	return component(pods, `no listener pod for scale set ${set.namespace}/${set.name} in ${namespaces.join(', ') || 'the configured controller namespaces'}`, 'listener', unknown);
 }
 
 const ageOf = (er: ErObject & { metadata?: { creationTimestamp?: string | Date } }, now: number) => {
@@ -117,10 +124,11 @@ export function scaleSetHealth(
 	pods: readonly Named[],
 	now: number,
 	opts: { graceS: number; stuckS: number },
-	control: { pods: readonly ControlPod[]; namespaces: readonly string[] }
+	/** `unknown`: why the controller namespaces' pods cannot be trusted to be complete, or null. */
+	control: { pods: readonly ControlPod[]; namespaces: readonly string[]; unknown?: string | null }
 ): ScaleSetHealth[] {
 	const podNames = new Set(pods.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`));
-	const controller = controllerHealth(control.pods, control.namespaces);
+	const controller = controllerHealth(control.pods, control.namespaces, control.unknown ?? null);
 	const out = new Map<string, ScaleSetHealth>();
 	for (const s of scaleSets)
 		out.set(`${s.namespace}/${s.name}`, {
@@ -129,7 +137,7 @@ export function scaleSetHealth(
 			scale_set: s.name,
 			phantom_runners: [],
 			stuck_runners: [],
-			listener: listenerHealth(control.pods, s, control.namespaces),
+			listener: listenerHealth(control.pods, s, control.namespaces, control.unknown ?? null),
 			controller,
 			healthy: true
 		});
@@ -147,5 +155,5 @@ export function scaleSetHealth(
 			entry.stuck_runners.push({ name, phase, age_s: age, detail: `${phase} for ${Math.round(age / 60)} min${er.status?.reason ? `: ${er.status.reason}` : ''}${er.status?.message ? ` ${er.status.message}` : ''}` });
 		}
 	}
-	return [...out.values()].map((h) => ({ ...h, healthy: h.phantom_runners.length === 0 && h.stuck_runners.length === 0 && h.listener.up && h.controller.up }));
+	return [...out.values()].map((h) => ({ ...h, healthy: h.phantom_runners.length === 0 && h.stuck_runners.length === 0 && h.listener.up !== false && h.controller.up !== false }));
 }

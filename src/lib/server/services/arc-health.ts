@@ -31,7 +31,7 @@ function ofCluster(k: KubernetesSource, now: number): ScaleSetHealth[] {
 		k.objects<{ metadata?: { name?: string; namespace?: string } }>('Pod'),
 		now,
 		{ graceS: PHANTOM_GRACE_S, stuckS: STUCK_AFTER_S },
-		{ pods: k.objects<ControlPod>('ArcControllerPod'), namespaces: k.arcControllerNamespaces }
+		{ pods: k.objects<ControlPod>('ArcControllerPod'), namespaces: k.arcControllerNamespaces, unknown: k.unknown('ArcControllerPod') }
 	);
 	cache.set(k, { version, at: now, value });
 	return value;

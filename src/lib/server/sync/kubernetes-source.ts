@@ -33,6 +33,8 @@ export interface KubernetesSource {
 	arcControllerNamespaces: readonly string[];
 	/** Every watched object of a kind, as the API server last sent it (the informers' cache; do not mutate). */
 	objects<T = KubernetesObject>(kind: ResourceKind): T[];
+	/** Why a kind's objects may be incomplete (its watch not listed yet or failing), or null. */
+	unknown(kind: ResourceKind): string | null;
 	/**
 	 * The permissions the identity lacks (from the source check), so a watch they break is
 	 * reported in words with its fix instead of as a failing watch.
@@ -137,6 +139,7 @@ export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubern
 		pods: sinceLastChange(() => objects<PodObject>('Pod').map(podView).filter((p): p is PodView => p !== null)),
 		runnerScaleSets: () => scaleSetByRunnerId(objects<ErObject>('EphemeralRunner')),
 		version: () => changes,
+		unknown: (kind) => watch.unknown(kind),
 		arcControllerNamespaces: cfg.kubernetes.arc_controller_namespaces,
 		objects,
 		explainDenied(list) {

@@ -110,7 +110,8 @@ export function registerFleetMetrics(registry: client.Registry, read: FleetReadi
 		collect() {
 			this.reset();
 			const up = new Map<string, number>();
-			for (const h of read.arc()) up.set(h.scale_set, Math.min(up.get(h.scale_set) ?? 1, h.listener.up ? 1 : 0));
+			// Unknown (the pods cannot be read) has no sample: an absent series raises no alert.
+			for (const h of read.arc()) if (h.listener.up !== null) up.set(h.scale_set, Math.min(up.get(h.scale_set) ?? 1, h.listener.up ? 1 : 0));
 			for (const [scale_set, v] of up) this.set({ scale_set }, v);
 		}
 	});
@@ -121,7 +122,7 @@ export function registerFleetMetrics(registry: client.Registry, read: FleetReadi
 		registers: [registry],
 		collect() {
 			this.reset();
-			for (const h of read.arc()) this.set({ source: h.source }, h.controller.up ? 1 : 0);
+			for (const h of read.arc()) if (h.controller.up !== null) this.set({ source: h.source }, h.controller.up ? 1 : 0);
 		}
 	});
 }

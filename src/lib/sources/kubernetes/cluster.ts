@@ -103,6 +103,18 @@ export class ClusterWatch {
 		return undefined;
 	}
 
+	/**
+	 * Why the objects of a kind are not known to be complete (a watch of it not yet listed, or
+	 * failing, e.g. refused by RBAC), or null when every watch of it is live. An empty list
+	 * then means "none seen", not "none there".
+	 */
+	unknown(kind: ResourceKind): string | null {
+		const spec = RESOURCES.find((r) => r.kind === kind);
+		const paths = new Set(this.namespaces && spec ? namespacesOf(spec, this.namespaces).map((ns) => resourcePath(spec, ns)) : []);
+		const bad = this.informers.find((i) => paths.has(i.state.path) && (!i.state.connected || i.state.lastError));
+		return bad ? (bad.state.lastError ?? `${bad.state.path}: not listed yet`) : null;
+	}
+
 	/** Watches that are failing now, with their last error. */
 	failing(): WatchState[] {
 		return this.informers.map((i) => i.state).filter((s) => !s.connected || s.lastError);
