@@ -1832,13 +1832,15 @@ export interface components {
             /** @description The scale set's listener pod (ARC runs one per scale set in the controller's namespace): down, the set does not scale. */
             listener: {
                 pod: string | null;
-                up: boolean;
+                /** @description null: unknown, the dashboard cannot see the pods (their watch is not listed yet, or refused). */
+                up: boolean | null;
                 detail: string | null;
             };
             /** @description The ARC controller's pod in the cluster: down, nothing of ARC is reconciled. */
             controller: {
                 pod: string | null;
-                up: boolean;
+                /** @description null: unknown, the dashboard cannot see the pods (their watch is not listed yet, or refused). */
+                up: boolean | null;
                 detail: string | null;
             };
             healthy: boolean;
