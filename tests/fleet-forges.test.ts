@@ -146,6 +146,49 @@ describe('pods', () => {
 	});
 });
 
+describe('pods and scale sets as CSV', () => {
+	// Every row of a filtered view, all pages: the same rows as the JSON list (read again until the cluster held still between the reads).
+	const csvColumn = async (path: string, column: string) => {
+		const r = await fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${viewer}` } });
+		expect(r.status).toBe(200);
+		expect(r.headers.get('content-type')).toMatch(/^text\/csv/);
+		const lines = (await r.text()).trimEnd().split('\r\n');
+		const i = lines[0]!.split(',').indexOf(column);
+		return lines.slice(1).map((l) => l.split(',')[i]);
+	};
+	const sameRows = async (list: string, csv: string, key: string, column: string) => {
+		const names = (p: { items: Record<string, string>[] }) => p.items.map((x) => x[key]);
+		const [before, rows] = await eventually(
+			async () => {
+				const before = names(await get(list));
+				const rows = await csvColumn(csv, column);
+				const after = names(await get(list));
+				return [JSON.stringify(before) === JSON.stringify(after) ? before : null, rows] as const;
+			},
+			([b]) => b !== null,
+			20_000,
+			'a still cluster between two reads'
+		);
+		expect(rows).toEqual(before);
+		return rows;
+	};
+
+	it('exports the pods of one runner type, every one the list has', async () => {
+		const rows = await sameRows('/api/v1/pods?runner_type=docker-runner&per_page=200', '/api/v1/pods/export?runner_type=docker-runner&per_page=1', 'name', 'name');
+		expect(rows.length).toBeGreaterThan(1);
+		expect((await csvColumn('/api/v1/pods/export?runner_type=docker-runner', 'runner_type')).every((t) => t === 'docker-runner')).toBe(true);
+	});
+
+	it('exports the scale sets a filter selects', async () => {
+		const all = await sameRows('/api/v1/scale-sets?per_page=200', '/api/v1/scale-sets/export', 'id', 'id');
+		expect(all.length).toBeGreaterThan(1);
+		const some = await sameRows('/api/v1/scale-sets?q=nix&per_page=200', '/api/v1/scale-sets/export?q=nix', 'id', 'id');
+		expect(some.length).toBeGreaterThan(0);
+		expect(some.length).toBeLessThan(all.length);
+		expect((await fetch(`${app.url}/api/v1/scale-sets/export?drained=maybe`, { headers: { authorization: `Bearer ${viewer}` } })).status).toBe(400);
+	});
+});
+
 describe('a runner’s page', () => {
 	it('shows a GitLab runner’s managers, recent jobs with their queue wait, and its runner type’s pods', async () => {
 		await fetch(`${app.sandboxUrl}/_sandbox/load`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobs_per_minute: 600 }) });

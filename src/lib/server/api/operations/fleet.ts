@@ -159,7 +159,7 @@ export const bulkRunnerAction = op({
 	}
 });
 
-const scaleSetsQuery = z.strictObject({
+export const scaleSetsQuery = z.strictObject({
 	...pagingFields,
 	q: z.string().max(200).optional(),
 	source: z.string().max(100).optional(),
@@ -178,18 +178,22 @@ export const listScaleSets = op({
 	query: scaleSetsQuery,
 	responses: { 200: pageSchema(freshScaleSet), 400: errorSchema },
 	handler: ({ app, query: q }) => {
-		const needle = q.q?.toLowerCase();
-		const hits = allScaleSets(app).filter(
-			(s) =>
-				(!q.source || s.source === q.source) &&
-				(!q.namespace || s.namespace === q.namespace) &&
-				(!q.drained || s.drained === (q.drained === 'true')) &&
-				(!needle || `${s.name} ${s.scale_set_name} ${s.runner_group ?? ''}`.toLowerCase().includes(needle))
-		);
-		const page = pageOf(hits, q.page, q.per_page);
+		const page = pageOf(scaleSetsMatching(app, q), q.page, q.per_page);
 		return { ...page, items: withFreshness(app.sources, page.items) };
 	}
 });
+
+/** The scale sets a list query selects, in list order (the JSON list and its CSV export). */
+export function scaleSetsMatching(app: Parameters<typeof allScaleSets>[0], q: z.infer<typeof scaleSetsQuery>) {
+	const needle = q.q?.toLowerCase();
+	return allScaleSets(app).filter(
+		(s) =>
+			(!q.source || s.source === q.source) &&
+			(!q.namespace || s.namespace === q.namespace) &&
+			(!q.drained || s.drained === (q.drained === 'true')) &&
+			(!needle || `${s.name} ${s.scale_set_name} ${s.runner_group ?? ''}`.toLowerCase().includes(needle))
+	);
+}
 
 export const getScaleSet = op({
 	id: 'getScaleSet',
@@ -232,7 +236,7 @@ export const undrainScaleSet = op({
 	handler: ({ app, actor, params, body }) => undrain(app, actor, params.id, body?.max_runners)
 });
 
-const podsQuery = z.strictObject({
+export const podsQuery = z.strictObject({
 	...pagingFields,
 	runner_type: z.string().max(200).optional(),
 	stack: podStackSchema.optional(),
@@ -256,12 +260,15 @@ export const listPods = op({
 		400: errorSchema
 	},
 	handler: ({ app, query: q }) => {
-		const all = allPods(app.kubernetes);
-		const hits = all.filter((p) => (!q.runner_type || p.runner_type === q.runner_type) && (!q.stack || p.stack === q.stack) && (!q.source || p.source === q.source) && (!q.phase || p.phase === q.phase));
-		const page = pageOf(hits, q.page, q.per_page);
+		const page = pageOf(podsMatching(app.kubernetes, q), q.page, q.per_page);
 		return { ...page, items: withFreshness(app.sources, page.items), by_runner_type: podsPerRunnerType(app.kubernetes) };
 	}
 });
+
+/** The pods a list query selects, in list order (the JSON list and its CSV export). */
+export function podsMatching(kubernetes: Parameters<typeof allPods>[0], q: z.infer<typeof podsQuery>) {
+	return allPods(kubernetes).filter((p) => (!q.runner_type || p.runner_type === q.runner_type) && (!q.stack || p.stack === q.stack) && (!q.source || p.source === q.source) && (!q.phase || p.phase === q.phase));
+}
 
 export const FLEET_OPERATIONS = [
 	listSources,
