@@ -160,6 +160,12 @@ describe('the capacity page', () => {
 		expect(await rows.locator('[data-outdated]').count()).toBe(await rows.count());
 		expect(await rows.first().locator('[data-outdated]').textContent()).toContain('17.5.2');
 		expect(await page.locator('select[name="outdated"]').inputValue()).toBe('true');
+		// Its "Export CSV" carries the same filters: every row of the view, all pages.
+		const exportHref = (await page.locator('[data-testid=export-runners]').getAttribute('href'))!;
+		expect(exportHref).toMatch(/^\/api\/v1\/runners\/export\?(.*&)?outdated=true/);
+		expect(exportHref).toContain('forge=gitlab');
+		const csv = await (await page.request.get(`${app.url}${exportHref}`)).text();
+		expect(csv.trimEnd().split('\r\n').length - 1).toBe(listed.total);
 
 		// A docker runner behind GitLab: its page names the reference and shows its runner type's Events (the HPA rescaled above).
 		const behind = (await api('/api/v1/runners?forge=gitlab&outdated=true&q=docker-runner-&per_page=1')).items[0];
