@@ -14,6 +14,7 @@ function cluster() {
 		name: 'k8s',
 		arcControllerNamespaces: ['arc-systems'],
 		version: () => state.version,
+		unknown: () => null,
 		scaleSets: () => [{ namespace: 'arc-runners', scale_set_name: 'gh-nix' }],
 		objects: (kind: string) => {
 			state.reads++;
