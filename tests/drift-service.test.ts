@@ -48,10 +48,11 @@ describe('DriftService', () => {
 			expect(events).toContain('drift');
 			const firstSeen = s.items[0]!.first_seen;
 			// Served as one object within a second while nothing changed; a second later the ages move.
-			const t = Date.now();
-			const atT = first.snapshot(Math.floor(t / 1000) * 1000 + 100);
-			expect(first.snapshot(Math.floor(t / 1000) * 1000 + 900)).toBe(atT);
-			const later = first.snapshot(Math.floor(t / 1000) * 1000 + 5100);
+			// Seconds well after first_seen, so no age is clamped at 0.
+			const s0 = Math.floor((Date.parse(firstSeen) + 3000) / 1000) * 1000;
+			const atT = first.snapshot(s0 + 100);
+			expect(first.snapshot(s0 + 900)).toBe(atT);
+			const later = first.snapshot(s0 + 5100);
 			expect(later).not.toBe(atT);
 			expect(later.items[0]!.age_s).toBe(atT.items[0]!.age_s + 5);
 			await first.stop();
