@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvChunks, csvField, csvLine } from './csv';
+import { csvChunks, csvField, csvLine, fieldColumns } from './csv';
 
 describe('csv', () => {
 	it('quotes what needs quoting and doubles quotes', () => {
@@ -16,5 +16,10 @@ describe('csv', () => {
 		const cols = [{ header: 'n', value: (r: number) => r }];
 		expect([...csvChunks(cols, [1, 2, 3], 2)]).toEqual(['n\r\n1\r\n2\r\n', '3\r\n']);
 		expect([...csvChunks(cols, [])]).toEqual(['n\r\n']);
+	});
+
+	it('makes columns of a row’s own fields, headed by their names', () => {
+		const rows = [{ name: 'r1', tags: ['a', 'b'], busy: false, ip: null }];
+		expect([...csvChunks(fieldColumns<(typeof rows)[number]>('name', 'tags', 'busy', 'ip'), rows)]).toEqual(['name,tags,busy,ip\r\nr1,a b,false,\r\n']);
 	});
 });

@@ -24,6 +24,11 @@ export interface CsvColumn<T> {
 	value: (row: T) => CsvValue;
 }
 
+/** Columns that are a row's own fields, each headed by its name. */
+export function fieldColumns<T>(...fields: (keyof T & string)[]): CsvColumn<T>[] {
+	return fields.map((f) => ({ header: f, value: (row) => row[f] as CsvValue }));
+}
+
 /** The header line, then one line per row, in chunks of `chunk` rows (a stream writes each as it can). */
 export function* csvChunks<T>(columns: readonly CsvColumn<T>[], rows: Iterable<T>, chunk = 500): Generator<string> {
 	let buf = csvLine(columns.map((c) => c.header));

@@ -1,12 +1,12 @@
 // Waiting jobs: every job waiting for a runner longer than the threshold, with the reason
 // from the fleet, a count per reason, and the same list as CSV.
 import { z } from 'zod';
-import type { CsvColumn } from '$lib/core/csv';
+import { fieldColumns, type CsvColumn } from '$lib/core/csv';
 import { pageSchema } from '$lib/core/paging';
 import { reasonCountSchema, waitingJobSchema, waitingQuery, type WaitingJob } from '$lib/core/waiting-jobs';
-import { streamCsv } from '../../http/csv-stream';
 import { errorSchema } from '../errors';
-import { op, rawOp } from '../operation';
+import { op } from '../operation';
+import { csvExport } from './exports';
 
 export const listWaitingJobs = op({
 	id: 'listWaitingJobs',
@@ -43,32 +43,19 @@ export const waitingJobsSummary = op({
 });
 
 const WAITING_COLUMNS: CsvColumn<WaitingJob>[] = [
-	{ header: 'id', value: (j) => j.id },
-	{ header: 'forge', value: (j) => j.forge },
-	{ header: 'source', value: (j) => j.source },
-	{ header: 'project', value: (j) => j.project },
-	{ header: 'name', value: (j) => j.name },
-	{ header: 'tags', value: (j) => j.tags },
-	{ header: 'created_at', value: (j) => j.created_at },
-	{ header: 'waited_s', value: (j) => j.waited_s },
-	{ header: 'reason', value: (j) => j.reason },
-	{ header: 'reason_text', value: (j) => j.reason_text },
-	{ header: 'runner_type', value: (j) => j.runner_type },
+	...fieldColumns<WaitingJob>('id', 'forge', 'source', 'project', 'name', 'tags', 'created_at', 'waited_s', 'reason', 'reason_text', 'runner_type'),
 	{ header: 'candidates', value: (j) => j.candidates_total },
-	{ header: 'url', value: (j) => j.url }
+	...fieldColumns<WaitingJob>('url')
 ];
 
-export const exportWaitingJobs = rawOp({
+export const exportWaitingJobs = csvExport({
 	id: 'exportWaitingJobs',
-	method: 'GET',
 	path: '/api/v1/jobs/waiting/export',
-	access: 'viewer',
-	tag: 'Fleet',
 	summary: 'The waiting jobs as CSV, with the same filters as `GET /api/v1/jobs/waiting` and every page (paging parameters are ignored).',
-	produces: 'text/csv',
-	errors: [400],
 	query: waitingQuery,
-	handler: ({ app, query }, res) => streamCsv(res, 'waiting-jobs.csv', WAITING_COLUMNS, app.waitingJobs.list({ ...query, page: 1, per_page: Number.MAX_SAFE_INTEGER }).items)
+	file: 'waiting-jobs.csv',
+	columns: () => WAITING_COLUMNS,
+	rows: (app, query) => app.waitingJobs.list({ ...query, page: 1, per_page: Number.MAX_SAFE_INTEGER }).items
 });
 
 export const JOB_OPERATIONS = [listWaitingJobs, waitingJobsSummary, exportWaitingJobs];
