@@ -22,67 +22,35 @@ export function parseSeriesKey(key: string): { forge: Forge; group: string; fiel
 	return { forge, group, field, sub };
 }
 
-/** The exporters' families the window uses (`classify` places each); the scraper parses only these. */
-export const CAPACITY_FAMILIES: ReadonlySet<string> = new Set([
-	'gitlab_runner_job_queue_size',
-	'gitlab_runner_jobs',
-	'gitlab_runner_concurrent',
-	'gitlab_runner_jobs_total',
-	'gitlab_runner_failed_jobs_total',
-	'gitlab_runner_job_queue_duration_seconds_bucket',
-	'gitlab_runner_job_duration_seconds_bucket',
-	'gha_assigned_jobs',
-	'gha_running_jobs',
-	'gha_busy_runners',
-	'gha_registered_runners',
-	'gha_started_jobs_total',
-	'gha_completed_jobs_total',
-	'gha_job_startup_duration_seconds_bucket',
-	'gha_job_execution_duration_seconds_bucket'
-]);
+type Placed = { forge: Forge; field: Field; sub: string } | null;
+const at = (forge: Forge, field: Field, sub: (s: Sample) => string = () => ''): ((s: Sample) => Placed) => (s) => ({ forge, field, sub: sub(s) });
+const le = (s: Sample) => s.labels.le ?? '';
+
+/** Each exporter family the window uses, and where a sample of it goes (the field, and a sub-key: bucket bound or failure reason). */
+const FAMILIES: Record<string, (s: Sample) => Placed> = {
+	gitlab_runner_job_queue_size: at('gitlab', 'pending'),
+	gitlab_runner_jobs: at('gitlab', 'running'),
+	gitlab_runner_concurrent: at('gitlab', 'concurrent'),
+	gitlab_runner_jobs_total: at('gitlab', 'jobs'),
+	gitlab_runner_failed_jobs_total: at('gitlab', 'failed', (s) => s.labels.failure_reason ?? ''),
+	gitlab_runner_job_queue_duration_seconds_bucket: at('gitlab', 'wait', le),
+	gitlab_runner_job_duration_seconds_bucket: at('gitlab', 'duration', le),
+	gha_assigned_jobs: at('github', 'assigned'),
+	gha_running_jobs: at('github', 'running'),
+	gha_busy_runners: at('github', 'busy'),
+	gha_registered_runners: at('github', 'registered'),
+	gha_started_jobs_total: at('github', 'jobs'),
+	gha_completed_jobs_total: (s) => (s.labels.job_result === 'succeeded' ? null : { forge: 'github', field: 'failed', sub: s.labels.job_result ?? '' }),
+	gha_job_startup_duration_seconds_bucket: at('github', 'wait', le),
+	gha_job_execution_duration_seconds_bucket: at('github', 'duration', le)
+};
+
+/** The exporters' families the window uses; the scraper parses only these. */
+export const CAPACITY_FAMILIES: ReadonlySet<string> = new Set(Object.keys(FAMILIES));
 
 /** Which family a sample belongs to, and under which field (and sub-key). */
-function classify(s: Sample): { forge: Forge; field: Field; sub: string } | null {
-	const n = s.name;
-	if (n.startsWith('gitlab_runner_')) {
-		switch (n) {
-			case 'gitlab_runner_job_queue_size':
-				return { forge: 'gitlab', field: 'pending', sub: '' };
-			case 'gitlab_runner_jobs':
-				return { forge: 'gitlab', field: 'running', sub: '' };
-			case 'gitlab_runner_concurrent':
-				return { forge: 'gitlab', field: 'concurrent', sub: '' };
-			case 'gitlab_runner_jobs_total':
-				return { forge: 'gitlab', field: 'jobs', sub: '' };
-			case 'gitlab_runner_failed_jobs_total':
-				return { forge: 'gitlab', field: 'failed', sub: s.labels.failure_reason ?? '' };
-			case 'gitlab_runner_job_queue_duration_seconds_bucket':
-				return { forge: 'gitlab', field: 'wait', sub: s.labels.le ?? '' };
-			case 'gitlab_runner_job_duration_seconds_bucket':
-				return { forge: 'gitlab', field: 'duration', sub: s.labels.le ?? '' };
-		}
-		return null;
-	}
-	if (!n.startsWith('gha_') || n.startsWith('gha_controller_')) return null;
-	switch (n) {
-		case 'gha_assigned_jobs':
-			return { forge: 'github', field: 'assigned', sub: '' };
-		case 'gha_running_jobs':
-			return { forge: 'github', field: 'running', sub: '' };
-		case 'gha_busy_runners':
-			return { forge: 'github', field: 'busy', sub: '' };
-		case 'gha_registered_runners':
-			return { forge: 'github', field: 'registered', sub: '' };
-		case 'gha_started_jobs_total':
-			return { forge: 'github', field: 'jobs', sub: '' };
-		case 'gha_completed_jobs_total':
-			return s.labels.job_result === 'succeeded' ? null : { forge: 'github', field: 'failed', sub: s.labels.job_result ?? '' };
-		case 'gha_job_startup_duration_seconds_bucket':
-			return { forge: 'github', field: 'wait', sub: s.labels.le ?? '' };
-		case 'gha_job_execution_duration_seconds_bucket':
-			return { forge: 'github', field: 'duration', sub: s.labels.le ?? '' };
-	}
-	return null;
+function classify(s: Sample): Placed {
+	return Object.hasOwn(FAMILIES, s.name) ? FAMILIES[s.name]!(s) : null;
 }
 
 export interface ScrapedTarget {
