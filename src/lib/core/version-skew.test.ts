@@ -31,7 +31,7 @@ describe('runner types of runners', () => {
 			makeRunner({ forge: 'github', source: 'gh', upstream_id: 5, name: 'linux-x64-a-runner-1', scale_set: 'linux-x64', version: '2.322.0' }),
 			makeRunner({ forge: 'github', source: 'gh', upstream_id: 6, name: 'linux-x64-0006', version: '2.323.0' })
 		];
-		const { by_runner_type, outside_types } = skewByRunnerType(runners, index, judge, types);
+		const { by_runner_type, outside_types } = skewByRunnerType(runners, types, judge);
 		expect(by_runner_type).toEqual([
 			{ forge: 'gitlab', group: 'docker', runners: 3, outdated: 1, unknown: 1 },
 			{ forge: 'gitlab', group: 'docker-large', runners: 0, outdated: 0, unknown: 0 },

@@ -51,7 +51,8 @@ export const skewByTypeSchema = skewCountSchema.extend({ forge: forgeSchema, gro
 export type SkewByType = z.infer<typeof skewByTypeSchema>;
 
 /** Outdated and unknown runners per runner type (GitLab first, then by group, as Capacity lists them), and those in no type. */
-export function skewByRunnerType(runners: Iterable<Runner>, index: RunnerTypeIndex, outdatedOf: (r: Runner) => Outdated, types: readonly RunnerTypeOf[] = []): { by_runner_type: SkewByType[]; outside_types: Record<Forge, SkewCount> } {
+export function skewByRunnerType(runners: Iterable<Runner>, types: readonly RunnerTypeOf[], outdatedOf: (r: Runner) => Outdated): { by_runner_type: SkewByType[]; outside_types: Record<Forge, SkewCount> } {
+	const index = runnerTypeIndex(types);
 	const groups = new Map<string, SkewByType>();
 	const entry = (forge: Forge, group: string) => {
 		const key = `${forge}/${group}`;

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { deploymentOf } from '$lib/core/autoscalers/views';
 import { forgeSchema, type Runner } from '$lib/core/runner';
-import { runnerTypeIndex, skewByRunnerType, skewByTypeSchema, skewCountSchema, type RunnerTypeOf } from '$lib/core/version-skew';
+import { skewByRunnerType, skewByTypeSchema, skewCountSchema, type RunnerTypeOf } from '$lib/core/version-skew';
 import { outdatedSchema, type Outdated } from '$lib/core/versions';
 import type { AppContext } from '../app';
 
@@ -50,7 +50,7 @@ export function versionSkew(app: SkewDeps): VersionSkew {
 	const references = app.config.sources
 		.filter((s) => s.kind === 'gitlab' || s.kind === 'github')
 		.map((s) => ({ source: s.name, forge: s.kind as 'gitlab' | 'github', version: app.forgeVersions.reference(s.name) }));
-	const answer = { references, ...skewByRunnerType(app.fleet.values(), runnerTypeIndex(types), (r) => app.forgeVersions.outdated(r), types) };
+	const answer = { references, ...skewByRunnerType(app.fleet.values(), types, (r) => app.forgeVersions.outdated(r)) };
 	kept.set(app.fleet, { key, answer });
 	return answer;
 }
