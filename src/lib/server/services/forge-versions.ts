@@ -20,45 +20,41 @@ export interface ForgeVersions {
 }
 
 export function startForgeVersions(deps: Pick<AppContext, 'config' | 'gitlab' | 'github' | 'logger'>): ForgeVersions {
-	const refs = new Map<string, string | null>();
 	const minimum = deps.config.githubMinimumRunner;
 	let generation = 0;
-	let settled = new Map<string, string | null>();
+	let refs = new Map<string, string | null>();
 	let judge = skewJudge(() => null);
-	// A new judge (and generation) only when a reference really changed: hourly re-reads of the same versions keep every cached answer.
-	function settle(before: string) {
-		if (JSON.stringify([...refs]) === before) return;
-		generation++;
-		const now = (settled = new Map(refs));
-		judge = skewJudge((source) => now.get(source) ?? null);
-	}
 	async function refresh() {
-		const before = JSON.stringify([...refs]);
+		const next = new Map(refs);
 		for (const s of deps.config.sources) {
 			try {
 				if (s.kind === 'gitlab') {
 					const g = deps.gitlab.get(s.name);
 					const meta = z.looseObject({ version: z.string() }).parse(await g!.client.Metadata.show());
-					refs.set(s.name, meta.version);
+					next.set(s.name, meta.version);
 				} else if (s.kind === 'github') {
 					const g = deps.github.get(s.name)!;
 					const scope = s.github.scope;
 					const route = 'org' in scope ? { route: 'GET /orgs/{org}/actions/runners/downloads', params: { org: scope.org } } : 'repos' in scope ? { route: 'GET /repos/{owner}/{repo}/actions/runners/downloads', params: { owner: scope.repos[0]!.split('/')[0]!, repo: scope.repos[0]!.split('/')[1]! } } : null;
 					const files = route ? z.array(z.looseObject({ filename: z.string() })).parse((await g.client.request(route.route, route.params)).data) : [];
-					refs.set(s.name, newest(files.map((f) => versionInFilename(f.filename)).filter((v): v is string => v !== null)) ?? minimum);
+					next.set(s.name, newest(files.map((f) => versionInFilename(f.filename)).filter((v): v is string => v !== null)) ?? minimum);
 				}
 			} catch (e) {
-				if (s.kind === 'github') refs.set(s.name, refs.get(s.name) ?? minimum);
+				if (s.kind === 'github') next.set(s.name, next.get(s.name) ?? minimum);
 				deps.logger.warn({ source: s.name, err: messageOf(e) }, 'reading the forge’s version failed; runner versions are held against the last one known');
 			}
 		}
-		settle(before);
+		// A new judge (and generation) only when a reference really changed: hourly re-reads of the same versions keep every cached answer.
+		if (next.size === refs.size && [...next].every(([k, v]) => refs.get(k) === v && refs.has(k))) return;
+		refs = next;
+		generation++;
+		judge = skewJudge((source) => next.get(source) ?? null);
 	}
 	void refresh();
 	const timer = setInterval(() => void refresh(), REFRESH_MS);
 	timer.unref();
 	return {
-		reference: (source) => settled.get(source) ?? null,
+		reference: (source) => refs.get(source) ?? null,
 		outdated: (r) => judge(r),
 		generation: () => generation,
 		stop: () => clearInterval(timer)
