@@ -29,7 +29,7 @@ const SETTLE_MS = 3_000;
 export class ClusterWatch {
 	// The informers' own caches are the only copy of the objects (thousands of pods at scale).
 	private byKind = new Map<ResourceKind, AnyInformer[]>();
-	private informers: { informer: AnyInformer; state: WatchState; timer?: NodeJS.Timeout; settle?: NodeJS.Timeout }[] = [];
+	private informers: { kind: ResourceKind; informer: AnyInformer; state: WatchState; timer?: NodeJS.Timeout; settle?: NodeJS.Timeout }[] = [];
 	private stopped = false;
 
 	constructor(
@@ -52,7 +52,7 @@ export class ClusterWatch {
 		const path = resourcePath(spec, namespace);
 		const informer = makeInformer<KubernetesObject>(this.kc, path, lister(this.kc, spec, namespace));
 		const state: WatchState = { path, namespace, group: groupOf(spec.apiVersion), resource: spec.plural, connected: false, lastError: null, failures: 0 };
-		const entry = { informer, state, timer: undefined as NodeJS.Timeout | undefined, settle: undefined as NodeJS.Timeout | undefined };
+		const entry = { kind: spec.kind, informer, state, timer: undefined as NodeJS.Timeout | undefined, settle: undefined as NodeJS.Timeout | undefined };
 		this.byKind.get(spec.kind)!.push(informer);
 		const set = (type: 'add' | 'update') => (o: KubernetesObject) => {
 			entry.state.connected = true;
@@ -109,9 +109,7 @@ export class ClusterWatch {
 	 * then means "none seen", not "none there".
 	 */
 	unknown(kind: ResourceKind): string | null {
-		const spec = RESOURCES.find((r) => r.kind === kind);
-		const paths = new Set(this.namespaces && spec ? namespacesOf(spec, this.namespaces).map((ns) => resourcePath(spec, ns)) : []);
-		const bad = this.informers.find((i) => paths.has(i.state.path) && (!i.state.connected || i.state.lastError));
+		const bad = this.informers.find((i) => i.kind === kind && (!i.state.connected || i.state.lastError));
 		return bad ? (bad.state.lastError ?? `${bad.state.path}: not listed yet`) : null;
 	}
 
