@@ -82,7 +82,8 @@ export class DeadWeight {
 	/** The same answer on every replica: the times come from the store, after the leader noted the latest transitions. */
 	async preview(days: number, forge?: string): Promise<DeadRunner[]> {
 		await this.observe().catch((e) => this.deps.logger.warn({ err: messageOf(e) }, 'runner offline times not written'));
-		const since = await this.deps.offline.load();
+		// The leader's copy is the table as of its last look (its writes keep it so); other replicas read the table.
+		const since = this.known !== null && this.known.term === this.deps.leadingTerm() ? this.known.since : await this.deps.offline.load();
 		const runners = [...this.deps.fleet.values()].filter((r) => !forge || r.forge === forge);
 		return deadWeight(runners, days, Date.now(), (id) => since.get(id));
 	}
