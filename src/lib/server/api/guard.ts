@@ -57,8 +57,8 @@ export function framingRefusal(method: string, headers: Headers): Refusal | null
 	return null;
 }
 
-/** The session cookie's value, decoded the way browsers and SvelteKit encode it; the first one wins. */
-export function sessionCookie(cookieHeader: string | undefined, name: string): string | undefined {
+/** A cookie's value by name (the session's, a sign-in flow's), decoded the way browsers and SvelteKit encode it; the first one wins. */
+export function cookieNamed(cookieHeader: string | undefined, name: string): string | undefined {
 	if (!cookieHeader) return undefined;
 	return parseCookies(cookieHeader)[name];
 }

@@ -30,7 +30,7 @@ import {
 	originRefusal,
 	passwordChangeRefusal,
 	requestIdFrom,
-	sessionCookie,
+	cookieNamed,
 	type Refusal
 } from './guard';
 import { AnswerReuse } from './answer-reuse';
@@ -153,7 +153,7 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 		reply.headers({ ...SECURITY_HEADERS, 'x-request-id': requestId });
 		const framing = framingRefusal(req.method, req.headers);
 		if (framing) return send(reply, framing);
-		const who = await identify(app.auth, req.headers.authorization, sessionCookie(req.headers.cookie, cookies.session.name));
+		const who = await identify(app.auth, req.headers.authorization, cookieNamed(req.headers.cookie, cookies.session.name));
 		if (who === 'bad_token') return send(reply, BAD_TOKEN);
 		// A page's own call to the API: the outer request already passed the Origin check below.
 		const forClient = channel.clientOf(req.headers);

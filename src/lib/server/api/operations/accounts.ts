@@ -1,5 +1,5 @@
 // Accounts: signing in and out, one's own password, users, API tokens and the audit log.
-import { parse as parseCookie, serialize, type SerializeOptions } from 'cookie';
+import { serialize, type SerializeOptions } from 'cookie';
 import { z } from 'zod';
 import { AUDIT_OUTCOMES } from '$lib/core/audit';
 import { allOf, pageSchema, pagingFields } from '$lib/core/paging';
@@ -10,6 +10,7 @@ import { audit, auditTarget } from '../../services/audit';
 import { DomainError } from '../../services/errors';
 import { relyingParty } from '../../auth/passkeys';
 import { errorSchema } from '../errors';
+import { cookieNamed } from '../guard';
 import { op, Reply } from '../operation';
 
 /** A WebAuthn assertion as @simplewebauthn/browser's startAuthentication returns it; its checks are @simplewebauthn/server's. */
@@ -53,10 +54,7 @@ export const setCookie = (spec: CookieSpec, value: string, extra: SerializeOptio
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 export const cookiesOf = (app: AppContext) => dashboardCookies(app.config.origin);
 /** The value of one of the dashboard's cookies the browser sent, if any. */
-export const cookieValue = (spec: CookieSpec, headers: Record<string, string | string[] | undefined>) => {
-	const cookie = one(headers.cookie);
-	return cookie ? parseCookie(cookie)[spec.name] : undefined;
-};
+export const cookieValue = (spec: CookieSpec, headers: Record<string, string | string[] | undefined>) => cookieNamed(one(headers.cookie), spec.name);
 /** The device cookie the browser sent, if any (auth/device.ts). */
 const deviceOf = (app: AppContext, headers: Record<string, string | string[] | undefined>) => cookieValue(cookiesOf(app).device, headers);
 
