@@ -241,10 +241,8 @@ function checkDriftStacks(stacks: DriftStack[], sources: SourceConfig[]): DriftS
 	const want = (i: number, key: string, name: string, kind: string) => {
 		if (kinds.get(name) !== kind) throw new ConfigError(`drift.stacks[${i}].${key}: "${name}" is not a configured ${kind} source (sources.${kind}[].name).`);
 	};
-	const names = new Set<string>();
+	uniqueNames(stacks, 'drift.stacks', 'stack');
 	stacks.forEach((s, i) => {
-		if (names.has(s.name)) throw new ConfigError(`drift.stacks: the name "${s.name}" is used twice; stack names must be unique.`);
-		names.add(s.name);
 		if ('gitlab' in s.declared) want(i, 'declared.gitlab.source', s.declared.gitlab.source, 'gitlab');
 		if ('github' in s.declared) want(i, 'declared.github.source', s.declared.github.source, 'github');
 		if ('gitlab' in s.state) want(i, 'state.gitlab.source', s.state.gitlab.source, 'gitlab');
