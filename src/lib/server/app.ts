@@ -155,7 +155,14 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	metrics.buildInfo.set({ version: info.version, revision: info.revision }, 1);
 	const bus = new EventBus(1000);
 	const fleet = new FleetCache();
-	const sources = new SourceRegistry((name) => fleet.countBySource(name));
+	// A forge source's up gauge follows its record, whichever replica polled it (the Kubernetes
+	// sources set theirs from their watches' health, on every replica).
+	const sources = new SourceRegistry(
+		(name) => fleet.countBySource(name),
+		(name, kind, up) => {
+			if (kind === 'gitlab' || kind === 'github') metrics.sourceUp.set({ source: name, kind }, up);
+		}
+	);
 	const shared = config.databaseUrl !== undefined;
 	// The pod's name where it has one: operators find the replica in `kubectl get pods`.
 	const replicaId = `${hostname()}-${randomBytes(3).toString('hex')}`;

@@ -256,16 +256,9 @@ export class ReplicaFeed {
 		}
 	}
 
-	/**
-	 * Takes a source's state as the leader published it, and a forge source's up gauge with it:
-	 * only a polling leader sets that gauge, and a follower left at its start value (0) would
-	 * report every forge down to Prometheus (RunnerSourceDown).
-	 */
+	/** Takes a source's state as the leader published it (its up gauge follows: sync/source-status.ts). */
 	private restoreSource(name: string, state: SourceRecord): void {
-		const { sources, metrics } = this.deps;
-		sources.restore(name, state);
-		const kind = sources.kind(name);
-		if (kind === 'gitlab' || kind === 'github') metrics.sourceUp.set({ source: name, kind }, state.failing || state.lastSuccess === null ? 0 : 1);
+		this.deps.sources.restore(name, state);
 	}
 
 	private async applySnapshot(s: SnapshotPayload): Promise<void> {

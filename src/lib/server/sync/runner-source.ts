@@ -37,7 +37,6 @@ export interface RunnerSourceSpec {
 export function startRunnerSource(spec: RunnerSourceSpec, deps: SourceDeps): Poller {
 	const { fleet, bus, sources, metrics, logger } = deps;
 	sources.register({ name: spec.name, kind: spec.kind, url: spec.url, simulated: spec.simulated, intervalMs: spec.intervalMs });
-	metrics.sourceUp.set({ source: spec.name, kind: spec.kind }, 0);
 	const log = logger.child({ source: spec.name });
 	let failing = false;
 	const poller = new Poller({
@@ -50,7 +49,6 @@ export function startRunnerSource(spec: RunnerSourceSpec, deps: SourceDeps): Pol
 				const delta = await fleet.replaceSource(spec.name, runners);
 				spec.after?.();
 				sources.succeeded(spec.name);
-				metrics.sourceUp.set({ source: spec.name, kind: spec.kind }, 1);
 				end({ outcome: 'ok' });
 				if (failing) log.info('source recovered');
 				failing = false;
@@ -66,7 +64,6 @@ export function startRunnerSource(spec: RunnerSourceSpec, deps: SourceDeps): Pol
 		onError: (e) => {
 			const message = e instanceof Error ? e.message : String(e);
 			sources.failed(spec.name, message);
-			metrics.sourceUp.set({ source: spec.name, kind: spec.kind }, 0);
 			if (!failing) log.warn({ err: message }, 'source sync failed; serving last good data');
 			failing = true;
 			bus.publish('sources', { name: spec.name, status: 'down', error: message });

@@ -24,27 +24,39 @@ export type SourceRecord = Pick<Entry, 'lastSuccess' | 'lastAttempt' | 'lastErro
 export class SourceRegistry {
 	private entries = new Map<string, Entry>();
 
-	/** `runnerCount` says how many runners each source holds now (the fleet's count). */
-	constructor(private runnerCount: (source: string) => number = () => 0) {}
+	/**
+	 * `runnerCount` says how many runners each source holds now (the fleet's count); `onUp` is
+	 * told whether a source is up (its last attempt succeeded) whenever its record changes,
+	 * here or from the leading replica (the `source_up` gauge).
+	 */
+	constructor(
+		private runnerCount: (source: string) => number = () => 0,
+		private onUp: (name: string, kind: string, up: 0 | 1) => void = () => {}
+	) {}
 
 	register(s: { name: string; kind: string; url: string; simulated: boolean; intervalMs: number }) {
 		this.entries.set(s.name, { ...s, lastSuccess: null, lastAttempt: null, lastError: null, failing: false, partial: false });
+		this.onUp(s.name, s.kind, 0);
 	}
 
 	succeeded(name: string, at = Date.now()) {
-		const e = this.entries.get(name);
-		if (e) Object.assign(e, { lastSuccess: at, lastAttempt: at, lastError: null, failing: false, partial: false });
+		this.update(name, { lastSuccess: at, lastAttempt: at, lastError: null, failing: false, partial: false });
 	}
 
 	/** A cycle that refreshed the data but with errors in part of it: degraded, not down. */
 	partlyFailed(name: string, error: string, at = Date.now()) {
-		const e = this.entries.get(name);
-		if (e) Object.assign(e, { lastSuccess: at, lastAttempt: at, lastError: error, failing: false, partial: true });
+		this.update(name, { lastSuccess: at, lastAttempt: at, lastError: error, failing: false, partial: true });
 	}
 
 	failed(name: string, error: string, at = Date.now()) {
+		this.update(name, { lastAttempt: at, lastError: error, failing: true, partial: false });
+	}
+
+	private update(name: string, r: Partial<SourceRecord>): void {
 		const e = this.entries.get(name);
-		if (e) Object.assign(e, { lastAttempt: at, lastError: error, failing: true, partial: false });
+		if (!e) return;
+		Object.assign(e, r);
+		this.onUp(name, e.kind, e.failing || e.lastSuccess === null ? 0 : 1);
 	}
 
 	/** What another replica needs to show this source as this one does (replicas/feed.ts). */
@@ -53,14 +65,9 @@ export class SourceRegistry {
 		return e && { lastSuccess: e.lastSuccess, lastAttempt: e.lastAttempt, lastError: e.lastError, failing: e.failing, partial: e.partial };
 	}
 
-	kind(name: string): string | undefined {
-		return this.entries.get(name)?.kind;
-	}
-
 	/** Takes a source's state as the leading replica published it. */
 	restore(name: string, r: SourceRecord): void {
-		const e = this.entries.get(name);
-		if (e) Object.assign(e, r);
+		this.update(name, r);
 	}
 
 	list(now = Date.now()): SourceState[] {
