@@ -86,8 +86,7 @@ afterAll(async () => {
 
 describe('the Kubernetes access table', () => {
 	it('lists exactly what the informers, the health probe and the drain patch send', async () => {
-		const byClass = { gitlab: NAMESPACES.gitlab_runner_namespaces, arc: NAMESPACES.arc_runner_namespaces, arcController: NAMESPACES.arc_controller_namespaces };
-		const expectedWatches = RESOURCES.reduce((n, r) => n + namespacesOf(r, byClass).length, 0);
+		const expectedWatches = RESOURCES.reduce((n, r) => n + namespacesOf(r, NAMESPACES).length, 0);
 		await eventually(async () => seen.filter((s) => s.watch).length, (n) => n >= expectedWatches, 20_000, 'every informer watching');
 		await source.patchScaleSet('arc-one', 'linux-x64', { maxRunners: 0, previousMax: 4 });
 		await eventually(async () => seen.some((s) => s.path === '/version'), (v) => v, 20_000, 'the health probe');

@@ -59,7 +59,7 @@ async function listCluster(config: Config, name: string): Promise<LiveSide> {
 	try {
 		const lists = await Promise.all(
 			RESOURCES.filter((r) => (WATCHED_KINDS as readonly string[]).includes(r.kind)).flatMap((r) => {
-				const namespaces = namespacesOf(r, { gitlab: k.gitlab_runner_namespaces, arc: k.arc_runner_namespaces, arcController: k.arc_controller_namespaces });
+				const namespaces = namespacesOf(r, k);
 				return [...new Set(namespaces)].map(async (ns) => liveObjects(r.kind, r.apiVersion, (await lister(kc, r, ns)()).items));
 			})
 		);

@@ -44,7 +44,7 @@ function forgeUse(config: Config, s: Extract<SourceConfig, { kind: 'gitlab' | 'g
 /** The facts of one cluster, each review joined to why it is needed and what grants it. */
 async function clusterFacts(s: Extract<SourceConfig, { kind: 'kubernetes' }>): Promise<ClusterFacts> {
 	const kc = kubeConfigFor(s.kubernetes);
-	const wanted = accessReviews({ gitlab_runner_namespaces: s.kubernetes.gitlab_runner_namespaces, arc_runner_namespaces: s.kubernetes.arc_runner_namespaces, arc_controller_namespaces: s.kubernetes.arc_controller_namespaces });
+	const wanted = accessReviews(s.kubernetes);
 	const { version, identity, results } = await reviewCluster(kc, wanted, TIMEOUT_MS);
 	return { server: serverOf(kc), version, identity, reviews: wanted.map((w, i): AccessReview => ({ ...w, result: results[i]! })) };
 }

@@ -56,7 +56,7 @@ export function startKubernetesSource(cfg: Extract<SourceConfig, { kind: 'kubern
 	let changes = 0;
 	const watch = new ClusterWatch(
 		kc,
-		{ gitlab: cfg.kubernetes.gitlab_runner_namespaces, arc: cfg.kubernetes.arc_runner_namespaces, arcController: cfg.kubernetes.arc_controller_namespaces },
+		cfg.kubernetes,
 		(change) => {
 			changes++;
 			metrics.upstreamRequests.inc({ source: cfg.name, outcome: 'ok' });

@@ -5,13 +5,13 @@
 // really sends to an API server and compares it with this table; tests/deploy-module.test.ts
 // derives the module's Role rules from it. A permission check (SelfSubjectAccessReview per
 // row and namespace) is built from accessReviews() below (the source check).
-import { RESOURCES, type ResourceKind, type ResourceSpec } from './resources';
+import { RESOURCES, SCOPE_CLASSES, type ClusterNamespaces, type NamespaceClass, type ResourceKind } from './resources';
 
 /** RBAC verbs the dashboard uses (of Kubernetes' get/list/watch/create/update/patch/delete…). */
 export type Verb = 'list' | 'watch' | 'patch';
 
 /** A list of namespaces in a `sources.kubernetes[]` entry of the configuration file. */
-export type NamespaceClass = 'gitlab_runner_namespaces' | 'arc_runner_namespaces' | 'arc_controller_namespaces';
+export type { NamespaceClass };
 
 export interface NamespaceClassInfo {
 	/** What the operator puts there. */
@@ -68,13 +68,6 @@ const WHY_WATCHED: Record<ResourceKind, string> = {
 	EphemeralRunner: "Scale sets page: a scale set's runners, and which scale set a GitHub runner belongs to",
 	ArcControllerPod: "Scale sets page and alerts: whether the ARC controller and each scale set's listener are up",
 	Event: 'Why not scaling: the scheduler, HPA, deployment and ARC controllers\' and the kubelet\'s Events on the autoscaler and runner views'
-};
-
-const SCOPE_CLASSES: Record<ResourceSpec['scope'], NamespaceClass[]> = {
-	gitlab: ['gitlab_runner_namespaces'],
-	arc: ['arc_runner_namespaces'],
-	both: ['gitlab_runner_namespaces', 'arc_runner_namespaces'],
-	arc_controller: ['arc_controller_namespaces']
 };
 
 /** The scale-set drain lever: a merge patch of an AutoscalingRunnerSet (spec.maxRunners and an annotation). */
@@ -139,7 +132,7 @@ export function roleRules(namespaces: NamespaceClass, access: readonly Kubernete
 }
 
 /** SelfSubjectAccessReview resource attributes for every access in the configured namespaces, with why and what grants it. */
-export function accessReviews(namespaces: Record<NamespaceClass, string[]>, access: readonly KubernetesAccess[] = KUBERNETES_ACCESS) {
+export function accessReviews(namespaces: ClusterNamespaces, access: readonly KubernetesAccess[] = KUBERNETES_ACCESS) {
 	return access.flatMap((a) =>
 		[...new Set(namespaces[a.namespaces])].map((namespace) => ({ namespace, group: a.group, resource: a.resource, verb: a.verb, why: a.why, grantedBy: a.grantedBy }))
 	);

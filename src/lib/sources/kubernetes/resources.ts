@@ -28,17 +28,23 @@ export const RESOURCES: ResourceSpec[] = [
 	{ kind: 'ArcControllerPod', apiVersion: 'v1', plural: 'pods', scope: 'arc_controller' }
 ];
 
-/** The configured namespaces of a cluster, by the class of objects they hold. */
-export interface ClusterNamespaces {
-	gitlab: string[];
-	arc: string[];
-	arcController: string[];
-}
+/** The configuration's namespace lists of a cluster, each holding one class of objects. */
+export type NamespaceClass = 'gitlab_runner_namespaces' | 'arc_runner_namespaces' | 'arc_controller_namespaces';
+
+/** The configured namespaces of a cluster, by class (a Kubernetes source's configuration is one). */
+export type ClusterNamespaces = Record<NamespaceClass, string[]>;
+
+/** The namespace classes a watched kind's scope covers. */
+export const SCOPE_CLASSES: Record<ResourceSpec['scope'], NamespaceClass[]> = {
+	gitlab: ['gitlab_runner_namespaces'],
+	arc: ['arc_runner_namespaces'],
+	both: ['gitlab_runner_namespaces', 'arc_runner_namespaces'],
+	arc_controller: ['arc_controller_namespaces']
+};
 
 /** Where a watched kind lives: the namespaces of its scope, each once. */
 export function namespacesOf(spec: ResourceSpec, ns: ClusterNamespaces): string[] {
-	const list = spec.scope === 'gitlab' ? ns.gitlab : spec.scope === 'arc' ? ns.arc : spec.scope === 'arc_controller' ? ns.arcController : [...ns.gitlab, ...ns.arc];
-	return [...new Set(list)];
+	return [...new Set(SCOPE_CLASSES[spec.scope].flatMap((c) => ns[c]))];
 }
 
 export function resourcePath(spec: ResourceSpec, namespace: string): string {
