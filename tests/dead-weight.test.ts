@@ -146,12 +146,12 @@ describe('version skew', () => {
 		const github = newest(downloads.map((d) => versionInFilename(d.filename)).filter((v): v is string => v !== null));
 		const references: Record<string, string | null> = { 'sandbox-gitlab': gitlab, 'sandbox-github': github };
 		// The references are read at start; wait until the dashboard names them.
-		const deadline = Date.now() + 30_000;
-		let skew = await (await call('/api/v1/runners/version-skew', 'viewer')).json();
-		while (skew.references.some((r: { version: string | null }) => r.version === null) && Date.now() < deadline) {
-			await new Promise((r) => setTimeout(r, 250));
-			skew = await (await call('/api/v1/runners/version-skew', 'viewer')).json();
-		}
+		const skew = await eventually(
+			async () => (await call('/api/v1/runners/version-skew', 'viewer')).json(),
+			(s) => s.references.every((r: { version: string | null }) => r.version !== null),
+			30_000,
+			'the forges’ reference versions'
+		);
 		expect(Object.fromEntries(skew.references.map((r: { source: string; version: string }) => [r.source, r.version]))).toEqual(references);
 
 		const all = await everyRunner();

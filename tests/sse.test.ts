@@ -1,6 +1,6 @@
 // The live stream over real HTTP: delivery, resume, and complete cleanup when clients drop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken, login, startApp, type RunningApp } from './helpers/app';
+import { createToken, eventually, login, startApp, type RunningApp } from './helpers/app';
 
 let app: RunningApp;
 let token: string;
@@ -105,15 +105,7 @@ describe('GET /api/v1/events', () => {
 		const tokens = Array.from({ length: 10 }, (_, i) => createToken(app, `sse-load-${i}`, 'viewer'));
 		// The server learns of a dropped stream when its socket closes, a moment after the client
 		// drops it; each principal may hold 10, so the next batch waits for the last one's release.
-		const settled = async () => {
-			const until = Date.now() + 15_000;
-			let now = await gauge('runner_dashboard_sse_clients');
-			while (now !== baseline && Date.now() < until) {
-				await new Promise((r) => setTimeout(r, 100));
-				now = await gauge('runner_dashboard_sse_clients');
-			}
-			return now;
-		};
+		const settled = () => eventually(() => gauge('runner_dashboard_sse_clients'), (n) => n === baseline, 15_000, 'the streams released', 100);
 		for (let batch = 0; batch < 10; batch++) {
 			const streams = await Promise.all(Array.from({ length: 100 }, (_, i) => openStream(undefined, tokens[i % 10])));
 			expect(streams.map((s) => s.res.status)).toEqual(Array(100).fill(200));

@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations, signedInPage, signIn } from '../helpers/browser';
-import { startApp, type RunningApp } from '../helpers/app';
+import { eventually, startApp, type RunningApp } from '../helpers/app';
 
 let app: RunningApp;
 let browser: Browser;
@@ -196,8 +196,7 @@ describe('the capacity page', () => {
 			}
 			return null;
 		};
-		await expect.poll(arcEvents, { timeout: 60_000, interval: 2000 }).not.toBeNull();
-		const arc = (await arcEvents())!;
+		const arc = (await eventually(arcEvents, (v) => v !== null, 60_000, 'an ARC runner with its pod’s Events', 2000))!;
 		expect(arc.events.every((e) => [`Pod/${arc.runner.name}`, `EphemeralRunner/${arc.runner.name}`].includes(e.object) || e.object.startsWith('AutoscalingRunnerSet/'))).toBe(true);
 	}, 180_000);
 

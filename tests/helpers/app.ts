@@ -175,13 +175,13 @@ export function createToken(app: RunningApp, name: string, role: 'viewer' | 'ope
 
 export { spawnSync };
 
-/** Polls `fn` until `ok` holds for its value; returns the last value, or throws naming `what`. */
-export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000, what = 'condition'): Promise<T> {
+/** Polls `fn` every `intervalMs` until `ok` holds for its value; returns the last value, or throws naming `what`. */
+export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000, what = 'condition', intervalMs = 200): Promise<T> {
 	const end = Date.now() + ms;
 	let v = await fn();
 	while (!ok(v)) {
 		if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 200));
+		await new Promise((r) => setTimeout(r, intervalMs));
 		v = await fn();
 	}
 	return v;
