@@ -105,31 +105,30 @@ describe('/metrics carries the series the rules read', () => {
 		expect(critical(after)).toBe(before + 1);
 	}, 90_000);
 
+	type ArcComponent = { pod: string | null; up: boolean | null; detail: string | null };
+	type Health = { items: { scale_set: string; healthy: boolean; phantom_runners: { name: string }[]; listener: ArcComponent; controller: ArcComponent }[] };
+	const health = async (): Promise<Health> => (await fetch(`${app.url}/api/v1/scale-sets/health`, { headers: { authorization: `Bearer ${viewer}` } })).json();
+	const listPage = async () => (await fetch(`${app.url}/fleet/scale-sets`, { headers: { authorization: `Bearer ${viewer}` } })).text();
+	const sandbox = (path: string, b: object) => fetch(`${app.sandboxUrl}${path}`, { method: 'POST', body: JSON.stringify(b) });
+
 	it('flags a scale set whose EphemeralRunner lost its pod, naming the runner, and counts it in the phantom series', async () => {
-		const orphan = await (await fetch(`${app.sandboxUrl}/_sandbox/arc/orphan`, { method: 'POST', body: JSON.stringify({ scale_set: 'gh-docker' }) })).json();
+		const orphan = await (await sandbox('/_sandbox/arc/orphan', { scale_set: 'gh-docker' })).json();
 		expect(orphan.ephemeral_runner).toMatch(/^gh-docker-/);
-		type Health = { items: { scale_set: string; healthy: boolean; phantom_runners: { name: string }[] }[] };
-		const health = await eventually(
-			async (): Promise<Health> => (await fetch(`${app.url}/api/v1/scale-sets/health`, { headers: { authorization: `Bearer ${viewer}` } })).json(),
-			(h) =>
-				h.items.some((i) => i.scale_set === 'gh-docker' && i.phantom_runners.some((p) => p.name === orphan.ephemeral_runner)),
+		const flagged = await eventually(
+			health,
+			(h) => h.items.some((i) => i.scale_set === 'gh-docker' && i.phantom_runners.some((p) => p.name === orphan.ephemeral_runner)),
 			90_000,
 			'the orphaned runner to be named'
 		);
-		const docker = health.items.find((i) => i.scale_set === 'gh-docker');
+		const docker = flagged.items.find((i) => i.scale_set === 'gh-docker');
 		expect(docker).toMatchObject({ healthy: false, phantom_runners: [{ name: orphan.ephemeral_runner, detail: expect.stringContaining(`its pod ${orphan.pod} does not exist`) }] });
-		expect(health.items.filter((i) => !i.healthy).map((i) => i.scale_set)).toEqual(['gh-docker']);
+		expect(flagged.items.filter((i) => !i.healthy).map((i) => i.scale_set)).toEqual(['gh-docker']);
 		expect(samples(await scrape(), 'runner_dashboard_phantom_runners')).toContain('runner_dashboard_phantom_runners{scale_set="gh-docker"} 1');
 		// The scale set's page names it too.
 		const page = await (await fetch(`${app.url}/fleet/scale-sets/${encodeURIComponent('sandbox-k8s:arc-runners:gh-docker')}`, { headers: { authorization: `Bearer ${viewer}` } })).text();
 		expect(page).toContain('Runners ARC counts but cannot use');
 		expect(page).toContain(`<code>${orphan.ephemeral_runner}</code>`);
 	}, 120_000);
-
-	type Flags = { items: { scale_set: string; healthy: boolean; listener: { pod: string | null; up: boolean; detail: string | null }; controller: { pod: string | null; up: boolean; detail: string | null } }[] };
-	const health = async (): Promise<Flags> => (await fetch(`${app.url}/api/v1/scale-sets/health`, { headers: { authorization: `Bearer ${viewer}` } })).json();
-	const listPage = async () => (await fetch(`${app.url}/fleet/scale-sets`, { headers: { authorization: `Bearer ${viewer}` } })).text();
-	const sandbox = (path: string, b: object) => fetch(`${app.sandboxUrl}${path}`, { method: 'POST', body: JSON.stringify(b) });
 
 	it('flags a stopped listener by its scale set and pod, on the API, the metric and the Scale sets page, and clears it when it runs again', async () => {
 		expect((await sandbox('/_sandbox/arc/listeners', { scale_set: 'gh-nix', state: 'stopped' })).status).toBe(200);
