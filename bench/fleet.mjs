@@ -497,14 +497,16 @@ async function main() {
 	const dashCpu0 = cpuSeconds(dash.pid);
 	const steadyT0 = t();
 
-	// GitHub (runs concurrently with GitLab's window; it has no details to fetch).
-	// The sandbox counts GitHub's calls by route too: the runner list pages are the sync's; the
-	// rest are other features' reads of the same source (waiting jobs: workflow runs and their
-	// jobs; the forge's runner version), reported beside it.
-	const githubCalls = async () => {
-		const c = (await getJson(`${S}/requests`)).github;
-		return { list: c['GET /orgs/:org/actions/runners'] ?? 0, all: Object.values(c).reduce((a, b) => a + b, 0) };
+	// The sandbox counts the calls it answered by route: a sync's list pages and detail calls,
+	// exactly; the rest are other features' reads of the same forge (drift's GitOps reads, waiting
+	// jobs, the forge's runner version), reported beside them.
+	const forgeCalls = async (forge, listRoute, detailRoute) => {
+		const c = (await getJson(`${S}/requests`))[forge];
+		return { list: c[listRoute] ?? 0, details: detailRoute ? (c[detailRoute] ?? 0) : 0, all: Object.values(c).reduce((a, b) => a + b, 0) };
 	};
+	const githubCalls = () => forgeCalls('github', 'GET /orgs/:org/actions/runners');
+
+	// GitHub (runs concurrently with GitLab's window; it has no details to fetch).
 	const githubWindow = (async () => {
 		let cur = (await nextCycleEnd(SOURCES.github, snap(await metrics(), SOURCES.github).cycles)).s; // warm-up cycle ends
 		const calls0 = await githubCalls();
@@ -535,12 +537,7 @@ async function main() {
 	// GitLab: natural churn window, then one cycle with injected changes.
 	// The view is read after every cycle, so a runner that changes and changes back across
 	// cycles counts each time the dashboard could have seen it change.
-	// The sandbox counts the calls it answered by route: list pages and detail calls, exactly.
-	const sandboxCalls = async () => {
-		const c = (await getJson(`${S}/requests`)).gitlab;
-		const all = Object.values(c).reduce((a, b) => a + b, 0);
-		return { list: c['GET /runners/all'] ?? 0, details: c['GET /runners/:id'] ?? 0, all };
-	};
+	const sandboxCalls = () => forgeCalls('gitlab', 'GET /runners/all', 'GET /runners/:id');
 	let gl = (await nextCycleEnd(SOURCES.gitlab, snap(await metrics(), SOURCES.gitlab).cycles)).s; // warm-up cycle ends
 	const calls0 = await sandboxCalls();
 	const viewA = await gitlabView();
@@ -569,6 +566,7 @@ async function main() {
 	const viewC = await gitlabView();
 	const viewsAligned = windowAligned && viewC.aligned;
 	const { start: ghStart, end: ghEnd, calls0: ghCalls0, calls1: ghCalls1 } = await githubWindow;
+	const ghListCalls = ghCalls1.list - ghCalls0.list;
 	const steadyS = (t() - steadyT0) / 1000;
 	const dashCpuSteady = cpuSeconds(dash.pid) - dashCpu0;
 	const k8sEvents = sumMetric(await metrics(), 'runner_dashboard_upstream_requests_total', { source: SOURCES.k8s }) - k8sEvents0;
@@ -622,14 +620,14 @@ async function main() {
 			requests: ghReq,
 			non_ok_requests: ghReq - (ghEnd.okRequests - ghStart.okRequests),
 			failed_cycles: ghN - (ghEnd.okCycles - ghStart.okCycles),
-			list_calls: ghCalls1.list - ghCalls0.list,
+			list_calls: ghListCalls,
 			// The sync reads only the list pages; reads of the same GitHub for other features are counted apart.
-			per_cycle: (ghCalls1.list - ghCalls0.list) / ghN,
-			other_reads: ghCalls1.all - ghCalls0.all - (ghCalls1.list - ghCalls0.list),
+			per_cycle: ghListCalls / ghN,
+			other_reads: ghCalls1.all - ghCalls0.all - ghListCalls,
 			list_pages: ghPagesNow,
 			details_fetched: 0,
 			mean_cycle_s: (ghEnd.syncSeconds - ghStart.syncSeconds) / ghN,
-			pass: ghCalls1.list - ghCalls0.list <= ghN * ghPagesNow
+			pass: ghListCalls <= ghN * ghPagesNow
 		},
 		k8s_watch_events: k8sEvents,
 		changed_views_aligned: viewsAligned,
