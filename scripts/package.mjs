@@ -235,6 +235,7 @@ export async function packageArtifact({ outDir = join(root, 'dist') } = {}) {
 	mkdirSync(join(stage, 'build'), { recursive: true });
 	cpSync(join(root, 'build/app'), join(stage, 'build/app'), { recursive: true });
 	copyFileSync(join(root, 'build/cli.js'), join(stage, 'build/cli.js'));
+	copyFileSync(join(root, 'build/reader-worker.js'), join(stage, 'build/reader-worker.js'));
 	copyFileSync(join(root, 'build/build-info.json'), join(stage, 'build/build-info.json'));
 	writeFileSync(join(stage, 'index.js'), INDEX_JS);
 	copyFileSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));

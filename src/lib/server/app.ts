@@ -15,6 +15,7 @@ import { startGitlabSource, type GitlabSource } from './sync/gitlab-source';
 import { startGithubSource, type GithubSource } from './sync/github-source';
 import { startKubernetesSource, type KubernetesSource } from './sync/kubernetes-source';
 import { startMetricsScraper, type MetricsScraper } from './sync/metrics-scraper';
+import { ReaderThread } from './sync/reader-thread';
 import { startCapacity, type CapacityService } from './services/capacity';
 import { SourceRegistry } from './sync/source-status';
 import { createLogger, type Logger } from './telemetry/logger';
@@ -167,7 +168,9 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	// The pod's name where it has one: operators find the replica in `kubectl get pods`.
 	const replicaId = `${hostname()}-${randomBytes(3).toString('hex')}`;
 	const leadership = shared ? Leadership.shared(replicaId, new Replication(store.conn.db), config.replicas.leaseMs, logger) : Leadership.single(replicaId, logger);
-	const deps = { fleet, bus, sources, metrics, logger, deferStart: true };
+	// The forges' runner lists and the built-in scraper are read on their own thread.
+	const reader = new ReaderThread({ metrics, logger });
+	const deps = { fleet, bus, sources, metrics, logger, reader, deferStart: true };
 	const gitlab = new Map<string, GitlabSource>();
 	const github = new Map<string, GithubSource>();
 	const kubernetes = new Map<string, KubernetesSource>();
@@ -374,6 +377,8 @@ export async function initApp(env: Record<string, string | undefined> = process.
 			forgeVersions.stop();
 			deadWeight.stop();
 			metricsServer?.close();
+			// The reader first: a cycle waiting on it (a first sync's ten thousand details) ends at once.
+			await reader.close();
 			await Promise.all([...gitlab.values(), ...github.values()].map((g) => g.poller.stop()));
 			await Promise.all([...kubernetes.values()].map((k) => k.stop()));
 			await scraper?.stop();

@@ -51,6 +51,24 @@ export class FleetCache {
 		return { source, upserted, removed };
 	}
 
+	/** A reading's new or changed runners and the ids gone: applies, and returns, only what differs from the cache. */
+	applySourceChanges(source: string, upserted: readonly Runner[], removed: readonly string[]): FleetDelta {
+		const ids = this.bySource.get(source);
+		const delta: FleetDelta = { source, upserted: upserted.filter((r) => this.changed(r)), removed: removed.filter((id) => ids?.has(id)) };
+		this.applyDelta(delta);
+		return delta;
+	}
+
+	/** How many runners a source has in the cache. */
+	sourceSize(source: string): number {
+		return this.bySource.get(source)?.size ?? 0;
+	}
+
+	/** A source's runners. */
+	runnersOf(source: string): Runner[] {
+		return [...(this.bySource.get(source) ?? [])].map((id) => this.runners.get(id)!).filter(Boolean);
+	}
+
 	/** Apply a delta another replica published (its sync or an action): the same change, without reading the source. */
 	applyDelta(d: FleetDelta): void {
 		let ids = this.bySource.get(d.source);
@@ -69,7 +87,7 @@ export class FleetCache {
 	/** Every source's runners, for a snapshot other replicas start from. */
 	bySourceRunners(): Record<string, Runner[]> {
 		const out: Record<string, Runner[]> = {};
-		for (const [source, ids] of this.bySource) out[source] = [...ids].map((id) => this.runners.get(id)!).filter(Boolean);
+		for (const source of this.bySource.keys()) out[source] = this.runnersOf(source);
 		return out;
 	}
 

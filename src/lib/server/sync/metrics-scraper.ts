@@ -1,24 +1,22 @@
 // The built-in scraper: the latest samples of every runner-manager and ARC-listener
 // endpoint, for installs without Prometheus. The drain warning reads ARC's
 // gha_assigned_jobs − gha_running_jobs from here; the capacity panels read the bounded
-// window it keeps (per runner type / scale set, not per runner).
-import { CAPACITY_FAMILIES, ScrapeAggregator } from '$lib/core/capacity/aggregate';
+// window it keeps (per runner type / scale set, not per runner). The endpoints are read
+// and aggregated in the background reader; this thread keeps the window.
 import { DEFAULT_GROUP_LABELS, type GroupLabels } from '$lib/core/capacity/panels';
-import { arcListenerJobs } from '$lib/core/exposition';
-import { mapLimit } from '$lib/core/map-limit';
 import { SeriesWindow } from '$lib/core/series/window';
-import { scraper, type ScrapeTarget } from '$lib/sources/metrics/scrape';
 import type { Config } from '../config';
 import { Poller } from './poller';
+import type { ReaderThread } from './reader-thread';
+import { SCRAPER_SOURCE, type ArcJobs } from './readers';
 import type { SourceDeps } from './runner-source';
 import type { WindowSlot } from '../store/capacity-window';
 
-export const SCRAPER_SOURCE = 'builtin-scraper';
-const CONCURRENCY = 8;
+export { SCRAPER_SOURCE };
 
 export interface MetricsScraper {
 	/** Jobs assigned to and running on a scale set, from its listener; null when no listener is scraped. */
-	arcJobs(namespace: string, name: string): { assigned: number; running: number; as_of: string } | null;
+	arcJobs(namespace: string, name: string): ArcJobs | null;
 	/** The capacity window: one slot per scrape cycle that reached at least one endpoint. */
 	readonly window: SeriesWindow;
 	readonly intervalMs: number;
@@ -32,7 +30,7 @@ export interface MetricsScraper {
 
 /** One scrape's outcome as replicas pass it on: the window's slot and the ARC listeners' jobs. */
 export interface ScrapeResult extends WindowSlot {
-	arcJobs: [string, { assigned: number; running: number; as_of: string }][];
+	arcJobs: [string, ArcJobs][];
 }
 
 export interface ScraperOptions {
@@ -44,52 +42,33 @@ export interface ScraperOptions {
 
 export function startMetricsScraper(
 	cfg: Config['scrape'],
-	deps: Pick<SourceDeps, 'sources' | 'metrics' | 'logger'>,
+	deps: Pick<SourceDeps, 'sources' | 'logger'> & { reader: ReaderThread },
 	groupLabels: GroupLabels = DEFAULT_GROUP_LABELS,
 	opts: ScraperOptions = {}
 ): MetricsScraper | null {
 	if (cfg.targets.length === 0 && cfg.httpSd.length === 0) return null;
-	const { sources, metrics } = deps;
-	const s = scraper({
-		source: SCRAPER_SOURCE,
-		timeoutMs: 5000,
-		observe: (outcome) => metrics.upstreamRequests.inc({ source: SCRAPER_SOURCE, outcome }),
-		// The window and the ARC listeners' jobs (gha_assigned_jobs, gha_running_jobs) are all it reads.
-		keep: (name) => CAPACITY_FAMILIES.has(name)
-	});
+	const { sources, reader } = deps;
+	reader.open({ kind: 'scraper', targets: cfg.targets, httpSd: cfg.httpSd, groupLabels });
 	sources.register({ name: SCRAPER_SOURCE, kind: 'scraper', url: [...cfg.httpSd, ...cfg.targets].join(', '), simulated: cfg.simulated, intervalMs: cfg.intervalMs });
 	// ARC jobs per scale set (`namespace/name`), indexed once per scrape: requests only look them up.
-	let arcJobs = new Map<string, { assigned: number; running: number; as_of: string }>();
+	let arcJobs = new Map<string, ArcJobs>();
 	const window = new SeriesWindow(Math.max(2, Math.ceil(cfg.windowMs / cfg.intervalMs) + 1));
 	const take = (slot: WindowSlot) => {
 		if (slot.at > (window.newest() ?? -Infinity)) window.append(slot.at, slot.row, slot.born);
 	};
 	for (const slot of opts.initial ?? []) take(slot);
-	const aggregator = new ScrapeAggregator(groupLabels);
 	const poller = new Poller({
 		name: SCRAPER_SOURCE,
 		intervalMs: cfg.intervalMs,
 		cycle: async () => {
-			const discovered = (await Promise.all(cfg.httpSd.map((u) => s.discover(u)))).flat();
-			const targets: ScrapeTarget[] = [...cfg.targets.map((url) => ({ url, labels: {} })), ...discovered];
-			const out = await mapLimit(targets, CONCURRENCY, (t) => s.scrape(t));
-			const index = new Map<string, { assigned: number; running: number; as_of: string }>();
-			for (const r of out) {
-				for (const [key, jobs] of arcListenerJobs(r.samples)) if (!index.has(key)) index.set(key, { ...jobs, as_of: new Date(r.at).toISOString() });
-			}
-			arcJobs = index;
-			const at = Math.max(...out.map((r) => r.at), window.newest() ?? 0);
-			const ingested = aggregator.ingest(
-				at,
-				out.map((r) => ({ id: r.target.url, labels: r.target.labels, samples: r.error ? null : r.samples }))
-			);
+			const { at, ingested, arcJobs: jobs, endpoints, failed, firstError } = await reader.scrape(window.newest() ?? 0);
+			arcJobs = new Map(jobs);
 			if (ingested) {
 				window.append(at, ingested.row, ingested.born);
-				opts.keep?.({ at, row: ingested.row, born: ingested.born, arcJobs: [...index] });
+				opts.keep?.({ at, row: ingested.row, born: ingested.born, arcJobs: jobs });
 			}
-			const failed = out.filter((r) => r.error);
-			if (failed.length > 0 && failed.length === out.length) throw new Error(`all ${out.length} metrics endpoints failed; ${failed[0]!.error}`);
-			if (failed.length > 0) sources.partlyFailed(SCRAPER_SOURCE, `${failed.length} of ${out.length} endpoints failed; ${failed[0]!.error}`);
+			if (failed > 0 && failed === endpoints) throw new Error(`all ${endpoints} metrics endpoints failed; ${firstError}`);
+			if (failed > 0) sources.partlyFailed(SCRAPER_SOURCE, `${failed} of ${endpoints} endpoints failed; ${firstError}`);
 			else sources.succeeded(SCRAPER_SOURCE);
 		},
 		onError: (e) => sources.failed(SCRAPER_SOURCE, e instanceof Error ? e.message : String(e))

@@ -23,6 +23,8 @@ export interface PollerOptions {
 	maxBackoffMs?: number;
 	cycle: () => Promise<void>;
 	onError: (e: unknown) => void;
+	/** Called by start(), before the first cycle. */
+	onStart?: () => void;
 	/** The jitter's source (tests pass a constant). */
 	random?: () => number;
 }
@@ -37,6 +39,7 @@ export class Poller {
 
 	start() {
 		this.stopped = false;
+		this.opts.onStart?.();
 		this.schedule(0);
 	}
 

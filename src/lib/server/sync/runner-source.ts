@@ -1,7 +1,7 @@
 // A source of runners on a poller: each cycle's runners replace the source's share of
 // the fleet cache, the source's status follows success and failure, and changes go
 // out as SSE deltas. The forge-specific part is only `read`.
-import type { Runner } from '$lib/core/runner';
+import type { RunnerChanges } from '$lib/core/runner-changes';
 import type { EventBus } from '../events/bus';
 import type { FleetCache } from '../fleet/cache';
 import type { Logger } from '../telemetry/logger';
@@ -28,8 +28,8 @@ export interface RunnerSourceSpec {
 	url: string;
 	simulated: boolean;
 	intervalMs: number;
-	/** One full read of the source's runners. */
-	read: () => Promise<{ runners: Runner[]; requests: number }>;
+	/** One read of the source's runners: every one when `all` (the first cycle, and after a failure), else what changed. */
+	read: (all: boolean) => Promise<{ changes: RunnerChanges; requests: number }>;
 	/** Runs after a successful read and cache update (e.g. joins with another source). */
 	after?: () => void;
 }
@@ -39,14 +39,18 @@ export function startRunnerSource(spec: RunnerSourceSpec, deps: SourceDeps): Pol
 	sources.register({ name: spec.name, kind: spec.kind, url: spec.url, simulated: spec.simulated, intervalMs: spec.intervalMs });
 	const log = logger.child({ source: spec.name });
 	let failing = false;
+	// Whole readings replace the source's runners; the ones between carry only changes.
+	let wholeNext = true;
 	const poller = new Poller({
 		name: spec.name,
 		intervalMs: spec.intervalMs,
 		cycle: async () => {
 			const end = metrics.syncDuration.startTimer({ source: spec.name });
 			try {
-				const { runners, requests } = await spec.read();
-				const delta = await fleet.replaceSource(spec.name, runners);
+				const { changes, requests } = await spec.read(wholeNext);
+				const delta =
+					changes.kind === 'all' ? await fleet.replaceSource(spec.name, changes.runners) : fleet.applySourceChanges(spec.name, changes.upserted, changes.removed);
+				wholeNext = false;
 				spec.after?.();
 				sources.succeeded(spec.name);
 				end({ outcome: 'ok' });
@@ -55,11 +59,16 @@ export function startRunnerSource(spec: RunnerSourceSpec, deps: SourceDeps): Pol
 				if (delta.upserted.length + delta.removed.length > MAX_DELTA) bus.publish('runners.reset', { source: spec.name });
 				else if (delta.upserted.length || delta.removed.length) bus.publish('runners.delta', delta);
 				bus.publish('sources', { name: spec.name, status: 'ok' });
-				log.debug({ runners: runners.length, requests }, 'sync cycle');
+				log.debug({ runners: fleet.sourceSize(spec.name), requests }, 'sync cycle');
 			} catch (e) {
 				end({ outcome: 'error' });
+				wholeNext = true;
 				throw e;
 			}
+		},
+		// A replica that leads again starts from a whole reading: its fleet followed another leader meanwhile.
+		onStart: () => {
+			wholeNext = true;
 		},
 		onError: (e) => {
 			const message = e instanceof Error ? e.message : String(e);

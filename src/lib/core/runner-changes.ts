@@ -1,0 +1,33 @@
+// What changed in one source's runners since the last reading that was passed on. The
+// forges are read away from the API's event loop (server/sync/reader-thread.ts); passing
+// ten thousand runners across every two seconds would cost that loop more than reading
+// them did, so only the runners that differ cross.
+import { sameRunner, type Runner } from './runner';
+
+export type RunnerChanges =
+	/** Every runner: the receiver replaces the source's runners (after a start, a failure or a restart). */
+	| { kind: 'all'; runners: Runner[] }
+	/** New or changed runners, and the ids of those gone since the last reading. */
+	| { kind: 'delta'; upserted: Runner[]; removed: string[] };
+
+export class RunnerChangeTracker {
+	private last = new Map<string, Runner>();
+
+	/** `all`: the receiver starts over, so every runner goes and the last reading is forgotten. */
+	next(runners: readonly Runner[], all: boolean): RunnerChanges {
+		const previous = this.last;
+		this.last = new Map(runners.map((r) => [r.id, r]));
+		if (all) return { kind: 'all', runners: [...runners] };
+		const upserted = runners.filter((r) => {
+			const old = previous.get(r.id);
+			return !old || !sameRunner(old, r);
+		});
+		const removed = [...previous.keys()].filter((id) => !this.last.has(id));
+		return { kind: 'delta', upserted, removed };
+	}
+
+	/** Pass this runner on with the next reading even if unchanged (the receiver changed its copy, e.g. after an action). */
+	forget(id: string): void {
+		this.last.delete(id);
+	}
+}
