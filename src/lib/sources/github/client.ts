@@ -22,7 +22,7 @@ export interface GithubClientOptions {
 const takeShortWait = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount === 0 && retryAfter <= 5;
 
 export function createGithubClient(opts: GithubClientOptions): GithubClient {
-	return new GitHub({
+	const octokit = new GitHub({
 		auth: opts.token,
 		baseUrl: opts.apiUrl.replace(/\/$/, ''),
 		userAgent: 'runner-dashboard',
@@ -31,6 +31,24 @@ export function createGithubClient(opts: GithubClientOptions): GithubClient {
 		retry: { retries: 1, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
 		throttle: { onRateLimit: takeShortWait, onSecondaryRateLimit: takeShortWait }
 	});
+	// Octokit parses JSON answers with json-with-bigint, which on Node 20 runs a regular
+	// expression over the whole body and a reviver over every value: several times the cost
+	// of JSON.parse for each page of runners and workflow runs. GitHub's ids fit in a
+	// double, so successful answers are parsed with JSON.parse (errors keep Octokit's path).
+	octokit.hook.wrap('request', async (request, options) => {
+		if (options.request?.parseSuccessResponseBody === false) return request(options);
+		const res = await request({ ...options, request: { ...options.request, parseSuccessResponseBody: false } });
+		if (!(res.data instanceof ReadableStream)) return res;
+		const text = await new Response(res.data).text();
+		const type = String(res.headers['content-type'] ?? '');
+		if (!text || !/^application\/(scim\+)?json\b/i.test(type)) return { ...res, data: text };
+		try {
+			return { ...res, data: JSON.parse(text) };
+		} catch {
+			return { ...res, data: text };
+		}
+	});
+	return octokit;
 }
 
 /** A classic or OAuth token's scopes from X-OAuth-Scopes; null when GitHub sends none (fine-grained tokens, apps). */
