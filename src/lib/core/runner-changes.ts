@@ -16,13 +16,21 @@ export class RunnerChangeTracker {
 	/** `all`: the receiver starts over, so every runner goes and the last reading is forgotten. */
 	next(runners: readonly Runner[], all: boolean): RunnerChanges {
 		const previous = this.last;
-		this.last = new Map(runners.map((r) => [r.id, r]));
-		if (all) return { kind: 'all', runners: [...runners] };
-		const upserted = runners.filter((r) => {
+		const next = new Map<string, Runner>();
+		const upserted: Runner[] = [];
+		for (const r of runners) {
 			const old = previous.get(r.id);
-			return !old || !sameRunner(old, r);
-		});
-		const removed = [...previous.keys()].filter((id) => !this.last.has(id));
+			// An unchanged runner keeps its old object: the fresh copy dies young instead of
+			// being promoted while the old one waits for a full collection.
+			if (old && (old === r || sameRunner(old, r))) next.set(r.id, old);
+			else {
+				next.set(r.id, r);
+				upserted.push(r);
+			}
+		}
+		this.last = next;
+		if (all) return { kind: 'all', runners: [...next.values()] };
+		const removed = [...previous.keys()].filter((id) => !next.has(id));
 		return { kind: 'delta', upserted, removed };
 	}
 

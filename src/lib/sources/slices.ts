@@ -5,11 +5,11 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 
 export const SLICE = 1_000;
 
-export async function mapInSlices<T, U>(items: readonly T[], fn: (item: T) => U, size = SLICE): Promise<U[]> {
+export async function mapInSlices<T, U>(items: readonly T[], fn: (item: T, index: number) => U, size = SLICE): Promise<U[]> {
 	const out: U[] = [];
 	for (let i = 0; i < items.length; i++) {
 		if (i > 0 && i % size === 0) await nextTurn();
-		out.push(fn(items[i]!));
+		out.push(fn(items[i]!, i));
 	}
 	return out;
 }

@@ -53,6 +53,8 @@ export async function listRunners(client: GitlabClient, source: string, scope: G
 interface Known {
 	fingerprint: string;
 	details: GitlabRunnerDetails;
+	/** The runner as last normalised from this list entry and these details: reused while neither changes. */
+	runner?: Runner;
 }
 
 /** Keeps the details cache between cycles so a steady fleet costs only its list pages. */
@@ -81,8 +83,17 @@ export class GitlabRunnerSync {
 		});
 		const seen = new Set(items.map((i) => i.id));
 		for (const id of this.known.keys()) if (!seen.has(id)) this.known.delete(id);
+		// A steady fleet's cycle allocates no runners: an unchanged list entry gives back the
+		// object it gave last time (everything normalisation reads is in the fingerprint).
+		const runnerOf = (i: GitlabRunnerListItem, n: number): Runner => {
+			const known = this.known.get(i.id);
+			if (known?.runner && known.fingerprint === fingerprints[n]) return known.runner;
+			const runner = normalizeGitlabRunner(this.source, this.simulated, i, known?.details);
+			if (known) known.runner = runner;
+			return runner;
+		};
 		return {
-			runners: await mapInSlices(items, (i) => normalizeGitlabRunner(this.source, this.simulated, i, this.known.get(i.id)?.details)),
+			runners: await mapInSlices(items, runnerOf),
 			requests: requests + stale.length,
 			detailsFetched: stale.length
 		};
