@@ -718,7 +718,17 @@ async function main() {
 	results.rss.dashboard_heap = {
 		heap_used_mib: sumMetric(m, 'runner_dashboard_nodejs_heap_size_used_bytes') / 2 ** 20,
 		heap_total_mib: sumMetric(m, 'runner_dashboard_nodejs_heap_size_total_bytes') / 2 ** 20,
-		external_mib: sumMetric(m, 'runner_dashboard_nodejs_external_memory_bytes') / 2 ** 20
+		external_mib: sumMetric(m, 'runner_dashboard_nodejs_external_memory_bytes') / 2 ** 20,
+		// The background readers' threads (the nodejs_heap_* metrics are the main thread's only).
+		readers: Object.fromEntries(
+			['forge-reader', 'metrics-scraper'].map((thread) => [
+				thread,
+				{
+					used_mib: sumMetric(m, 'runner_dashboard_reader_heap_bytes', { thread, kind: 'used' }) / 2 ** 20,
+					total_mib: sumMetric(m, 'runner_dashboard_reader_heap_bytes', { thread, kind: 'total' }) / 2 ** 20
+				}
+			])
+		)
 	};
 	if (args['heap-snapshot']) {
 		process.kill(dash.pid, 'SIGUSR2');
@@ -745,6 +755,7 @@ async function main() {
 	);
 	const h = results.rss.dashboard_heap;
 	log(`dashboard V8 heap: used ${fmt(h.heap_used_mib)} MiB of ${fmt(h.heap_total_mib)} MiB, external ${fmt(h.external_mib)} MiB`);
+	for (const [thread, r] of Object.entries(h.readers)) log(`  ${thread} thread's heap: used ${fmt(r.used_mib)} MiB of ${fmt(r.total_mib)} MiB`);
 
 	// ------------------------------------------------------------ summary
 	results.load.end = load();

@@ -227,6 +227,8 @@ describe('the artifact unpacked alone in an empty directory', () => {
 
 	it('unpacks to the same files as SHA256SUMS says', () => {
 		expect(compareWithSums(app, readSums(first.dir), join(first.dir, 'SHA256SUMS'))).toEqual([]);
+		// The background readers' thread, which serve starts from beside the CLI bundle.
+		expect(readFileSync(join(app, 'build/reader-worker.js'), 'utf8')).toContain('background reader');
 	});
 
 	it('answers /healthz', async () => {

@@ -168,8 +168,10 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	// The pod's name where it has one: operators find the replica in `kubectl get pods`.
 	const replicaId = `${hostname()}-${randomBytes(3).toString('hex')}`;
 	const leadership = shared ? Leadership.shared(replicaId, new Replication(store.conn.db), config.replicas.leaseMs, logger) : Leadership.single(replicaId, logger);
-	// The forges' runner lists and the built-in scraper are read on their own thread.
-	const reader = new ReaderThread({ metrics, logger });
+	// The forges' runner lists and the built-in scraper are read on threads of their own
+	// (one each: a scrape of megabytes of exposition does not hold up a GitLab cycle).
+	const reader = new ReaderThread({ name: 'forge-reader', metrics, logger });
+	const scrapeReader = new ReaderThread({ name: 'metrics-scraper', metrics, logger });
 	const deps = { fleet, bus, sources, metrics, logger, reader, deferStart: true };
 	const gitlab = new Map<string, GitlabSource>();
 	const github = new Map<string, GithubSource>();
@@ -184,7 +186,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 	// The capacity window outlives the process too: loaded from the store, kept there and published by the leader.
 	const capacityWindow = new CapacityWindowStore(store.conn.db, (trx) => leadership.fence(trx));
 	const feedRef: { feed?: ReplicaFeed | null } = {};
-	const scraper = startMetricsScraper(config.scrape, deps, config.groupLabels, {
+	const scraper = startMetricsScraper(config.scrape, { ...deps, reader: scrapeReader }, config.groupLabels, {
 		initial: config.scrape.targets.length || config.scrape.httpSd.length
 			? await capacityWindow.load(Date.now() - config.scrape.windowMs).catch((e) => {
 					logger.warn({ err: messageOf(e) }, 'capacity window could not be loaded; charts start empty');
@@ -378,7 +380,7 @@ export async function initApp(env: Record<string, string | undefined> = process.
 			deadWeight.stop();
 			metricsServer?.close();
 			// The reader first: a cycle waiting on it (a first sync's ten thousand details) ends at once.
-			await reader.close();
+			await Promise.all([reader.close(), scrapeReader.close()]);
 			await Promise.all([...gitlab.values(), ...github.values()].map((g) => g.poller.stop()));
 			await Promise.all([...kubernetes.values()].map((k) => k.stop()));
 			await scraper?.stop();

@@ -85,7 +85,7 @@ export const ENV_VARS = {
 		schema: z.string(),
 		node: true,
 		description:
-			"Read by Node itself, not by the dashboard. The deploy module sets `--max-old-space-size=<max_heap_mb>` so the heap stays within a budget instead of growing lazily towards the memory limit (docs/performance.md)."
+			"Read by Node itself, not by the dashboard. The deploy module sets `--max-old-space-size=<max_heap_mb>` so the heaps stay within a budget instead of growing lazily towards the memory limit (docs/performance.md); Node applies it to each thread's old space, the background readers' included."
 	}
 } satisfies Record<string, EnvVar>;
 

@@ -57,6 +57,20 @@ describe('FleetCache', () => {
 		expect(cache.get('gitlab:b:1')).toEqual(runner('b', 1));
 	});
 
+	it('applies a reading\'s changes: only what differs from the cache, and only ids the source has', async () => {
+		const cache = new FleetCache();
+		await cache.replaceSource('a', [runner('a', 1), runner('a', 2), runner('a', 3)]);
+		await cache.replaceSource('b', [runner('b', 1)]);
+		const before = cache.get('gitlab:a:1');
+		const delta = cache.applySourceChanges('a', [runner('a', 1), runner('a', 2, { paused: true }), runner('a', 4)], ['gitlab:a:3', 'gitlab:b:1', 'gitlab:a:9']);
+		expect(ids(delta.upserted)).toEqual(['gitlab:a:2', 'gitlab:a:4']);
+		expect(delta.removed).toEqual(['gitlab:a:3']);
+		expect(cache.get('gitlab:a:1')).toBe(before);
+		expect(ids(cache.runnersOf('a')).sort()).toEqual(['gitlab:a:1', 'gitlab:a:2', 'gitlab:a:4']);
+		expect(cache.sourceSize('a')).toBe(3);
+		expect(cache.get('gitlab:b:1')).toBeDefined();
+	});
+
 	it('counts zero for an unknown source', async () => {
 		expect(new FleetCache().countBySource('nope')).toBe(0);
 	});

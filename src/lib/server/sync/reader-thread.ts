@@ -11,7 +11,9 @@ import type { Metrics } from '../telemetry/metrics';
 import { decodeFailure, type EncodedFailure } from './reader-failure';
 import { BackgroundReaders, type ReaderRequest, type ReaderSource, type RequestCounts, type RunnerReading, type ScrapeReading } from './readers';
 
-type Answer = { id: number; counts: RequestCounts } & ({ ok: true; value: unknown } | { ok: false; failure: EncodedFailure });
+const YOUNG_GENERATION_MB = 8;
+
+type Answer = { id: number; counts: RequestCounts; heap?: { used: number; total: number } } & ({ ok: true; value: unknown } | { ok: false; failure: EncodedFailure });
 
 /** The worker's bundle beside the CLI's (build/reader-worker.js); absent when the code runs from source. */
 export function workerBundle(): string | null {
@@ -20,7 +22,9 @@ export function workerBundle(): string | null {
 }
 
 export interface ReaderThreadOptions {
-	metrics: Pick<Metrics, 'upstreamRequests'>;
+	/** The thread's name (in heap snapshots and profiles). */
+	name: string;
+	metrics: Pick<Metrics, 'upstreamRequests'> & Partial<Pick<Metrics, 'readerHeap'>>;
 	logger: Logger;
 	/** The worker's file; null runs the readers on this thread. Default: workerBundle(). */
 	workerFile?: string | null;
@@ -101,12 +105,18 @@ export class ReaderThread {
 	}
 
 	private start(): Worker {
-		const w = new Worker(this.file!, { name: 'background-reader' });
+		// Old space follows --max-old-space-size like the API thread's; the young generation is
+		// kept small: a reader's garbage (parsed pages and expositions) dies within a cycle.
+		const w = new Worker(this.file!, { name: this.opts.name, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
 		this.worker = w;
 		// Messages are handled in order: the sources are open before anything else is asked.
 		for (const source of this.opened) w.postMessage({ id: 0, req: { op: 'open', source } });
 		w.on('message', (a: Answer) => {
 			this.count(a.counts);
+			if (a.heap && this.opts.metrics.readerHeap) {
+				this.opts.metrics.readerHeap.set({ thread: this.opts.name, kind: 'used' }, a.heap.used);
+				this.opts.metrics.readerHeap.set({ thread: this.opts.name, kind: 'total' }, a.heap.total);
+			}
 			const p = this.pending.get(a.id);
 			if (!p) return;
 			this.pending.delete(a.id);

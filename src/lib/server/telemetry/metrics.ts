@@ -19,6 +19,12 @@ export function createMetrics() {
 			labelNames: ['source', 'outcome'] as const,
 			registers: [registry]
 		}),
+		readerHeap: new client.Gauge({
+			name: 'runner_dashboard_reader_heap_bytes',
+			help: 'V8 heap of each background reader thread (forge-reader, metrics-scraper) at its last answer: used, and total allocated. The process-wide nodejs_heap_* metrics are the main thread only.',
+			labelNames: ['thread', 'kind'] as const,
+			registers: [registry]
+		}),
 		leader: new client.Gauge({
 			name: 'runner_dashboard_leader',
 			help: '1 while this replica leads (polls the forges, checks drift, records history), 0 otherwise; always 1 on SQLite. Labelled with the replica id.',
