@@ -68,15 +68,15 @@ variable "replicas" {
 variable "resources" {
   description = "Container resource requests and limits (Kubernetes quantities)."
   type = object({
-    requests = optional(map(string), { cpu = "100m", memory = "256Mi" })
-    limits   = optional(map(string), { memory = "512Mi" })
+    requests = optional(map(string), { cpu = "100m", memory = "384Mi" })
+    limits   = optional(map(string), { memory = "768Mi" })
   })
   default  = {}
   nullable = false
 }
 
 variable "max_heap_mb" {
-  description = "Node's heap limit in MiB (--max-old-space-size, through NODE_OPTIONS). Without it Node grows its heap lazily up to the memory limit; with it the garbage collector works within this budget. 256 serves a fleet of ~12 000 runners (docs/performance.md); raise it with the fleet and keep it below the memory limit, leaving ~100 MiB for code and buffers."
+  description = "Node's heap limit in MiB (--max-old-space-size, through NODE_OPTIONS), for each thread's old space: the API thread's and each background reader's (docs/architecture.md, Threads). Without it Node grows its heaps lazily up to the memory limit; with it the garbage collector works within this budget. 256 serves a fleet of ~12 000 runners (docs/performance.md); raise it with the fleet, and size the memory limit for all three threads: at that fleet the process peaks at about 540 MB with the built-in scraper (768Mi by default)."
   type        = number
   default     = 256
   nullable    = false
