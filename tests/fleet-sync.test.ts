@@ -66,3 +66,26 @@ describe('GitLab runners from the sandbox', () => {
 		expect(JSON.stringify(sources)).not.toContain('sandbox-gitlab-token');
 	});
 });
+
+describe('the background readers', () => {
+	const metric = (text: string, name: string, labels: string) =>
+		Number(text.split('\n').find((l) => l.startsWith(`${name}{`) && labels.split(',').every((p) => l.includes(p)))?.split(' ').pop() ?? NaN);
+
+	it('read the forges and the built-in scraper on threads of their own, whose heaps and requests /metrics reports', async () => {
+		const text = await eventually(
+			async () => (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text(),
+			(t) => metric(t, 'runner_dashboard_reader_heap_bytes', 'thread="metrics-scraper",kind="used"') > 0,
+			20_000,
+			'a scrape on the scraper thread'
+		);
+		for (const thread of ['forge-reader', 'metrics-scraper']) {
+			const used = metric(text, 'runner_dashboard_reader_heap_bytes', `thread="${thread}",kind="used"`);
+			const total = metric(text, 'runner_dashboard_reader_heap_bytes', `thread="${thread}",kind="total"`);
+			expect(used, thread).toBeGreaterThan(1e6);
+			expect(total, thread).toBeGreaterThanOrEqual(used);
+		}
+		// The requests the readers made reach the API thread's counter: GitLab's list pages and details.
+		expect(metric(text, 'runner_dashboard_upstream_requests_total', 'source="sandbox-gitlab",outcome="ok"')).toBeGreaterThan(150);
+		expect(metric(text, 'runner_dashboard_upstream_requests_total', 'source="builtin-scraper",outcome="ok"')).toBeGreaterThan(0);
+	});
+});
