@@ -7,27 +7,29 @@
 // from: by identity first (views are never changed in place: callers must not mutate them),
 // structurally where a new object was built. So the JSON served is always that of the answer
 // computed for this request; only operations whose answers obey that rule opt in (`reuse`).
+// The JSON is kept as UTF-8 bytes: the socket write would otherwise encode the same text
+// again for every request.
 import { LRUCache } from 'lru-cache';
 
-/** Kept JSON in total (UTF-16 code units × 2); one answer above a quarter of it is never kept. */
+/** Kept JSON in total (bytes); one answer above a quarter of it is never kept. */
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 export class AnswerReuse {
-	private readonly last: LRUCache<string, { answer: unknown; json: string }>;
+	private readonly last: LRUCache<string, { answer: unknown; bytes: Buffer }>;
 	private readonly maxEntryBytes: number;
 
 	constructor(maxBytes = DEFAULT_MAX_BYTES) {
-		this.last = new LRUCache({ maxSize: maxBytes, sizeCalculation: (v) => Math.max(1, v.json.length * 2) });
+		this.last = new LRUCache({ maxSize: maxBytes, sizeCalculation: (v) => Math.max(1, v.bytes.length) });
 		this.maxEntryBytes = maxBytes / 4;
 	}
 
-	/** The JSON of `answer`, reused when the last answer for `key` equals it. */
-	json(key: string, answer: unknown): string {
+	/** The JSON of `answer` as UTF-8 bytes, reused when the last answer for `key` equals it. */
+	bytes(key: string, answer: unknown): Buffer {
 		const prev = this.last.get(key);
-		if (prev && sameValue(prev.answer, answer)) return prev.json;
-		const json = JSON.stringify(answer);
-		if (json.length * 2 <= this.maxEntryBytes) this.last.set(key, { answer, json });
-		return json;
+		if (prev && sameValue(prev.answer, answer)) return prev.bytes;
+		const bytes = Buffer.from(JSON.stringify(answer));
+		if (bytes.length <= this.maxEntryBytes) this.last.set(key, { answer, bytes });
+		return bytes;
 	}
 }
 

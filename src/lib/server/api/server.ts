@@ -315,6 +315,44 @@ function commonErrors(o: Operation): Record<number, z.ZodType> {
 	return out;
 }
 
+/** What an operation's handler is given; one per request. */
+class OperationInput {
+	readonly actor: Actor;
+	readonly params: unknown;
+	readonly query: unknown;
+	readonly body: unknown;
+	readonly headers: FastifyRequest['headers'];
+	readonly rawBody: Buffer | undefined;
+	private controller: AbortController | undefined;
+
+	constructor(
+		private readonly req: FastifyRequest,
+		private readonly reply: FastifyReply,
+		readonly app: AppContext
+	) {
+		this.actor = req.actor;
+		this.params = req.params;
+		this.query = req.query;
+		this.body = req.body;
+		this.headers = req.headers;
+		this.rawBody = req.rawBody;
+	}
+
+	/**
+	 * Aborted when the client goes away before its answer: stop the work done for it. Made
+	 * when a handler asks for it (a controller and a close listener per request were a
+	 * measurable share of a cached read); an answered request closes too, and aborting those
+	 * would cost each a DOMException with its stack trace.
+	 */
+	get signal(): AbortSignal {
+		if (!this.controller) {
+			const c = (this.controller = new AbortController());
+			this.req.raw.once('close', () => !this.reply.raw.writableEnded && c.abort());
+		}
+		return this.controller.signal;
+	}
+}
+
 function register(fastify: FastifyInstance, app: AppContext, o: Operation, reuse: AnswerReuse) {
 	const own: Record<number, z.ZodType | null> =
 		o.kind === 'raw' ? { ...Object.fromEntries((o.errors ?? []).map((s) => [s, errorSchema])) } : (o.responses as Record<number, z.ZodType | null>);
@@ -323,6 +361,7 @@ function register(fastify: FastifyInstance, app: AppContext, o: Operation, reuse
 		Object.entries(all).map(([s, schema]) => [s, schema ? described(Number(s), schema) : z.null().meta({ description: DESCRIBED[Number(s)] ?? 'No content' })])
 	);
 	if (o.kind === 'raw') response[200] = described(200, z.string(), o.produces);
+	const status = successStatus(o);
 	fastify.route({
 		method: o.method,
 		url: fastifyPath(o.path),
@@ -340,28 +379,7 @@ function register(fastify: FastifyInstance, app: AppContext, o: Operation, reuse
 		},
 		config: { operation: o },
 		handler: async (req, reply) => {
-			let controller: AbortController | undefined;
-			const input = {
-				actor: req.actor,
-				params: req.params,
-				query: req.query,
-				body: req.body,
-				app,
-				headers: req.headers,
-				rawBody: req.rawBody,
-				// Made when a handler asks for it: a controller and a close listener per request were
-				// a measurable share of a cached read. The client left before its answer: stop the
-				// work done for it. Every answered request closes too, and aborting those would cost
-				// each a DOMException with its stack trace.
-				get signal() {
-					if (!controller) {
-						controller = new AbortController();
-						const c = controller;
-						req.raw.once('close', () => !reply.raw.writableEnded && c.abort());
-					}
-					return controller.signal;
-				}
-			};
+			const input = new OperationInput(req, reply, app);
 			if (o.kind === 'raw') {
 				// The operation writes its own answer (a stream, the exposition); the guard's headers go with it.
 				reply.hijack();
@@ -383,9 +401,8 @@ function register(fastify: FastifyInstance, app: AppContext, o: Operation, reuse
 				// 204 and redirects carry no body.
 				return answer.status === 204 || (answer.status >= 300 && answer.status < 400) ? reply.send() : reply.type('application/json').send(answer.body instanceof PreSerialised ? answer.body.json : JSON.stringify(answer.body));
 			}
-			const status = successStatus(o);
 			if (status === 204) return reply.code(204).send();
-			const json = answer instanceof PreSerialised ? answer.json : o.reuse ? reuse.json(`${o.id} ${req.url}`, answer) : JSON.stringify(answer);
+			const json = answer instanceof PreSerialised ? answer.json : o.reuse ? reuse.bytes(`${o.id} ${req.url}`, answer) : JSON.stringify(answer);
 			return reply.code(status).type('application/json').send(json);
 		}
 	});

@@ -15,7 +15,7 @@ const marked = new WeakMap<object, Fresh<{ source: string }>>();
 
 /** Marks each item with its source's data age, so stale data is never shown as live. */
 export function withFreshness<T extends { source: string }>(sources: SourceRegistry, items: T[]): Fresh<T>[] {
-	const bySource = new Map(sources.list().map((s) => [s.name, s]));
+	const bySource = sources.freshness();
 	return items.map((item) => {
 		const s = bySource.get(item.source);
 		const stale = s?.stale ?? true;

@@ -70,12 +70,19 @@ export class SourceRegistry {
 		this.update(name, r);
 	}
 
+	/** Whether each source's data is stale and how old it is: what every served item is marked with (list() without the rest). */
+	freshness(now = Date.now()): Map<string, { stale: boolean; data_age_s: number | null }> {
+		const out = new Map<string, { stale: boolean; data_age_s: number | null }>();
+		for (const e of this.entries.values()) {
+			const { age, status } = health(e, now);
+			out.set(e.name, { stale: status !== 'ok', data_age_s: age });
+		}
+		return out;
+	}
+
 	list(now = Date.now()): SourceState[] {
 		return [...this.entries.values()].map((e) => {
-			const age = e.lastSuccess === null ? null : Math.round((now - e.lastSuccess) / 1000);
-			// Data older than three intervals means the poller is behind even without an error.
-			const late = age !== null && age * 1000 > 3 * e.intervalMs + 5_000;
-			const status: SourceHealth = e.failing || e.lastSuccess === null ? (e.lastAttempt === null ? 'degraded' : 'down') : late || e.partial ? 'degraded' : 'ok';
+			const { age, status } = health(e, now);
 			return {
 				name: e.name,
 				kind: e.kind,
@@ -91,4 +98,12 @@ export class SourceRegistry {
 			};
 		});
 	}
+}
+
+function health(e: SourceRecord & { intervalMs: number }, now: number): { age: number | null; status: SourceHealth } {
+	const age = e.lastSuccess === null ? null : Math.round((now - e.lastSuccess) / 1000);
+	// Data older than three intervals means the poller is behind even without an error.
+	const late = age !== null && age * 1000 > 3 * e.intervalMs + 5_000;
+	const status: SourceHealth = e.failing || e.lastSuccess === null ? (e.lastAttempt === null ? 'degraded' : 'down') : late || e.partial ? 'degraded' : 'ok';
+	return { age, status };
 }
