@@ -106,49 +106,74 @@ export class ScrapeAggregator {
 	 * no endpoint answered.
 	 */
 	ingest(at: number, targets: readonly ScrapedTarget[]): { row: Map<string, number>; born: Map<string, number> } | null {
+		const cycle = this.begin(at);
+		for (const t of targets) cycle.add(t);
+		return cycle.finish();
+	}
+
+	/**
+	 * The same, one endpoint at a time: each is folded in as its scrape ends and its samples
+	 * can go, so a cycle never holds every endpoint's samples at once.
+	 */
+	begin(at: number): ScrapeCycle {
 		const row = new Map<string, number>();
 		const born = new Map<string, number>();
 		let answered = 0;
-		for (const t of targets) {
-			if (!t.samples) continue;
-			answered++;
-			const known = this.targetsSeen.has(t.id);
-			let last = this.last.get(t.id);
-			if (!last) this.last.set(t.id, (last = new Map()));
-			for (const s of t.samples) {
-				const c = classify(s);
-				if (!c) continue;
-				const key = seriesKey(c.forge, this.groupOf(c.forge, t, s), c.field, c.sub);
-				if (GAUGES.has(c.field)) {
-					if (Number.isFinite(s.value)) row.set(key, (row.get(key) ?? 0) + s.value);
-					continue;
+		return {
+			add: (t) => {
+				if (!t.samples) return;
+				answered++;
+				this.fold(at, t, row, born);
+			},
+			finish: () => {
+				for (const [id, series] of this.last) {
+					for (const [k, e] of series) if (at - e.at > FORGET_MS) series.delete(k);
+					if (series.size === 0) this.last.delete(id);
 				}
-				if (!Number.isFinite(s.value)) continue;
-				const series = seriesOf(s);
-				const prev = last.get(series);
-				const delta = prev ? (s.value >= prev.v ? s.value - prev.v : s.value) : known ? s.value : 0;
-				if (prev) {
-					prev.v = s.value;
-					prev.at = at;
-				} else last.set(series, { v: s.value, at });
-				const total = this.totals.get(key);
-				if (!total && known) born.set(key, 0);
-				this.totals.set(key, { v: (total?.v ?? 0) + delta, at });
+				for (const [k, seen] of this.targetsSeen) if (at - seen > FORGET_MS) this.targetsSeen.delete(k);
+				if (answered === 0) return null;
+				// Totals answered in this scrape go into the row (a counter that did not move still has a sample);
+				// those of an endpoint that stopped answering have none, as in Prometheus.
+				for (const [k, e] of this.totals) {
+					if (e.at === at) row.set(k, e.v);
+					else if (at - e.at > FORGET_MS) this.totals.delete(k);
+				}
+				return { row, born };
 			}
-			this.targetsSeen.set(t.id, at);
-		}
-		for (const [id, series] of this.last) {
-			for (const [k, e] of series) if (at - e.at > FORGET_MS) series.delete(k);
-			if (series.size === 0) this.last.delete(id);
-		}
-		for (const [k, seen] of this.targetsSeen) if (at - seen > FORGET_MS) this.targetsSeen.delete(k);
-		if (answered === 0) return null;
-		// Totals answered in this scrape go into the row (a counter that did not move still has a sample);
-		// those of an endpoint that stopped answering have none, as in Prometheus.
-		for (const [k, e] of this.totals) {
-			if (e.at === at) row.set(k, e.v);
-			else if (at - e.at > FORGET_MS) this.totals.delete(k);
-		}
-		return { row, born };
+		};
 	}
+
+	private fold(at: number, t: ScrapedTarget, row: Map<string, number>, born: Map<string, number>): void {
+		const known = this.targetsSeen.has(t.id);
+		let last = this.last.get(t.id);
+		if (!last) this.last.set(t.id, (last = new Map()));
+		for (const s of t.samples!) {
+			const c = classify(s);
+			if (!c) continue;
+			const key = seriesKey(c.forge, this.groupOf(c.forge, t, s), c.field, c.sub);
+			if (GAUGES.has(c.field)) {
+				if (Number.isFinite(s.value)) row.set(key, (row.get(key) ?? 0) + s.value);
+				continue;
+			}
+			if (!Number.isFinite(s.value)) continue;
+			const series = seriesOf(s);
+			const prev = last.get(series);
+			const delta = prev ? (s.value >= prev.v ? s.value - prev.v : s.value) : known ? s.value : 0;
+			if (prev) {
+				prev.v = s.value;
+				prev.at = at;
+			} else last.set(series, { v: s.value, at });
+			const total = this.totals.get(key);
+			if (!total && known) born.set(key, 0);
+			this.totals.set(key, { v: (total?.v ?? 0) + delta, at });
+		}
+		this.targetsSeen.set(t.id, at);
+	}
+}
+
+/** One scrape cycle being folded in, endpoint by endpoint (`ScrapeAggregator.begin`). */
+export interface ScrapeCycle {
+	add(target: ScrapedTarget): void;
+	/** The row and born counters, or null when no endpoint answered. */
+	finish(): { row: Map<string, number>; born: Map<string, number> } | null;
 }

@@ -137,17 +137,18 @@ function scrapeAll(s: Extract<ReaderSource, { kind: 'scraper' }>, observe: (o: R
 	return async (notBefore: number): Promise<ScrapeReading> => {
 		const discovered = (await Promise.all(s.httpSd.map((u) => sc.discover(u)))).flat();
 		const targets: ScrapeTarget[] = [...s.targets.map((url) => ({ url, labels: {} })), ...discovered];
-		const out = await mapLimit(targets, SCRAPE_CONCURRENCY, (t) => sc.scrape(t));
+		// The cycle is stamped with its start; each endpoint is folded in as its scrape ends and
+		// its samples are dropped then (at this fleet they were most of the thread's heap).
+		const at = Math.max(Date.now(), notBefore);
+		const cycle = aggregator.begin(at);
 		const arcJobs = new Map<string, ArcJobs>();
-		for (const r of out) {
+		const errors = await mapLimit(targets, SCRAPE_CONCURRENCY, async (t) => {
+			const r = await sc.scrape(t);
 			for (const [key, jobs] of arcListenerJobs(r.samples)) if (!arcJobs.has(key)) arcJobs.set(key, { ...jobs, as_of: new Date(r.at).toISOString() });
-		}
-		const at = Math.max(...out.map((r) => r.at), notBefore);
-		const ingested = aggregator.ingest(
-			at,
-			out.map((r) => ({ id: r.target.url, labels: r.target.labels, samples: r.error ? null : r.samples }))
-		);
-		const failed = out.filter((r) => r.error);
-		return { at, ingested, arcJobs: [...arcJobs], endpoints: out.length, failed: failed.length, firstError: failed[0]?.error ?? null };
+			cycle.add({ id: t.url, labels: t.labels, samples: r.error ? null : r.samples });
+			return r.error;
+		});
+		const failed = errors.filter((e): e is string => e !== null);
+		return { at, ingested: cycle.finish(), arcJobs: [...arcJobs], endpoints: targets.length, failed: failed.length, firstError: failed[0] ?? null };
 	};
 }
