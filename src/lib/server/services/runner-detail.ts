@@ -51,6 +51,9 @@ export type RunnerDetailDeps = Pick<AppContext, 'fleet' | 'gitlab' | 'kubernetes
 export class RunnerDetails {
 	private extras = new LRUCache<string, Promise<Extras>>({ max: 1_000, ttl: CACHE_MS });
 	private budgets = new LRUCache<string, { windowStart: number; used: number }>({ max: 10_000 });
+	// A stack's Events, kept while the cluster's watches see no change and within the same
+	// second (their age limit moves with the clock): each read scanned every Event otherwise.
+	private events = new LRUCache<string, { version: number; second: number; events: ReturnType<typeof eventsFor> }>({ max: 1_000 });
 
 	constructor(private deps: RunnerDetailDeps) {}
 
@@ -76,7 +79,13 @@ export class RunnerDetails {
 		const found = this.stackOf(runner, pods);
 		const k = found && this.deps.kubernetes.get(found.source);
 		if (!k || !found) return [];
-		return eventsFor(k.objects<EventObject>('Event'), found.scope, Date.now(), { maxAgeS: EVENTS_MAX_AGE_S, limit: RUNNER_EVENTS_LIMIT });
+		const now = Date.now();
+		const [key, version, second] = [`${found.source} ${JSON.stringify(found.scope)}`, k.version(), Math.floor(now / 1000)];
+		const kept = this.events.get(key);
+		if (kept && kept.version === version && kept.second === second) return kept.events;
+		const events = eventsFor(k.objects<EventObject>('Event'), found.scope, now, { maxAgeS: EVENTS_MAX_AGE_S, limit: RUNNER_EVENTS_LIMIT });
+		this.events.set(key, { version, second, events });
+		return events;
 	}
 
 	private stackOf(runner: Runner, pods: { source: string; namespace: string; runner_type: string; stack: string }[]): { source: string; scope: EventScope } | null {

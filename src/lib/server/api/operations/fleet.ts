@@ -1,5 +1,6 @@
 // Fleet: sources, runners (read, pause, resume), ARC scale sets (read, drain, undrain),
 // runner pods and the autoscalers.
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { fleetQuery } from '$lib/core/fleet-query';
 import { allOf, pageOf, pageSchema, pagingFields } from '$lib/core/paging';
@@ -88,12 +89,21 @@ export const getRunner = op({
 	handler: async ({ app, actor, params }) => {
 		const { pods, ...rest } = await app.runnerDetails.get(actor, params.id);
 		// `pods` comes last and is most of the answer: hundreds of pods shared by every runner of a type,
-		// kept as UTF-8 bytes so a request neither serialises nor encodes them again.
-		return new PreSerialised(Buffer.concat([Buffer.from(`${JSON.stringify(rest).slice(0, -1)},"pods":`), podsBytesOnce(pods), CLOSE_BRACE]));
+		// kept as UTF-8 bytes so a request neither serialises nor encodes them again; the whole
+		// answer is kept too while the rest of it is unchanged (a 135 KB copy per request otherwise).
+		const head = `${JSON.stringify(rest).slice(0, -1)},"pods":`;
+		const podsBytes = podsBytesOnce(pods);
+		const kept = detailAnswers.get(params.id);
+		if (kept && kept.head === head && kept.pods === podsBytes) return new PreSerialised(kept.bytes);
+		const bytes = Buffer.concat([Buffer.from(head), podsBytes, CLOSE_BRACE]);
+		detailAnswers.set(params.id, { head, pods: podsBytes, bytes });
+		return new PreSerialised(bytes);
 	}
 });
 
 const CLOSE_BRACE = Buffer.from('}');
+/** The last answer per runner, bounded by its bytes. */
+const detailAnswers = new LRUCache<string, { head: string; pods: Buffer; bytes: Buffer }>({ maxSize: 8 * 2 ** 20, sizeCalculation: (v) => Math.max(1, v.bytes.length + v.head.length * 2) });
 
 /** JSON bytes of pod lists, kept while the list is (pod lists are rebuilt, not changed, when the cluster changes). */
 const podsJson = new WeakMap<object, Buffer>();
