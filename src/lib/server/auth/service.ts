@@ -1,4 +1,5 @@
 // Authentication: passwords, server-side sessions, API tokens and the sign-in throttle.
+import { hash as digest } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Store } from '../store';
 import type { ConfigFile } from '../config/file';
@@ -250,29 +251,32 @@ export class Auth {
 
 	// Resolved tokens are reused briefly: an API client sends the same token with every request,
 	// and a store round trip per request is most of an authenticated request's cost. Keyed by
-	// the token's stored hash (never the secret itself, which would then sit in the heap and in
-	// any heap snapshot). Revoking, disabling or deleting through this process forgets them at
-	// once; a change made elsewhere (the CLI, another replica) takes effect within TOKEN_REUSE_MS.
+	// a SHA-256 digest of the secret (never the secret itself, which would then sit in the heap
+	// and in any heap snapshot; a 256-bit random secret cannot be recovered from its digest).
+	// The HMAC under the pepper, which is what the store holds, is made only on a miss: it cost
+	// four times the digest, on every request. Revoking, disabling or deleting through this
+	// process forgets them at once; a change made elsewhere (the CLI, another replica) takes
+	// effect within TOKEN_REUSE_MS.
 	private tokens = new LRUCache<string, { principal: Principal; until: number }>({ max: MAX_REUSED_TOKENS });
 
 	/** Resolves a Bearer token; revoked, expired, unknown or disowned tokens yield null. */
 	async token(secret: string): Promise<Principal | null> {
 		if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return null;
 		const now = this.now();
-		const hash = this.hash(secret);
-		const known = this.tokens.get(hash);
+		const key = digest('sha256', secret, 'base64url');
+		const known = this.tokens.get(key);
 		if (known && now.getTime() < known.until) return known.principal;
-		const t = await this.store.tokens.resolve({ hash });
+		const t = await this.store.tokens.resolve({ hash: this.hash(secret) });
 		const principal = t && this.tokenPrincipal(t, now);
 		if (!t || !principal) {
-			this.tokens.delete(hash);
+			this.tokens.delete(key);
 			return null;
 		}
 		if (!t.last_used_at || now.getTime() - new Date(t.last_used_at).getTime() > TOUCH_EVERY_MS) {
 			await this.store.tokens.touch(t.id, now.toISOString());
 		}
 		const expires = t.expires_at ? new Date(t.expires_at).getTime() : Infinity;
-		this.tokens.set(hash, { principal, until: Math.min(now.getTime() + TOKEN_REUSE_MS, expires) });
+		this.tokens.set(key, { principal, until: Math.min(now.getTime() + TOKEN_REUSE_MS, expires) });
 		return principal;
 	}
 
