@@ -89,8 +89,8 @@ export class SourceRegistry {
 				url: e.url,
 				simulated: e.simulated,
 				status,
-				last_success: e.lastSuccess === null ? null : new Date(e.lastSuccess).toISOString(),
-				last_attempt: e.lastAttempt === null ? null : new Date(e.lastAttempt).toISOString(),
+				last_success: e.lastSuccess === null ? null : isoTime(e.lastSuccess),
+				last_attempt: e.lastAttempt === null ? null : isoTime(e.lastAttempt),
 				last_error: e.lastError,
 				data_age_s: age,
 				stale: status !== 'ok',
@@ -106,4 +106,16 @@ function health(e: SourceRecord & { intervalMs: number }, now: number): { age: n
 	const late = age !== null && age * 1000 > 3 * e.intervalMs + 5_000;
 	const status: SourceHealth = e.failing || e.lastSuccess === null ? (e.lastAttempt === null ? 'degraded' : 'down') : late || e.partial ? 'degraded' : 'ok';
 	return { age, status };
+}
+
+// The same few timestamps are formatted for every read of the sources (and every page that
+// shows them): toISOString took more of such a read than anything but the socket write.
+const isoTimes = new Map<number, string>();
+function isoTime(ms: number): string {
+	let iso = isoTimes.get(ms);
+	if (iso === undefined) {
+		if (isoTimes.size >= 256) isoTimes.clear();
+		isoTimes.set(ms, (iso = new Date(ms).toISOString()));
+	}
+	return iso;
 }
