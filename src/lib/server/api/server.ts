@@ -59,7 +59,8 @@ declare module 'fastify' {
 
 /** Paths the API server answers; everything else is a page (or a static asset of the pages). */
 export function isApiPath(url: string, operations: readonly Operation[]): boolean {
-	const path = url.split('?')[0]!;
+	const q = url.indexOf('?');
+	const path = q < 0 ? url : url.slice(0, q);
 	return path === '/api' || path.startsWith('/api/') || operations.some((o) => !o.path.startsWith('/api/') && o.path === path);
 }
 
@@ -161,7 +162,6 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 		const userAgent = (req.headers['user-agent'] ?? '').slice(0, 300) || null;
 		req.actor = { principal: who, ip, requestId, userAgent };
 		const api = isApiPath(req.url, operations);
-		const route = api ? (req.routeOptions.url ?? req.url.split('?')[0]!) : req.url.split('?')[0]!;
 
 		// Anonymous API calls get 401 even on paths that do not exist: nothing about the API is told before sign-in.
 		if (api && req.is404) return who ? undefined : send(reply, UNAUTHENTICATED);
@@ -169,6 +169,7 @@ export async function createServer(app: AppContext, options: ServerOptions): Pro
 		const fromServer = api && req.routeOptions.config?.operation?.callers === 'servers' && !req.headers.origin && !req.headers['sec-fetch-site'];
 		const crossOrigin = forClient !== null || fromServer ? null : originRefusal(req.method, req.headers, who, expectedOrigins(app.config.origin ?? null, req.headers.host));
 		if (crossOrigin) {
+			const route = api ? (req.routeOptions.url ?? req.url.split('?')[0]!) : req.url.split('?')[0]!;
 			await auditDenied(req.actor, req.method, route, { reason: 'cross-origin', origin: req.headers.origin ?? null });
 			return send(reply, crossOrigin);
 		}

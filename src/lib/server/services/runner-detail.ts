@@ -48,11 +48,15 @@ interface Extras {
 
 export type RunnerDetailDeps = Pick<AppContext, 'fleet' | 'gitlab' | 'kubernetes' | 'sources' | 'autoscalers' | 'forgeVersions'>;
 
+// One object, so a GitHub runner's detail is the same while its parts are (see get()).
+const NO_EXTRAS: Extras = { managers: null, jobs: null, errors: [] };
+
 export class RunnerDetails {
 	private extras = new LRUCache<string, Promise<Extras>>({ max: 1_000, ttl: CACHE_MS });
 	private budgets = new LRUCache<string, { windowStart: number; used: number }>({ max: 10_000 });
 	// A stack's Events, kept while the cluster's watches see no change and within the same
 	// second (their age limit moves with the clock): each read scanned every Event otherwise.
+	private details = new LRUCache<string, { parts: unknown[]; detail: object }>({ max: 1_000 });
 	private events = new LRUCache<string, { version: number; second: number; events: ReturnType<typeof eventsFor> }>({ max: 1_000 });
 
 	constructor(private deps: RunnerDetailDeps) {}
@@ -63,15 +67,18 @@ export class RunnerDetails {
 		if (!runner) throw new DomainError('not_found', 'not_found', `no runner ${id}`);
 		const extras = await this.extrasFor(actor, runner);
 		const pods = podsOfRunner(this.deps.kubernetes, runner);
-		return {
-			...withFreshness(this.deps.sources, [runner])[0]!,
-			...extras,
-			managers: extras.managers ?? runner.managers,
-			outdated: this.deps.forgeVersions.outdated(runner),
-			reference_version: this.deps.forgeVersions.reference(runner.source),
-			events: this.eventsOf(runner, pods),
-			pods
-		};
+		const fresh = withFreshness(this.deps.sources, [runner])[0]!;
+		const outdated = this.deps.forgeVersions.outdated(runner);
+		const reference = this.deps.forgeVersions.reference(runner.source);
+		const events = this.eventsOf(runner, pods);
+		// The same parts give back the same detail object, so the answer's bytes can be kept
+		// for it (getRunner): its jobs, events and managers were serialised again per request.
+		const parts = [fresh, extras, outdated, reference, events, pods];
+		const kept = this.details.get(id);
+		if (kept && kept.parts.every((p, i) => p === parts[i])) return kept.detail as typeof detail;
+		const detail = { ...fresh, ...extras, managers: extras.managers ?? runner.managers, outdated, reference_version: reference, events, pods };
+		this.details.set(id, { parts, detail });
+		return detail;
 	}
 
 	/** The Events of the objects behind a runner, from the cluster that runs them. */
@@ -108,7 +115,7 @@ export class RunnerDetails {
 	}
 
 	private extrasFor(actor: Actor, runner: Runner): Promise<Extras> {
-		if (runner.forge !== 'gitlab') return Promise.resolve({ managers: null, jobs: null, errors: [] });
+		if (runner.forge !== 'gitlab') return Promise.resolve(NO_EXTRAS);
 		const hit = this.extras.get(runner.id);
 		if (hit) return hit;
 		this.spend(actor);

@@ -87,23 +87,23 @@ export const getRunner = op({
 	params: idParams,
 	responses: { 200: runnerDetailSchema.meta({ id: 'RunnerDetail' }), 400: errorSchema, 404: errorSchema, 429: errorSchema },
 	handler: async ({ app, actor, params }) => {
-		const { pods, ...rest } = await app.runnerDetails.get(actor, params.id);
-		// `pods` comes last and is most of the answer: hundreds of pods shared by every runner of a type,
-		// kept as UTF-8 bytes so a request neither serialises nor encodes them again; the whole
-		// answer is kept too while the rest of it is unchanged (a 135 KB copy per request otherwise).
-		const head = `${JSON.stringify(rest).slice(0, -1)},"pods":`;
-		const podsBytes = podsBytesOnce(pods);
+		const detail = await app.runnerDetails.get(actor, params.id);
+		// The service gives back the same object while nothing in it changed: its bytes are kept
+		// for it (serialising jobs, events and managers and copying 135 KB per request otherwise).
 		const kept = detailAnswers.get(params.id);
-		if (kept && kept.head === head && kept.pods === podsBytes) return new PreSerialised(kept.bytes);
-		const bytes = Buffer.concat([Buffer.from(head), podsBytes, CLOSE_BRACE]);
-		detailAnswers.set(params.id, { head, pods: podsBytes, bytes });
+		if (kept && kept.detail === detail) return new PreSerialised(kept.bytes);
+		// `pods` comes last and is most of the answer: hundreds of pods shared by every runner of a
+		// type, kept as UTF-8 bytes so a new answer neither serialises nor encodes them again.
+		const { pods, ...rest } = detail;
+		const bytes = Buffer.concat([Buffer.from(`${JSON.stringify(rest).slice(0, -1)},"pods":`), podsBytesOnce(pods), CLOSE_BRACE]);
+		detailAnswers.set(params.id, { detail, bytes });
 		return new PreSerialised(bytes);
 	}
 });
 
 const CLOSE_BRACE = Buffer.from('}');
 /** The last answer per runner, bounded by its bytes. */
-const detailAnswers = new LRUCache<string, { head: string; pods: Buffer; bytes: Buffer }>({ maxSize: 8 * 2 ** 20, sizeCalculation: (v) => Math.max(1, v.bytes.length + v.head.length * 2) });
+const detailAnswers = new LRUCache<string, { detail: object; bytes: Buffer }>({ maxSize: 8 * 2 ** 20, sizeCalculation: (v) => Math.max(1, v.bytes.length) });
 
 /** JSON bytes of pod lists, kept while the list is (pod lists are rebuilt, not changed, when the cluster changes). */
 const podsJson = new WeakMap<object, Buffer>();
