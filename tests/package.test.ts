@@ -70,11 +70,11 @@ describe('npm run package', () => {
 		expect(first.log).toContain(`sha256 ${first.sha256}  ${first.tarball}`);
 	});
 
-	it('stages exactly index.js, build/, package.json, package-lock.json, node_modules/, LICENSE, sbom.cdx.json, VERSION.json, SHA256SUMS', () => {
+	it('stages exactly index.js, build/ (the app, the CLI, the reader thread), package.json, package-lock.json, node_modules/, LICENSE, sbom.cdx.json, VERSION.json, SHA256SUMS', () => {
 		const top = [...new Set(listFiles(first.dir).map((f) => f.split('/')[0]))].sort();
 		expect(top).toEqual(['LICENSE', 'SHA256SUMS', 'VERSION.json', 'build', 'index.js', 'node_modules', 'package-lock.json', 'package.json', 'sbom.cdx.json']);
 		const build = [...new Set(listFiles(join(first.dir, 'build')).map((f) => f.split('/')[0]))].sort();
-		expect(build).toEqual(['app', 'build-info.json', 'cli.js']);
+		expect(build).toEqual(['app', 'build-info.json', 'cli.js', 'reader-worker.js']);
 		expect(existsSync(join(first.dir, 'build/app/handler.js'))).toBe(true);
 		expect(readFileSync(join(first.dir, 'index.js'), 'utf8')).toContain("import { main } from './build/cli.js';");
 		expect(readFileSync(join(first.dir, 'LICENSE'), 'utf8')).toBe(readFileSync(join(root, 'LICENSE'), 'utf8'));
