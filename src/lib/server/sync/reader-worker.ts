@@ -2,9 +2,12 @@
 // API thread's requests with BackgroundReaders, one message in, one message out.
 import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
+import { runStraight } from '$lib/sources/slices';
 import { BackgroundReaders, type ReaderRequest } from './readers';
 import { encodeFailure } from './reader-failure';
 
+// No request is served on this thread: its loops over a fleet need not give way.
+runStraight();
 const readers = new BackgroundReaders();
 const port = parentPort!;
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { parseLines, type Parsed, type Sample } from '$lib/core/exposition';
 import { UpstreamError, type RequestObserver } from '../errors';
 import { observedFetch } from '../http';
-import { nextTurn } from '../slices';
+import { giveWay } from '../slices';
 
 const httpSd = z.array(z.looseObject({ targets: z.array(z.string()), labels: z.record(z.string(), z.string()).default({}) }));
 
@@ -22,8 +22,8 @@ export interface ScrapeResult {
 }
 
 // A large exposition body (an exporter with thousands of series is megabytes) is parsed as
-// it arrives, a chunk of lines at a time: never held whole, and the event loop gets a turn
-// between chunks (see ../slices.ts).
+// it arrives, a chunk of lines at a time: never held whole, and where requests are served
+// the event loop gets a turn between chunks (see ../slices.ts).
 const LINES_PER_SLICE = 2_000;
 
 async function parseStreaming(body: ReadableStream<Uint8Array> | null, keep?: (name: string) => boolean): Promise<Parsed> {
@@ -41,7 +41,7 @@ async function parseStreaming(body: ReadableStream<Uint8Array> | null, keep?: (n
 		sinceTurn += lines.length;
 		if (sinceTurn >= LINES_PER_SLICE) {
 			sinceTurn = 0;
-			await nextTurn();
+			await giveWay();
 		}
 	}
 	rest += decoder.decode();
