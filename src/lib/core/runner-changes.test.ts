@@ -13,6 +13,12 @@ describe('RunnerChangeTracker', () => {
 		expect(t.next([r(1), r(2, { status: 'offline' }), r(4)], false)).toEqual({ kind: 'delta', upserted: [], removed: [] });
 	});
 
+	it("a tracker's first reading is whole even when changes were asked for: it has nothing to compare against", () => {
+		const t = new RunnerChangeTracker();
+		expect(t.next([r(1), r(2)], false)).toEqual({ kind: 'all', runners: [r(1), r(2)] });
+		expect(t.next([r(1), r(2)], false)).toEqual({ kind: 'delta', upserted: [], removed: [] });
+	});
+
 	it('compares by value: a fresh but equal object is not a change', () => {
 		const t = new RunnerChangeTracker();
 		t.next([r(1, { tags: ['linux'] })], false);

@@ -12,8 +12,10 @@ export type RunnerChanges =
 
 export class RunnerChangeTracker {
 	private last = new Map<string, Runner>();
+	/** Whether a reading has been passed on: a new tracker (a reader just started, or started again) knows nothing to compare against. */
+	private passedOn = false;
 
-	/** `all`: the receiver starts over, so every runner goes and the last reading is forgotten. */
+	/** Every runner when `all` (the receiver starts over) or on this tracker's first reading; else only what changed. */
 	next(runners: readonly Runner[], all: boolean): RunnerChanges {
 		const previous = this.last;
 		const next = new Map<string, Runner>();
@@ -29,7 +31,9 @@ export class RunnerChangeTracker {
 			}
 		}
 		this.last = next;
-		if (all) return { kind: 'all', runners: [...next.values()] };
+		const whole = all || !this.passedOn;
+		this.passedOn = true;
+		if (whole) return { kind: 'all', runners: [...next.values()] };
 		const removed = [...previous.keys()].filter((id) => !next.has(id));
 		return { kind: 'delta', upserted, removed };
 	}

@@ -12,19 +12,23 @@ import { ReaderThread } from './reader-thread';
 const dir = mkdtempSync(join(tmpdir(), 'rd-reader-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// Answers `runners` with what it was asked (so the test sees `all`), fails on a source
+// Answers `runners` whole when asked to or on a source's first reading in this worker, as
+// the real one's change trackers do (so the test sees which it got), fails on a source
 // named "limited" as the real one fails on a 429, and dies on a source named "crash".
 const standIn = join(dir, 'worker.mjs');
 writeFileSync(
 	standIn,
 	`import { parentPort } from 'node:worker_threads';
 const opened = [];
+const read = new Set();
 parentPort.on('message', ({ id, req }) => {
 	if (req.op === 'open') { opened.push(req.source.name); return parentPort.postMessage({ id, ok: true, value: null, counts: [] }); }
 	if (req.source === 'crash') process.exit(3);
 	if (req.source === 'limited')
 		return parentPort.postMessage({ id, ok: false, failure: { message: 'GitLab rate limit: retry after 30 s', upstream: { source: 'limited', kind: 'rate_limited', status: 429, retryAfterMs: 30000 } }, counts: [['limited', 'rate_limited', 1]] });
-	parentPort.postMessage({ id, ok: true, value: { changes: { kind: req.all ? 'all' : 'delta', opened }, requests: 2 }, counts: [[req.source, 'ok', 2]] });
+	const whole = req.all || !read.has(req.source);
+	read.add(req.source);
+	parentPort.postMessage({ id, ok: true, value: { changes: { kind: whole ? 'all' : 'delta', opened }, requests: 2 }, counts: [[req.source, 'ok', 2]] });
 });
 `
 );
@@ -41,7 +45,6 @@ describe('ReaderThread', () => {
 	it('opens sources before the first reading, reads a source whole first and then as changes, and counts its requests', async () => {
 		const { reader, count } = thread();
 		reader.open({ kind: 'gitlab', name: 'corp', url: 'http://gitlab.invalid', token: 't', scope: 'all', simulated: false });
-		expect(reader.threaded).toBe(true);
 		const first = (await reader.runners('corp', false)) as unknown as { changes: { kind: string; opened: string[] } };
 		expect(first.changes).toEqual({ kind: 'all', opened: ['corp'] });
 		expect(((await reader.runners('corp', false)) as unknown as { changes: { kind: string } }).changes.kind).toBe('delta');

@@ -2,7 +2,8 @@
 // built-in scraper are read in a worker thread, so their fetching, parsing and comparing
 // never holds up a request (docs/architecture.md, "Threads"). One request in flight per
 // call, answered by id. A worker that dies fails what it was asked, is started again on
-// the next call with every source re-opened, and the next readings are whole.
+// the next call with every source re-opened, and its first readings are whole (its change
+// trackers start empty: core/runner-changes.ts).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -36,8 +37,6 @@ export class ReaderThread {
 	private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 	private nextId = 1;
 	private opened: ReaderSource[] = [];
-	/** Sources whose next reading must be whole: never read yet, or read by a worker that has since died. */
-	private wholeNext = new Set<string>();
 	private closed = false;
 	private readonly file: string | null;
 
@@ -45,23 +44,17 @@ export class ReaderThread {
 		this.file = opts.workerFile === undefined ? workerBundle() : opts.workerFile;
 	}
 
-	/** Whether the readers run on their own thread. */
-	get threaded(): boolean {
-		return this.file !== null;
-	}
-
 	open(source: ReaderSource): void {
 		this.opened.push(source);
-		if (source.kind !== 'scraper') this.wholeNext.add(source.name);
 		if (this.worker || !this.file) void this.call({ op: 'open', source }).catch((e) => this.opts.logger.error({ err: (e as Error).message }, 'background reader: opening a source failed'));
 	}
 
-	/** One reading of a runner source: every runner (`all`, or after the worker restarted) or what changed since the last. */
-	async runners(source: string, all: boolean): Promise<RunnerReading> {
-		const whole = all || this.wholeNext.has(source);
-		const reading = (await this.call({ op: 'runners', source, all: whole })) as RunnerReading;
-		if (whole) this.wholeNext.delete(source);
-		return reading;
+	/**
+	 * One reading of a runner source: every runner (`all`) or what changed since the last.
+	 * A worker started again reads every runner anyway: its change trackers are new.
+	 */
+	runners(source: string, all: boolean): Promise<RunnerReading> {
+		return this.call({ op: 'runners', source, all }) as Promise<RunnerReading>;
 	}
 
 	/** The next reading refetches this runner's details and passes it on. */
@@ -126,7 +119,6 @@ export class ReaderThread {
 		w.on('error', (e) => this.opts.logger.error({ err: e.message }, 'background reader failed'));
 		w.on('exit', (code) => {
 			if (this.worker === w) this.worker = null;
-			for (const source of this.opened) if (source.kind !== 'scraper') this.wholeNext.add(source.name);
 			const stopped = new Error(`the background reader stopped (exit code ${code})`);
 			for (const p of this.pending.values()) p.reject(stopped);
 			this.pending.clear();
