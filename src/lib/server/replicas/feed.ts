@@ -22,7 +22,8 @@ import type { SourceRecord, SourceRegistry } from '../sync/source-status';
 import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
 import type { Leadership } from './leadership';
-import { SCRAPER_SOURCE, type MetricsScraper, type ScrapeResult } from '../sync/metrics-scraper';
+import type { MetricsScraper, ScrapeResult } from '../sync/metrics-scraper';
+import { SCRAPER_SOURCE } from '../sync/readers';
 import type { WaitingJobsService, WaitingRead } from '../services/waiting-jobs';
 
 /** Events only the leader's background work publishes; from any other replica they are dropped (its watches see the same cluster). */

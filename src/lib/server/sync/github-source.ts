@@ -37,13 +37,20 @@ export function startGithubSource(
 			read: async (all) => {
 				const { changes, requests } = await reader.runners(cfg.name, all);
 				const scaleSets = deps.scaleSetsByRunnerId();
-				const scaleSetOf = (r: Runner) => scaleSets.get(r.upstream_id) ?? null;
-				const join = (r: Runner): Runner => (scaleSetOf(r) === r.scale_set ? r : { ...r, scale_set: scaleSetOf(r) });
+				/** The runner with the scale set the clusters name for it: itself when that is the one it has. */
+				const join = (r: Runner): Runner => {
+					const scaleSet = scaleSets.get(r.upstream_id) ?? null;
+					return scaleSet === r.scale_set ? r : { ...r, scale_set: scaleSet };
+				};
 				if (changes.kind === 'all') return { changes: { kind: 'all', runners: changes.runners.map(join) }, requests };
 				// Runners the forge left unchanged still move when the clusters name their scale set later.
 				const read = new Set([...changes.upserted.map((r) => r.id), ...changes.removed]);
-				const rejoined = fleet.runnersOf(cfg.name).filter((r) => !read.has(r.id) && scaleSetOf(r) !== r.scale_set);
-				return { changes: { kind: 'delta', upserted: [...changes.upserted, ...rejoined].map(join), removed: changes.removed }, requests };
+				const rejoined: Runner[] = [];
+				for (const r of fleet.runnersOf(cfg.name)) {
+					const joined = read.has(r.id) ? r : join(r);
+					if (joined !== r) rejoined.push(joined);
+				}
+				return { changes: { kind: 'delta', upserted: [...changes.upserted.map(join), ...rejoined], removed: changes.removed }, requests };
 			}
 		},
 		deps

@@ -12,8 +12,6 @@ import { SCRAPER_SOURCE, type ArcJobs } from './readers';
 import type { SourceDeps } from './runner-source';
 import type { WindowSlot } from '../store/capacity-window';
 
-export { SCRAPER_SOURCE };
-
 export interface MetricsScraper {
 	/** Jobs assigned to and running on a scale set, from its listener; null when no listener is scraped. */
 	arcJobs(namespace: string, name: string): ArcJobs | null;

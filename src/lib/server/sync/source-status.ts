@@ -100,7 +100,7 @@ export class SourceRegistry {
 	}
 }
 
-function health(e: SourceRecord & { intervalMs: number }, now: number): { age: number | null; status: SourceHealth } {
+function health(e: Entry, now: number): { age: number | null; status: SourceHealth } {
 	const age = e.lastSuccess === null ? null : Math.round((now - e.lastSuccess) / 1000);
 	// Data older than three intervals means the poller is behind even without an error.
 	const late = age !== null && age * 1000 > 3 * e.intervalMs + 5_000;

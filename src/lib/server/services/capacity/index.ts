@@ -23,7 +23,8 @@ import { AnswerCache } from './answers';
 import type { Config } from '../../config';
 import { Poller } from '../../sync/poller';
 import type { SourceRegistry } from '../../sync/source-status';
-import { SCRAPER_SOURCE, type MetricsScraper } from '../../sync/metrics-scraper';
+import type { MetricsScraper } from '../../sync/metrics-scraper';
+import { SCRAPER_SOURCE } from '../../sync/readers';
 import type { Logger } from '../../telemetry/logger';
 import type { Metrics } from '../../telemetry/metrics';
 
