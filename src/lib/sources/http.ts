@@ -1,7 +1,15 @@
-// The one way adapters reach an upstream over HTTP: a fetch with a timeout that
-// reports every attempt's outcome (for /metrics) and turns network failures and
-// timeouts into UpstreamErrors. Client libraries (gitbeaker, Octokit) call it as
-// their fetch, so retries inside a library are counted as the requests they are.
+// How adapters reach an upstream over HTTP: each attempt's outcome is reported (for
+// /metrics), network failures and timeouts become UpstreamErrors, redirects are refused
+// unless asked for and oversized answers are not read. Two doors with the same rules:
+// - observedRequest, on undici's dispatcher API, for the reads made thousands of times a
+//   cycle (gitbeaker's transport, the built-in scraper): WHATWG fetch costs about ten
+//   times its CPU per request (its streams, controllers and abort signals), and a first
+//   sync of ten thousand runners is ten thousand requests (docs/performance.md);
+// - observedFetch, a fetch, for client libraries that take one (Octokit) and the rarer
+//   reads (Prometheus's API, state backends).
+// Either way retries inside a library are counted as the requests they are.
+import type { Readable } from 'node:stream';
+import { errors as undiciErrors, request } from 'undici';
 import { UpstreamError, type RequestObserver, type RequestOutcome } from './errors';
 
 export interface ObservedFetchOptions {
@@ -23,12 +31,19 @@ export interface ObservedFetchOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 2 ** 20;
 
-function outcomeOf(res: Response): RequestOutcome {
-	if (res.ok || (res.status >= 300 && res.status < 400)) return 'ok';
-	if (res.status === 429 || (res.status === 403 && res.headers.get('x-ratelimit-remaining') === '0')) return 'rate_limited';
-	if (res.status === 403 && res.headers.has('retry-after')) return 'rate_limited';
+function outcomeOf(status: number, header: (name: string) => string | null): RequestOutcome {
+	if (status >= 200 && status < 400) return 'ok';
+	if (status === 429 || (status === 403 && header('x-ratelimit-remaining') === '0')) return 'rate_limited';
+	if (status === 403 && header('retry-after') !== null) return 'rate_limited';
 	return 'http';
 }
+
+const timedOutMessage = (opts: ObservedFetchOptions) => `${opts.upstream} did not answer within ${opts.timeoutMs} ms`;
+const unreachableMessage = (opts: ObservedFetchOptions, err: Error) => `${opts.upstream} unreachable: ${(err.cause as Error)?.message ?? err.message}`;
+const redirectMessage = (opts: ObservedFetchOptions, status: number, location: string | null) =>
+	`${opts.upstream} answered ${status} redirecting to ${location}; not followed (credentials would go along): configure the final URL`;
+const tooLargeMessage = (opts: ObservedFetchOptions, declared: number, max: number) =>
+	`${opts.upstream} answered with ${Math.round(declared / 2 ** 20)} MiB, over the ${Math.round(max / 2 ** 20)} MiB limit; not read`;
 
 export function observedFetch(opts: ObservedFetchOptions): typeof fetch {
 	const observe = opts.observe ?? (() => {});
@@ -42,25 +57,109 @@ export function observedFetch(opts: ObservedFetchOptions): typeof fetch {
 			const err = e as Error;
 			const timedOut = timeout.aborted || err.name === 'TimeoutError';
 			observe(timedOut ? 'timeout' : 'network');
-			throw new UpstreamError(
-				opts.source,
-				timedOut ? 'timeout' : 'network',
-				timedOut ? `${opts.upstream} did not answer within ${opts.timeoutMs} ms` : `${opts.upstream} unreachable: ${(err.cause as Error)?.message ?? err.message}`
-			);
+			throw new UpstreamError(opts.source, timedOut ? 'timeout' : 'network', timedOut ? timedOutMessage(opts) : unreachableMessage(opts, err));
 		}
 		if (!opts.followRedirects && res.status >= 300 && res.status < 400 && res.headers.has('location')) {
 			await res.body?.cancel();
 			observe('http');
-			throw new UpstreamError(opts.source, 'http', `${opts.upstream} answered ${res.status} redirecting to ${res.headers.get('location')}; not followed (credentials would go along): configure the final URL`);
+			throw new UpstreamError(opts.source, 'http', redirectMessage(opts, res.status, res.headers.get('location')));
 		}
 		const declared = Number(res.headers.get('content-length') ?? 0);
 		const max = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 		if (declared > max) {
 			await res.body?.cancel();
 			observe('http');
-			throw new UpstreamError(opts.source, 'http', `${opts.upstream} answered with ${Math.round(declared / 2 ** 20)} MiB, over the ${Math.round(max / 2 ** 20)} MiB limit; not read`);
+			throw new UpstreamError(opts.source, 'http', tooLargeMessage(opts, declared, max));
 		}
-		observe(outcomeOf(res));
+		observe(outcomeOf(res.status, (name) => res.headers.get(name)));
 		return res;
+	};
+}
+
+/** An upstream's answer as observedRequest gives it: the status, the headers and a body read once. */
+export interface UpstreamAnswer {
+	status: number;
+	ok: boolean;
+	/** A header's value (several of one name joined by ", "), or null. */
+	header(name: string): string | null;
+	/** Every header, names in lower case. */
+	headers(): Record<string, string>;
+	/** The body as it arrives. */
+	body: Readable;
+	json(): Promise<unknown>;
+	text(): Promise<string>;
+	/** Reads the rest of the body away (an answer that will not be read must be, to free the connection). */
+	discard(): Promise<void>;
+}
+
+export interface UpstreamRequest {
+	method?: string;
+	headers?: Record<string, string>;
+	body?: string | Buffer | null;
+	signal?: AbortSignal | null;
+}
+
+const headerValue = (v: string | string[] | undefined): string | null => (v === undefined ? null : Array.isArray(v) ? v.join(', ') : v);
+
+/**
+ * observedFetch's rules on undici's `request`. The timeout bounds the wait for the answer's
+ * headers and then each pause while its body arrives. Redirects are never followed.
+ */
+export function observedRequest(opts: Omit<ObservedFetchOptions, 'followRedirects'>): (url: string | URL, init?: UpstreamRequest) => Promise<UpstreamAnswer> {
+	const observe = opts.observe ?? (() => {});
+	const max = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+	return async (url, init = {}) => {
+		let res: Awaited<ReturnType<typeof request>>;
+		try {
+			res = await request(url, {
+				method: (init.method ?? 'GET') as 'GET',
+				headers: init.headers,
+				body: init.body ?? undefined,
+				signal: init.signal ?? undefined,
+				headersTimeout: opts.timeoutMs,
+				bodyTimeout: opts.timeoutMs
+			});
+		} catch (e) {
+			const err = e as Error;
+			const timedOut = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError;
+			observe(timedOut ? 'timeout' : 'network');
+			throw new UpstreamError(opts.source, timedOut ? 'timeout' : 'network', timedOut ? timedOutMessage(opts) : unreachableMessage(opts, err));
+		}
+		const status = res.statusCode;
+		const raw = res.headers;
+		const header = (name: string) => headerValue(raw[name]);
+		const body = res.body;
+		if (status >= 300 && status < 400 && header('location') !== null) {
+			await body.dump();
+			observe('http');
+			throw new UpstreamError(opts.source, 'http', redirectMessage(opts, status, header('location')));
+		}
+		const declared = Number(header('content-length') ?? 0);
+		if (declared > max) {
+			await body.dump();
+			observe('http');
+			throw new UpstreamError(opts.source, 'http', tooLargeMessage(opts, declared, max));
+		}
+		observe(outcomeOf(status, header));
+		// A body that stalls past the timeout fails its read as the upstream's timeout.
+		const read = <T>(p: Promise<T>): Promise<T> =>
+			p.catch((e: unknown) => {
+				if (e instanceof undiciErrors.BodyTimeoutError) throw new UpstreamError(opts.source, 'timeout', timedOutMessage(opts));
+				throw e;
+			});
+		return {
+			status,
+			ok: status >= 200 && status < 300,
+			header,
+			headers: () => {
+				const out: Record<string, string> = {};
+				for (const [k, v] of Object.entries(raw)) if (v !== undefined) out[k] = headerValue(v)!;
+				return out;
+			},
+			body,
+			json: () => read(body.json()),
+			text: () => read(body.text()),
+			discard: () => body.dump()
+		};
 	};
 }

@@ -2,10 +2,11 @@
 // rate limits, timeouts and network failures into UpstreamErrors instead of
 // gitbeaker's built-in retry loop (which ignores Retry-After and can stall a sync
 // for minutes). The poller decides when to try again.
+import { Readable } from 'node:stream';
 import { Gitlab } from '@gitbeaker/core';
 import { createRequesterFn } from '@gitbeaker/requester-utils';
 import { UpstreamError, parseRetryAfter, type RequestObserver } from '../errors';
-import { observedFetch } from '../http';
+import { observedRequest, type UpstreamAnswer } from '../http';
 
 export interface GitlabClientOptions {
 	source: string;
@@ -15,8 +16,8 @@ export interface GitlabClientOptions {
 	observe?: RequestObserver;
 }
 
-async function parseBody(response: Response) {
-	const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+async function parseBody(response: UpstreamAnswer) {
+	const type = (response.header('content-type') ?? '').split(';')[0]!.trim();
 	if (response.status === 204) return null;
 	if (type === 'application/json') return (await response.json()) ?? {};
 	return response.text();
@@ -24,15 +25,16 @@ async function parseBody(response: Response) {
 
 export function createGitlabClient(opts: GitlabClientOptions) {
 	const timeoutMs = opts.timeoutMs ?? 10_000;
-	const fetchObserved = observedFetch({ source: opts.source, upstream: 'GitLab', timeoutMs, observe: opts.observe });
+	// A first sync reads every runner's details: thousands of requests, on undici's request API (../http.ts).
+	const requestObserved = observedRequest({ source: opts.source, upstream: 'GitLab', timeoutMs, observe: opts.observe });
 	const requestHandler = async (endpoint: string, options: Record<string, any>) => {
 		const { prefixUrl, searchParams, method, headers, body, signal } = options;
 		const url = new URL(endpoint, prefixUrl.endsWith('/') ? prefixUrl : `${prefixUrl}/`);
 		url.search = searchParams || '';
-		const response = await fetchObserved(url, { method, headers, body, signal });
-		if (response.status === 429 || (response.status === 503 && response.headers.has('retry-after'))) {
-			await response.body?.cancel();
-			const retryAfterMs = parseRetryAfter(response.headers.get('retry-after')) ?? 60_000;
+		const response = await requestObserved(url, { method, headers, body, signal });
+		if (response.status === 429 || (response.status === 503 && response.header('retry-after') !== null)) {
+			await response.discard();
+			const retryAfterMs = parseRetryAfter(response.header('retry-after')) ?? 60_000;
 			throw new UpstreamError(opts.source, 'rate_limited', `GitLab rate limit: retry after ${Math.ceil(retryAfterMs / 1000)} s`, response.status, retryAfterMs);
 		}
 		if (!response.ok) {
@@ -47,17 +49,21 @@ export function createGitlabClient(opts: GitlabClientOptions) {
 			throw new UpstreamError(opts.source, 'http', `GitLab answered ${response.status}: ${message}`, response.status);
 		}
 		// gitbeaker's asStream: the caller reads the body itself (a state, read once as text).
-		if (options.asStream) return { body: response.status === 204 ? null : response.body, headers: Object.fromEntries(response.headers.entries()), status: response.status };
+		if (options.asStream) {
+			if (response.status === 204) await response.discard();
+			return { body: response.status === 204 ? null : Readable.toWeb(response.body), headers: response.headers(), status: response.status };
+		}
 		let parsed;
 		try {
 			parsed = await parseBody(response);
 		} catch (e) {
+			if (e instanceof UpstreamError) throw e;
 			throw new UpstreamError(opts.source, 'invalid_response', `GitLab sent an unreadable body: ${(e as Error).message}`);
 		}
-		return { body: parsed, headers: Object.fromEntries(response.headers.entries()), status: response.status };
+		return { body: parsed, headers: response.headers(), status: response.status };
 	};
 	const requesterFn = createRequesterFn(async (_: unknown, reqo: unknown) => reqo as never, requestHandler as never);
-	// The timeout is observedFetch's; gitbeaker's own queryTimeout stays off. No rate limits
+	// The timeout is observedRequest's; gitbeaker's own queryTimeout stays off. No rate limits
 	// either: this transport never consults them (the forge's 429 and Retry-After decide), and
 	// gitbeaker would otherwise build a dozen limiters for each of its two hundred resources.
 	return new Gitlab({ host: opts.url, token: opts.token, queryTimeout: null, rateLimits: {}, requesterFn } as never) as InstanceType<

@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { parseLines, type Parsed, type Sample } from '$lib/core/exposition';
 import { UpstreamError, type RequestObserver } from '../errors';
-import { observedFetch } from '../http';
+import type { Readable } from 'node:stream';
+import { observedRequest } from '../http';
 import { giveWay } from '../slices';
 
 const httpSd = z.array(z.looseObject({ targets: z.array(z.string()), labels: z.record(z.string(), z.string()).default({}) }));
@@ -26,16 +27,14 @@ export interface ScrapeResult {
 // the event loop gets a turn between chunks (see ../slices.ts).
 const LINES_PER_SLICE = 2_000;
 
-async function parseStreaming(body: ReadableStream<Uint8Array> | null, keep?: (name: string) => boolean): Promise<Parsed> {
+async function parseStreaming(body: Readable, keep?: (name: string) => boolean): Promise<Parsed> {
 	const parsed: Parsed = { samples: [], malformed: 0 };
-	if (!body) return parsed;
-	const decoder = new TextDecoder();
+	// Decoded as it arrives: a character cut between two chunks is joined first.
+	body.setEncoding('utf8');
 	let rest = '';
 	let sinceTurn = 0;
-	const reader = body.getReader();
-	for (let r = await reader.read(); !r.done; r = await reader.read()) {
-		const chunk = r.value;
-		const lines = (rest + decoder.decode(chunk, { stream: true })).split('\n');
+	for await (const chunk of body as AsyncIterable<string>) {
+		const lines = (rest + chunk).split('\n');
 		rest = lines.pop()!;
 		parseLines(lines, 0, lines.length, parsed, keep);
 		sinceTurn += lines.length;
@@ -44,7 +43,6 @@ async function parseStreaming(body: ReadableStream<Uint8Array> | null, keep?: (n
 			await giveWay();
 		}
 	}
-	rest += decoder.decode();
 	if (rest) parseLines([rest], 0, 1, parsed, keep);
 	return parsed;
 }
@@ -56,11 +54,15 @@ export function scraper(opts: {
 	/** The metric families to keep; the others are skipped unparsed. Default: every family. */
 	keep?: (name: string) => boolean;
 }) {
-	const get = observedFetch({ source: opts.source, upstream: 'metrics endpoint', timeoutMs: opts.timeoutMs, observe: opts.observe });
+	// Every endpoint every cycle: on undici's request API (../http.ts).
+	const get = observedRequest({ source: opts.source, upstream: 'metrics endpoint', timeoutMs: opts.timeoutMs, observe: opts.observe });
 
 	async function discover(sdUrl: string): Promise<ScrapeTarget[]> {
 		const res = await get(sdUrl, { headers: { accept: 'application/json' } });
-		if (!res.ok) throw new UpstreamError(opts.source, 'http', `service discovery ${sdUrl} answered ${res.status}`, res.status);
+		if (!res.ok) {
+			await res.discard();
+			throw new UpstreamError(opts.source, 'http', `service discovery ${sdUrl} answered ${res.status}`, res.status);
+		}
 		const groups = httpSd.parse(await res.json());
 		return groups.flatMap((g) =>
 			g.targets.map((t) => {
@@ -76,7 +78,7 @@ export function scraper(opts: {
 		try {
 			const res = await get(target.url, { headers: { accept: 'text/plain;version=0.0.4' } });
 			if (!res.ok) {
-				await res.body?.cancel();
+				await res.discard();
 				return { target, samples: [], error: `${target.url} answered ${res.status}`, at: Date.now() };
 			}
 			return { target, samples: (await parseStreaming(res.body, opts.keep)).samples, error: null, at: Date.now() };
