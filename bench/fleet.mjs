@@ -342,7 +342,10 @@ async function main() {
 	section('first full sync: the floor (bench/floor-sync.mjs, the same GitLab and GitHub reads and nothing else)');
 	const floorSync = await floorFirstSync(S, sandboxUrl, build.dir);
 	results.first_sync_floor = floorSync;
-	log(`floor: ${fmt(floorSync.seconds, 2)} s from spawning it to its last answer (warm-up run ${fmt(floorSync.warmup_s, 2)} s); sandbox answered ${describeCalls(floorSync.calls)} (load ${floorSync.load})`);
+	log(
+		`floor: ${fmt(floorSync.seconds, 2)} s from spawning it to its last answer (warm-up run ${fmt(floorSync.warmup_s, 2)} s), ${fmt(floorSync.own.cpu_s, 2)} s of CPU; ` +
+			`sandbox answered ${describeCalls(floorSync.calls)} (load ${floorSync.load})`
+	);
 
 	// ------------------------------------------------------------ dashboard
 	section('first full sync: the dashboard');
