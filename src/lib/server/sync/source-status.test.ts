@@ -114,4 +114,20 @@ describe('SourceRegistry', () => {
 		expect(one(r, T0 + 1499).data_age_s).toBe(1);
 		expect(one(r, T0 + 1500).data_age_s).toBe(2);
 	});
+
+	it('lists the same item object while nothing it shows changed, and a new one when something did', () => {
+		let runners = 5;
+		const r = registry(() => runners);
+		r.succeeded('corp', s(0));
+		const first = one(r, s(1));
+		expect(one(r, s(1.4))).toBe(first);
+		const older = one(r, s(2));
+		expect(older).not.toBe(first);
+		expect(older.data_age_s).toBe(2);
+		runners = 6;
+		expect(one(r, s(2))).toMatchObject({ runners: 6, data_age_s: 2 });
+		r.failed('corp', 'GitLab answered 500', s(2));
+		expect(one(r, s(2))).toMatchObject({ status: 'down', last_error: 'GitLab answered 500', runners: 6 });
+		expect(one(r, s(2))).toBe(one(r, s(2)));
+	});
 });

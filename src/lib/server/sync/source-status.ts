@@ -16,6 +16,8 @@ interface Entry {
 	failing: boolean;
 	/** The last cycle answered, but part of it failed (some endpoints, some stacks). */
 	partial: boolean;
+	/** Counts the record's changes: its listed item is made again only when this, its age, health or runner count moved. */
+	changes: number;
 }
 
 /** A source's sync record, as replicas pass it on. */
@@ -23,6 +25,7 @@ export type SourceRecord = Pick<Entry, 'lastSuccess' | 'lastAttempt' | 'lastErro
 
 export class SourceRegistry {
 	private entries = new Map<string, Entry>();
+	private listed = new WeakMap<Entry, { changes: number; item: SourceState }>();
 
 	/**
 	 * `runnerCount` says how many runners each source holds now (the fleet's count); `onUp` is
@@ -35,7 +38,7 @@ export class SourceRegistry {
 	) {}
 
 	register(s: { name: string; kind: string; url: string; simulated: boolean; intervalMs: number }) {
-		this.entries.set(s.name, { ...s, lastSuccess: null, lastAttempt: null, lastError: null, failing: false, partial: false });
+		this.entries.set(s.name, { ...s, lastSuccess: null, lastAttempt: null, lastError: null, failing: false, partial: false, changes: 0 });
 		this.onUp(s.name, s.kind, 0);
 	}
 
@@ -56,6 +59,7 @@ export class SourceRegistry {
 		const e = this.entries.get(name);
 		if (!e) return;
 		Object.assign(e, r);
+		e.changes++;
 		this.onUp(name, e.kind, e.failing || e.lastSuccess === null ? 0 : 1);
 	}
 
@@ -80,10 +84,18 @@ export class SourceRegistry {
 		return out;
 	}
 
+	/**
+	 * Every source as the operator sees it. An item is the same object as last time while its
+	 * record, age (whole seconds), health and runner count are: the sources read is polled by
+	 * every open page, and its answer is then reused by identity (api/answer-reuse.ts).
+	 */
 	list(now = Date.now()): SourceState[] {
 		return [...this.entries.values()].map((e) => {
 			const { age, status } = health(e, now);
-			return {
+			const runners = this.runnerCount(e.name);
+			const kept = this.listed.get(e);
+			if (kept && kept.changes === e.changes && kept.item.data_age_s === age && kept.item.status === status && kept.item.runners === runners) return kept.item;
+			const item: SourceState = {
 				name: e.name,
 				kind: e.kind,
 				url: e.url,
@@ -94,8 +106,10 @@ export class SourceRegistry {
 				last_error: e.lastError,
 				data_age_s: age,
 				stale: status !== 'ok',
-				runners: this.runnerCount(e.name)
+				runners
 			};
+			this.listed.set(e, { changes: e.changes, item });
+			return item;
 		});
 	}
 }
