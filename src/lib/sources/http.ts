@@ -39,11 +39,40 @@ function outcomeOf(status: number, header: (name: string) => string | null): Req
 }
 
 const timedOutMessage = (opts: ObservedFetchOptions) => `${opts.upstream} did not answer within ${opts.timeoutMs} ms`;
-const unreachableMessage = (opts: ObservedFetchOptions, err: Error) => `${opts.upstream} unreachable: ${(err.cause as Error)?.message ?? err.message}`;
-const redirectMessage = (opts: ObservedFetchOptions, status: number, location: string | null) =>
-	`${opts.upstream} answered ${status} redirecting to ${location}; not followed (credentials would go along): configure the final URL`;
-const tooLargeMessage = (opts: ObservedFetchOptions, declared: number, max: number) =>
-	`${opts.upstream} answered with ${Math.round(declared / 2 ** 20)} MiB, over the ${Math.round(max / 2 ** 20)} MiB limit; not read`;
+
+/** A request that got no answer: counted, and named as a timeout or an unreachable upstream. */
+function noAnswer(opts: ObservedFetchOptions, observe: RequestObserver, err: Error, timedOut: boolean): UpstreamError {
+	observe(timedOut ? 'timeout' : 'network');
+	return new UpstreamError(opts.source, timedOut ? 'timeout' : 'network', timedOut ? timedOutMessage(opts) : `${opts.upstream} unreachable: ${(err.cause as Error)?.message ?? err.message}`);
+}
+
+/**
+ * The rules every answer meets before its caller reads it, whichever door it came through:
+ * a redirect not to be followed and a body declared over the limit are refused unread
+ * (`discard` frees the connection); otherwise the outcome is counted.
+ */
+async function admit(
+	opts: ObservedFetchOptions,
+	observe: RequestObserver,
+	status: number,
+	header: (name: string) => string | null,
+	discard: () => Promise<unknown>
+): Promise<void> {
+	const location = header('location');
+	if (!opts.followRedirects && status >= 300 && status < 400 && location !== null) {
+		await discard();
+		observe('http');
+		throw new UpstreamError(opts.source, 'http', `${opts.upstream} answered ${status} redirecting to ${location}; not followed (credentials would go along): configure the final URL`);
+	}
+	const declared = Number(header('content-length') ?? 0);
+	const max = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+	if (declared > max) {
+		await discard();
+		observe('http');
+		throw new UpstreamError(opts.source, 'http', `${opts.upstream} answered with ${Math.round(declared / 2 ** 20)} MiB, over the ${Math.round(max / 2 ** 20)} MiB limit; not read`);
+	}
+	observe(outcomeOf(status, header));
+}
 
 export function observedFetch(opts: ObservedFetchOptions): typeof fetch {
 	const observe = opts.observe ?? (() => {});
@@ -55,23 +84,9 @@ export function observedFetch(opts: ObservedFetchOptions): typeof fetch {
 			res = await fetch(input, { ...init, signal, redirect: opts.followRedirects ? 'follow' : 'manual' });
 		} catch (e) {
 			const err = e as Error;
-			const timedOut = timeout.aborted || err.name === 'TimeoutError';
-			observe(timedOut ? 'timeout' : 'network');
-			throw new UpstreamError(opts.source, timedOut ? 'timeout' : 'network', timedOut ? timedOutMessage(opts) : unreachableMessage(opts, err));
+			throw noAnswer(opts, observe, err, timeout.aborted || err.name === 'TimeoutError');
 		}
-		if (!opts.followRedirects && res.status >= 300 && res.status < 400 && res.headers.has('location')) {
-			await res.body?.cancel();
-			observe('http');
-			throw new UpstreamError(opts.source, 'http', redirectMessage(opts, res.status, res.headers.get('location')));
-		}
-		const declared = Number(res.headers.get('content-length') ?? 0);
-		const max = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-		if (declared > max) {
-			await res.body?.cancel();
-			observe('http');
-			throw new UpstreamError(opts.source, 'http', tooLargeMessage(opts, declared, max));
-		}
-		observe(outcomeOf(res.status, (name) => res.headers.get(name)));
+		await admit(opts, observe, res.status, (name) => res.headers.get(name), async () => res.body?.cancel());
 		return res;
 	};
 }
@@ -107,7 +122,6 @@ const headerValue = (v: string | string[] | undefined): string | null => (v === 
  */
 export function observedRequest(opts: Omit<ObservedFetchOptions, 'followRedirects'>): (url: string | URL, init?: UpstreamRequest) => Promise<UpstreamAnswer> {
 	const observe = opts.observe ?? (() => {});
-	const max = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 	return async (url, init = {}) => {
 		let res: Awaited<ReturnType<typeof request>>;
 		try {
@@ -121,26 +135,13 @@ export function observedRequest(opts: Omit<ObservedFetchOptions, 'followRedirect
 			});
 		} catch (e) {
 			const err = e as Error;
-			const timedOut = err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError;
-			observe(timedOut ? 'timeout' : 'network');
-			throw new UpstreamError(opts.source, timedOut ? 'timeout' : 'network', timedOut ? timedOutMessage(opts) : unreachableMessage(opts, err));
+			throw noAnswer(opts, observe, err, err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError);
 		}
 		const status = res.statusCode;
 		const raw = res.headers;
 		const header = (name: string) => headerValue(raw[name]);
 		const body = res.body;
-		if (status >= 300 && status < 400 && header('location') !== null) {
-			await body.dump();
-			observe('http');
-			throw new UpstreamError(opts.source, 'http', redirectMessage(opts, status, header('location')));
-		}
-		const declared = Number(header('content-length') ?? 0);
-		if (declared > max) {
-			await body.dump();
-			observe('http');
-			throw new UpstreamError(opts.source, 'http', tooLargeMessage(opts, declared, max));
-		}
-		observe(outcomeOf(status, header));
+		await admit(opts, observe, status, header, () => body.dump());
 		// A body that stalls past the timeout fails its read as the upstream's timeout.
 		const read = <T>(p: Promise<T>): Promise<T> =>
 			p.catch((e: unknown) => {
