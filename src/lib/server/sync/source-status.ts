@@ -101,8 +101,8 @@ export class SourceRegistry {
 				url: e.url,
 				simulated: e.simulated,
 				status,
-				last_success: e.lastSuccess === null ? null : isoTime(e.lastSuccess),
-				last_attempt: e.lastAttempt === null ? null : isoTime(e.lastAttempt),
+				last_success: e.lastSuccess === null ? null : new Date(e.lastSuccess).toISOString(),
+				last_attempt: e.lastAttempt === null ? null : new Date(e.lastAttempt).toISOString(),
 				last_error: e.lastError,
 				data_age_s: age,
 				stale: status !== 'ok',
@@ -122,14 +122,3 @@ function health(e: Entry, now: number): { age: number | null; status: SourceHeal
 	return { age, status };
 }
 
-// The same few timestamps are formatted for every read of the sources (and every page that
-// shows them): toISOString took more of such a read than anything but the socket write.
-const isoTimes = new Map<number, string>();
-function isoTime(ms: number): string {
-	let iso = isoTimes.get(ms);
-	if (iso === undefined) {
-		if (isoTimes.size >= 256) isoTimes.clear();
-		isoTimes.set(ms, (iso = new Date(ms).toISOString()));
-	}
-	return iso;
-}
