@@ -54,9 +54,10 @@ const NO_EXTRAS: Extras = { managers: null, jobs: null, errors: [] };
 export class RunnerDetails {
 	private extras = new LRUCache<string, Promise<Extras>>({ max: 1_000, ttl: CACHE_MS });
 	private budgets = new LRUCache<string, { windowStart: number; used: number }>({ max: 10_000 });
+	// A runner's detail, kept with the parts it was made of (see get()).
+	private details = new LRUCache<string, { parts: unknown[]; detail: object }>({ max: 1_000 });
 	// A stack's Events, kept while the cluster's watches see no change and within the same
 	// second (their age limit moves with the clock): each read scanned every Event otherwise.
-	private details = new LRUCache<string, { parts: unknown[]; detail: object }>({ max: 1_000 });
 	private events = new LRUCache<string, { version: number; second: number; events: ReturnType<typeof eventsFor> }>({ max: 1_000 });
 
 	constructor(private deps: RunnerDetailDeps) {}
